@@ -1,0 +1,30 @@
+# `make run` and `make test` each set everything up on a fresh machine, then run.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kbench apply -f experiments/quickstart/ --snapshot results/quickstart-snapshot
+	$(BIN)/kbench get nodes -f results/quickstart-snapshot
+	$(BIN)/kbench get deployments,replicasets,pods -f results/quickstart-snapshot -A
+	$(BIN)/kbench get services,hpa,pv,pvc -f results/quickstart-snapshot -A
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-enable
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

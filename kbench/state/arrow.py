@@ -1,0 +1,118 @@
+"""ClusterState tables to and from Arrow: readable, dictionary-encoded string columns, no codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from kbench.state.table import Column, Table
+
+_UNITS = {"cpu": "millicores", "memory": "bytes", "ephemeral-storage": "bytes", "pods": "count"}
+_PLAIN_TYPES = {"int8": pa.int8(), "int32": pa.int32(), "int64": pa.int64(),
+                "bool": pa.bool_(), "float64": pa.float64()}
+
+
+def resource_column_name(prefix: str, resource: str) -> str:
+    """The Arrow column of one resource of a resources column: ``requests_cpu_milli``,
+    ``allocatable_memory_bytes``, ``allocatable_pods``, ``allocatable_nvidia.com/gpu``."""
+    if resource == "cpu":
+        return f"{prefix}_cpu_milli"
+    if resource in ("memory", "ephemeral-storage"):
+        return f"{prefix}_{resource.replace('-', '_')}_bytes"
+    return f"{prefix}_{resource}"
+
+
+def _strings_array(codes: np.ndarray, strings: list[str]) -> pa.DictionaryArray:
+    """Codes into a global string list -> a compact dictionary array (only strings used)."""
+    missing = codes < 0
+    used, indices = np.unique(np.where(missing, 0, codes), return_inverse=True)
+    dictionary = pa.array([strings[c] for c in used.tolist()] if len(strings) else [],
+                          type=pa.string())
+    if len(strings) == 0:
+        used = np.zeros(0, dtype=np.int64)
+        indices = np.zeros(len(codes), dtype=np.int32)
+    index_array = pa.array(indices.astype(np.int32), mask=missing if missing.any() else None)
+    return pa.DictionaryArray.from_arrays(index_array, dictionary)
+
+
+def _enum_array(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)),
+                                          pa.array(list(names), type=pa.string()))
+
+
+def table_to_arrow(table: Table, strings: list[str], resources: list[str],
+                   rows: np.ndarray | None = None) -> pa.Table:
+    """The live rows of a table (or the given rows) as an Arrow table with readable columns."""
+    if rows is None:
+        rows = table.live_rows()
+    arrays, fields = [], []
+    for column in table.columns.values():
+        values = table[column.name][rows]
+        if column.kind == "resources":
+            for i, resource in enumerate(resources):
+                name = resource_column_name(column.name, resource)
+                arrays.append(pa.array(values[:, i], type=pa.int64()))
+                fields.append(pa.field(name, pa.int64(), metadata={
+                    "resource": resource, "unit": _UNITS.get(resource, "count")}))
+            continue
+        if column.kind in ("str", "json"):
+            array = _strings_array(values, strings)
+        elif column.kind == "enum":
+            array = _enum_array(values, column.enum)
+        elif column.kind == "time":
+            array = pa.array(values, type=pa.float64(), mask=np.isnan(values))
+        else:
+            array = pa.array(values, type=_PLAIN_TYPES[column.kind])
+        metadata = {"kind": column.kind}
+        if column.path:
+            metadata["path"] = column.path
+        if column.kind == "time":
+            metadata["unit"] = "simulated seconds"
+        arrays.append(array)
+        fields.append(pa.field(column.name, array.type, metadata=metadata))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def column_from_arrow(column: Column, array: pa.ChunkedArray | pa.Array, intern) -> np.ndarray:
+    """Decode one Arrow column back to the state's representation (strings re-interned)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if column.kind in ("str", "json", "enum"):
+        if not pa.types.is_dictionary(array.type):
+            array = array.dictionary_encode()
+        dictionary = array.dictionary.to_pylist()
+        indices = array.indices.to_numpy(zero_copy_only=False)
+        valid = array.indices.is_valid().to_numpy(zero_copy_only=False)
+        if column.kind == "enum":
+            lookup = np.array([column.enum.index(name) for name in dictionary] or [0],
+                              dtype=np.int64)
+        else:
+            lookup = np.array([intern(text) for text in dictionary] or [0], dtype=np.int64)
+        codes = np.where(valid, lookup[np.where(valid, indices, 0).astype(np.int64)], -1)
+        return codes.astype(column.dtype)
+    if column.kind == "time":
+        return array.to_numpy(zero_copy_only=False).astype(np.float64)
+    values = array.to_numpy(zero_copy_only=False)
+    return values.astype(column.dtype)
+
+
+def state_tables(state, names: list[str] | None = None) -> dict[str, pa.Table]:
+    """Arrow tables of the state's live rows, keyed by table name."""
+    strings = state.strings.strings()
+    return {name: table_to_arrow(state.tables[name], strings, state.resources)
+            for name in (names or list(state.tables))}
+
+
+def state_equal(a, b) -> bool:
+    """Two states hold the same objects, in the same order, at the same time and seed."""
+    if (a.time, a.seed, a.resources, a.counters) != (b.time, b.seed, b.resources, b.counters):
+        return False
+    tables_a, tables_b = state_tables(a), state_tables(b)
+    return all(_decoded(tables_a[name]).equals(_decoded(tables_b[name])) for name in tables_a)
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """The table with dictionary columns decoded, so dictionary order does not matter."""
+    columns = [column.cast(column.type.value_type) if pa.types.is_dictionary(column.type)
+               else column for column in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names)

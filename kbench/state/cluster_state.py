@@ -1,0 +1,173 @@
+"""ClusterState: the single source of truth, a set of columnar tables sharing one string table."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import numpy as np
+
+from kbench.state.schema import CORE_RESOURCES, POD_PHASES, TABLES, table_columns
+from kbench.state.strings import NO_STRING, StringTable
+from kbench.state.table import Table
+
+SUCCEEDED = POD_PHASES.index("Succeeded")
+FAILED = POD_PHASES.index("Failed")
+
+
+def _holds_resources(phase: int) -> bool:
+    """A bound pod counts against its node until it has Succeeded or Failed."""
+    return phase != SUCCEEDED and phase != FAILED
+
+
+class ClusterState:
+    """Tables of every kind (``state.tables["pods"]``), interned strings, resources and the clock.
+
+    Resources are exact int64 columns: cpu in millicores, memory and storage in bytes, pods and
+    extended resources (``nvidia.com/gpu``) as counts. ``resources`` lists their order; a new
+    extended resource widens every resources column. Each node's ``requested`` totals are kept
+    up to date as pods are bound and removed, never recomputed from scratch.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = int(seed)
+        self.time = 0.0  # simulated seconds since the start of the simulation
+        self.strings = StringTable()
+        self.resources: list[str] = list(CORE_RESOURCES)
+        self.tables: dict[str, Table] = {
+            name: Table(table_columns(name), resource_count=len(self.resources))
+            for name in TABLES}
+        self.counters: dict[str, int] = {"uid": 0, "cluster_ip": 0, "node_port": 0}
+        self._index: dict[str, dict[tuple[int, int], int]] = {name: {} for name in TABLES}
+
+    # -- resources -------------------------------------------------------------------------
+
+    def resource_index(self, name: str) -> int:
+        """Column of resource ``name`` in every resources array, adding it when first seen."""
+        try:
+            return self.resources.index(name)
+        except ValueError:
+            self.resources.append(name)
+            for table in self.tables.values():
+                table.set_resource_count(len(self.resources))
+            return len(self.resources) - 1
+
+    def resource_vector(self, amounts: dict[str, int]) -> np.ndarray:
+        """A resources row from ``{"cpu": millicores, "memory": bytes, ...}``."""
+        for name in amounts:
+            self.resource_index(name)
+        vector = np.zeros(len(self.resources), dtype=np.int64)
+        for name, amount in amounts.items():
+            vector[self.resources.index(name)] = amount
+        return vector
+
+    # -- rows by name ----------------------------------------------------------------------
+
+    def _key(self, namespace: str | None, name: str) -> tuple[int, int]:
+        return (self.strings.code_of(namespace) if namespace else NO_STRING,
+                self.strings.code_of(name))
+
+    def find(self, table: str, name: str, namespace: str | None = None) -> int:
+        """Row of the live object ``namespace/name`` in ``table``, or -1."""
+        return self._index[table].get(self._key(namespace, name), -1)
+
+    def insert(self, table: str, values: dict[str, object]) -> int:
+        """Append a row (``name`` and ``namespace`` given as codes) and index it by name."""
+        key = (int(values.get("namespace", NO_STRING)), int(values["name"]))
+        if key in self._index[table]:
+            raise KeyError(f"{table}: {self.strings[key[0]]}/{self.strings[key[1]]} exists")
+        row = self.tables[table].append(values)
+        self._index[table][key] = row
+        return row
+
+    def remove(self, table: str, row: int) -> None:
+        """Delete a row: unindex it and, for a bound pod, give its requests back to its node."""
+        columns = self.tables[table]
+        if table == "pods":
+            self.unbind_pod(row)
+        key = (int(columns["namespace"][row]), int(columns["name"][row]))
+        del self._index[table][key]
+        columns.delete(row)
+
+    def reindex(self) -> None:
+        """Rebuild the name indexes and derived columns from the tables (after a restore)."""
+        for name, table in self.tables.items():
+            rows = table.live_rows()
+            keys = zip(table["namespace"][rows].tolist(), table["name"][rows].tolist())
+            self._index[name] = dict(zip(keys, rows.tolist()))
+        pods, nodes = self.tables["pods"], self.tables["nodes"]
+        node_rows = self._index["nodes"]
+        pods["node_index"][:] = [node_rows.get((NO_STRING, code), -1)
+                                 for code in pods["node_name"].tolist()]
+        self.recompute_requested()
+
+    # -- binding and requested totals ------------------------------------------------------
+
+    def bind_pod(self, pod: int, node: int) -> None:
+        """Assign pod row ``pod`` to node row ``node`` and add its requests to the node's."""
+        pods, nodes = self.tables["pods"], self.tables["nodes"]
+        if pods["node_index"][pod] >= 0:
+            self.unbind_pod(pod)
+        pods["node_index"][pod] = node
+        pods["node_name"][pod] = nodes["name"][node]
+        if _holds_resources(pods["phase"][pod]):
+            nodes["requested"][node] += pods["requests"][pod]
+
+    def unbind_pod(self, pod: int) -> None:
+        """Take a pod's requests off its node's totals (the pod keeps its node name)."""
+        pods, nodes = self.tables["pods"], self.tables["nodes"]
+        node = pods["node_index"][pod]
+        if node >= 0 and pods.alive[pod] and _holds_resources(pods["phase"][pod]):
+            nodes["requested"][node] -= pods["requests"][pod]
+        pods["node_index"][pod] = -1
+
+    def set_pod_phase(self, pod: int, phase: int) -> None:
+        """Change a pod's phase; a bound pod that ends gives its requests back to its node."""
+        pods, nodes = self.tables["pods"], self.tables["nodes"]
+        node = pods["node_index"][pod]
+        before, after = _holds_resources(pods["phase"][pod]), _holds_resources(phase)
+        if node >= 0 and before != after:
+            sign = 1 if after else -1
+            nodes["requested"][node] += sign * pods["requests"][pod]
+        pods["phase"][pod] = phase
+
+    def active_pod_rows(self) -> np.ndarray:
+        """Pods that hold resources on a node: alive, bound, and not Succeeded or Failed."""
+        pods = self.tables["pods"]
+        phase = pods["phase"]
+        return np.flatnonzero(pods.alive & (pods["node_index"] >= 0)
+                              & (phase != SUCCEEDED) & (phase != FAILED))
+
+    def recompute_requested(self) -> None:
+        """Sum requests of active pods per node from scratch (restore and consistency checks)."""
+        pods, nodes = self.tables["pods"], self.tables["nodes"]
+        requested = nodes["requested"]
+        requested[:] = 0
+        rows = self.active_pod_rows()
+        np.add.at(requested, pods["node_index"][rows], pods["requests"][rows])
+
+    # -- identities ------------------------------------------------------------------------
+
+    def next_uid(self) -> str:
+        """A UUID that depends only on the seed and how many uids were handed out before."""
+        self.counters["uid"] += 1
+        digest = hashlib.blake2b(f"{self.seed}:{self.counters['uid']}".encode(),
+                                 digest_size=16).digest()
+        return str(uuid.UUID(bytes=digest, version=4))
+
+    # -- size ------------------------------------------------------------------------------
+
+    def nbytes(self) -> int:
+        """Bytes held by the tables' arrays (strings not included)."""
+        return sum(table.nbytes() for table in self.tables.values())
+
+    def counts(self) -> dict[str, int]:
+        return {name: table.live_count for name, table in self.tables.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ClusterState):
+            return NotImplemented
+        from kbench.state.arrow import state_equal
+        return state_equal(self, other)
+
+    __hash__ = None  # mutable

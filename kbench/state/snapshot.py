@@ -1,0 +1,122 @@
+"""Snapshots: a folder with one Arrow IPC (Feather v2) file per table and a JSON manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.feather as feather
+
+from kbench.errors import SnapshotError
+from kbench.state.arrow import column_from_arrow, resource_column_name, table_to_arrow
+from kbench.state.cluster_state import ClusterState
+from kbench.state.schema import TABLES
+
+FORMAT = "kbench-snapshot"
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+def write_snapshot(state: ClusterState, path: str | os.PathLike) -> Path:
+    """Write ``state`` to the folder ``path`` (replaced whole if it exists; never half-written).
+
+    The folder holds ``<table>.feather`` for every table and ``manifest.json`` with the schema
+    version, simulated time, seed, resource names, counters and row counts.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        strings = state.strings.strings()
+        counts = {}
+        for name, table in state.tables.items():
+            arrow = table_to_arrow(table, strings, state.resources)
+            feather.write_feather(arrow, staging / f"{name}.feather", compression="lz4")
+            counts[name] = arrow.num_rows
+        manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "time": state.time,
+                    "seed": state.seed, "resources": state.resources,
+                    "counters": state.counters, "counts": counts}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        if target.exists():
+            if not (target / MANIFEST).exists() and any(target.iterdir()):
+                raise SnapshotError(f"{target}: exists and is not a snapshot; not replacing it")
+            shutil.rmtree(target)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def read_snapshot(path: str | os.PathLike) -> ClusterState:
+    """The ClusterState written to ``path`` by write_snapshot, checked for completeness."""
+    folder = Path(path)
+    manifest = _read_manifest(folder)
+    state = ClusterState(seed=manifest["seed"])
+    state.time = float(manifest["time"])
+    for resource in manifest["resources"]:
+        state.resource_index(resource)
+    state.counters.update(manifest.get("counters", {}))
+    for name in TABLES:
+        _read_table(state, folder, name, manifest["counts"].get(name))
+    state.reindex()
+    return state
+
+
+def _read_manifest(folder: Path) -> dict:
+    file = folder / MANIFEST
+    if not folder.is_dir():
+        raise SnapshotError(f"{folder}: no such snapshot folder")
+    if not file.is_file():
+        raise SnapshotError(f"{folder}: not a kbench snapshot (no {MANIFEST})")
+    try:
+        manifest = json.loads(file.read_text())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SnapshotError(f"{file}: corrupt manifest ({error})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise SnapshotError(f"{file}: not a kbench snapshot manifest")
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SnapshotError(f"{file}: schema_version {version!r} is not supported; this kbench "
+                            f"reads schema_version {SCHEMA_VERSION}")
+    for key, kind in (("time", (int, float)), ("seed", int), ("resources", list),
+                      ("counts", dict)):
+        if not isinstance(manifest.get(key), kind):
+            raise SnapshotError(f"{file}: field {key!r} is missing or of the wrong type")
+    return manifest
+
+
+def _read_table(state: ClusterState, folder: Path, name: str, expected_rows) -> None:
+    file = folder / f"{name}.feather"
+    if not file.is_file():
+        raise SnapshotError(f"{folder}: table file {file.name} is missing")
+    try:
+        arrow = feather.read_table(file, memory_map=False)
+    except (pa.ArrowException, OSError) as error:
+        raise SnapshotError(f"{file}: corrupt or truncated Arrow file ({error})") from None
+    if expected_rows is not None and arrow.num_rows != expected_rows:
+        raise SnapshotError(f"{file}: {arrow.num_rows} rows, manifest says {expected_rows}")
+    table = state.tables[name]
+    values = {}
+    for column in table.columns.values():
+        if column.kind == "resources":
+            matrix = np.zeros((arrow.num_rows, len(state.resources)), dtype=np.int64)
+            for i, resource in enumerate(state.resources):
+                matrix[:, i] = _column(arrow, file, resource_column_name(column.name, resource)
+                                       ).to_numpy()
+            values[column.name] = matrix
+        else:
+            values[column.name] = column_from_arrow(column, _column(arrow, file, column.name),
+                                                    state.strings.intern)
+    table.append_many(arrow.num_rows, values)
+
+
+def _column(arrow: pa.Table, file: Path, name: str) -> pa.ChunkedArray:
+    if name not in arrow.column_names:
+        raise SnapshotError(f"{file}: column {name!r} is missing")
+    return arrow.column(name)

@@ -474,7 +474,7 @@ class _Parser:
             return Requirement(key, operator)
         operator = self.parse_operator()
         values = self.parse_values() if operator in (IN, NOT_IN) else self.parse_exact_value()
-        return Requirement(key, operator, tuple(sorted(values)))
+        return Requirement(key, operator, tuple(values))
 
     def parse_key_and_infer_operator(self) -> tuple[str, str | None]:
         operator = None
@@ -568,9 +568,6 @@ def parse_selector(text: str) -> LabelSelector:
 # metav1.LabelSelector dicts (meta/v1/helpers.go, meta/v1/validation/validation.go)
 # ---------------------------------------------------------------------------
 
-_LABEL_SELECTOR_OPERATORS = (IN, NOT_IN, EXISTS, DOES_NOT_EXIST)
-
-
 def _label_errors(labels: object, path: str) -> list[tuple[str, str]]:
     """ValidateLabels, with the key in the path: ``path[key]``."""
     if labels is None:
@@ -605,7 +602,7 @@ def _expression_errors(expr: object, path: str) -> list[tuple[str, str]]:
     errs: list[tuple[str, str]] = []
     for name in expr:
         if name not in ("key", "operator", "values"):
-            errs.append((_child(path, str(name)), f'unknown field "{_child(path, str(name))}"'))
+            errs.append((_child(path, str(name)), f'unknown field "{name}"'))
     operator = expr.get("operator")
     values = expr.get("values") or []
     if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
@@ -644,7 +641,7 @@ def selector_from_dict(d: Mapping | None, field: str = "selector") -> LabelSelec
     errs: list[tuple[str, str]] = []
     for name in d:
         if name not in ("matchLabels", "matchExpressions"):
-            errs.append((_child(field, str(name)), f'unknown field "{_child(field, str(name))}"'))
+            errs.append((_child(field, str(name)), f'unknown field "{name}"'))
     match_labels = d.get("matchLabels") or {}
     match_expressions = d.get("matchExpressions") or []
     errs.extend(_label_errors(match_labels, _child(field, "matchLabels")))

@@ -63,17 +63,23 @@ class ClusterState:
 
     # -- rows by name ----------------------------------------------------------------------
 
-    def _key(self, namespace: str | None, name: str) -> tuple[int, int]:
+    def _key(self, namespace: str | None, name: str, kind: str | None = None) -> tuple:
         return (self.strings.code_of(namespace) if namespace else NO_STRING,
-                self.strings.code_of(name))
+                self.strings.code_of(name),
+                self.strings.code_of(kind) if kind else NO_STRING)
 
-    def find(self, table: str, name: str, namespace: str | None = None) -> int:
-        """Row of the live object ``namespace/name`` in ``table``, or -1."""
-        return self._index[table].get(self._key(namespace, name), -1)
+    def find(self, table: str, name: str, namespace: str | None = None,
+             kind: str | None = None) -> int:
+        """Row of the live object ``namespace/name`` in ``table``, or -1.
+
+        In the ``others`` table, which holds many kinds, ``kind`` is part of the identity.
+        """
+        return self._index[table].get(self._key(namespace, name, kind), -1)
 
     def insert(self, table: str, values: dict[str, object]) -> int:
-        """Append a row (``name`` and ``namespace`` given as codes) and index it by name."""
-        key = (int(values.get("namespace", NO_STRING)), int(values["name"]))
+        """Append a row (``name``, ``namespace``, ``kind`` given as codes) and index it by name."""
+        key = (int(values.get("namespace", NO_STRING)), int(values["name"]),
+               int(values.get("kind", NO_STRING)))
         if key in self._index[table]:
             raise KeyError(f"{table}: {self.strings[key[0]]}/{self.strings[key[1]]} exists")
         row = self.tables[table].append(values)
@@ -85,21 +91,27 @@ class ClusterState:
         columns = self.tables[table]
         if table == "pods":
             self.unbind_pod(row)
-        key = (int(columns["namespace"][row]), int(columns["name"][row]))
-        del self._index[table][key]
+        del self._index[table][self._row_key(table, row)]
         columns.delete(row)
 
     def reindex(self) -> None:
         """Rebuild the name indexes and derived columns from the tables (after a restore)."""
         for name, table in self.tables.items():
             rows = table.live_rows()
-            keys = zip(table["namespace"][rows].tolist(), table["name"][rows].tolist())
+            kinds = (table["kind"][rows].tolist() if "kind" in table
+                     else [NO_STRING] * len(rows))
+            keys = zip(table["namespace"][rows].tolist(), table["name"][rows].tolist(), kinds)
             self._index[name] = dict(zip(keys, rows.tolist()))
         pods, nodes = self.tables["pods"], self.tables["nodes"]
         node_rows = self._index["nodes"]
-        pods["node_index"][:] = [node_rows.get((NO_STRING, code), -1)
+        pods["node_index"][:] = [node_rows.get((NO_STRING, code, NO_STRING), -1)
                                  for code in pods["node_name"].tolist()]
         self.recompute_requested()
+
+    def _row_key(self, table: str, row: int) -> tuple:
+        columns = self.tables[table]
+        kind = int(columns["kind"][row]) if "kind" in columns else NO_STRING
+        return (int(columns["namespace"][row]), int(columns["name"][row]), kind)
 
     # -- binding and requested totals ------------------------------------------------------
 

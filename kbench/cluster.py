@@ -1,0 +1,175 @@
+"""kbench.Cluster: the Python entry point, kubectl's verbs over a columnar ClusterState."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+
+from kbench.api.kinds import KINDS, KindInfo, resolve_kind
+from kbench.api.labels import LabelSelector, parse_selector, selector_from_dict
+from kbench.api.manifests import read_documents
+from kbench.api.objects import KubeObject
+from kbench.api.store import INITIAL_NAMESPACES, ApplyResult, commit, decode, plan
+from kbench.errors import NotFoundError
+from kbench.state import ClusterState, read_snapshot, write_snapshot
+from kbench.state.arrow import state_tables
+
+
+class Tables(dict):
+    """Arrow tables keyed by table name (``"pods"``); kinds' other names work too (``"po"``)."""
+
+    def __getitem__(self, key: str) -> pa.Table:
+        if key not in self.keys():
+            key = resolve_kind(key).table
+        return super().__getitem__(key)
+
+    def to_pandas(self, key: str):
+        """One table as a pandas DataFrame (string columns are categoricals)."""
+        return self[key].to_pandas()
+
+    def to_polars(self, key: str):
+        """One table as a polars DataFrame (string columns are categoricals)."""
+        import polars
+        return polars.from_arrow(self[key])
+
+
+class Cluster:
+    """A simulated Kubernetes cluster.
+
+    >>> c = Cluster.from_manifests(["nodes.yaml", "web.yaml"])
+    >>> c.get("deploy", "web").spec.replicas
+    3
+    """
+
+    def __init__(self, seed: int = 0, *, state: ClusterState | None = None) -> None:
+        self.state = state if state is not None else ClusterState(seed=seed)
+        if state is None:
+            self.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+                        for name in INITIAL_NAMESPACES])
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_manifests(cls, paths, seed: int = 0, allow_unknown: bool = False) -> "Cluster":
+        """A cluster with every object of the given files, folders or texts applied."""
+        cluster = cls(seed=seed)
+        cluster.apply(paths, allow_unknown=allow_unknown)
+        return cluster
+
+    @classmethod
+    def restore(cls, path: str | os.PathLike) -> "Cluster":
+        """The cluster saved by ``snapshot(path)``."""
+        return cls(state=read_snapshot(path))
+
+    def snapshot(self, path: str | os.PathLike):
+        """Save the whole state as a folder of Arrow IPC (Feather v2) files plus manifest.json."""
+        return write_snapshot(self.state, path)
+
+    # -- kubectl's verbs -----------------------------------------------------------------------
+
+    @property
+    def time(self) -> float:
+        """Simulated seconds since the start."""
+        return self.state.time
+
+    def apply(self, source, allow_unknown: bool = False) -> list[ApplyResult]:
+        """Create or update objects from a path, YAML/JSON text, dict, object or a list of them.
+
+        All or nothing: every document is checked first, and if any is invalid a ManifestError
+        names it (file, document, field path, value) and nothing is applied.
+        """
+        writes = plan(self.state, read_documents(source), allow_unknown=allow_unknown)
+        return commit(self.state, writes)
+
+    def get(self, kind: str, name: str, namespace: str | None = "default") -> KubeObject:
+        """One object, as ``kubectl get KIND NAME -o yaml`` shows it."""
+        info = resolve_kind(kind)
+        namespace = namespace if info.namespaced else None
+        row = self.state.find(info.table, name, namespace,
+                              info.kind if info.table == "others" else None)
+        if row < 0:
+            raise NotFoundError(info.plural, name, namespace)
+        return decode(self.state, info.table, row)
+
+    def list(self, kind: str, namespace: str | None = None,
+             selector: str | dict | LabelSelector | None = None) -> list[KubeObject]:
+        """Objects of a kind, optionally in one namespace and matching a label selector."""
+        info = resolve_kind(kind)
+        return [decode(self.state, info.table, row)
+                for row in self.rows(info, namespace, selector).tolist()]
+
+    def rows(self, kind: str | KindInfo, namespace: str | None = None,
+             selector: str | dict | LabelSelector | None = None) -> np.ndarray:
+        """Row indices of the live objects of a kind, filtered by namespace and selector."""
+        info = kind if isinstance(kind, KindInfo) else resolve_kind(kind)
+        table = self.state.tables[info.table]
+        mask = table.alive.copy()
+        strings = self.state.strings
+        if info.table == "others":
+            mask &= table["kind"] == strings.code_of(info.kind)
+        if namespace is not None and info.namespaced:
+            mask &= table["namespace"] == strings.code_of(namespace)
+        if selector is not None:
+            mask &= self._label_mask(table["labels"], _selector(selector))
+        return np.flatnonzero(mask)
+
+    def _label_mask(self, label_codes: np.ndarray, selector: LabelSelector) -> np.ndarray:
+        """Evaluate a selector once per distinct label set, then spread the answer to rows."""
+        codes, inverse = np.unique(label_codes, return_inverse=True)
+        matches = np.array([selector.matches(self.state.strings.document(int(c)) or {})
+                            for c in codes.tolist()], dtype=np.bool_)
+        return matches[inverse] if len(codes) else np.zeros(len(label_codes), np.bool_)
+
+    def delete(self, kind: str, name: str, namespace: str | None = "default") -> None:
+        """Delete one object; deleting a Namespace deletes everything in it."""
+        info = resolve_kind(kind)
+        namespace = namespace if info.namespaced else None
+        row = self.state.find(info.table, name, namespace,
+                              info.kind if info.table == "others" else None)
+        if row < 0:
+            raise NotFoundError(info.plural, name, namespace)
+        if info.kind == "Namespace":
+            self._delete_namespace_contents(name)
+        if info.kind == "Node":
+            pods = self.state.tables["pods"]
+            for pod in np.flatnonzero(pods.alive & (pods["node_index"] == row)).tolist():
+                self.state.unbind_pod(pod)
+        self.state.remove(info.table, row)
+
+    def _delete_namespace_contents(self, namespace: str) -> None:
+        code = self.state.strings.code_of(namespace)
+        for table_name, table in self.state.tables.items():
+            for row in np.flatnonzero(table.alive & (table["namespace"] == code)).tolist():
+                self.state.remove(table_name, row)
+
+    # -- tables ----------------------------------------------------------------------------------
+
+    def tables(self) -> Tables:
+        """Every table as a pyarrow Table with readable (dictionary-encoded) string columns."""
+        return Tables(state_tables(self.state))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cluster) and self.state == other.state
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        counts = {k: v for k, v in self.state.counts().items() if v}
+        return f"<Cluster t={self.time:g}s {counts}>"
+
+
+def _selector(selector: str | dict | LabelSelector) -> LabelSelector:
+    if isinstance(selector, LabelSelector):
+        return selector
+    if isinstance(selector, dict):
+        if set(selector) <= {"matchLabels", "matchExpressions"}:
+            return selector_from_dict(selector)
+        return LabelSelector.from_set(selector)
+    return parse_selector(selector)
+
+
+def kinds() -> Iterable[KindInfo]:
+    return KINDS.values()

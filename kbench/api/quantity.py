@@ -35,7 +35,6 @@ __all__ = [
     "BINARY_SI",
     "DECIMAL_EXPONENT",
     "DECIMAL_SI",
-    "ExactValue",
     "Quantity",
     "cpu_milli",
     "format_bytes",
@@ -74,20 +73,6 @@ _MAX_INT64 = 2**63 - 1  # math.go maxAllowed: the cap on a parsed BinarySI quant
 _MAX_DIGITS = 1000      # kbench's own limit, see the note at the top
 
 
-class ExactValue(Fraction):
-    """A Quantity's exact value: a Fraction which, called, gives Go's Value() (rounded up).
-
-    So ``q.value`` is the exact number and ``q.value()`` the whole number Kubernetes uses
-    for bytes, pods and extended resources: ``Quantity.parse("1.5").value() == 2``.
-    """
-
-    __slots__ = ()
-
-    def __call__(self) -> int:
-        # quantity.go Value: ScaledValue(0), "ceil(q / 10^scale)".
-        return math.ceil(self)
-
-
 @functools.total_ordering
 @dataclass(frozen=True, eq=False)
 class Quantity:
@@ -95,7 +80,7 @@ class Quantity:
 
     Quantities compare, order and hash by value alone, like Go's Cmp and Equal, so
     ``Quantity.parse("1k") == Quantity.parse("1000")`` although they print differently.
-    ``q.value`` is the exact Fraction; ``q.value()`` is its ceiling (Go's Value()).
+    ``q.value`` is the exact Fraction; ``q.int_value()`` is its ceiling (Go's Value()).
     """
 
     value: Fraction
@@ -110,7 +95,7 @@ class Quantity:
         if not _is_decimal(Fraction(value)):
             raise QuantityError(f"invalid quantity value {value}: a quantity is a decimal number, "
                                 "so its denominator may only have the factors 2 and 5")
-        object.__setattr__(self, "value", ExactValue(value))
+        object.__setattr__(self, "value", Fraction(value))
 
     @classmethod
     def parse(cls, value: object) -> Quantity:
@@ -136,6 +121,10 @@ class Quantity:
             return _parse_text(_float_text(value))
         raise QuantityError(f"invalid quantity {value!r}: a quantity is a string or a number, "
                             f"not {type(value).__name__} ({_EXAMPLES})")
+
+    def int_value(self) -> int:
+        """The value rounded up to a whole number: quantity.go Value(), ceil(q)."""
+        return math.ceil(self.value)
 
     def milli_value(self) -> int:
         """The value in thousandths, rounded up: quantity.go MilliValue, ceil(q * 1000)."""
@@ -205,7 +194,7 @@ def cpu_milli(value: object) -> int:
 
 def to_int_value(value: object) -> int:
     """A whole-number amount (memory or storage bytes, pods, extended resources), rounded up like Go's Value()."""
-    return Quantity.parse(value).value()
+    return Quantity.parse(value).int_value()
 
 
 def format_cpu_milli(milli: int) -> str:

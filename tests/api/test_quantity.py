@@ -48,7 +48,7 @@ def dec(mantissa: int, exponent: int) -> Fraction:
 def test_issue_examples(text, value, fmt, canonical, milli):
     q = Quantity.parse(text)
     assert (q.value, q.format, q.canonical(), str(q), q.milli_value()) == (value, fmt, canonical, canonical, milli)
-    assert q.value() == math.ceil(value)
+    assert q.int_value() == math.ceil(value)
 
 
 def test_issue_example_12x_is_an_error():
@@ -369,7 +369,7 @@ def test_parse_quantity_large_values(text, value, canonical):
 ])
 def test_round_up(text, milli, whole):
     q = Quantity.parse(text)
-    assert (q.milli_value(), q.value()) == (milli, whole)
+    assert (q.milli_value(), q.int_value()) == (milli, whole)
 
 
 # --- TestScaledValue: NewScaledQuantity(1, from).ScaledValue(Milli and 0) -------------------
@@ -471,7 +471,7 @@ def test_module_functions():
     assert format_bytes(1073741824) == "1Gi" and format_bytes(500000000) == "500000000"
     assert format_bytes(1536 * 2**20) == "1536Mi" and format_bytes(1000) == "1k"  # under 1024: DecimalSI
     assert parse_quantity(Quantity.parse("1Gi")) == Quantity.parse("1024Mi")
-    assert Quantity.parse("1.5").value() == 2 and Quantity.parse("1.5").value == Fraction(3, 2)
+    assert Quantity.parse("1.5").int_value() == 2 and Quantity.parse("1.5").value == Fraction(3, 2)
     with pytest.raises(QuantityError):
         format_bytes(1.5)
     with pytest.raises(QuantityError):
@@ -530,7 +530,7 @@ def test_value_is_the_exact_decimal_rounded_away_from_zero_to_a_nano(text):
 def test_milli_value_is_the_ceiling_of_a_thousand_times_the_value(text):
     q = Quantity.parse(text)
     assert q.milli_value() == -((-q.value.numerator * 1000) // q.value.denominator)
-    assert q.value() == -(-q.value.numerator // q.value.denominator)
+    assert q.int_value() == -(-q.value.numerator // q.value.denominator)
 
 
 @given(INT64)

@@ -1,0 +1,150 @@
+"""The kbench command line: kubectl-style verbs over snapshots of a simulated cluster."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+import yaml
+
+from kbench.api.kinds import UnknownKindError, resolve_kind
+from kbench.api.store import EPOCH
+from kbench.cluster import Cluster
+from kbench.errors import KbenchError, NotFoundError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="kbench: a Kubernetes cluster simulator and scheduler research harness.")
+
+OUTPUT_FORMATS = ("wide", "yaml", "json", "name")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def apply(
+    files: List[Path] = typer.Option(..., "-f", "--filename",
+                                     help="Manifest files or folders (YAML, JSON, kind: List)."),
+    snapshot: Path = typer.Option(..., "--snapshot", help="Snapshot folder to write."),
+    base: Optional[Path] = typer.Option(None, "--from",
+                                        help="Apply on top of this snapshot instead of an "
+                                             "empty cluster."),
+    allow_unknown: bool = typer.Option(False, "--allow-unknown",
+                                       help="Store kinds kbench does not know instead of "
+                                            "rejecting them."),
+    seed: int = typer.Option(0, "--seed", help="Seed of a new cluster."),
+) -> None:
+    """Apply manifests (all or nothing) and write the cluster to a snapshot folder."""
+    cluster = Cluster.restore(base) if base else Cluster(seed=seed)
+    results = cluster.apply([str(file) for file in files], allow_unknown=allow_unknown)
+    cluster.snapshot(snapshot)
+    for result in results:
+        typer.echo(str(result))
+
+
+@app.command()
+def get(
+    kinds: str = typer.Argument(..., help="Resource types, comma separated: pods, deploy,rs, ..."),
+    name: Optional[str] = typer.Argument(None, help="Name of one object."),
+    snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),
+    output: Optional[str] = typer.Option(None, "-o", "--output",
+                                         help="wide, yaml, json or name."),
+    selector: Optional[str] = typer.Option(None, "-l", "--selector",
+                                           help="Label selector, e.g. app=web,tier!=db."),
+    namespace: str = typer.Option("default", "-n", "--namespace"),
+    all_namespaces: bool = typer.Option(False, "-A", "--all-namespaces"),
+) -> None:
+    """Print objects as kubectl get does."""
+    from kbench import views
+
+    if output is not None and output not in OUTPUT_FORMATS:
+        _fail(f"unable to match a printer suitable for the output format {output!r}, allowed "
+              f"formats are: {','.join(OUTPUT_FORMATS)}")
+    cluster = Cluster.restore(snapshot)
+    infos = [resolve_kind(kind) for kind in kinds.split(",") if kind]
+    if name is not None and len(infos) > 1:
+        _fail("a name may only be given with a single resource type")
+    scope = None if all_namespaces else namespace
+    groups = []
+    for info in infos:
+        if name is not None:
+            objects = [cluster.get(info.kind, name, namespace)]
+        else:
+            objects = cluster.list(info.kind, namespace=scope, selector=selector)
+        groups.append((info, [obj.to_dict() for obj in objects]))
+    everything = [obj for _, objects in groups for obj in objects]
+    if output in ("yaml", "json"):
+        document = everything[0] if name is not None else {
+            "apiVersion": "v1", "kind": "List", "items": everything, "metadata": {}}
+        typer.echo(yaml.safe_dump(document, sort_keys=False) if output == "yaml"
+                   else json.dumps(document, indent=4))
+        return
+    if output == "name":
+        for info, objects in groups:
+            for obj in objects:
+                typer.echo(f"{_resource_name(info)}/{obj['metadata']['name']}")
+        return
+    if not everything:
+        where = "any namespace" if all_namespaces else f"{namespace} namespace"
+        typer.echo(f"No resources found in {where}." if any(i.namespaced for i in infos)
+                   else "No resources found", err=True)
+        return
+    now = EPOCH + timedelta(seconds=cluster.time)
+    blocks = [views.render_table(objects, now, wide=output == "wide",
+                                 show_namespace=all_namespaces and info.namespaced,
+                                 show_kind=len(infos) > 1)
+              for info, objects in groups if objects]
+    typer.echo("\n".join(block.rstrip("\n") + "\n" for block in blocks).rstrip("\n"))
+
+
+@app.command()
+def describe(
+    kind: str = typer.Argument(..., help="Resource type."),
+    name: str = typer.Argument(..., help="Object name."),
+    snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),
+    namespace: str = typer.Option("default", "-n", "--namespace"),
+) -> None:
+    """Describe one object as kubectl describe does."""
+    from kbench import views
+
+    cluster = Cluster.restore(snapshot)
+    obj = cluster.get(kind, name, namespace)
+    now = EPOCH + timedelta(seconds=cluster.time)
+    typer.echo(views.describe(obj.to_dict(), now, events=[]).rstrip("\n"))
+
+
+def _resource_name(info) -> str:
+    group = info.api_version.split("/")[0] if "/" in info.api_version else ""
+    return f"{info.kind.lower()}.{group}" if group else info.kind.lower()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; kbench's own errors print on one line (no traceback) and exit 2."""
+    try:
+        app(args=argv, prog_name="kbench", standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except NotFoundError as error:
+        typer.echo(f"Error from server (NotFound): {error}", err=True)
+        sys.exit(1)
+    except (KbenchError, UnknownKindError) as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except Exception as error:  # click's usage errors
+        import click
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Snapshots: Arrow IPC files anyone can read, restored exactly, and clear errors when damaged."""
+
+import json
+
+import numpy as np
+import pandas
+import polars
+import pyarrow as pa
+import pyarrow.ipc
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from kbench.errors import SnapshotError
+from kbench.state import ClusterState, read_snapshot, write_snapshot
+
+
+def small_state(seed=1):
+    state = ClusterState(seed=seed)
+    strings = state.strings
+    state.resource_index("nvidia.com/gpu")
+    for i in range(3):
+        state.insert("nodes", {"name": strings.intern(f"node-{i}"),
+                               "labels": strings.intern_document({"zone": f"z{i % 2}"}),
+                               "allocatable": [4000, 8 << 30, 0, 110, i]})
+    for i in range(5):
+        row = state.insert("pods", {"name": strings.intern(f"web-{i}"),
+                                    "namespace": strings.intern("default"),
+                                    "requests": [100 * (i + 1), 1 << 20, 0, 1, 0],
+                                    "creation_time": float(i)})
+        if i < 4:
+            state.bind_pod(row, i % 3)
+    state.time = 12.5
+    return state
+
+
+def test_round_trip_equals_original(tmp_path):
+    state = small_state()
+    write_snapshot(state, tmp_path / "snap")
+    restored = read_snapshot(tmp_path / "snap")
+    assert restored == state
+    assert restored.tables["nodes"]["requested"][:, 0].tolist() == [500, 200, 300]  # web-0 + web-3, web-1, web-2
+    assert restored.find("pods", "web-3", "default") >= 0
+
+
+def test_a_changed_state_is_not_equal(tmp_path):
+    state = small_state()
+    write_snapshot(state, tmp_path / "snap")
+    restored = read_snapshot(tmp_path / "snap")
+    restored.tables["pods"]["restarts"][0] = 1
+    assert restored != state
+
+
+def test_readable_by_pandas_pyarrow_and_polars(tmp_path):
+    write_snapshot(small_state(), tmp_path / "snap")
+    file = tmp_path / "snap" / "pods.feather"
+    frame = pandas.read_feather(file)
+    assert frame["name"].astype(str).tolist()[:2] == ["web-0", "web-1"]
+    assert frame["node_name"].astype(str).tolist()[0] == "node-0"
+    with pa.OSFile(str(file)) as source:
+        table = pyarrow.ipc.open_file(source).read_all()
+    assert pa.types.is_dictionary(table.schema.field("namespace").type)
+    assert table.column("requests_cpu_milli").to_pylist() == [100, 200, 300, 400, 500]
+    assert table.schema.field("requests_cpu_milli").metadata[b"unit"] == b"millicores"
+    nodes = polars.read_ipc(tmp_path / "snap" / "nodes.feather")
+    assert nodes["labels"].cast(str).to_list()[1] == '{"zone":"z1"}'
+    assert nodes["allocatable_nvidia.com/gpu"].to_list() == [0, 1, 2]
+
+
+def test_manifest_has_version_time_counts_and_seed(tmp_path):
+    write_snapshot(small_state(seed=7), tmp_path / "snap")
+    manifest = json.loads((tmp_path / "snap" / "manifest.json").read_text())
+    assert manifest["schema_version"] == 1 and manifest["time"] == 12.5
+    assert manifest["seed"] == 7 and manifest["counts"]["pods"] == 5
+
+
+def test_deleted_rows_are_not_written(tmp_path):
+    state = small_state()
+    state.remove("pods", state.find("pods", "web-0", "default"))
+    write_snapshot(state, tmp_path / "snap")
+    restored = read_snapshot(tmp_path / "snap")
+    assert restored.tables["pods"].live_count == 4 and restored == state
+    assert restored.tables["nodes"]["requested"][0, 0] == 400  # web-0's 100m given back
+
+
+def test_wrong_version_is_a_clear_error(tmp_path):
+    write_snapshot(small_state(), tmp_path / "snap")
+    manifest_file = tmp_path / "snap" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["schema_version"] = 99
+    manifest_file.write_text(json.dumps(manifest))
+    with pytest.raises(SnapshotError, match="schema_version 99 is not supported"):
+        read_snapshot(tmp_path / "snap")
+
+
+def test_truncated_table_is_a_clear_error(tmp_path):
+    write_snapshot(small_state(), tmp_path / "snap")
+    file = tmp_path / "snap" / "pods.feather"
+    file.write_bytes(file.read_bytes()[:200])
+    with pytest.raises(SnapshotError, match="pods.feather: corrupt or truncated"):
+        read_snapshot(tmp_path / "snap")
+
+
+def test_corrupt_manifest_missing_table_and_missing_folder(tmp_path):
+    write_snapshot(small_state(), tmp_path / "snap")
+    (tmp_path / "snap" / "nodes.feather").unlink()
+    with pytest.raises(SnapshotError, match="nodes.feather is missing"):
+        read_snapshot(tmp_path / "snap")
+    (tmp_path / "snap" / "manifest.json").write_text("{not json")
+    with pytest.raises(SnapshotError, match="corrupt manifest"):
+        read_snapshot(tmp_path / "snap")
+    with pytest.raises(SnapshotError, match="no such snapshot folder"):
+        read_snapshot(tmp_path / "nowhere")
+
+
+def test_writing_replaces_an_old_snapshot_but_not_another_folder(tmp_path):
+    write_snapshot(small_state(seed=1), tmp_path / "snap")
+    write_snapshot(small_state(seed=2), tmp_path / "snap")
+    assert read_snapshot(tmp_path / "snap").seed == 2
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("mine")
+    with pytest.raises(SnapshotError, match="not a snapshot"):
+        write_snapshot(small_state(), tmp_path / "notes")
+    assert (tmp_path / "notes" / "keep.txt").read_text() == "mine"
+
+
+names = st.text(alphabet="abcdefghij-0123456789", min_size=1, max_size=8)
+
+
+@settings(max_examples=30, deadline=None)
+@given(pods=st.lists(st.tuples(names, st.integers(0, 10**6), st.integers(0, 2**40),
+                               st.integers(-1, 3), st.sampled_from([None, "a", "b"]),
+                               st.floats(0, 1e6)),
+                     max_size=20, unique_by=lambda p: p[0]),
+       gpus=st.booleans(), time=st.floats(0, 1e7), seed=st.integers(0, 2**31))
+def test_snapshot_identity(tmp_path_factory, pods, gpus, time, seed):
+    """Property: restore(snapshot(state)) == state for random states."""
+    state = ClusterState(seed=seed)
+    state.time = time
+    strings = state.strings
+    if gpus:
+        state.resource_index("nvidia.com/gpu")
+    for i in range(3):
+        state.insert("nodes", {"name": strings.intern(f"n{i}"),
+                               "allocatable": state.resource_vector({"cpu": 1000 * (i + 1)})})
+    for name, cpu, memory, node, label, created in pods:
+        row = state.insert("pods", {
+            "name": strings.intern(name), "namespace": strings.intern("ns"),
+            "labels": strings.intern_document({"app": label} if label else None),
+            "requests": state.resource_vector({"cpu": cpu, "memory": memory}),
+            "creation_time": created, "phase": node % 5 if node >= 0 else 0})
+        if node >= 0:
+            state.bind_pod(row, node % 3)
+    folder = tmp_path_factory.mktemp("snap") / "s"
+    write_snapshot(state, folder)
+    restored = read_snapshot(folder)
+    assert restored == state
+    assert np.array_equal(restored.tables["nodes"]["requested"], state.tables["nodes"]["requested"])

@@ -73,7 +73,8 @@ def table_to_arrow(table: Table, strings: list[str], resources: list[str],
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def column_from_arrow(column: Column, array: pa.ChunkedArray | pa.Array, intern) -> np.ndarray:
+def column_from_arrow(column: Column, array: pa.ChunkedArray | pa.Array,
+                      intern_many) -> np.ndarray:
     """Decode one Arrow column back to the state's representation (strings re-interned)."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
@@ -87,7 +88,7 @@ def column_from_arrow(column: Column, array: pa.ChunkedArray | pa.Array, intern)
             lookup = np.array([column.enum.index(name) for name in dictionary] or [0],
                               dtype=np.int64)
         else:
-            lookup = np.array([intern(text) for text in dictionary] or [0], dtype=np.int64)
+            lookup = np.asarray(intern_many(dictionary) if dictionary else [0], dtype=np.int64)
         codes = np.where(valid, lookup[np.where(valid, indices, 0).astype(np.int64)], -1)
         return codes.astype(column.dtype)
     if column.kind == "time":

@@ -103,9 +103,10 @@ class ClusterState:
             keys = zip(table["namespace"][rows].tolist(), table["name"][rows].tolist(), kinds)
             self._index[name] = dict(zip(keys, rows.tolist()))
         pods, nodes = self.tables["pods"], self.tables["nodes"]
-        node_rows = self._index["nodes"]
-        pods["node_index"][:] = [node_rows.get((NO_STRING, code, NO_STRING), -1)
-                                 for code in pods["node_name"].tolist()]
+        node_of_name = np.full(len(self.strings) + 1, -1, dtype=np.int32)  # last: no name
+        live_nodes = nodes.live_rows()
+        node_of_name[nodes["name"][live_nodes]] = live_nodes
+        pods["node_index"][:] = node_of_name[pods["node_name"]]
         self.recompute_requested()
 
     def _row_key(self, table: str, row: int) -> tuple:

@@ -112,7 +112,7 @@ def _read_table(state: ClusterState, folder: Path, name: str, expected_rows) -> 
             values[column.name] = matrix
         else:
             values[column.name] = column_from_arrow(column, _column(arrow, file, column.name),
-                                                    state.strings.intern)
+                                                    state.strings.intern_many)
     table.append_many(arrow.num_rows, values)
 
 

@@ -37,7 +37,14 @@ class StringTable:
         return code
 
     def intern_many(self, texts) -> np.ndarray:
-        return np.fromiter((self.intern(t) for t in texts), dtype=np.int32)
+        """Codes of many strings at once (new ones are added in one step, in order)."""
+        texts = list(texts)
+        codes = self._codes
+        new = [t for t in dict.fromkeys(texts) if t is not None and t not in codes]
+        codes.update(zip(new, range(len(self._strings), len(self._strings) + len(new))))
+        self._strings.extend(new)
+        return np.fromiter((NO_STRING if t is None else codes[t] for t in texts),
+                           dtype=np.int32, count=len(texts))
 
     def code_of(self, text: str) -> int:
         """The code of ``text`` if it was ever interned, else NO_STRING (does not intern)."""

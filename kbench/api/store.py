@@ -477,6 +477,7 @@ def _check_update(state: ClusterState, write: PlannedWrite) -> None:
         for group in ("containers", "initContainers"):
             for container in spec.get(group) or []:
                 container.pop("image", None)
+                container.pop("imagePullPolicy", None)  # defaulted from the image
     if old != new:
         raise ManifestError("Forbidden: pod updates may not change fields other than "
                             "`spec.containers[*].image` and `spec.initContainers[*].image`",
@@ -532,6 +533,9 @@ def commit(state: ClusterState, writes: list[PlannedWrite]) -> list[ApplyResult]
 def _write(state: ClusterState, write: PlannedWrite) -> str:
     table = write.info.table
     values = write.values
+    for name, value in values.items():  # a later document of the batch may have added resources
+        if isinstance(value, np.ndarray) and len(value) < len(state.resources):
+            values[name] = np.pad(value, (0, len(state.resources) - len(value)))
     if write.info.kind == "Service":
         _allocate_service_addresses(state, values, write.row)
     if write.row >= 0:

@@ -52,9 +52,13 @@ class ManifestError(KbenchError, ValueError):
         if self.field:
             where.append(self.field)
         text = ": ".join(where)
-        if self.value is not None:
+        if self.value is not None and not self.reason.startswith(_REASONS_WITH_VALUE):
             text = f"{text}: {self.value!r}" if text else repr(self.value)
         return f"{text}: {self.reason}" if text else self.reason
+
+
+#: Kubernetes' field errors that already quote the bad value ("Invalid value: \"12x\": ...").
+_REASONS_WITH_VALUE = ("Invalid value:", "Unsupported value:", "Duplicate value:", "Not found:")
 
 
 class QuantityError(KbenchError, ValueError):

@@ -480,8 +480,8 @@ def _default_service(obj: dict) -> None:
     service_type = spec["type"]
     for port in _items(spec, "ports"):
         _set(port, "protocol", "TCP")
-        if port.get("targetPort") in (None, 0, ""):
-            port["targetPort"] = port.get("port")
+        if port.get("targetPort") in (None, 0, "") and port.get("port") is not None:
+            port["targetPort"] = port["port"]
     if service_type in ("NodePort", "LoadBalancer"):
         # ExternallyAccessible services default externalTrafficPolicy to Cluster.
         _set(spec, "externalTrafficPolicy", "Cluster")

@@ -33,7 +33,7 @@ from kbench.api.labels import (LabelSelector, dns1123_label_errors, dns1123_subd
 from kbench.api.quantity import Quantity, parse_quantity
 from kbench.errors import ManifestError, QuantityError, SelectorError
 
-__all__ = ["cron_schedule_error", "prepare"]
+__all__ = ["check_metadata", "cron_schedule_error", "prepare"]
 
 
 # ---------------------------------------------------------------------------
@@ -98,28 +98,29 @@ def _check_messages(path: str, value: object, messages: list[str]) -> None:
 # ---------------------------------------------------------------------------
 
 def _type_name(value: object) -> str:
-    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
-                       (list, "list"), (dict, "mapping")):
+    """``a string``, ``an integer``... for "must be X, not <type name>"."""
+    for kind, name in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                       (list, "a list"), (dict, "a mapping")):
         if isinstance(value, kind):
             return name
-    return "null" if value is None else type(value).__name__
+    return "null" if value is None else f"a {type(value).__name__}"
 
 
 def expect_map(value: object, path: str) -> dict:
     if not isinstance(value, dict):
-        raise invalid(path, value, f"must be a mapping (an object), not a {_type_name(value)}")
+        raise invalid(path, value, f"must be a mapping (an object), not {_type_name(value)}")
     return value
 
 
 def expect_list(value: object, path: str) -> list:
     if not isinstance(value, list):
-        raise invalid(path, value, f"must be a list, not a {_type_name(value)}")
+        raise invalid(path, value, f"must be a list, not {_type_name(value)}")
     return value
 
 
 def expect_str(value: object, path: str) -> str:
     if not isinstance(value, str):
-        raise invalid(path, value, f"must be a string, not a {_type_name(value)}")
+        raise invalid(path, value, f"must be a string, not {_type_name(value)}")
     return value
 
 
@@ -128,24 +129,26 @@ def expect_int(value: object, path: str) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(path, value, f"must be an integer, not a {_type_name(value)}")
+        raise invalid(path, value, f"must be an integer, not {_type_name(value)}")
     return value
 
 
 def expect_bool(value: object, path: str) -> bool:
     if not isinstance(value, bool):
-        raise invalid(path, value, f"must be a boolean (true or false), not a {_type_name(value)}")
+        raise invalid(path, value, f"must be a boolean (true or false), not {_type_name(value)}")
     return value
 
 
 def _get(obj: dict, key: str, path: str, expect: Callable[[object, str], Any], need: bool,
          detail: str = "") -> Any:
     value = obj.get(key)
-    if value is None or (need and value in ("", [], {})):
+    if value is None:
         if need:
             raise required(child(path, key), detail)
         return None
     checked = expect(value, child(path, key))
+    if need and checked in ("", [], {}):
+        raise required(child(path, key), detail)
     if checked is not value:
         obj[key] = checked  # normalised, e.g. 3.0 -> 3
     return checked
@@ -166,13 +169,16 @@ def get_str(obj: dict, key: str, path: str, need: bool = False, detail: str = ""
 
 
 def get_int(obj: dict, key: str, path: str, need: bool = False, minimum: int | None = None,
-            maximum: int | None = None, detail: str = "") -> int | None:
-    """obj[key] as an int within [minimum, maximum], with Kubernetes' range messages."""
+            maximum: int | None = None, detail: str = "", inclusive_range: bool = False) -> int | None:
+    """obj[key] as an int within [minimum, maximum], with Kubernetes' range messages.
+
+    ``inclusive_range`` words a violation "must be between 1 and 65535, inclusive" (InclusiveRangeError).
+    """
     value = _get(obj, key, path, expect_int, need, detail)
     if value is None:
         return None
     where = child(path, key)
-    if minimum is not None and maximum is not None and not minimum <= value <= maximum:
+    if inclusive_range and not minimum <= value <= maximum:
         raise invalid(where, value, f"must be between {minimum} and {maximum}, inclusive")
     if minimum is not None and value < minimum:
         raise invalid(where, value, _at_least(minimum))
@@ -279,7 +285,7 @@ def port_name_errors(name: str) -> list[str]:
 
 def _port(obj: dict, key: str, path: str, need: bool = False) -> int | None:
     # IsValidPortNum
-    return get_int(obj, key, path, need, 1, 65535)
+    return get_int(obj, key, path, need, 1, 65535, inclusive_range=True)
 
 
 def _port_or_name(obj: dict, key: str, path: str, need: bool = False) -> None:
@@ -455,20 +461,20 @@ def _name_errors(kind: str, name: str) -> list[str]:
     return dns1123_subdomain_errors(name)
 
 
-def _metadata(obj: dict, info: KindInfo) -> None:
+def _metadata(obj: dict, kind: str, namespaced: bool) -> None:
     metadata = get_map(obj, "metadata", "")
     name = get_str(metadata, "name", "metadata")
     generate_name = get_str(metadata, "generateName", "metadata")
     if not name and not generate_name:
         raise required("metadata.name", "name or generateName is required")
     if name:
-        _check_messages("metadata.name", name, _name_errors(info.kind, name))
+        _check_messages("metadata.name", name, _name_errors(kind, name))
     elif generate_name:
         # maskTrailingDash: a generateName may end with "-", the generated suffix follows it.
         masked = generate_name[:-1] + "a" if generate_name.endswith("-") else generate_name
-        _check_messages("metadata.generateName", generate_name, _name_errors(info.kind, masked))
+        _check_messages("metadata.generateName", generate_name, _name_errors(kind, masked))
     namespace = get_str(metadata, "namespace", "metadata")
-    if info.namespaced and namespace:
+    if namespaced and namespace:
         _check_messages("metadata.namespace", namespace, dns1123_label_errors(namespace))
     _labels(metadata, "labels", "metadata")
     annotations = get_str_map(metadata, "annotations", "metadata")
@@ -522,7 +528,8 @@ def _node_selector_term(term: dict, path: str) -> None:
         get_enum(req, "operator", req_path, ["In", "NotIn"], need=True)
         if len(get_str_list(req, "values", req_path)) != 1:
             raise required(child(req_path, "values"),
-                           "must be only one value when `operator` is 'In' or 'NotIn' for node field selector")
+                           "must be only one value when `operator` is 'In' or 'NotIn' "
+                           "for node field selector")
 
 
 def _node_selector(obj: dict, key: str, path: str, need: bool = False) -> None:
@@ -633,7 +640,8 @@ def _topology_spread(spec: dict, path: str) -> None:
         selector = _selector(constraint, "labelSelector", c_path)
         keys = get_str_list(constraint, "matchLabelKeys", c_path)
         if keys and selector is None:
-            raise forbidden(child(c_path, "matchLabelKeys"), "must not be specified when labelSelector is not set")
+            raise forbidden(child(c_path, "matchLabelKeys"),
+                            "must not be specified when labelSelector is not set")
         for i, key in enumerate(keys):
             _check_messages(child(child(c_path, "matchLabelKeys"), i), key, qualified_name_errors(key))
             if selector is not None and any(r.key == key for r in selector.requirements):
@@ -766,7 +774,7 @@ def _pod_spec(spec: dict, path: str, extra_volumes: set[str] = frozenset()) -> N
                  "automountServiceAccountToken"):
         get_bool(spec, flag, path)
     get_int(spec, "terminationGracePeriodSeconds", path)
-    get_int(spec, "activeDeadlineSeconds", path, minimum=1, maximum=2147483647)
+    get_int(spec, "activeDeadlineSeconds", path, minimum=1, maximum=2147483647, inclusive_range=True)
     get_map(spec, "securityContext", path)
     _tolerations(spec, path)
     affinity = get_map(spec, "affinity", path)
@@ -1228,11 +1236,13 @@ def _service_ports(spec: dict, kind: str) -> None:
         node_port = get_int(port, "nodePort", p_path)
         if node_port:
             if kind in ("ClusterIP", "ExternalName"):
-                raise forbidden(child(p_path, "nodePort"), f"may not be used when `type` is '{kind}'", node_port)
+                raise forbidden(child(p_path, "nodePort"), f"may not be used when `type` is '{kind}'",
+                                node_port)
             low, high = NODE_PORT_RANGE
             if not low <= node_port <= high:
                 raise invalid(child(p_path, "nodePort"), node_port,
-                              f"provided port is not in the valid range. The range of valid ports is {low}-{high}")
+                              "provided port is not in the valid range. "
+                              f"The range of valid ports is {low}-{high}")
             if (node_port, protocol) in node_ports:
                 raise duplicate(child(p_path, "nodePort"), node_port)
             node_ports.add((node_port, protocol))
@@ -1252,7 +1262,8 @@ def _validate_service(obj: dict) -> None:
         try:
             ipaddress.ip_address(cluster_ip)
         except ValueError:
-            raise invalid("spec.clusterIP", cluster_ip, "must be empty, 'None', or a valid IP address") from None
+            raise invalid("spec.clusterIP", cluster_ip,
+                          "must be empty, 'None', or a valid IP address") from None
     for i, ip in enumerate(get_str_list(spec, "clusterIPs", "spec")):
         if ip != "None":
             _ip(ip, f"spec.clusterIPs[{i}]")
@@ -1463,7 +1474,8 @@ def _validate_pdb(obj: dict) -> None:
     # ValidatePodDisruptionBudgetSpec
     spec = get_map(obj, "spec", "", need=True)
     if spec.get("minAvailable") is not None and spec.get("maxUnavailable") is not None:
-        raise invalid("spec", {"minAvailable": spec["minAvailable"], "maxUnavailable": spec["maxUnavailable"]},
+        both = {"minAvailable": spec["minAvailable"], "maxUnavailable": spec["maxUnavailable"]}
+        raise invalid("spec", both,
                       "minAvailable and maxUnavailable cannot be both set")
     _int_or_percent(spec, "minAvailable", "spec")
     _int_or_percent(spec, "maxUnavailable", "spec")
@@ -1536,6 +1548,19 @@ def _check_api_version(doc: dict, info: KindInfo) -> None:
                             f'(use apiVersion: {info.api_version})', field="apiVersion", value=api_version)
 
 
+def check_metadata(doc: dict, namespaced: bool, kind: str = "") -> None:
+    """Validate ``doc["metadata"]`` only (for kinds kbench does not know): name or generateName
+    (a DNS-1123 subdomain, as for custom resources), namespace, labels, annotations.
+
+    Raises ManifestError; integral floats are normalised in place.
+    """
+    if not isinstance(doc, dict):
+        raise ManifestError("a manifest must be a mapping with apiVersion, kind and metadata", value=doc)
+    if doc.get("metadata") is None:
+        raise required("metadata.name", "name or generateName is required")
+    _metadata(doc, kind, namespaced)
+
+
 def prepare(doc: dict, info: KindInfo) -> dict:
     """Default ``doc`` (a manifest of kind ``info``) and validate it as the kube-apiserver would.
 
@@ -1556,7 +1581,7 @@ def prepare(doc: dict, info: KindInfo) -> dict:
     obj = default_object(doc, info)
     if obj.get("metadata") is None:
         obj["metadata"] = {}
-    _metadata(obj, info)
+    _metadata(obj, info.kind, info.namespaced)
     validator = _VALIDATORS.get(info.kind)
     if validator is not None:
         validator(obj)

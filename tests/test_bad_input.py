@@ -53,7 +53,8 @@ def test_bad_quantity_names_file_document_field_and_value(tmp_path):
     assert error.field == "spec.template.spec.containers[0].resources.requests.cpu"
     assert error.value == "12x"
     assert str(error).startswith(f"{file}: document 2: Deployment/web: "
-                                 "spec.template.spec.containers[0].resources.requests.cpu: '12x'")
+                                 "spec.template.spec.containers[0].resources.requests.cpu: "
+                                 'Invalid value: "12x": ')
     assert isinstance(error, ValueError)
 
 

@@ -123,6 +123,18 @@ class Cluster:
                             for c in codes.tolist()], dtype=np.bool_)
         return matches[inverse] if len(codes) else np.zeros(len(label_codes), np.bool_)
 
+    def events(self, obj: KubeObject) -> list[KubeObject]:
+        """Events about one object, oldest first, as ``kubectl describe`` lists them."""
+        events = self.state.tables["events"]
+        code = self.state.strings.code_of
+        mask = (events.alive & (events["involved_kind"] == code(obj.kind))
+                & (events["involved_name"] == code(obj.name)))
+        if obj.namespace:
+            mask &= events["involved_namespace"] == code(obj.namespace)
+        rows = np.flatnonzero(mask)
+        rows = rows[np.argsort(events["first_time"][rows], kind="stable")]
+        return [decode(self.state, "events", row) for row in rows.tolist()]
+
     def delete(self, kind: str, name: str, namespace: str | None = "default") -> None:
         """Delete one object; deleting a Namespace deletes everything in it."""
         info = resolve_kind(kind)

@@ -48,6 +48,7 @@ _KINDS = [
     KindInfo("StorageClass", "storageclasses", ("sc",), ("storage.k8s.io/v1",), False),
     KindInfo("PriorityClass", "priorityclasses", ("pc",), ("scheduling.k8s.io/v1",), False),
     KindInfo("PodDisruptionBudget", "poddisruptionbudgets", ("pdb",), ("policy/v1",), True),
+    KindInfo("Event", "events", ("ev",), ("v1",), True),
     # Accepted and stored so that real bundles apply as they are; not simulated (yet).
     KindInfo("ConfigMap", "configmaps", ("cm",), ("v1",), True, modelled=False),
     KindInfo("Secret", "secrets", (), ("v1",), True, modelled=False),

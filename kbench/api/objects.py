@@ -131,12 +131,13 @@ PersistentVolumeClaim = _kind_class("PersistentVolumeClaim")
 StorageClass = _kind_class("StorageClass")
 PriorityClass = _kind_class("PriorityClass")
 PodDisruptionBudget = _kind_class("PodDisruptionBudget")
+Event = _kind_class("Event")
 
 OBJECT_CLASSES: dict[str, type[KubeObject]] = {
     cls.kind: cls for cls in (
         Namespace, Node, Pod, ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob,
         HorizontalPodAutoscaler, Service, Endpoints, Ingress, PersistentVolume,
-        PersistentVolumeClaim, StorageClass, PriorityClass, PodDisruptionBudget)}
+        PersistentVolumeClaim, StorageClass, PriorityClass, PodDisruptionBudget, Event)}
 
 
 def make_object(data: dict) -> KubeObject:

@@ -296,7 +296,11 @@ def _derive_pvc(state: ClusterState, doc: dict, context: "ApplyContext") -> dict
             if storage is not None else 0}
 
 
-_DERIVE = {"Pod": _derive_pod, "Node": _derive_node, "PersistentVolume": _derive_pv,
+def _derive_event(state: ClusterState, doc: dict, context: "ApplyContext") -> dict:
+    return {"first_time": state.time, "last_time": state.time}
+
+
+_DERIVE = {"Event": _derive_event, "Pod": _derive_pod, "Node": _derive_node, "PersistentVolume": _derive_pv,
            "PersistentVolumeClaim": _derive_pvc}
 
 

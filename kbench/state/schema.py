@@ -16,6 +16,7 @@ SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 PV_PHASES = ("Pending", "Available", "Bound", "Released", "Failed")
 PVC_PHASES = ("Pending", "Bound", "Lost")
 NAMESPACE_PHASES = ("Active", "Terminating")
+EVENT_TYPES = ("Normal", "Warning")
 
 #: Resources every cluster has, in this order; extended resources are appended when seen.
 CORE_RESOURCES = ("cpu", "memory", "ephemeral-storage", "pods")
@@ -183,6 +184,19 @@ TABLES: dict[str, list[C]] = {
         C("desired_healthy", "int32", "status.desiredHealthy"),
         C("disruptions_allowed", "int32", "status.disruptionsAllowed"),
         C("expected_pods", "int32", "status.expectedPods"),
+    ],
+    # core/v1 Events: what the scheduler, controllers and kubelet report about objects.
+    "events": [
+        C("involved_kind", "str", "involvedObject.kind"),
+        C("involved_name", "str", "involvedObject.name"),
+        C("involved_namespace", "str", "involvedObject.namespace"),
+        C("type", "enum", "type", enum=EVENT_TYPES),
+        C("reason", "str", "reason"),
+        C("message", "str", "message"),
+        C("source_component", "str", "source.component"),
+        C("first_time", "time", "firstTimestamp"),
+        C("last_time", "time", "lastTimestamp"),
+        C("count", "int32", "count", fill=1),
     ],
     # Kinds kbench stores but does not simulate (ConfigMap, Secret, RBAC, ...), and, with
     # allow_unknown, kinds it does not know at all.

@@ -22,9 +22,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	$(BIN)/asv check -E existing:$(abspath $(BIN))/python
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks --benchmark-enable
+	$(BIN)/asv machine --yes
+	$(BIN)/asv run -E existing:$(abspath $(BIN))/python --quick --show-stderr
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -329,23 +329,23 @@ def _pod_init_status(pod: dict, reason: str) -> _InitPass:
     for i, cs in enumerate(status.get("initContainerStatuses") or []):
         restarts += _int(cs.get("restartCount"))
         last_term = (cs.get("lastState") or {}).get("terminated")
-        if last_term:
+        if last_term is not None:
             last = _later(last, last_term.get("finishedAt"))
         sidecar = _is_restartable_init(init_specs.get(cs.get("name")))
         if sidecar:
             sidecar_restarts += _int(cs.get("restartCount"))
-            if last_term:
+            if last_term is not None:
                 sidecar_last = _later(sidecar_last, last_term.get("finishedAt"))
         state = cs.get("state") or {}
         term, waiting = state.get("terminated"), state.get("waiting")
-        if term and _int(term.get("exitCode")) == 0:
+        if term is not None and _int(term.get("exitCode")) == 0:
             continue
         if sidecar and cs.get("started"):
             ready += 1 if cs.get("ready") else 0
             continue
-        if term:
+        if term is not None:
             reason = _terminated_reason(term, "Init:")
-        elif waiting and waiting.get("reason") and waiting["reason"] != "PodInitializing":
+        elif waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing":
             reason = "Init:" + waiting["reason"]
         else:
             reason = f"Init:{i}/{n_init}"
@@ -370,13 +370,13 @@ def _pod_status_reason(pod: dict) -> tuple[str, int, int, datetime | None]:
         for cs in reversed(status.get("containerStatuses") or []):
             restarts += _int(cs.get("restartCount"))
             last_term = (cs.get("lastState") or {}).get("terminated")
-            if last_term:
+            if last_term is not None:
                 last = _later(last, last_term.get("finishedAt"))
             state = cs.get("state") or {}
             waiting, term = state.get("waiting"), state.get("terminated")
-            if waiting and waiting.get("reason"):
+            if waiting is not None and waiting.get("reason"):
                 reason = waiting["reason"]
-            elif term:
+            elif term is not None:
                 reason = _terminated_reason(term)
             elif cs.get("ready") and state.get("running") is not None:
                 has_running = True

@@ -356,7 +356,7 @@ def _pod_init_status(pod: dict, reason: str) -> _InitPass:
 
 def _pod_status_reason(pod: dict) -> tuple[str, int, int, datetime | None]:
     """printPod: (STATUS reason, ready containers, restarts, time of the last restart)."""
-    spec, status = _spec(pod), _status(pod)
+    status = _status(pod)
     phase = status.get("phase", "")
     reason = status.get("reason") or phase
     for cond in status.get("conditions") or []:

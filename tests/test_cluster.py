@@ -5,6 +5,7 @@ import textwrap
 import pandas
 import polars
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from kbench import Cluster, ManifestError, NotFoundError
 from kbench.api.objects import Deployment, Pod
@@ -238,3 +239,33 @@ def test_generate_name_is_deterministic():
     first = names(1)
     assert first == names(1) and first != names(2)
     assert all(name.startswith("job-") and len(name) == 9 for name in first)
+
+
+label_values = st.sampled_from(["web", "db", "cache"])
+quantities = st.sampled_from(["100m", "0.5", "1", "250m", "2"])
+memories = st.sampled_from(["64Mi", "1Gi", "500M", "128974848"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(pods=st.lists(st.tuples(label_values, quantities, memories, st.booleans()), max_size=8),
+       replicas=st.lists(st.integers(0, 20), max_size=3), gpus=st.integers(0, 8),
+       seed=st.integers(0, 1000))
+def test_snapshot_identity_of_applied_manifests(tmp_path_factory, pods, replicas, gpus, seed):
+    """Property: any applied cluster restores equal, object for object."""
+    cluster = Cluster(seed=seed)
+    node = {**NODE, "status": {"capacity": {"cpu": "8", "memory": "32Gi",
+                                            "nvidia.com/gpu": str(gpus)}}}
+    manifests = [node]
+    for i, (app, cpu, memory, bound) in enumerate(pods):
+        manifests.append(pod(f"p{i}", node="n1" if bound else None, cpu=cpu, memory=memory,
+                             labels={"app": app}))
+    for i, count in enumerate(replicas):
+        manifests.append(DEPLOYMENT.replace("replicas: 3", f"replicas: {count}")
+                         .replace("name: nginx-deployment", f"name: d{i}"))
+    cluster.apply(manifests)
+    folder = tmp_path_factory.mktemp("snap") / "s"
+    cluster.snapshot(folder)
+    restored = Cluster.restore(folder)
+    assert restored == cluster
+    for kind in ("pods", "nodes", "deployments"):
+        assert [o.to_dict() for o in restored.list(kind)] == [o.to_dict() for o in cluster.list(kind)]

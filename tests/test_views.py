@@ -381,11 +381,11 @@ def test_deployment_and_replicaset_scenario():
     d = obj("Deployment", "web", {"replicas": 3, "selector": {"matchLabels": {"app": "web"}}},
             {"replicas": 3, "updatedReplicas": 3, "readyReplicas": 3, "availableReplicas": 3},
             api_version="apps/v1", creationTimestamp=ts(-2 * HOUR))
-    assert row(d, NOW) == ["web", "3/3", "3", "3", "2h"]
+    assert row(d, NOW) == ["web", "3/3", "3", "3", "120m"]  # HumanDuration: minutes below 3h
     rs = obj("ReplicaSet", "web-6d4b", {"replicas": 3, "template": TEMPLATE,
                                         "selector": {"matchLabels": {"app": "web", "pod-template-hash": "6d4b"}}},
              {"replicas": 3, "readyReplicas": 2}, api_version="apps/v1", creationTimestamp=ts(-2 * HOUR))
-    assert row(rs, NOW) == ["web-6d4b", "3", "3", "2", "2h"]
+    assert row(rs, NOW) == ["web-6d4b", "3", "3", "2", "120m"]
     assert row(rs, NOW, wide=True)[5:] == ["fake-container1,fake-container2", "fake-image1,fake-image2",
                                            "app=web,pod-template-hash=6d4b"]
 
@@ -756,7 +756,7 @@ def test_describe_pod():
                  "    Image:          nginx:1.25", "    Port:           80/TCP", "    Host Port:      0/TCP",
                  "    State:          Running", "      Started:      Thu, 01 Jan 2026 11:00:00 +0000",
                  "    Ready:          True", "    Limits:", "      cpu:     500m", "    Requests:",
-                 "      MODE:  prod", "    Mounts:       <none>", "  Ready   True ", "QoS Class:       Guaranteed",
+                 "      MODE:  prod", "    Mounts:  <none>", "  Ready          True ", "QoS Class:       Guaranteed",
                  "Node-Selectors:  disk=ssd", "Tolerations:     <none>",
                  ]:
         assert line in lines_of(out), line
@@ -777,7 +777,7 @@ def test_describe_pod_terminating_and_no_events():
     assert "Status:                    Terminating (lasts 15s)" in lines_of(out)
     assert "Termination Grace Period:  30s" in lines_of(out)
     assert lines_of(out)[-1].split() == ["Events:", "<none>"]
-    assert "QoS Class:                 BestEffort" in lines_of(out)
+    assert "QoS Class:        BestEffort" in lines_of(out)
 
 
 DEPLOYMENT = obj("Deployment", "web", {

@@ -86,13 +86,17 @@ class Cluster:
 
     def get(self, kind: str, name: str, namespace: str | None = "default") -> KubeObject:
         """One object, as ``kubectl get KIND NAME -o yaml`` shows it."""
+        info, row = self._find(kind, name, namespace)
+        return decode(self.state, info.table, row)
+
+    def _find(self, kind: str, name: str, namespace: str | None) -> tuple[KindInfo, int]:
         info = resolve_kind(kind)
         namespace = namespace if info.namespaced else None
         row = self.state.find(info.table, name, namespace,
                               info.kind if info.table == "others" else None)
         if row < 0:
             raise NotFoundError(info.plural, name, namespace)
-        return decode(self.state, info.table, row)
+        return info, row
 
     def list(self, kind: str, namespace: str | None = None,
              selector: str | dict | LabelSelector | None = None) -> list[KubeObject]:
@@ -137,12 +141,7 @@ class Cluster:
 
     def delete(self, kind: str, name: str, namespace: str | None = "default") -> None:
         """Delete one object; deleting a Namespace deletes everything in it."""
-        info = resolve_kind(kind)
-        namespace = namespace if info.namespaced else None
-        row = self.state.find(info.table, name, namespace,
-                              info.kind if info.table == "others" else None)
-        if row < 0:
-            raise NotFoundError(info.plural, name, namespace)
+        info, row = self._find(kind, name, namespace)
         if info.kind == "Namespace":
             self._delete_namespace_contents(name)
         if info.kind == "Node":

@@ -566,10 +566,15 @@ def _more(items: list[str], count: int, limit: int, sep: str = ",") -> str:
 def _ingress_hosts(rules: list | None) -> str:
     """formatHosts."""
     rules = rules or []
-    hosts = [r["host"] for r in rules[:3] if r.get("host")]
+    hosts: list[str] = []
+    more = False
+    for rule in rules:
+        more = more or len(hosts) == 3
+        if not more and rule.get("host"):
+            hosts.append(rule["host"])
     if not hosts:
         return "*"
-    return f"{','.join(hosts)} + {len(rules) - 3} more..." if len(rules) > 3 else ",".join(hosts)
+    return f"{','.join(hosts)} + {len(rules) - 3} more..." if more else ",".join(hosts)
 
 
 def _ingress_row(ing: dict, now: datetime, wide: bool) -> list[str]:
@@ -727,25 +732,24 @@ def _format_hpa_metric(spec: dict, status: dict | None) -> str:
         return "<unknown type>"
     source = spec.get(field) or {}
     target = source.get("target") or {}
-    current = (status or {}).get("current") if status is not None else None
+    current = (status or {}).get("current") or {}
+
+    def current_value(key: str) -> str:
+        return "<unknown>" if current.get(key) is None else str(current[key])
     if kind == "Pods":
-        cur = str((current or {}).get("averageValue", "<unknown>")) if status is not None else "<unknown>"
-        return f"{cur}/{target.get('averageValue')}"
+        return f"{current_value('averageValue')}/{target.get('averageValue')}"
     if kind in ("External", "Object"):
         if target.get("averageValue") is not None:
-            cur = (current or {}).get("averageValue")
-            return f"{'<unknown>' if cur is None else cur}/{target['averageValue']} (avg)"
-        cur = str((current or {}).get("value")) if status is not None else "<unknown>"
-        return f"{cur}/{target.get('value')}"
-    # Resource and ContainerResource
+            return f"{current_value('averageValue')}/{target['averageValue']} (avg)"
+        return f"{current_value('value')}/{target.get('value')}"
+    # Resource and ContainerResource: "cpu: 50m/100m" for a value, "cpu: 30%/50%" for utilization
     name = source.get("name", "")
     if target.get("averageValue") is not None:
-        cur = (current or {}).get("averageValue") if status is not None else None
-        return f"{name}: {'<unknown>' if cur is None else cur}/{target['averageValue']}"
-    utilization = (current or {}).get("averageUtilization")
-    cur = "<unknown>" if utilization is None else f"{utilization}%"
+        return f"{name}: {current_value('averageValue')}/{target['averageValue']}"
+    utilization = current.get("averageUtilization")
+    have = "<unknown>" if utilization is None else f"{utilization}%"
     want = "<auto>" if target.get("averageUtilization") is None else f"{target['averageUtilization']}%"
-    return f"{name}: {cur}/{want}"
+    return f"{name}: {have}/{want}"
 
 
 def _format_hpa_metrics(hpa: dict) -> str:

@@ -410,8 +410,8 @@ def test_print_statefulset():
     (obj("Job", "job1", {"completions": 2, "template": TEMPLATE}, {"succeeded": 1}, creationTimestamp=JUST_CREATED),
      ["job1", "Running", "1/2", "", "0s"]),
     (obj("Job", "job2", {}, {}, creationTimestamp=ts(-10 * 365 * DAY)), ["job2", "Running", "0/1", "", "10y"]),
-    (obj("Job", "job3", {}, {"startTime": ts(60), "completionTime": ts(31 * 60)}, creationTimestamp=ts(-10 * 365 * DAY)),
-     ["job3", "Running", "0/1", "30m", "10y"]),
+    (obj("Job", "job3", {}, {"startTime": ts(60), "completionTime": ts(31 * 60)},
+         creationTimestamp=ts(-10 * 365 * DAY)), ["job3", "Running", "0/1", "30m", "10y"]),
     (obj("Job", "job4", {}, {"startTime": ts(-20 * 60)}, creationTimestamp=ts(-10 * 365 * DAY)),
      ["job4", "Running", "0/1", "20m", "10y"]),
     (obj("Job", "job5", {}, {"conditions": [{"type": "Complete", "status": "True"}]}, creationTimestamp=JUST_CREATED),
@@ -587,6 +587,9 @@ def test_print_ingress():
         {"loadBalancer": {"ingress": [{"ip": "2.3.4.5", "hostname": "localhost.localdomain"}]}},
         api_version="networking.k8s.io/v1", creationTimestamp=ts(-10 * 365 * DAY))
     assert row(ing, NOW) == ["test1", "foo", "*", "2.3.4.5", "80", "10y"]
+    # formatHosts: at most three hosts, rules without a host skipped
+    ing["spec"] = {"rules": [{}, {"host": "a"}, {"host": "b"}, {"host": "c"}, {"host": "d"}], "tls": [{}]}
+    assert row(ing, NOW)[1:5] == ["<none>", "a,b,c + 2 more...", "2.3.4.5", "80, 443"]
 
 
 # ---------------------------------------------------------------------------
@@ -709,7 +712,8 @@ def test_render_table_kinds_and_scope():
                    "\n"
                    "NAME                       DESIRED   CURRENT   READY   AGE\n"
                    "replicaset.apps/web-6d4b   1         1         1       60s\n")
-    assert render_table([obj("Pod", "p", namespace="default")], NOW, show_kind=True).splitlines()[1].startswith("pod/p ")
+    with_kind = render_table([obj("Pod", "p", namespace="default")], NOW, show_kind=True)
+    assert with_kind.splitlines()[1].startswith("pod/p ")
     # nodes are cluster-scoped: no NAMESPACE column even with -A
     assert render_table([node("n1", [READY])], NOW, show_namespace=True).splitlines()[0].split() == COLUMNS["Node"]
 

@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(BIN)/kbench get nodes -f results/quickstart-snapshot
 	$(BIN)/kbench get deployments,replicasets,pods -f results/quickstart-snapshot -A
 	$(BIN)/kbench get services,hpa,pv,pvc -f results/quickstart-snapshot -A
+	$(BIN)/kbench describe deployment nginx-deployment -f results/quickstart-snapshot
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import List, Optional
 
@@ -12,7 +11,6 @@ import typer
 import yaml
 
 from kbench.api.kinds import UnknownKindError, resolve_kind
-from kbench.api.store import EPOCH
 from kbench.cluster import Cluster
 from kbench.errors import KbenchError, NotFoundError
 
@@ -88,15 +86,14 @@ def get(
     if output == "name":
         for info, objects in groups:
             for obj in objects:
-                typer.echo(f"{_resource_name(info)}/{obj['metadata']['name']}")
+                typer.echo(f"{info.kind_name}/{obj['metadata']['name']}")
         return
     if not everything:
         where = "any namespace" if all_namespaces else f"{namespace} namespace"
         typer.echo(f"No resources found in {where}." if any(i.namespaced for i in infos)
                    else "No resources found", err=True)
         return
-    now = EPOCH + timedelta(seconds=cluster.time)
-    blocks = [views.render_table(objects, now, wide=output == "wide",
+    blocks = [views.render_table(objects, cluster.now, wide=output == "wide",
                                  show_namespace=all_namespaces and info.namespaced,
                                  show_kind=len(infos) > 1)
               for info, objects in groups if objects]
@@ -111,17 +108,7 @@ def describe(
     namespace: str = typer.Option("default", "-n", "--namespace"),
 ) -> None:
     """Describe one object as kubectl describe does."""
-    from kbench import views
-
-    cluster = Cluster.restore(snapshot)
-    obj = cluster.get(kind, name, namespace)
-    now = EPOCH + timedelta(seconds=cluster.time)
-    typer.echo(views.describe(obj.to_dict(), now, events=[]).rstrip("\n"))
-
-
-def _resource_name(info) -> str:
-    group = info.api_version.split("/")[0] if "/" in info.api_version else ""
-    return f"{info.kind.lower()}.{group}" if group else info.kind.lower()
+    typer.echo(Cluster.restore(snapshot).describe(kind, name, namespace).rstrip("\n"))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from datetime import timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -12,7 +13,7 @@ from kbench.api.kinds import KINDS, KindInfo, resolve_kind
 from kbench.api.labels import LabelSelector, parse_selector, selector_from_dict
 from kbench.api.manifests import read_documents
 from kbench.api.objects import KubeObject
-from kbench.api.store import INITIAL_NAMESPACES, ApplyResult, commit, decode, plan
+from kbench.api.store import EPOCH, INITIAL_NAMESPACES, ApplyResult, commit, decode, plan
 from kbench.errors import NotFoundError
 from kbench.state import ClusterState, read_snapshot, write_snapshot
 from kbench.state.arrow import state_tables
@@ -95,7 +96,7 @@ class Cluster:
         row = self.state.find(info.table, name, namespace,
                               info.kind if info.table == "others" else None)
         if row < 0:
-            raise NotFoundError(info.plural, name, namespace)
+            raise NotFoundError(info.resource, name, namespace)
         return info, row
 
     def list(self, kind: str, namespace: str | None = None,
@@ -139,6 +140,29 @@ class Cluster:
         rows = rows[np.argsort(events["first_time"][rows], kind="stable")]
         return [decode(self.state, "events", row) for row in rows.tolist()]
 
+    def describe(self, kind: str, name: str, namespace: str | None = "default") -> str:
+        """``kubectl describe KIND NAME``: the object, what kubectl fetches beside it, its events."""
+        from kbench import views
+
+        obj = self.get(kind, name, namespace)
+        related: dict[str, list[dict]] = {}
+        if obj.kind == "ReplicaSet":
+            related["pods"] = [p.to_dict() for p in self.list(
+                "pods", obj.namespace, selector=dict(obj.spec.selector or {}))]
+        elif obj.kind == "Node":
+            related["pods"] = [p.to_dict() for p in self.list("pods")
+                               if p.spec.nodeName == obj.name]
+        elif obj.kind == "Deployment":
+            related["replica_sets"] = [rs.to_dict() for rs in self.list("rs", obj.namespace)
+                                       if _owned_by(rs, obj)]
+        events = [event.to_dict() for event in self.events(obj)]
+        return views.describe(obj.to_dict(), self.now, events, **related)
+
+    @property
+    def now(self):
+        """The simulated time as a UTC datetime (what AGE columns count from)."""
+        return EPOCH + timedelta(seconds=self.time)
+
     def delete(self, kind: str, name: str, namespace: str | None = "default") -> None:
         """Delete one object; deleting a Namespace deletes everything in it."""
         info, row = self._find(kind, name, namespace)
@@ -170,6 +194,11 @@ class Cluster:
     def __repr__(self) -> str:
         counts = {k: v for k, v in self.state.counts().items() if v}
         return f"<Cluster t={self.time:g}s {counts}>"
+
+
+def _owned_by(obj: KubeObject, owner: KubeObject) -> bool:
+    return any(ref.get("uid") == owner.metadata.uid
+               for ref in obj.metadata.get("ownerReferences") or [])
 
 
 def _selector(selector: str | dict | LabelSelector) -> LabelSelector:

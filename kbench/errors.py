@@ -74,12 +74,12 @@ class SnapshotError(KbenchError, ValueError):
 
 
 class NotFoundError(KbenchError, KeyError):
-    """An object that does not exist: ``kind``, ``name`` and ``namespace`` say which."""
+    """An object that does not exist: ``resource`` (``deployments.apps``), ``name`` and
+    ``namespace`` say which; the message is the API server's."""
 
-    def __init__(self, kind: str, name: str, namespace: str | None = None):
-        self.kind, self.name, self.namespace = kind, name, namespace
-        where = f' in namespace "{namespace}"' if namespace else ""
-        super().__init__(f'{kind} "{name}" not found{where}')
+    def __init__(self, resource: str, name: str, namespace: str | None = None):
+        self.resource, self.name, self.namespace = resource, name, namespace
+        super().__init__(f'{resource} "{name}" not found')
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]

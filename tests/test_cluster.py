@@ -164,7 +164,7 @@ def test_delete_and_not_found():
     cluster = Cluster()
     cluster.apply(DEPLOYMENT)
     cluster.delete("deploy", "nginx-deployment")
-    with pytest.raises(NotFoundError, match='deployments "nginx-deployment" not found'):
+    with pytest.raises(NotFoundError, match='deployments.apps "nginx-deployment" not found'):
         cluster.get("deploy", "nginx-deployment")
     with pytest.raises(NotFoundError):
         cluster.delete("deploy", "nginx-deployment")

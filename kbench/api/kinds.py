@@ -23,6 +23,21 @@ class KindInfo:
         return self.api_versions[0]
 
     @property
+    def group(self) -> str:
+        """The API group ("apps"; "" for the core group)."""
+        return self.api_version.split("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def resource(self) -> str:
+        """kubectl's name of the resource: ``deployments.apps``, ``pods``."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def kind_name(self) -> str:
+        """kubectl's ``-o name`` prefix: ``deployment.apps``, ``pod``."""
+        return f"{self.kind.lower()}.{self.group}" if self.group else self.kind.lower()
+
+    @property
     def table(self) -> str:
         """Name of the state table (and snapshot file) holding objects of this kind."""
         return self.plural if self.modelled else "others"

@@ -248,7 +248,9 @@ def _node_status(state: ClusterState, row: int, doc: dict) -> None:
     status = doc.setdefault("status", {})
     conditions = [c for c in status.get("conditions") or [] if c.get("type") != "Ready"]
     conditions.append({"type": "Ready", "status": "True" if nodes["ready"][row] else "Unknown",
-                       "reason": "KubeletReady" if nodes["ready"][row] else "NodeStatusUnknown"})
+                       "reason": "KubeletReady" if nodes["ready"][row] else "NodeStatusUnknown",
+                       "lastHeartbeatTime": timestamp(state.time),
+                       "lastTransitionTime": timestamp(nodes["creation_time"][row])})
     status["conditions"] = conditions
 
 
@@ -324,16 +326,17 @@ class PlannedWrite:
 class ApplyResult:
     """What happened to one object, as kubectl apply reports it (``deployment.apps/web created``)."""
 
-    kind: str
+    info: KindInfo
     name: str
     namespace: str | None
     action: str  # "created", "configured" or "unchanged"
 
+    @property
+    def kind(self) -> str:
+        return self.info.kind
+
     def __str__(self) -> str:
-        info = KINDS.get(self.kind)
-        group = info.api_version.split("/")[0] if info and "/" in info.api_version else ""
-        resource = f"{self.kind.lower()}.{group}" if group else self.kind.lower()
-        return f"{resource}/{self.name} {self.action}"
+        return f"{self.info.kind_name}/{self.name} {self.action}"
 
 
 class ApplyContext:
@@ -529,7 +532,7 @@ def commit(state: ClusterState, writes: list[PlannedWrite]) -> list[ApplyResult]
     results = []
     for write in writes:
         action = _write(state, write)
-        results.append((write.order, ApplyResult(write.info.kind, write.name, write.namespace,
+        results.append((write.order, ApplyResult(write.info, write.name, write.namespace,
                                                   action)))
     return [result for _, result in sorted(results, key=lambda pair: pair[0])]
 

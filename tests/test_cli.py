@@ -1,0 +1,141 @@
+"""The kbench command: apply, get, describe; bad input is one line on stderr and exit status 2."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kbench.cli import main
+
+MULTI = textwrap.dedent("""
+    apiVersion: v1
+    kind: Node
+    metadata: {name: node-a, labels: {node-role.kubernetes.io/worker: ""}}
+    status: {capacity: {cpu: "4", memory: 8Gi}, nodeInfo: {kubeletVersion: v1.31.0}}
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, labels: {app: web}}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: "nginx:1.27"}]}
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: one, labels: {app: web}}
+    spec: {containers: [{name: c, image: busybox}]}
+    """)
+
+
+def run(*argv):
+    """Run the CLI in-process; returns (exit status, stdout, stderr)."""
+    from io import StringIO
+    import contextlib
+    out, err = StringIO(), StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(map(str, argv)))
+            code = 0
+        except SystemExit as done:
+            code = done.code or 0
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def snapshot(tmp_path):
+    manifest = tmp_path / "multi.yaml"
+    manifest.write_text(MULTI)
+    code, out, err = run("apply", "-f", manifest, "--snapshot", tmp_path / "s")
+    assert code == 0, err
+    assert out.splitlines() == ["node/node-a created", "deployment.apps/web created",
+                                "pod/one created"]
+    return tmp_path / "s"
+
+
+def test_get_deployments_prints_kubectl_columns(snapshot):
+    code, out, _ = run("get", "deploy", "-f", snapshot)
+    assert code == 0
+    assert out.splitlines() == ["NAME   READY   UP-TO-DATE   AVAILABLE   AGE",
+                                "web    0/2     0            0           0s"]
+
+
+def test_get_nodes_pods_and_all_namespaces(snapshot):
+    _, out, _ = run("get", "nodes", "-f", snapshot)
+    assert out.splitlines()[1].split() == ["node-a", "Ready", "worker", "0s", "v1.31.0"]
+    _, out, _ = run("get", "po", "-f", snapshot, "-A")
+    assert out.splitlines()[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS",
+                                           "AGE"]
+    assert out.splitlines()[1].split() == ["default", "one", "0/1", "Pending", "0", "0s"]
+
+
+def test_get_with_selector_name_and_formats(snapshot):
+    _, out, _ = run("get", "pods", "-f", snapshot, "-l", "app=db")
+    assert out == ""
+    _, out, _ = run("get", "deploy", "web", "-f", snapshot, "-o", "yaml")
+    assert yaml.safe_load(out)["spec"]["replicas"] == 2
+    _, out, _ = run("get", "deploy,po", "-f", snapshot, "-o", "json")
+    assert [item["kind"] for item in json.loads(out)["items"]] == ["Deployment", "Pod"]
+    _, out, _ = run("get", "deploy,po", "-f", snapshot, "-o", "name")
+    assert out.splitlines() == ["deployment.apps/web", "pod/one"]
+    _, out, _ = run("get", "deploy", "-f", snapshot, "-o", "wide")
+    assert out.splitlines()[0].split()[-3:] == ["CONTAINERS", "IMAGES", "SELECTOR"]
+
+
+def test_describe_deployment(snapshot):
+    code, out, _ = run("describe", "deployment", "web", "-f", snapshot)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["Name:", "web"]
+    assert "Replicas:               2 desired | 0 updated | 0 total | 0 available | 0 unavailable" in lines
+    assert "RollingUpdateStrategy:  25% max unavailable, 25% max surge" in lines
+    assert any(line.strip() == "Image:         nginx:1.27" for line in lines)
+    assert lines[-1].split() == ["Events:", "<none>"]
+
+
+def test_bad_manifest_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MULTI.replace("replicas: 2", "replicas: 2\n  minReadySeconds: -1")
+                   .replace('"nginx:1.27"', '"nginx:1.27", resources: {requests: {cpu: 12x}}'))
+    code, out, err = run("apply", "-f", bad, "--snapshot", tmp_path / "s")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {bad}: document 2: Deployment/web: spec.")
+    assert not (tmp_path / "s").exists()
+
+
+def test_unknown_kind_with_and_without_allow_unknown(tmp_path):
+    file = tmp_path / "crd.yaml"
+    file.write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
+    code, _, err = run("apply", "-f", file, "--snapshot", tmp_path / "s")
+    assert code == 2 and 'no matches for kind "Widget"' in err
+    code, out, _ = run("apply", "-f", file, "--snapshot", tmp_path / "s", "--allow-unknown")
+    assert code == 0 and out.strip() == "widget.example.com/w created"
+
+
+def test_not_found_unknown_type_and_bad_snapshot(snapshot, tmp_path):
+    code, _, err = run("get", "deploy", "nope", "-f", snapshot)
+    assert code == 1 and err.strip() == 'Error from server (NotFound): deployments.apps "nope" not found'
+    code, _, err = run("get", "widgets", "-f", snapshot)
+    assert code == 2 and 'doesn\'t have a resource type "widgets"' in err
+    code, _, err = run("get", "pods", "-f", tmp_path / "missing")
+    assert code == 2 and err.count("\n") == 1 and "no such snapshot folder" in err
+
+
+def test_installed_command_end_to_end(tmp_path):
+    """The done criterion: `kbench apply -f multi.yaml --snapshot s && kbench get deploy -f s`."""
+    (tmp_path / "multi.yaml").write_text(MULTI)
+    kbench = Path(sys.executable).with_name("kbench")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    subprocess.run([kbench, "apply", "-f", "multi.yaml", "--snapshot", "s"], cwd=tmp_path,
+                   check=True, capture_output=True, env=env)
+    done = subprocess.run([kbench, "get", "deploy", "-f", "s"], cwd=tmp_path, check=True,
+                          capture_output=True, text=True, env=env)
+    assert done.stdout.splitlines()[1].split()[:2] == ["web", "0/2"]

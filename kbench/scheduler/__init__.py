@@ -1,0 +1,1 @@
+"""kube-scheduler's framework and default profile, compiled into one numba batch kernel."""

@@ -208,7 +208,7 @@ def _pod_status(state: ClusterState, row: int, doc: dict) -> None:
     status = doc.setdefault("status", {})
     scheduled = pods["node_index"][row] >= 0 or pods["node_name"][row] >= 0
     ready = bool(pods["ready"][row])
-    message = state.strings[int(pods["message"][row])]
+    message = state.strings[int(pods["unschedulable_message"][row])]
     conditions = [{"type": "PodScheduled", "status": "True" if scheduled else "False"}]
     if not scheduled and message:
         conditions[0].update(reason="Unschedulable", message=message)

@@ -11,6 +11,7 @@ from kbench.state.schema import CORE_RESOURCES, POD_PHASES, TABLES, table_column
 from kbench.state.strings import NO_STRING, StringTable
 from kbench.state.table import Table
 
+EVENT_KEY = ("involved_kind", "involved_name", "involved_namespace", "reason", "message")
 SUCCEEDED = POD_PHASES.index("Succeeded")
 FAILED = POD_PHASES.index("Failed")
 
@@ -39,6 +40,8 @@ class ClusterState:
             for name in TABLES}
         self.counters: dict[str, int] = {"uid": 0, "cluster_ip": 0, "node_port": 0}
         self._index: dict[str, dict[tuple[int, int], int]] = {name: {} for name in TABLES}
+        #: live events by (involved kind, name, namespace, reason, message): repeats aggregate
+        self.event_rows: dict[tuple[int, int, int, int, int], int] = {}
 
     # -- resources -------------------------------------------------------------------------
 
@@ -97,17 +100,26 @@ class ClusterState:
     def reindex(self) -> None:
         """Rebuild the name indexes and derived columns from the tables (after a restore)."""
         for name, table in self.tables.items():
-            rows = table.live_rows()
-            kinds = (table["kind"][rows].tolist() if "kind" in table
-                     else [NO_STRING] * len(rows))
-            keys = zip(table["namespace"][rows].tolist(), table["name"][rows].tolist(), kinds)
-            self._index[name] = dict(zip(keys, rows.tolist()))
+            self._index[name] = {}
+            self.index_rows(name, table.live_rows())
+        events = self.tables["events"]
+        rows = events.live_rows()
+        keys = zip(*(events[column][rows].tolist() for column in EVENT_KEY))
+        self.event_rows = dict(zip(keys, rows.tolist()))
         pods, nodes = self.tables["pods"], self.tables["nodes"]
         node_of_name = np.full(len(self.strings) + 1, -1, dtype=np.int32)  # last: no name
         live_nodes = nodes.live_rows()
         node_of_name[nodes["name"][live_nodes]] = live_nodes
         pods["node_index"][:] = node_of_name[pods["node_name"]]
         self.recompute_requested()
+
+    def index_rows(self, table: str, rows: np.ndarray) -> None:
+        """Index rows appended in bulk (Table.append_many) by name."""
+        columns = self.tables[table]
+        kinds = (columns["kind"][rows].tolist() if "kind" in columns
+                 else [NO_STRING] * len(rows))
+        keys = zip(columns["namespace"][rows].tolist(), columns["name"][rows].tolist(), kinds)
+        self._index[table].update(zip(keys, rows.tolist()))
 
     def _row_key(self, table: str, row: int) -> tuple:
         columns = self.tables[table]
@@ -125,6 +137,14 @@ class ClusterState:
         pods["node_name"][pod] = nodes["name"][node]
         if _holds_resources(pods["phase"][pod]):
             nodes["requested"][node] += pods["requests"][pod]
+
+    def bind_pods(self, pods: np.ndarray, nodes: np.ndarray) -> None:
+        """bind_pod for many unbound pods at once (one vectorised update of the node totals)."""
+        table = self.tables["pods"]
+        table["node_index"][pods] = nodes
+        table["node_name"][pods] = self.tables["nodes"]["name"][nodes]
+        holding = np.array([_holds_resources(p) for p in table["phase"][pods]], dtype=np.bool_)
+        np.add.at(self.tables["nodes"]["requested"], nodes[holding], table["requests"][pods[holding]])
 
     def unbind_pod(self, pod: int) -> None:
         """Take a pod's requests off its node's totals (the pod keeps its node name)."""

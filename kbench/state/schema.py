@@ -69,6 +69,9 @@ TABLES: dict[str, list[C]] = {
         C("finish_time", "time"),
         C("reason", "str", "status.reason"),
         C("message", "str", "status.message"),
+        C("scheduling_attempts", "int32"),
+        C("unschedulable_message", "str"),   # the PodScheduled=False condition's message
+        C("backoff_until", "time"),           # not retried before (kube-scheduler backoff)
     ],
     "replicasets": [
         C("replicas", "int32", "spec.replicas"),

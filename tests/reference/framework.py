@@ -33,6 +33,13 @@ class Status:
     code: str = SUCCESS
     reasons: list[str] = field(default_factory=list)
     plugin: str = ""
+    # PreFilterResult.NodeNames (interface.go) of a successful PreFilter: the only nodes worth
+    # filtering; None means all nodes (PreFilterResult.AllNodes()).
+    pre_filter_result: set[str] | None = None
+
+    def message(self) -> str:
+        """Status.Message(): the reasons joined by ", "."""
+        return ", ".join(self.reasons)
 
     def is_success(self) -> bool:
         return self.code == SUCCESS
@@ -46,6 +53,12 @@ class Status:
 
 def unschedulable(*reasons: str, resolvable: bool = True) -> Status:
     return Status(UNSCHEDULABLE if resolvable else UNSCHEDULABLE_AND_UNRESOLVABLE, list(reasons))
+
+
+def go_div(a: int, b: int) -> int:
+    """Go's integer division a / b, which truncates toward zero (Python's // floors)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
 
 
 class CycleState(dict):
@@ -77,6 +90,30 @@ def _with_container_defaults(spec: dict, defaults: dict[str, int]) -> dict:
 
 
 @dataclass
+class ImageStateSummary:
+    """framework.ImageStateSummary: an image's size and on how many nodes it is."""
+
+    size: int
+    num_nodes: int
+
+
+def host_ports(pod: dict) -> list[tuple[str, str, int]]:
+    """util.GetHostPorts: the (hostIP, protocol, hostPort) of every port with hostPort > 0 of
+    the restartable (sidecar) init containers, then of the containers; hostIP defaults to
+    0.0.0.0 and protocol to TCP (HostPortInfo.sanitize)."""
+    spec = pod.get("spec") or {}
+    containers = [c for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"]
+    containers += spec.get("containers") or []
+    ports = []
+    for container in containers:
+        for port in container.get("ports") or []:
+            if (port.get("hostPort") or 0) > 0:
+                ports.append((port.get("hostIP") or "0.0.0.0", port.get("protocol") or "TCP",
+                              port["hostPort"]))
+    return ports
+
+
+@dataclass
 class NodeInfo:
     """framework.NodeInfo: a node, the pods on it and their summed requests."""
 
@@ -85,6 +122,9 @@ class NodeInfo:
     requested: dict[str, int] = field(default_factory=dict)  # cpu milli, bytes, counts
     non_zero_requested: dict[str, int] = field(default_factory=lambda: {"cpu": 0, "memory": 0})
     used_ports: list[tuple[str, str, int]] = field(default_factory=list)  # (ip, protocol, port)
+    # Image name (as in node.status.images[].names) -> size and spread; set by build_snapshot.
+    image_states: dict[str, ImageStateSummary] = field(default_factory=dict)
+    _allocatable: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -97,7 +137,9 @@ class NodeInfo:
     @property
     def allocatable(self) -> dict[str, int]:
         """status.allocatable as integers; 'pods' is the allowed pod count."""
-        return resource_list((self.node.get("status") or {}).get("allocatable"))
+        if self._allocatable is None:
+            self._allocatable = resource_list((self.node.get("status") or {}).get("allocatable"))
+        return self._allocatable
 
     def add_pod(self, pod: dict) -> None:
         """NodeInfo.AddPod: count the pod's requests, non-zero requests and host ports."""
@@ -106,11 +148,7 @@ class NodeInfo:
             self.requested[name] = self.requested.get(name, 0) + amount
         for name, amount in non_zero_requests(pod).items():
             self.non_zero_requested[name] += amount
-        for container in (pod.get("spec") or {}).get("containers") or []:
-            for port in container.get("ports") or []:
-                if port.get("hostPort"):
-                    self.used_ports.append((port.get("hostIP") or "0.0.0.0",
-                                            port.get("protocol") or "TCP", port["hostPort"]))
+        self.used_ports.extend(host_ports(pod))
 
 
 @dataclass
@@ -135,6 +173,18 @@ def build_snapshot(nodes: list[dict], pods: list[dict], **objects) -> Snapshot:
     bound to them by spec.nodeName."""
     infos = [NodeInfo(node) for node in nodes]
     by_name = {info.name: info for info in infos}
+    # cache/snapshot.go createImageExistenceMap + nodeInfo.ImageStates: every name of every
+    # image on a node maps to the image's size and the number of nodes having that name.
+    nodes_with_image: dict[str, set[str]] = {}
+    for info in infos:
+        for image in (info.node.get("status") or {}).get("images") or []:
+            for name in image.get("names") or []:
+                nodes_with_image.setdefault(name, set()).add(info.name)
+    for info in infos:
+        for image in (info.node.get("status") or {}).get("images") or []:
+            for name in image.get("names") or []:
+                info.image_states[name] = ImageStateSummary(
+                    image.get("sizeBytes") or 0, len(nodes_with_image[name]))
     for pod in pods:
         node_name = (pod.get("spec") or {}).get("nodeName")
         phase = (pod.get("status") or {}).get("phase")

@@ -1,0 +1,169 @@
+"""What one scheduling pass sees, prepared once: nodes in kube-scheduler's order, pod templates,
+the queue of pending pods, and the table of failure reasons.
+
+A *template* is the set of pending pods that the scheduler cannot tell apart before placing
+them: same namespace, labels, spec (interned body), priority and scheduler name. Everything that
+depends only on the template and the nodes (taints, node affinity, images) is computed once per
+template here, never once per pod.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kbench.scheduler.labelmatrix import LabelMatrix
+from kbench.state import ClusterState
+from kbench.state.schema import POD_PHASES
+
+PENDING = POD_PHASES.index("Pending")
+ZONE_LABEL = "topology.kubernetes.io/zone"
+REGION_LABEL = "topology.kubernetes.io/region"
+
+
+class Reasons:
+    """Failure reasons as small integers (0 is "no failure"), so kernels count them in arrays."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = [""]
+        self._ids: dict[str, int] = {"": 0}
+
+    def id(self, text: str) -> int:
+        if text not in self._ids:
+            self._ids[text] = len(self.texts)
+            self.texts.append(text)
+        return self._ids[text]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+@dataclass
+class Template:
+    """One pod template: what its pods share."""
+
+    index: int
+    representative: int  # a pod row of this template
+    namespace: str
+    labels: dict
+    spec: dict
+    priority: int
+    scheduler_name: str
+
+
+@dataclass
+class Batch:
+    state: ClusterState
+    node_rows: np.ndarray            # state rows of the nodes, in the scheduler's order
+    node_names: list[str]
+    node_labels: LabelMatrix
+    node_taints: list[list[dict]]
+    node_unschedulable: np.ndarray
+    node_images: list[list[dict]]
+    templates: list[Template]
+    queue: np.ndarray                # pod rows, in PrioritySort order
+    queue_template: np.ndarray       # template index of each queued pod
+    reasons: Reasons = field(default_factory=Reasons)
+
+    @property
+    def node_count(self) -> int:
+        return len(self.node_rows)
+
+
+def node_tree_order(zones: list[str]) -> np.ndarray:
+    """Positions of nodes in kube-scheduler's snapshot order: nodeTree lists nodes zone by zone,
+    round robin (pkg/scheduler/backend/cache/node_tree.go list()), zones in the order they first
+    appeared, nodes within a zone in the order they were added."""
+    by_zone: dict[str, list[int]] = {}
+    for position, zone in enumerate(zones):
+        by_zone.setdefault(zone, []).append(position)
+    order: list[int] = []
+    columns = list(by_zone.values())
+    for round_index in range(max((len(c) for c in columns), default=0)):
+        for column in columns:
+            if round_index < len(column):
+                order.append(column[round_index])
+    return np.asarray(order, dtype=np.int64)
+
+
+def zone_key(labels: dict) -> str:
+    """utilnode.GetZoneKey: region and zone, or "" when the node has neither."""
+    region, zone = labels.get(REGION_LABEL, ""), labels.get(ZONE_LABEL, "")
+    return "" if not region and not zone else f"{region}:\x00:{zone}"
+
+
+def pending_pod_rows(state: ClusterState, scheduler_names: set[str] | None = None) -> np.ndarray:
+    """Pods waiting for the scheduler: alive, Pending, no node name, not being deleted."""
+    pods = state.tables["pods"]
+    mask = (pods.alive & (pods["phase"] == PENDING) & (pods["node_name"] < 0)
+            & np.isnan(pods["deletion_time"]))
+    return np.flatnonzero(mask)
+
+
+def queue_order(state: ClusterState, rows: np.ndarray) -> np.ndarray:
+    """PrioritySort: higher priority first, then earlier creation (queuesort/priority_sort.go
+    Less compares priority, then the time the pod entered the queue), then row for ties."""
+    pods = state.tables["pods"]
+    order = np.lexsort((rows, pods["creation_time"][rows], -pods["priority"][rows].astype(np.int64)))
+    return rows[order]
+
+
+def build_batch(state: ClusterState, pod_rows: np.ndarray) -> Batch:
+    """Nodes, templates and the queue for scheduling ``pod_rows`` (already in queue order)."""
+    strings = state.strings
+    nodes = state.tables["nodes"]
+    live = nodes.live_rows()
+    label_sets = [strings.document(int(code)) or {} for code in nodes["labels"][live]]
+    order = node_tree_order([zone_key(labels) for labels in label_sets])
+    node_rows = live[order]
+    labels = [label_sets[i] for i in order]
+    names = strings.decode(nodes["name"][node_rows])
+    taint_docs = _documents(state, nodes["taints"][node_rows])
+    images = [((strings.document(int(code)) or {}).get("status") or {}).get("images") or []
+              for code in nodes["body"][node_rows]]
+    templates, queue_template = _templates(state, pod_rows)
+    return Batch(state=state, node_rows=node_rows, node_names=names,
+                 node_labels=LabelMatrix(labels, names),
+                 node_taints=[doc or [] for doc in taint_docs],
+                 node_unschedulable=nodes["unschedulable"][node_rows].copy(),
+                 node_images=images, templates=templates, queue=pod_rows,
+                 queue_template=queue_template)
+
+
+def _documents(state: ClusterState, codes: np.ndarray) -> list:
+    """Parse each distinct JSON code once."""
+    cache: dict[int, object] = {}
+    result = []
+    for code in codes.tolist():
+        if code not in cache:
+            cache[code] = state.strings.document(code)
+        result.append(cache[code])
+    return result
+
+
+def _templates(state: ClusterState, pod_rows: np.ndarray) -> tuple[list[Template], np.ndarray]:
+    pods = state.tables["pods"]
+    if len(pod_rows) == 0:
+        return [], np.zeros(0, dtype=np.int32)
+    key = np.stack([pods[column][pod_rows].astype(np.int64) for column in
+                    ("namespace", "labels", "body", "priority", "scheduler_name")], axis=1)
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    # number templates in order of first appearance in the queue, so results never depend on
+    # how np.unique sorts the keys
+    appearance = np.argsort(first, kind="stable")
+    renumber = np.empty_like(appearance)
+    renumber[appearance] = np.arange(len(appearance))
+    queue_template = renumber[inverse.reshape(-1)].astype(np.int32)
+    strings = state.strings
+    templates = []
+    for index, position in enumerate(np.sort(first).tolist()):
+        row = int(pod_rows[position])
+        body = strings.document(int(pods["body"][row])) or {}
+        templates.append(Template(
+            index=index, representative=row,
+            namespace=strings[int(pods["namespace"][row])],
+            labels=strings.document(int(pods["labels"][row])) or {},
+            spec=body.get("spec") or {}, priority=int(pods["priority"][row]),
+            scheduler_name=strings[int(pods["scheduler_name"][row])] or "default-scheduler"))
+    return templates, queue_template

@@ -1,0 +1,181 @@
+"""Compile a batch and a profile into the kernel's arrays: node state, per-template static
+filter and score results, and the profile's plugin list, weights and args as arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kbench.api.resources import pod_requests
+from kbench.scheduler.batch import Batch
+from kbench.scheduler.kernel import (FILTER_FIT, FILTER_NODE_PORTS, NORMALIZE_DEFAULT,
+                                     NORMALIZE_NONE, NORMALIZE_REVERSE, SCORE_BALANCED,
+                                     SCORE_FIT, SCORE_STATIC, NodeState, ProfileData,
+                                     TemplateData)
+from kbench.scheduler.plugins import (imagelocality, nodeaffinity, nodename, nodeports,
+                                      noderesources, nodeunschedulable, tainttoleration)
+
+DEFAULT_MILLI_CPU_REQUEST = 100           # pkg/scheduler/util/pod_resources.go
+DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
+
+#: Filters whose verdict depends only on the template and the node: computed once per template.
+STATIC_FILTERS = {
+    nodeunschedulable.NAME: lambda batch, template, args: nodeunschedulable.static_filter(
+        batch, template),
+    nodename.NAME: lambda batch, template, args: nodename.static_filter(batch, template),
+    tainttoleration.NAME: lambda batch, template, args: tainttoleration.static_filter(
+        batch, template),
+    nodeaffinity.NAME: nodeaffinity.static_filter,
+}
+#: Filters the kernel evaluates as pods are placed.
+DYNAMIC_FILTERS = {nodeports.NAME: FILTER_NODE_PORTS, noderesources.FIT: FILTER_FIT}
+#: Score plugins with static raw scores, and their normalization.
+STATIC_SCORES = {
+    tainttoleration.NAME: (lambda batch, template, args: tainttoleration.static_score(
+        batch, template), NORMALIZE_REVERSE),
+    nodeaffinity.NAME: (nodeaffinity.static_score, NORMALIZE_DEFAULT),
+    imagelocality.NAME: (lambda batch, template, args: imagelocality.static_score(
+        batch, template), NORMALIZE_NONE),
+}
+DYNAMIC_SCORES = {noderesources.FIT: SCORE_FIT, noderesources.BALANCED: SCORE_BALANCED}
+
+SIMULATED_PLUGINS = {"PrioritySort", "DefaultBinder", *STATIC_FILTERS, *DYNAMIC_FILTERS,
+                     *STATIC_SCORES, *DYNAMIC_SCORES}
+
+
+def nonzero_requests(spec: dict) -> tuple[int, int]:
+    """(cpu millicores, memory bytes) the scheduler scores a pod with: containers without a
+    request count as 100m / 200Mi (GetNonzeroRequests via NonMissingContainerRequests)."""
+    spec = dict(spec)
+    for group in ("containers", "initContainers"):
+        containers = []
+        for container in spec.get(group) or []:
+            resources = dict(container.get("resources") or {})
+            requests = dict(resources.get("requests") or {})
+            requests.setdefault("cpu", f"{DEFAULT_MILLI_CPU_REQUEST}m")
+            requests.setdefault("memory", str(DEFAULT_MEMORY_REQUEST))
+            containers.append({**container, "resources": {**resources, "requests": requests}})
+        spec[group] = containers
+    requests = pod_requests(spec)
+    return requests.get("cpu", 0), requests.get("memory", 0)
+
+
+def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
+    """Node arrays in the batch's node order, with what the bound pods already use."""
+    state = batch.state
+    nodes, pods = state.tables["nodes"], state.tables["pods"]
+    rows = batch.node_rows
+    position = np.full(len(nodes) + 1, -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    bound = state.active_pod_rows()
+    bound = bound[position[pods["node_index"][bound]] >= 0]
+    node_of_pod = position[pods["node_index"][bound]]
+    nonzero = np.zeros((len(rows), 2), dtype=np.int64)
+    usage_rows, usage_keys = [], []
+    for body in np.unique(pods["body"][bound]).tolist():
+        members = node_of_pod[pods["body"][bound] == body]
+        spec = (state.strings.document(body) or {}).get("spec") or {}
+        cpu, memory = nonzero_requests(spec)
+        np.add.at(nonzero, members, np.array([cpu, memory], dtype=np.int64))
+        for key in nodeports.host_ports(spec):
+            usage_rows.append(members)
+            usage_keys.append(port_keys.setdefault(key, len(port_keys)))
+    usage = np.zeros((len(rows), max(len(port_keys), 1)), dtype=np.int32)
+    for members, key in zip(usage_rows, usage_keys):
+        np.add.at(usage[:, key], members, 1)
+    return NodeState(allocatable=nodes["allocatable"][rows].copy(),
+                     requested=nodes["requested"][rows].copy(),
+                     nonzero_requested=nonzero, port_usage=usage)
+
+
+def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
+    """Per-template requests, static filter verdicts, static raw scores and host ports."""
+    state = batch.state
+    pods = state.tables["pods"]
+    count, node_count = len(batch.templates), batch.node_count
+    filters = list(profile.filters())
+    scores = list(profile.scores())
+    static_reason = np.zeros((count, node_count), dtype=np.int32)
+    static_position = np.full((count, node_count), -1, dtype=np.int32)
+    score_rows = np.full((count, max(len(scores), 1)), -1, dtype=np.int32)
+    static_scores: list[np.ndarray] = []
+    nonzero = np.zeros((count, 2), dtype=np.int64)
+    port_lists = []
+    for template in batch.templates:
+        t = template.index
+        for position, name in enumerate(filters):
+            compute = STATIC_FILTERS.get(name)
+            if compute is None:
+                continue
+            reasons = compute(batch, template, profile.plugin_args.get(name))
+            first = (static_position[t] < 0) & (reasons != 0)
+            static_reason[t, first] = reasons[first]
+            static_position[t, first] = position
+        for slot, (name, _weight) in enumerate(scores):
+            if name in STATIC_SCORES:
+                raw = STATIC_SCORES[name][0](batch, template, profile.plugin_args.get(name))
+                if raw is not None:
+                    score_rows[t, slot] = len(static_scores)
+                    static_scores.append(np.asarray(raw, dtype=np.int64))
+        nonzero[t] = nonzero_requests(template.spec)
+        port_lists.append([port_keys.setdefault(key, len(port_keys))
+                           for key in nodeports.host_ports(template.spec)])
+    starts = np.zeros(count + 1, dtype=np.int64)
+    starts[1:] = np.cumsum([len(ports) for ports in port_lists])
+    keys = sorted(port_keys, key=port_keys.get)
+    representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
+    return TemplateData(
+        requests=pods["requests"][representatives].copy() if count else np.zeros(
+            (0, len(state.resources)), dtype=np.int64),
+        nonzero_requests=nonzero, static_reason=static_reason,
+        static_position=static_position, static_score_row=score_rows,
+        static_scores=np.array(static_scores, dtype=np.int64).reshape(-1, node_count)
+        if static_scores else np.zeros((0, node_count), dtype=np.int64),
+        port_start=starts,
+        port_keys=np.array([k for ports in port_lists for k in ports], dtype=np.int32),
+        port_conflicts=nodeports.conflict_matrix(keys) if keys else np.zeros((1, 1), np.bool_))
+
+
+def compile_profile(profile, resources: list[str], nodes_to_find: int) -> ProfileData:
+    """The profile's filters, scores, weights and args as arrays."""
+    filters = list(profile.filters())
+    scores = list(profile.scores())
+    fit = profile.plugin_args.get(noderesources.FIT)
+    balanced = profile.plugin_args.get(noderesources.BALANCED)
+    strategy = fit.scoring_strategy if fit is not None else None
+    fit_resources = _known(resources, list(strategy.resources) if strategy
+                           else [("cpu", 1), ("memory", 1)])
+    shape = list(strategy.requested_to_capacity_ratio or []) if strategy else []
+    ignored = np.zeros(len(resources), dtype=np.bool_)
+    if fit is not None:
+        for i, name in enumerate(resources):
+            group = name.split("/", 1)[0] if "/" in name else None
+            ignored[i] = name in fit.ignored_resources or (
+                group is not None and group in fit.ignored_resource_groups)
+    balanced_resources = _known(resources, list(balanced.resources) if balanced
+                                else [("cpu", 1), ("memory", 1)])
+
+    def columns(pairs):
+        return np.array([resources.index(name) for name, _ in pairs], dtype=np.int64)
+
+    return ProfileData(
+        filter_kinds=np.array([DYNAMIC_FILTERS.get(name, 0) for name in filters], dtype=np.int32),
+        score_kinds=np.array([DYNAMIC_SCORES.get(name, SCORE_STATIC) for name, _ in scores],
+                             dtype=np.int32),
+        score_normalize=np.array([STATIC_SCORES[name][1] if name in STATIC_SCORES
+                                  else NORMALIZE_NONE for name, _ in scores], dtype=np.int32),
+        score_weights=np.array([weight for _, weight in scores], dtype=np.int64),
+        fit_ignored=ignored,
+        fit_strategy=np.int64(noderesources.STRATEGIES[strategy.type] if strategy else 0),
+        fit_resources=columns(fit_resources),
+        fit_weights=np.array([weight for _, weight in fit_resources], dtype=np.int64),
+        shape_utilization=np.array([u for u, _ in shape] or [0], dtype=np.int64),
+        shape_score=np.array([s * (100 // noderesources.MAX_CUSTOM_PRIORITY_SCORE)
+                              for _, s in shape] or [0], dtype=np.int64),
+        balanced_resources=columns(balanced_resources),
+        nodes_to_find=np.int64(nodes_to_find))
+
+
+def _known(resources: list[str], pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Scored resources that some node or pod has; the others have zero allocatable on every
+    node, which the scorers skip anyway."""
+    return [(name, weight) for name, weight in pairs if name in resources]

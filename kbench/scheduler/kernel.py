@@ -1,0 +1,256 @@
+"""The batch kernel: one compiled loop that schedules a whole queue of pods, in order, each
+placement seeing the ones before it (pkg/scheduler/schedule_one.go, per pod: filter nodes from
+the rotating start index until enough are feasible, score them, pick the best with reservoir
+sampling among ties, bind).
+
+Inputs are NamedTuples of arrays prepared by kbench.scheduler.compile; plugin arguments are
+arrays too, so every profile runs the same compiled code.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from kbench._jit import njit
+from kbench.scheduler.plugins.noderesources import (balanced_score, fit_filter, fit_score)
+from kbench.scheduler.plugins.nodeports import ports_filter
+from kbench.scheduler.rng import random_below
+
+MAX_NODE_SCORE = 100
+
+# Dynamic filter plugins the kernel evaluates itself (static ones arrive precomputed).
+FILTER_NODE_PORTS, FILTER_FIT = 1, 2
+# Score plugins, and how their raw scores are normalized.
+SCORE_STATIC, SCORE_FIT, SCORE_BALANCED = 0, 1, 2
+NORMALIZE_NONE, NORMALIZE_DEFAULT, NORMALIZE_REVERSE = 0, 1, 2
+NOT_SCORED = -1  # total score of a pod placed without scoring (one feasible node)
+
+
+class NodeState(NamedTuple):
+    allocatable: np.ndarray        # int64 [nodes, resources]
+    requested: np.ndarray          # int64 [nodes, resources]; updated as pods are bound
+    nonzero_requested: np.ndarray  # int64 [nodes, 2]: cpu, memory with non-zero defaults
+    port_usage: np.ndarray         # int32 [nodes, port keys]; updated as pods are bound
+
+
+class TemplateData(NamedTuple):
+    requests: np.ndarray           # int64 [templates, resources]
+    nonzero_requests: np.ndarray   # int64 [templates, 2]
+    static_reason: np.ndarray      # int32 [templates, nodes]: first failing static filter's reason
+    static_position: np.ndarray    # int32 [templates, nodes]: that filter's position in the profile
+    static_score_row: np.ndarray   # int32 [templates, score plugins]: row of static_scores, -1 none
+    static_scores: np.ndarray      # int64 [rows, nodes]: raw scores of static score plugins
+    port_start: np.ndarray         # int64 [templates + 1]: CSR offsets into port_keys
+    port_keys: np.ndarray          # int32: host port keys each template asks for
+    port_conflicts: np.ndarray     # bool [keys, keys]
+
+
+class ProfileData(NamedTuple):
+    filter_kinds: np.ndarray       # int32 [filters]: FILTER_* of dynamic filters, 0 for static
+    score_kinds: np.ndarray        # int32 [scores]: SCORE_*
+    score_normalize: np.ndarray    # int32 [scores]: NORMALIZE_*
+    score_weights: np.ndarray      # int64 [scores]
+    fit_ignored: np.ndarray        # bool [resources]
+    fit_strategy: np.int64
+    fit_resources: np.ndarray      # int64 [k]: resource columns scored by NodeResourcesFit
+    fit_weights: np.ndarray        # int64 [k]
+    shape_utilization: np.ndarray  # int64: RequestedToCapacityRatio shape
+    shape_score: np.ndarray        # int64: scaled to 0-100
+    balanced_resources: np.ndarray  # int64: resource columns of BalancedAllocation
+    nodes_to_find: np.int64
+
+
+@njit
+def _pod_request_vector(resources, requests, nonzero_requests, nonzero):
+    values = np.zeros(len(resources), dtype=np.int64)
+    for i in range(len(resources)):
+        resource = resources[i]
+        if nonzero and resource < 2:
+            values[i] = nonzero_requests[resource]
+        else:
+            values[i] = requests[resource]
+    return values
+
+
+@njit
+def check_node(t, n, nodes, templates, profile, failures, reason_of_failure):
+    """Run the filters for template t on node n in the profile's order. Returns the position of
+    the first failing filter (-1: all pass); a failing NodeResourcesFit marks its resources in
+    ``failures``; the static reason is copied to reason_of_failure[0]."""
+    static_position = templates.static_position[t, n]
+    for position in range(len(profile.filter_kinds)):
+        if static_position == position:
+            reason_of_failure[0] = templates.static_reason[t, n]
+            return position
+        kind = profile.filter_kinds[position]
+        if kind == FILTER_FIT:
+            if not fit_filter(nodes.allocatable[n], nodes.requested[n], templates.requests[t],
+                              profile.fit_ignored, failures):
+                return position
+        elif kind == FILTER_NODE_PORTS:
+            wanted = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
+            if len(wanted) and not ports_filter(wanted, templates.port_conflicts,
+                                                 nodes.port_usage[n]):
+                return position
+    return -1
+
+
+@njit
+def raw_score(kind, slot, t, n, nodes, templates, profile):
+    """The raw score of one score plugin for template t on node n."""
+    if kind == SCORE_STATIC:
+        row = templates.static_score_row[t, slot]
+        return templates.static_scores[row, n] if row >= 0 else 0
+    if kind == SCORE_FIT:
+        pod = _pod_request_vector(profile.fit_resources, templates.requests[t],
+                                  templates.nonzero_requests[t], True)
+        return fit_score(profile.fit_strategy, profile.fit_resources, profile.fit_weights,
+                         profile.shape_utilization, profile.shape_score,
+                         nodes.allocatable[n], nodes.requested[n], nodes.nonzero_requested[n],
+                         pod)
+    pod = _pod_request_vector(profile.balanced_resources, templates.requests[t],
+                              templates.nonzero_requests[t], False)
+    for i in range(len(pod)):
+        if pod[i] != 0:
+            return balanced_score(profile.balanced_resources, nodes.allocatable[n],
+                                  nodes.requested[n], nodes.nonzero_requested[n], pod)
+    return 0  # a best-effort pod: PreScore returns Skip
+
+
+@njit
+def skipped(kind, slot, t, templates, profile):
+    """PreScore said Skip: the plugin adds nothing for this template."""
+    if kind == SCORE_STATIC:
+        return templates.static_score_row[t, slot] < 0
+    return False
+
+
+@njit
+def normalize(scores, count, mode):
+    """helper.DefaultNormalizeScore over the first ``count`` scores, in place."""
+    if mode == NORMALIZE_NONE:
+        return
+    highest = 0
+    for i in range(count):
+        if scores[i] > highest:
+            highest = scores[i]
+    if highest == 0:
+        if mode == NORMALIZE_REVERSE:
+            for i in range(count):
+                scores[i] = MAX_NODE_SCORE
+        return
+    for i in range(count):
+        score = MAX_NODE_SCORE * scores[i] // highest
+        if mode == NORMALIZE_REVERSE:
+            score = MAX_NODE_SCORE - score
+        scores[i] = score
+
+
+@njit
+def score_nodes(t, feasible, count, nodes, templates, profile, plugin_scores, totals):
+    """prioritizeNodes: every score plugin's normalized score on each feasible node, weighted
+    and summed into ``totals``; ``plugin_scores[s, i]`` keeps each plugin's score."""
+    for i in range(count):
+        totals[i] = 0
+    buffer = np.zeros(count, dtype=np.int64)
+    for s in range(len(profile.score_kinds)):
+        kind = profile.score_kinds[s]
+        if skipped(kind, s, t, templates, profile):
+            for i in range(count):
+                plugin_scores[s, i] = 0
+            continue
+        for i in range(count):
+            buffer[i] = raw_score(kind, s, t, feasible[i], nodes, templates, profile)
+        normalize(buffer, count, profile.score_normalize[s])
+        for i in range(count):
+            plugin_scores[s, i] = buffer[i]
+            totals[i] += buffer[i] * profile.score_weights[s]
+
+
+@njit
+def select_host(totals, count, rng_state):
+    """selectHost: the highest total; ties broken by reservoir sampling (rand.Intn)."""
+    best = 0
+    best_score = totals[0]
+    ties = 1
+    for i in range(1, count):
+        if totals[i] > best_score:
+            best, best_score, ties = i, totals[i], 1
+        elif totals[i] == best_score:
+            ties += 1
+            if random_below(rng_state, ties) == 0:
+                best = i
+    return best
+
+
+@njit
+def bind(t, n, nodes, templates):
+    """Assume the pod on the node: later pods of the batch see its requests and ports."""
+    for r in range(nodes.requested.shape[1]):
+        nodes.requested[n, r] += templates.requests[t, r]
+    nodes.nonzero_requested[n, 0] += templates.nonzero_requests[t, 0]
+    nodes.nonzero_requested[n, 1] += templates.nonzero_requests[t, 1]
+    for k in range(templates.port_start[t], templates.port_start[t + 1]):
+        nodes.port_usage[n, templates.port_keys[k]] += 1
+
+
+@njit
+def schedule_batch(queue_template, order, start_index, rng_state, nodes, templates, profile,
+                   chosen, totals_out, reason_counts, resource_failures):
+    """Schedule every pod of the queue. ``order``: node indices in the scheduler's order.
+
+    Outputs per pod i: chosen[i] (node index or -1), totals_out[i] (its total score or
+    NOT_SCORED); for a pod that fits nowhere, reason_counts[i, reason] counts the nodes each
+    static reason rejected it on, resource_failures[i, r] the nodes short of resource r (r ==
+    pods: too many pods), and reason_counts[i, 0] the nodes without free host ports.
+    Returns the start index for the next batch.
+    """
+    node_count = len(order)
+    feasible = np.zeros(node_count, dtype=np.int64)
+    totals = np.zeros(node_count, dtype=np.int64)
+    plugin_scores = np.zeros((max(len(profile.score_kinds), 1), node_count), dtype=np.int64)
+    failures = np.zeros(nodes.requested.shape[1], dtype=np.bool_)
+    static_reason = np.zeros(1, dtype=np.int32)
+    for i in range(len(queue_template)):
+        t = queue_template[i]
+        found = 0
+        processed = 0
+        for j in range(node_count):
+            n = order[(start_index + j) % node_count]
+            processed += 1
+            failures[:] = False
+            position = check_node(t, n, nodes, templates, profile, failures, static_reason)
+            if position < 0:
+                feasible[found] = n
+                found += 1
+                if found == profile.nodes_to_find:
+                    break
+            else:
+                kind = profile.filter_kinds[position] if position < len(
+                    profile.filter_kinds) else 0
+                if templates.static_position[t, n] == position:
+                    reason_counts[i, static_reason[0]] += 1
+                elif kind == FILTER_FIT:
+                    for r in range(len(failures)):
+                        if failures[r]:
+                            resource_failures[i, r] += 1
+                else:
+                    reason_counts[i, 0] += 1
+        if node_count > 0:
+            start_index = (start_index + processed) % node_count
+        if found == 0:
+            chosen[i] = -1
+            totals_out[i] = NOT_SCORED
+            continue
+        if found == 1:
+            best = 0
+            totals_out[i] = NOT_SCORED
+        else:
+            score_nodes(t, feasible, found, nodes, templates, profile, plugin_scores, totals)
+            best = select_host(totals, found, rng_state)
+            totals_out[i] = totals[best]
+        chosen[i] = feasible[best]
+        bind(t, feasible[best], nodes, templates)
+    return start_index

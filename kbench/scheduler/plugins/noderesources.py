@@ -1,0 +1,163 @@
+"""NodeResourcesFit and NodeResourcesBalancedAllocation: does the pod fit the node's free
+resources, and how good a fit is it. pkg/scheduler/framework/plugins/noderesources/ (fit.go,
+resource_allocation.go, least_allocated.go, most_allocated.go,
+requested_to_capacity_ratio.go, balanced_allocation.go, helper/shape_score.go).
+
+Resources are columns of the state's resources arrays: 0 cpu (millicores), 1 memory,
+2 ephemeral-storage, 3 pods, 4... extended and other scalar resources.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kbench._jit import njit
+
+FIT = "NodeResourcesFit"
+BALANCED = "NodeResourcesBalancedAllocation"
+
+CPU, MEMORY, EPHEMERAL_STORAGE, PODS = 0, 1, 2, 3
+MAX_NODE_SCORE = 100
+MAX_UTILIZATION = 100
+MAX_CUSTOM_PRIORITY_SCORE = 10  # RequestedToCapacityRatio shape scores are 0-10
+
+LEAST_ALLOCATED, MOST_ALLOCATED, REQUESTED_TO_CAPACITY_RATIO = 0, 1, 2
+STRATEGIES = {"LeastAllocated": LEAST_ALLOCATED, "MostAllocated": MOST_ALLOCATED,
+              "RequestedToCapacityRatio": REQUESTED_TO_CAPACITY_RATIO}
+
+TOO_MANY_PODS = "Too many pods"
+
+
+def insufficient(resource: str) -> str:
+    return f"Insufficient {resource}"
+
+
+@njit
+def fit_filter(allocatable, requested, pod_request, ignored, failures) -> bool:
+    """fitsRequest: set ``failures[r]`` for every resource r the node lacks (r == PODS: too
+    many pods); True when the pod fits. ``ignored[r]``: ignoredResources / groups."""
+    fits = True
+    if requested[PODS] + 1 > allocatable[PODS]:
+        failures[PODS] = True
+        fits = False
+    nothing = True
+    for r in range(len(pod_request)):
+        if r != PODS and pod_request[r] != 0:
+            nothing = False
+    if nothing:
+        return fits
+    for r in range(len(pod_request)):
+        if r == PODS or pod_request[r] <= 0 or ignored[r]:
+            continue
+        if pod_request[r] > allocatable[r] - requested[r]:
+            failures[r] = True
+            fits = False
+    return fits
+
+
+@njit
+def allocatable_and_requested(resource, allocatable, requested, nonzero_requested,
+                              pod_request, use_requested):
+    """calculateResourceAllocatableRequest: (allocatable, requested + pod) for one resource,
+    (0, 0) to skip a scalar resource the pod does not request."""
+    if pod_request == 0 and resource > PODS:
+        return 0, 0
+    if resource == CPU or resource == MEMORY:
+        node = requested[resource] if use_requested else nonzero_requested[resource]
+        return allocatable[resource], node + pod_request
+    return allocatable[resource], requested[resource] + pod_request
+
+
+@njit
+def least_requested_score(requested, capacity):
+    if capacity == 0 or requested > capacity:
+        return 0
+    return ((capacity - requested) * MAX_NODE_SCORE) // capacity
+
+
+@njit
+def most_requested_score(requested, capacity):
+    if capacity == 0:
+        return 0
+    if requested > capacity:
+        requested = capacity
+    return (requested * MAX_NODE_SCORE) // capacity
+
+
+@njit
+def broken_linear(utilization, shape_utilization, shape_score):
+    """helper.BuildBrokenLinearFunction over the (utilization, score) points."""
+    for i in range(len(shape_utilization)):
+        if utilization <= shape_utilization[i]:
+            if i == 0:
+                return shape_score[0]
+            return shape_score[i - 1] + (shape_score[i] - shape_score[i - 1]) * (
+                utilization - shape_utilization[i - 1]) // (
+                shape_utilization[i] - shape_utilization[i - 1])
+    return shape_score[len(shape_score) - 1]
+
+
+@njit
+def fit_score(strategy, resources, weights, shape_utilization, shape_score,
+              allocatable, requested, nonzero_requested, pod_request):
+    """The NodeResourcesFit score of one node under LeastAllocated, MostAllocated or
+    RequestedToCapacityRatio (shape_score already scaled to 0-100)."""
+    node_score = 0
+    weight_sum = 0
+    for i in range(len(resources)):
+        resource = resources[i]
+        capacity, total = allocatable_and_requested(
+            resource, allocatable, requested, nonzero_requested, pod_request[i], False)
+        if capacity == 0:
+            continue
+        weight = weights[i]
+        if strategy == LEAST_ALLOCATED:
+            score = least_requested_score(total, capacity)
+        elif strategy == MOST_ALLOCATED:
+            score = most_requested_score(total, capacity)
+        else:
+            if total > capacity:
+                score = broken_linear(MAX_UTILIZATION, shape_utilization, shape_score)
+            else:
+                score = broken_linear(total * MAX_UTILIZATION // capacity,
+                                      shape_utilization, shape_score)
+            if score <= 0:
+                continue
+        node_score += score * weight
+        weight_sum += weight
+    if weight_sum == 0:
+        return 0
+    if strategy == REQUESTED_TO_CAPACITY_RATIO:
+        return np.int64(math.floor(node_score / weight_sum + 0.5))  # math.Round
+    return node_score // weight_sum
+
+
+@njit
+def balanced_score(resources, allocatable, requested, nonzero_requested, pod_request):
+    """balancedResourceScorer: (1 - std of the requested fractions) * 100."""
+    fractions = np.zeros(len(resources))
+    count = 0
+    total = 0.0
+    for i in range(len(resources)):
+        capacity, used = allocatable_and_requested(
+            resources[i], allocatable, requested, nonzero_requested, pod_request[i], True)
+        if capacity == 0:
+            continue
+        fraction = used / capacity
+        if fraction > 1:
+            fraction = 1.0
+        total += fraction
+        fractions[count] = fraction
+        count += 1
+    std = 0.0
+    if count == 2:
+        std = abs((fractions[0] - fractions[1]) / 2)
+    elif count > 2:
+        mean = total / count
+        spread = 0.0
+        for i in range(count):
+            spread = spread + (fractions[i] - mean) * (fractions[i] - mean)
+        std = math.sqrt(spread / count)
+    return np.int64((1 - std) * MAX_NODE_SCORE)

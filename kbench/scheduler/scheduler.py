@@ -1,0 +1,131 @@
+"""The scheduler: decides where pending pods go, one compiled batch per run of a profile.
+
+It reads the state and returns decisions (bindings and failures); the engine applies them.
+Its own state between passes is kube-scheduler's: the rotating start index of the node search
+and the random generator of the tie-break, both kept in the ClusterState's counters so that
+snapshots resume exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kbench.scheduler import kernel
+from kbench.scheduler.batch import Batch, build_batch, pending_pod_rows, queue_order
+from kbench.scheduler.compile import compile_nodes, compile_profile, compile_templates
+from kbench.scheduler.config import (SchedulerConfiguration, default_configuration,
+                                     num_feasible_nodes_to_find)
+from kbench.scheduler.plugins import nodeports, noderesources
+from kbench.state import ClusterState
+
+START_INDEX = "scheduler_start_index"
+RNG = "scheduler_rng"
+
+
+@dataclass
+class Decisions:
+    """What one scheduling pass decided, in queue order."""
+
+    pod_rows: np.ndarray        # pods considered, in queue order
+    node_rows: np.ndarray       # their node's state row, -1 when unschedulable
+    scores: np.ndarray          # the chosen node's total score; -1 when not scored
+    messages: list[str | None]  # FailedScheduling message of each unschedulable pod
+    unknown_scheduler: np.ndarray  # pods whose spec.schedulerName no profile has
+
+
+class Scheduler:
+    """kube-scheduler with the profiles of a KubeSchedulerConfiguration."""
+
+    def __init__(self, configuration: SchedulerConfiguration | None = None) -> None:
+        self.configuration = configuration or default_configuration()
+
+    def decide(self, state: ClusterState, pod_rows: np.ndarray | None = None) -> Decisions:
+        """Where each pending pod goes (or why it cannot go anywhere), without changing state
+        but for the scheduler's own counters (start index, random generator)."""
+        if pod_rows is None:
+            pod_rows = pending_pod_rows(state)
+        queue = queue_order(state, pod_rows)
+        batch = build_batch(state, queue)
+        node_rows = np.full(len(queue), -1, dtype=np.int64)
+        scores = np.full(len(queue), kernel.NOT_SCORED, dtype=np.int64)
+        messages: list[str | None] = [None] * len(queue)
+        unknown = np.zeros(len(queue), dtype=np.bool_)
+        profile_of = [self.configuration.profile(t.scheduler_name) for t in batch.templates]
+        runs = _runs([profile_of[t] for t in batch.queue_template.tolist()])
+        port_keys: dict = {}
+        nodes = compile_nodes(batch, port_keys)
+        rng_state = np.array([state.counters.get(RNG, state.seed)], dtype=np.uint64)
+        start = int(state.counters.get(START_INDEX, 0))
+        for profile, begin, end in runs:
+            if profile is None:
+                unknown[begin:end] = True
+                continue
+            templates = compile_templates(batch, profile, port_keys)
+            nodes = _widen_ports(nodes, len(port_keys))
+            to_find = num_feasible_nodes_to_find(
+                profile.percentage_of_nodes_to_score
+                if profile.percentage_of_nodes_to_score is not None
+                else self.configuration.percentage_of_nodes_to_score, batch.node_count)
+            data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find))
+            count = end - begin
+            chosen = np.full(count, -1, dtype=np.int64)
+            totals = np.full(count, kernel.NOT_SCORED, dtype=np.int64)
+            reason_counts = np.zeros((count, len(batch.reasons)), dtype=np.int64)
+            resource_failures = np.zeros((count, len(state.resources)), dtype=np.int64)
+            start = int(kernel.schedule_batch(
+                batch.queue_template[begin:end], np.arange(batch.node_count, dtype=np.int64),
+                start, rng_state, nodes, templates, data, chosen, totals, reason_counts,
+                resource_failures))
+            placed = chosen >= 0
+            node_rows[begin:end][placed] = batch.node_rows[chosen[placed]]
+            scores[begin:end] = totals
+            for i in np.flatnonzero(~placed).tolist():
+                messages[begin + i] = failure_message(batch, state.resources, reason_counts[i],
+                                                      resource_failures[i])
+        state.counters[START_INDEX] = start
+        state.counters[RNG] = int(rng_state[0])
+        return Decisions(queue, node_rows, scores, messages, unknown)
+
+
+def _runs(profiles: list) -> list[tuple[object, int, int]]:
+    """Consecutive stretches of the queue handled by the same profile."""
+    runs = []
+    for i, profile in enumerate(profiles):
+        if runs and runs[-1][0] is profile:
+            runs[-1] = (profile, runs[-1][1], i + 1)
+        else:
+            runs.append((profile, i, i + 1))
+    return runs
+
+
+def _widen_ports(nodes: kernel.NodeState, keys: int) -> kernel.NodeState:
+    if nodes.port_usage.shape[1] >= keys:
+        return nodes
+    usage = np.zeros((nodes.port_usage.shape[0], keys), dtype=np.int32)
+    usage[:, : nodes.port_usage.shape[1]] = nodes.port_usage
+    return nodes._replace(port_usage=usage)
+
+
+def failure_message(batch: Batch, resources: list[str], reason_counts: np.ndarray,
+                    resource_failures: np.ndarray) -> str:
+    """FitError.Error(): "0/N nodes are available: <count> <reason>, ... ." with the reasons
+    sorted as strings (pkg/scheduler/framework/types.go)."""
+    if batch.node_count == 0:
+        return "no nodes available to schedule pods"  # schedule_one.go ErrNoNodesAvailable
+    histogram: dict[str, int] = {}
+    for reason, count in enumerate(reason_counts.tolist()):
+        if count:
+            text = nodeports.REASON if reason == 0 else batch.reasons.texts[reason]
+            histogram[text] = histogram.get(text, 0) + count
+    for resource, count in enumerate(resource_failures.tolist()):
+        if count:
+            text = (noderesources.TOO_MANY_PODS if resources[resource] == "pods"
+                    else noderesources.insufficient(resources[resource]))
+            histogram[text] = histogram.get(text, 0) + count
+    message = f"0/{batch.node_count} nodes are available:"
+    parts = sorted(f"{count} {text}" for text, count in histogram.items())
+    if parts:
+        message += f" {', '.join(parts)}."
+    return message

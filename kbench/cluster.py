@@ -180,6 +180,54 @@ class Cluster:
             for row in np.flatnonzero(table.alive & (table["namespace"] == code)).tolist():
                 self.state.remove(table_name, row)
 
+    # -- scheduling --------------------------------------------------------------------------
+
+    @property
+    def scheduler(self):
+        """The kube-scheduler of this cluster (its profiles come from configure_scheduler)."""
+        if getattr(self, "_scheduler", None) is None:
+            from kbench.scheduler.scheduler import Scheduler
+            self._scheduler = Scheduler()
+        return self._scheduler
+
+    def configure_scheduler(self, source) -> None:
+        """Use the profiles of a KubeSchedulerConfiguration (path, YAML text or dict)."""
+        from kbench.scheduler.config import load_configuration
+        from kbench.scheduler.scheduler import Scheduler
+        self._scheduler = Scheduler(load_configuration(source))
+
+    def schedule(self) -> pa.Table:
+        """Schedule every pending pod once, in PrioritySort order, and bind those that fit.
+
+        Returns the bindings (namespace, pod, node, score, attempts, time). Pods that fit
+        nowhere stay Pending with kube-scheduler's message in a FailedScheduling event and in
+        their PodScheduled condition; ``score`` is null for a pod placed on the only feasible
+        node (kube-scheduler does not score then).
+        """
+        from kbench.sim.scheduling import apply_decisions
+        decisions = self.scheduler.decide(self.state)
+        apply_decisions(self.state, decisions)
+        placed = decisions.node_rows >= 0
+        pods, nodes = self.state.tables["pods"], self.state.tables["nodes"]
+        rows = decisions.pod_rows[placed]
+        strings = self.state.strings
+        scores = decisions.scores[placed]
+        return pa.table({
+            "namespace": pa.array(strings.decode(pods["namespace"][rows]), pa.string()),
+            "pod": pa.array(strings.decode(pods["name"][rows]), pa.string()),
+            "node": pa.array(strings.decode(nodes["name"][decisions.node_rows[placed]]),
+                             pa.string()),
+            "score": pa.array(scores, pa.int64(), mask=scores < 0),
+            "attempts": pa.array(pods["scheduling_attempts"][rows], pa.int32()),
+            "time": pa.array(np.full(len(rows), self.time), pa.float64())})
+
+    def explain(self, pod: str, namespace: str = "default", sample: bool = True):
+        """Per-plugin view of where ``pod`` would go now: a pandas DataFrame, one row per node
+        (see kbench.scheduler.explain)."""
+        from kbench.scheduler.explain import explain
+        _, row = self._find("pod", pod, namespace)
+        return explain(self.state, row, self.scheduler, sample=sample)
+
     # -- tables ----------------------------------------------------------------------------------
 
     def tables(self) -> Tables:

@@ -1,4 +1,4 @@
-"""Plugin args of KubeSchedulerConfiguration v1: one frozen dataclass per args type, decoded with Kubernetes' defaults and validation."""
+"""Plugin args of KubeSchedulerConfiguration v1: frozen dataclasses with Kubernetes' defaults and validation."""
 
 # Ported from Kubernetes v1.33 (Go):
 #   staging/src/k8s.io/kube-scheduler/config/v1/types_pluginargs.go   field names

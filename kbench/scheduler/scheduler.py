@@ -65,9 +65,8 @@ class Scheduler:
             templates = compile_templates(batch, profile, port_keys)
             nodes = _widen_ports(nodes, len(port_keys))
             to_find = num_feasible_nodes_to_find(
-                profile.percentage_of_nodes_to_score
-                if profile.percentage_of_nodes_to_score is not None
-                else self.configuration.percentage_of_nodes_to_score, batch.node_count)
+                profile.percentage_of_nodes_to_score, batch.node_count,
+                global_percentage=self.configuration.percentage_of_nodes_to_score)
             data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find))
             count = end - begin
             chosen = np.full(count, -1, dtype=np.int64)

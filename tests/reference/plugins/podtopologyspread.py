@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from kbench.api.labels import LabelSelector, node_selector_matches, selector_from_dict
+from kbench.api.labels import LabelSelector, selector_from_dict
 from kbench.errors import SelectorError
 from reference.framework import (
     ERROR,
@@ -37,6 +37,7 @@ from reference.framework import (
     Snapshot,
     Status,
 )
+from reference.plugins.nodeaffinity import required_node_affinity_matches
 from reference.plugins.tainttoleration import find_matching_untolerated_taint
 
 # plugin.go
@@ -77,25 +78,6 @@ class Constraint:
 # Node affinity and taints as common.go uses them (component-helpers)
 # ---------------------------------------------------------------------------
 
-def required_node_affinity_matches(pod: dict, node: dict) -> bool:
-    """nodeaffinity.GetRequiredNodeAffinity(pod).Match(node), parsing errors read as no match
-    ("We ignore parsing errors here for backwards compatibility")."""
-    spec = pod.get("spec") or {}
-    labels = node["metadata"].get("labels") or {}
-    node_selector = spec.get("nodeSelector") or {}
-    for key, value in node_selector.items():  # labels.SelectorFromSet(pod.Spec.NodeSelector)
-        if labels.get(key) != value:
-            return False
-    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-        "requiredDuringSchedulingIgnoredDuringExecution")
-    if required is None:
-        return True
-    try:
-        return node_selector_matches(required, labels, {"metadata.name": node["metadata"]["name"]})
-    except SelectorError:
-        return False
-
-
 def has_untolerated_do_not_schedule_taint(node: dict, pod: dict) -> bool:
     """v1helper.FindMatchingUntoleratedTaint with helper.DoNotScheduleTaintsFilterFunc: a
     NoSchedule or NoExecute taint that no toleration of the pod tolerates."""
@@ -105,7 +87,8 @@ def has_untolerated_do_not_schedule_taint(node: dict, pod: dict) -> bool:
 
 
 def match_node_inclusion_policies(constraint: Constraint, pod: dict, node: dict) -> bool:
-    """common.go matchNodeInclusionPolicies: does this node count for the constraint?"""
+    """common.go matchNodeInclusionPolicies: does this node count for the constraint?
+    (nodeaffinity.GetRequiredNodeAffinity(pod).Match, parsing errors read as no match.)"""
     if constraint.node_affinity_policy == HONOR:
         if not required_node_affinity_matches(pod, node):
             return False

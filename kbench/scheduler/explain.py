@@ -1,0 +1,129 @@
+"""explain(): the per-plugin view of one pod's scheduling cycle, one row per node.
+
+For every filter plugin a column ``<Plugin>.filter`` ("pass" or the reason it fails on that
+node), for every score plugin ``<Plugin>.raw`` and ``<Plugin>.score`` (normalized, before the
+weight), the weighted ``total`` and ``selected``. It runs the very functions the batch kernel
+runs, on the state as it is now, from the scheduler's current start index and random state, so
+``selected`` is the node ``schedule()`` would choose for this pod if it were next in the queue.
+Each filter's verdict is shown for every node; the FailedScheduling message counts, per node,
+only the first failing filter in the profile's order, as kube-scheduler does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kbench.scheduler import kernel
+from kbench.scheduler.batch import build_batch
+from kbench.scheduler.compile import (DYNAMIC_FILTERS, DYNAMIC_SCORES, STATIC_FILTERS,
+                                      STATIC_SCORES, compile_nodes, compile_profile,
+                                      compile_templates)
+from kbench.scheduler.config import num_feasible_nodes_to_find
+from kbench.scheduler.plugins import nodeports, noderesources
+from kbench.scheduler.scheduler import RNG, START_INDEX, Scheduler, _widen_ports
+from kbench.state import ClusterState
+
+PASS = "pass"
+
+
+def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: bool = True):
+    """A pandas DataFrame explaining where pod ``pod_row`` would go and why.
+
+    ``sample=False`` scores every feasible node (as plugin unit tests do) instead of the
+    percentageOfNodesToScore sample from the rotating start index.
+    """
+    import pandas
+
+    batch = build_batch(state, np.array([pod_row], dtype=np.int64))
+    template = batch.templates[0]
+    profile = scheduler.configuration.profile(template.scheduler_name)
+    if profile is None:
+        raise ValueError(f'no scheduler profile has schedulerName "{template.scheduler_name}"')
+    port_keys: dict = {}
+    nodes = compile_nodes(batch, port_keys)
+    templates = compile_templates(batch, profile, port_keys)
+    nodes = _widen_ports(nodes, len(port_keys))
+    to_find = num_feasible_nodes_to_find(
+        profile.percentage_of_nodes_to_score, batch.node_count,
+        global_percentage=scheduler.configuration.percentage_of_nodes_to_score
+    ) if sample else max(batch.node_count, 1)
+    data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find))
+    columns: dict[str, list] = {"node": list(batch.node_names)}
+    for name in profile.filters():
+        columns[f"{name}.filter"] = _filter_column(batch, template, profile, name, nodes,
+                                                   templates, data, state.resources)
+    feasible = _sampled_feasible(batch, nodes, templates, data,
+                                 int(state.counters.get(START_INDEX, 0)) if sample else 0)
+    count = len(feasible)
+    scores = list(profile.scores())
+    totals = np.zeros(max(count, 1), dtype=np.int64)
+    plugin_scores = np.zeros((max(len(scores), 1), max(count, 1)), dtype=np.int64)
+    scored = count > 1 or (not sample and count == 1)
+    if scored:
+        kernel.score_nodes(0, feasible, count, nodes, templates, data, plugin_scores, totals)
+    for slot, (name, _weight) in enumerate(scores):
+        raw = np.full(batch.node_count, np.nan)
+        score = np.full(batch.node_count, np.nan)
+        if scored and not kernel.skipped(data.score_kinds[slot], slot, 0, templates, data):
+            for i, n in enumerate(feasible.tolist()):
+                raw[n] = kernel.raw_score(data.score_kinds[slot], slot, 0, n, nodes, templates,
+                                          data)
+                score[n] = plugin_scores[slot, i]
+        elif scored:
+            score[feasible] = 0
+        columns[f"{name}.raw"] = raw
+        columns[f"{name}.score"] = score
+    total = np.full(batch.node_count, np.nan)
+    selected = np.zeros(batch.node_count, dtype=np.bool_)
+    if scored:
+        total[feasible] = totals[:count]
+    if count:
+        rng = np.array([state.counters.get(RNG, state.seed)], dtype=np.uint64)
+        best = kernel.select_host(totals, count, rng) if count > 1 else 0
+        selected[feasible[best]] = True
+    columns["total"] = total
+    columns["selected"] = selected
+    frame = pandas.DataFrame(columns)
+    for column in frame.columns:
+        if column.endswith((".raw", ".score")) or column == "total":
+            frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _filter_column(batch, template, profile, name, nodes, templates, data, resources) -> list:
+    if name in STATIC_FILTERS:
+        reasons = STATIC_FILTERS[name](batch, template, profile.plugin_args.get(name))
+        return [batch.reasons.texts[r] if r else PASS for r in reasons.tolist()]
+    kind = DYNAMIC_FILTERS.get(name)
+    column = []
+    for n in range(batch.node_count):
+        if kind == kernel.FILTER_FIT:
+            failures = np.zeros(len(resources), dtype=np.bool_)
+            noderesources.fit_filter(nodes.allocatable[n], nodes.requested[n],
+                                     templates.requests[0], data.fit_ignored, failures)
+            texts = [noderesources.TOO_MANY_PODS if resources[r] == "pods"
+                     else noderesources.insufficient(resources[r])
+                     for r in np.flatnonzero(failures).tolist()]
+            column.append(", ".join(texts) if texts else PASS)
+        elif kind == kernel.FILTER_NODE_PORTS:
+            wanted = templates.port_keys[templates.port_start[0]:templates.port_start[1]]
+            fits = not len(wanted) or nodeports.ports_filter(wanted, templates.port_conflicts,
+                                                              nodes.port_usage[n])
+            column.append(PASS if fits else nodeports.REASON)
+        else:
+            column.append("not simulated")
+    return column
+
+
+def _sampled_feasible(batch, nodes, templates, data, start: int) -> np.ndarray:
+    """The feasible nodes the kernel would score: from the start index, until enough found."""
+    feasible = []
+    failures = np.zeros(nodes.requested.shape[1], dtype=np.bool_)
+    reason = np.zeros(1, dtype=np.int32)
+    for j in range(batch.node_count):
+        n = (start + j) % batch.node_count
+        if kernel.check_node(0, n, nodes, templates, data, failures, reason) < 0:
+            feasible.append(n)
+            if len(feasible) == data.nodes_to_find:
+                break
+    return np.array(feasible, dtype=np.int64)

@@ -147,7 +147,8 @@ def _templates(state: ClusterState, pod_rows: np.ndarray) -> tuple[list[Template
     if len(pod_rows) == 0:
         return [], np.zeros(0, dtype=np.int32)
     key = np.stack([pods[column][pod_rows].astype(np.int64) for column in
-                    ("namespace", "labels", "body", "priority", "scheduler_name")], axis=1)
+                    ("namespace", "labels", "body", "priority", "scheduler_name", "node_name")],
+                   axis=1)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     # number templates in order of first appearance in the queue, so results never depend on
     # how np.unique sorts the keys
@@ -160,10 +161,13 @@ def _templates(state: ClusterState, pod_rows: np.ndarray) -> tuple[list[Template
     for index, position in enumerate(np.sort(first).tolist()):
         row = int(pod_rows[position])
         body = strings.document(int(pods["body"][row])) or {}
+        spec = body.get("spec") or {}
+        if pods["node_name"][row] >= 0:  # the NodeName plugin reads it from the spec
+            spec["nodeName"] = strings[int(pods["node_name"][row])]
         templates.append(Template(
             index=index, representative=row,
             namespace=strings[int(pods["namespace"][row])],
             labels=strings.document(int(pods["labels"][row])) or {},
-            spec=body.get("spec") or {}, priority=int(pods["priority"][row]),
+            spec=spec, priority=int(pods["priority"][row]),
             scheduler_name=strings[int(pods["scheduler_name"][row])] or "default-scheduler"))
     return templates, queue_template

@@ -50,7 +50,110 @@ class ReferenceImplementation:
         return scores
 
 
-IMPLEMENTATIONS = [ReferenceImplementation()]
+class KernelImplementation:
+    """The compiled scheduler, asked through Cluster.explain() with a profile that enables only
+    the plugin under test (at the extension points the question needs)."""
+
+    name = "kernel"
+
+    def filter(self, plugin: str, pod: dict, nodes: list[dict], pods=(), args=None,
+               **objects) -> dict[str, Status]:
+        frame, names = self._explain(plugin, ("preFilter", "filter"), pod, nodes, pods, args,
+                                     objects)
+        column = frame[f"{plugin}.filter"]
+        return {names[node]: _status(plugin, verdict)
+                for node, verdict in zip(frame["node"], column)}
+
+    def score(self, plugin: str, pod: dict, nodes: list[dict], pods=(), args=None,
+              **objects) -> dict[str, int]:
+        frame, names = self._explain(plugin, ("preScore", "score"), pod, nodes, pods, args,
+                                     objects)
+        return {names[node]: int(score)
+                for node, score in zip(frame["node"], frame[f"{plugin}.score"])}
+
+    def _explain(self, plugin, points, pod, nodes, pods, args, objects):
+        from kbench import Cluster
+        from kbench.scheduler.config import PLUGIN_EXTENSION_POINTS
+
+        cluster = Cluster()
+        namespaces = dict(objects.get("namespaces") or {})
+        for item in (pod, *pods):
+            namespaces.setdefault(item["metadata"].get("namespace") or "default", {})
+        cluster.apply([{"apiVersion": "v1", "kind": "Namespace",
+                        "metadata": {"name": name, "labels": labels or {}}}
+                       for name, labels in namespaces.items()
+                       if name not in ("default", "kube-system", "kube-public",
+                                       "kube-node-lease")])
+        valid = _valid_node_names([node["metadata"]["name"] for node in nodes])
+        cluster.apply([_renamed_node(node, valid) for node in nodes])
+        existing = [p for p in pods if (p.get("status") or {}).get("phase") not in (
+            "Succeeded", "Failed")]
+        cluster.apply([_on_renamed_node(_with_container(p), valid) for p in existing])
+        incoming = _on_renamed_node(_with_container(pod), valid)
+        if plugin != "NodeName":  # the scheduler only sees pods without a node name
+            incoming["spec"].pop("nodeName", None)
+        cluster.apply(incoming)
+        enabled = [point for point in points if point in PLUGIN_EXTENSION_POINTS[plugin]]
+        profile = {"schedulerName": "default-scheduler", "percentageOfNodesToScore": 100,
+                   "plugins": {"multiPoint": {"disabled": [{"name": "*"}]},
+                               "queueSort": {"enabled": [{"name": "PrioritySort"}]},
+                               "bind": {"enabled": [{"name": "DefaultBinder"}]},
+                               **{point: {"enabled": [{"name": plugin}]} for point in enabled}},
+                   "pluginConfig": [{"name": plugin, "args": args}] if args else []}
+        cluster.configure_scheduler({"apiVersion": "kubescheduler.config.k8s.io/v1",
+                                     "kind": "KubeSchedulerConfiguration",
+                                     "profiles": [profile]})
+        frame = cluster.explain(pod["metadata"]["name"],
+                                pod["metadata"].get("namespace") or "default", sample=False)
+        return frame, {new: old for old, new in valid.items()}
+
+
+# Plugins whose Filter rejections preemption cannot resolve (UnschedulableAndUnresolvable).
+_UNRESOLVABLE = {"NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity"}
+
+
+def _status(plugin: str, verdict: str) -> Status:
+    if verdict == "pass":
+        return Status()
+    code = "UnschedulableAndUnresolvable" if plugin in _UNRESOLVABLE else "Unschedulable"
+    return Status(code, verdict.split(", ") if plugin == "NodeResourcesFit" else [verdict])
+
+
+def _with_container(pod: dict) -> dict:
+    """The API server requires a container; Go's table tests often build pods without one."""
+    import copy
+    pod = copy.deepcopy(pod)
+    spec = pod.setdefault("spec", {})
+    if not spec.get("containers"):
+        spec["containers"] = [{"name": "pause", "image": "registry.k8s.io/pause:3.10"}]
+    for container in spec["containers"]:
+        container.setdefault("name", "c")
+        container.setdefault("image", "registry.k8s.io/pause:3.10")
+    return pod
+
+
+def _valid_node_names(names: list[str]) -> dict[str, str]:
+    """Go's tests name nodes "nodeA"; the API server wants RFC 1123 names: lower-case them,
+    with a suffix where that changed the name."""
+    return {name: name if name == name.lower() else f"{name.lower()}-{i}"
+            for i, name in enumerate(names)}
+
+
+def _renamed_node(node: dict, valid: dict[str, str]) -> dict:
+    import copy
+    node = copy.deepcopy(node)
+    node["metadata"]["name"] = valid[node["metadata"]["name"]]
+    return node
+
+
+def _on_renamed_node(pod: dict, valid: dict[str, str]) -> dict:
+    node_name = pod["spec"].get("nodeName")
+    if node_name in valid:
+        pod["spec"]["nodeName"] = valid[node_name]
+    return pod
+
+
+IMPLEMENTATIONS = [ReferenceImplementation(), KernelImplementation()]
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, ids=lambda impl: impl.name)

@@ -13,14 +13,15 @@ BIND_ALL = "0.0.0.0"
 
 
 def host_ports(spec: dict) -> list[tuple[str, str, int]]:
-    """(ip, protocol, port) of every container port with a hostPort (getContainerPorts)."""
+    """util.GetHostPorts: (ip, protocol, port) of every port with a hostPort, of the
+    restartable (sidecar) init containers and then of the containers."""
+    containers = [c for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"]
     ports = []
-    for group in ("containers",):
-        for container in spec.get(group) or []:
-            for port in container.get("ports") or []:
-                if port.get("hostPort"):
-                    ports.append((port.get("hostIP") or BIND_ALL, port.get("protocol") or "TCP",
-                                  int(port["hostPort"])))
+    for container in containers + list(spec.get("containers") or []):
+        for port in container.get("ports") or []:
+            if (port.get("hostPort") or 0) > 0:
+                ports.append((port.get("hostIP") or BIND_ALL, port.get("protocol") or "TCP",
+                              int(port["hostPort"])))
     return ports
 
 

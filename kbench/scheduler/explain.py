@@ -24,6 +24,9 @@ from kbench.scheduler.scheduler import RNG, START_INDEX, Scheduler, _widen_ports
 from kbench.state import ClusterState
 
 PASS = "pass"
+NOT_SIMULATED = "not simulated"
+UNSCHEDULABLE = "Unschedulable"
+UNRESOLVABLE = "UnschedulableAndUnresolvable"
 
 
 def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: bool = True):
@@ -49,9 +52,10 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
     ) if sample else max(batch.node_count, 1)
     data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find))
     columns: dict[str, list] = {"node": list(batch.node_names)}
+    codes: dict[str, list[str]] = {}
     for name in profile.filters():
-        columns[f"{name}.filter"] = _filter_column(batch, template, profile, name, nodes,
-                                                   templates, data, state.resources)
+        columns[f"{name}.filter"], codes[name] = _filter_column(
+            batch, template, profile, name, nodes, templates, data, state.resources)
     feasible = _sampled_feasible(batch, nodes, templates, data,
                                  int(state.counters.get(START_INDEX, 0)) if sample else 0)
     count = len(feasible)
@@ -84,41 +88,51 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
     columns["total"] = total
     columns["selected"] = selected
     frame = pandas.DataFrame(columns)
+    frame.attrs["filter_codes"] = codes  # Status codes: "", Unschedulable, ...AndUnresolvable
     for column in frame.columns:
         if column.endswith((".raw", ".score")) or column == "total":
             frame[column] = frame[column].astype("Int64")
     return frame
 
 
-def _filter_column(batch, template, profile, name, nodes, templates, data, resources) -> list:
+def _filter_column(batch, template, profile, name, nodes, templates, data, resources):
+    """One filter plugin's verdict on every node, and the framework Status code of each."""
     if name in STATIC_FILTERS:
         reasons = STATIC_FILTERS[name](batch, template, profile.plugin_args.get(name))
-        return [batch.reasons.texts[r] if r else PASS for r in reasons.tolist()]
+        return ([batch.reasons.texts[r] if r else PASS for r in reasons.tolist()],
+                [UNRESOLVABLE if r else "" for r in reasons.tolist()])
     kind = DYNAMIC_FILTERS.get(name)
-    column = []
+    verdicts, codes = [], []
+    # reasons in fitsRequest's order: pods, cpu, memory, ephemeral-storage, then the scalar
+    # resources (Go's map order; here by name)
+    order = [*range(4), *sorted(range(4, len(resources)), key=lambda r: resources[r])]
     for n in range(batch.node_count):
         if kind == kernel.FILTER_FIT:
-            failures = np.zeros(len(resources), dtype=np.bool_)
+            failures = np.zeros(len(resources), dtype=np.int8)
             noderesources.fit_filter(nodes.allocatable[n], nodes.requested[n],
                                      templates.requests[0], data.fit_ignored, failures)
             texts = [noderesources.TOO_MANY_PODS if resources[r] == "pods"
                      else noderesources.insufficient(resources[r])
-                     for r in np.flatnonzero(failures).tolist()]
-            column.append(", ".join(texts) if texts else PASS)
+                     for r in order if failures[r]]
+            verdicts.append(", ".join(texts) if texts else PASS)
+            codes.append("" if not texts else UNRESOLVABLE
+                         if (failures == noderesources.UNRESOLVABLE).any() else UNSCHEDULABLE)
         elif kind == kernel.FILTER_NODE_PORTS:
             wanted = templates.port_keys[templates.port_start[0]:templates.port_start[1]]
             fits = not len(wanted) or nodeports.ports_filter(wanted, templates.port_conflicts,
                                                               nodes.port_usage[n])
-            column.append(PASS if fits else nodeports.REASON)
+            verdicts.append(PASS if fits else nodeports.REASON)
+            codes.append("" if fits else UNSCHEDULABLE)
         else:
-            column.append("not simulated")
-    return column
+            verdicts.append(NOT_SIMULATED)
+            codes.append("")
+    return verdicts, codes
 
 
 def _sampled_feasible(batch, nodes, templates, data, start: int) -> np.ndarray:
     """The feasible nodes the kernel would score: from the start index, until enough found."""
     feasible = []
-    failures = np.zeros(nodes.requested.shape[1], dtype=np.bool_)
+    failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     reason = np.zeros(1, dtype=np.int32)
     for j in range(batch.node_count):
         n = (start + j) % batch.node_count

@@ -211,7 +211,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     feasible = np.zeros(node_count, dtype=np.int64)
     totals = np.zeros(node_count, dtype=np.int64)
     plugin_scores = np.zeros((max(len(profile.score_kinds), 1), node_count), dtype=np.int64)
-    failures = np.zeros(nodes.requested.shape[1], dtype=np.bool_)
+    failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     static_reason = np.zeros(1, dtype=np.int32)
     for i in range(len(queue_template)):
         t = queue_template[i]
@@ -220,7 +220,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         for j in range(node_count):
             n = order[(start_index + j) % node_count]
             processed += 1
-            failures[:] = False
+            failures[:] = 0
             position = check_node(t, n, nodes, templates, profile, failures, static_reason)
             if position < 0:
                 feasible[found] = n
@@ -234,7 +234,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                     reason_counts[i, static_reason[0]] += 1
                 elif kind == FILTER_FIT:
                     for r in range(len(failures)):
-                        if failures[r]:
+                        if failures[r] != 0:
                             resource_failures[i, r] += 1
                 else:
                     reason_counts[i, 0] += 1

@@ -112,18 +112,31 @@ class PodBuilder:
         res["limits"] = resources(amounts, **kwargs)
         return self
 
-    def init_req(self, amounts: dict | None = None, sidecar: bool = False,
-                 image: str = "", **kwargs) -> "PodBuilder":
-        """Append an init container requesting these amounts; ``sidecar``: restartPolicy Always."""
+    def init_container(self, image: str = "", requests: dict | None = None,
+                       limits: dict | None = None, sidecar: bool = False,
+                       ports: list[dict] | None = None) -> "PodBuilder":
+        """Append an init container; ``sidecar``: restartPolicy Always (a restartable one)."""
         inits = self.pod["spec"].setdefault("initContainers", [])
         container: dict = {"name": f"init{len(inits)}", "image": image or "pause"}
-        merged = {**(amounts or {}), **kwargs}
-        if merged:
-            container["resources"] = {"requests": resources(merged)}
+        res: dict = {}
+        if requests:
+            res["requests"] = resources(requests)
+        if limits:
+            res["limits"] = resources(limits)
+        if res:
+            container["resources"] = res
+        if ports:
+            container["ports"] = list(ports)
         if sidecar:
             container["restartPolicy"] = "Always"
         inits.append(container)
         return self
+
+    def init_req(self, amounts: dict | None = None, sidecar: bool = False,
+                 image: str = "", **kwargs) -> "PodBuilder":
+        """Append an init container requesting these amounts; ``sidecar``: restartPolicy Always."""
+        return self.init_container(image=image, requests={**(amounts or {}), **kwargs},
+                                   sidecar=sidecar)
 
     def overhead(self, amounts: dict | None = None, **kwargs) -> "PodBuilder":
         self.pod["spec"]["overhead"] = resources(amounts, **kwargs)

@@ -25,19 +25,31 @@ UNRESOLVABLE = "UnschedulableAndUnresolvable"
 
 def res(cpu=0, memory=0, storage=0, scalars=None):
     """A framework.Resource as fit_test.go newResourcePod writes it into one container's
-    requests: cpu (millicores), memory, pods 0 and ephemeral-storage always, then the scalars."""
-    requests = {"cpu": cpu, "memory": memory, "pods": 0, "ephemeral-storage": storage}
+    requests: cpu (millicores), memory and ephemeral-storage always, then the scalars. (Go also
+    writes "pods: 0", which is not a container resource the API accepts and which the
+    scheduler ignores; it is left out.)"""
+    requests = {"cpu": cpu, "memory": memory, "ephemeral-storage": storage}
     requests.update(scalars or {})
     return requests
+
+
+def overcommit_allowed(name):
+    """v1helper.IsOvercommitAllowed: native resources other than hugepages. The others must
+    have limits equal to their requests for the API to accept the pod."""
+    return ("/" not in name or "kubernetes.io/" in name) and not name.startswith("hugepages-")
+
+
+def limits_of(usage):
+    return {name: value for name, value in usage.items() if not overcommit_allowed(name)} or None
 
 
 def resource_pod(*usages, init=(), overhead=None, name="pod", node=None):
     """newResourcePod / newResourceInitPod / newResourceOverheadPod."""
     builder = make_pod(name)
     for usage in usages:
-        builder.req(usage)
+        builder.container(requests=usage, limits=limits_of(usage))
     for usage in init:
-        builder.init_req(usage)
+        builder.init_container(requests=usage, limits=limits_of(usage))
     if overhead:
         builder.overhead(overhead)
     if node:

@@ -3,7 +3,13 @@
 Inputs and expected statuses are Go's (pkg/scheduler/framework/plugins/interpodaffinity/
 filtering_test.go); each case names its Go test and case. Go's pods without a namespace (and
 Go's defaultNamespace "") are in "" - here they are in "default", which keeps the same pods
-together. A PreFilter Skip means every node passes.
+together. Go's namespace names that are not DNS labels (which the API server would refuse)
+are renamed: "subteam1.team1" -> "subteam1-team1" (and the like), "NS1" -> "ns1",
+"DiffNameSpace" -> "diff-namespace". A PreFilter Skip means every node passes.
+
+Cases whose pods the API server rejects (an empty topologyKey, an invalid label value) run on
+the reference only: another implementation, fed through the API, is skipped for them. An
+implementation that does not simulate InterPodAffinity yet is skipped altogether.
 """
 
 from __future__ import annotations
@@ -23,11 +29,27 @@ EXISTING_ANTI_AFFINITY = (UNSCHEDULABLE, "node(s) didn't satisfy existing pods a
 
 # scoring_test.go namespaces, used by TestRequiredAffinitySingleNode
 NAMESPACES = {
-    "subteam1.team1": {"team": "team1"},
-    "subteam2.team1": {"team": "team1"},
-    "subteam1.team2": {"team": "team2"},
-    "subteam2.team2": {"team": "team2"},
+    "subteam1-team1": {"team": "team1"},
+    "subteam2-team1": {"team": "team1"},
+    "subteam1-team2": {"team": "team2"},
+    "subteam2-team2": {"team": "team2"},
 }
+
+
+@pytest.fixture(autouse=True)
+def _simulated(impl):
+    """Skip an implementation that reports this plugin as not simulated yet (the compiled
+    kernel lists the plugins it simulates in kbench.scheduler.compile.SIMULATED_PLUGINS)."""
+    if impl.name != "reference":
+        from kbench.scheduler.compile import SIMULATED_PLUGINS
+        if PLUGIN not in SIMULATED_PLUGINS:
+            pytest.skip(f"{impl.name} does not simulate {PLUGIN} yet")
+
+
+def reference_only(impl) -> None:
+    """Inputs the API server rejects cannot reach an implementation fed through the API."""
+    if impl.name != "reference":
+        pytest.skip("the API server rejects this pod; only the reference takes it as is")
 
 
 def expr(key: str, operator: str, values: list[str] | None = None) -> dict:
@@ -135,16 +157,6 @@ SINGLE_NODE = [
         id="satisfies the pod with requiredDuringSchedulingIgnoredDuringExecution in PodAffinity "
            "using not in operator in labelSelector that matches the existing pod"),
     pytest.param(
-        with_terms("p", "default", POD_LABEL2,
-                   [{"labelSelector": {"matchExpressions": [expr("service", "In", ["securityscan", "value2"])]},
-                     "namespaces": ["DiffNameSpace"]}], None),
-        [running("p-ns", {"service": "securityscan"}, "ns").obj()], AFFINITY,
-        id="Does not satisfy the PodAffinity with labelSelector because of diff Namespace"),
-    pytest.param(
-        affinity_in(pod(labels=POD_LABEL), "service", "", ["antivirusscan", "value2"]).obj(),
-        [SECURITYSCAN], AFFINITY,
-        id="Doesn't satisfy the PodAffinity because of unmatching labelSelector with the existing pod"),
-    pytest.param(
         with_terms("p", "default", POD_LABEL2, [
             term([expr("service", "Exists"), expr("wrongkey", "DoesNotExist")], "region"),
             term([expr("service", "In", ["securityscan"]), expr("service", "NotIn", ["WrongValue"])],
@@ -234,31 +246,31 @@ SINGLE_NODE = [
         with_terms("p", "default", POD_LABEL2,
                    [term([expr("service", "In", ["securityscan", "value2"])], "region",
                          namespace_selector=TEAM1_IN)], None),
-        [running("e", POD_LABEL, "subteam1.team1").obj()], OK,
+        [running("e", POD_LABEL, "subteam1-team1").obj()], OK,
         id="affinity with NamespaceSelector"),
     pytest.param(
         with_terms("p", "default", POD_LABEL2,
                    [term([expr("service", "In", ["securityscan", "value2"])], "region",
                          namespace_selector=TEAM1_IN)], None),
-        [running("e", POD_LABEL, "subteam1.team2").obj()], AFFINITY,
+        [running("e", POD_LABEL, "subteam1-team2").obj()], AFFINITY,
         id="affinity with non-matching NamespaceSelector"),
     pytest.param(
-        with_terms("p", "subteam1.team1", POD_LABEL2, None,
+        with_terms("p", "subteam1-team1", POD_LABEL2, None,
                    [term([expr("service", "In", ["securityscan", "value2"])], "zone",
                          namespace_selector=TEAM1_IN)]),
-        [running("e", POD_LABEL, "subteam2.team1").obj()], ANTI_AFFINITY,
+        [running("e", POD_LABEL, "subteam2-team1").obj()], ANTI_AFFINITY,
         id="anti-affinity with matching NamespaceSelector"),
     pytest.param(
-        with_terms("p", "subteam1.team1", POD_LABEL2, None,
+        with_terms("p", "subteam1-team1", POD_LABEL2, None,
                    [term([expr("service", "In", ["securityscan", "value2"])], "zone",
                          namespace_selector={})]),
-        [running("e", POD_LABEL, "subteam2.team1").obj()], ANTI_AFFINITY,
+        [running("e", POD_LABEL, "subteam2-team1").obj()], ANTI_AFFINITY,
         id="anti-affinity with matching all NamespaceSelector"),
     pytest.param(
-        with_terms("p", "subteam1.team1", POD_LABEL2, None,
+        with_terms("p", "subteam1-team1", POD_LABEL2, None,
                    [term([expr("service", "In", ["securityscan", "value2"])], "zone",
                          namespace_selector=TEAM1_IN)]),
-        [running("e", POD_LABEL, "subteam1.team2").obj()], OK,
+        [running("e", POD_LABEL, "subteam1-team2").obj()], OK,
         id="anti-affinity with non-matching NamespaceSelector"),
 ]
 
@@ -266,6 +278,29 @@ SINGLE_NODE = [
 @pytest.mark.parametrize("incoming,existing_pods,want", SINGLE_NODE)
 def test_required_affinity_single_node(impl, incoming, existing_pods, want):
     # filtering_test.go TestRequiredAffinitySingleNode
+    got = impl.filter(PLUGIN, incoming, NODE1, existing_pods, ARGS, namespaces=NAMESPACES)
+    check(got, {"node1": want})
+
+
+# Pod affinity terms with an empty topologyKey, which the API server rejects.
+SINGLE_NODE_REFERENCE_ONLY = [
+    pytest.param(
+        with_terms("p", "default", POD_LABEL2,
+                   [{"labelSelector": {"matchExpressions": [expr("service", "In", ["securityscan", "value2"])]},
+                     "namespaces": ["diff-namespace"]}], None),
+        [running("p-ns", {"service": "securityscan"}, "ns").obj()], AFFINITY,
+        id="Does not satisfy the PodAffinity with labelSelector because of diff Namespace"),
+    pytest.param(
+        affinity_in(pod(labels=POD_LABEL), "service", "", ["antivirusscan", "value2"]).obj(),
+        [SECURITYSCAN], AFFINITY,
+        id="Doesn't satisfy the PodAffinity because of unmatching labelSelector with the existing pod"),
+]
+
+
+@pytest.mark.parametrize("incoming,existing_pods,want", SINGLE_NODE_REFERENCE_ONLY)
+def test_required_affinity_single_node_reference_only(impl, incoming, existing_pods, want):
+    # filtering_test.go TestRequiredAffinitySingleNode
+    reference_only(impl)
     got = impl.filter(PLUGIN, incoming, NODE1, existing_pods, ARGS, namespaces=NAMESPACES)
     check(got, {"node1": want})
 
@@ -283,6 +318,7 @@ def test_required_affinity_single_node(impl, incoming, existing_pods, want):
 def test_required_affinity_single_node_invalid(impl, incoming):
     # filtering_test.go TestRequiredAffinitySingleNode: PreFilter fails with
     # UnschedulableAndUnresolvable "parsing pod: ..." (Go's message quotes the field error).
+    reference_only(impl)
     got = impl.filter(PLUGIN, incoming, NODE1, [], ARGS, namespaces=NAMESPACES)
     assert got["node1"].code == UNSCHEDULABLE_AND_UNRESOLVABLE
     assert got["node1"].reasons[0].startswith("parsing pod: ")
@@ -359,9 +395,9 @@ MULTIPLE_NODES = [
            "matches the inter pod affinity rule. The pod can not be scheduled onto nodeA and nodeB "
            "but can be scheduled onto nodeC"),
     pytest.param(
-        anti_in(pod(labels={"foo": "123"}, ns="NS1"), "foo", "region", ["bar"]).obj(),
-        [running("e1", {"foo": "bar"}, "NS1", "nodeA").obj(),
-         anti_in(running("e2", None, "NS2", "nodeC"), "foo", "region", ["123"]).obj()],
+        anti_in(pod(labels={"foo": "123"}, ns="ns1"), "foo", "region", ["bar"]).obj(),
+        [running("e1", {"foo": "bar"}, "ns1", "nodeA").obj(),
+         anti_in(running("e2", None, "ns2", "nodeC"), "foo", "region", ["123"]).obj()],
         three_regions(),
         [ANTI_AFFINITY, ANTI_AFFINITY, OK],
         id="NodeA and nodeB have same topologyKey and label value. NodeA has an existing pod that "
@@ -460,7 +496,7 @@ MULTIPLE_NODES = [
 @pytest.mark.parametrize("incoming,existing_pods,nodes,want", MULTIPLE_NODES)
 def test_required_affinity_multiple_nodes(impl, incoming, existing_pods, nodes, want):
     # filtering_test.go TestRequiredAffinityMultipleNodes
-    got = impl.filter(PLUGIN, incoming, nodes, existing_pods, ARGS, namespaces={"NS1": {}})
+    got = impl.filter(PLUGIN, incoming, nodes, existing_pods, ARGS, namespaces={"ns1": {}})
     check(got, {n["metadata"]["name"]: w for n, w in zip(nodes, want)})
 
 

@@ -2,8 +2,10 @@
 
 Inputs and expected scores are Go's (pkg/scheduler/framework/plugins/interpodaffinity/
 scoring_test.go); each case names its Go test and case. Go's pods without a namespace are in
-"" - here they are in "default" (and a term's namespace "" is "default"). A PreScore Skip
-means the plugin gives every node 0.
+"" - here they are in "default" (and a term's namespace "" is "default"). Go's namespace
+names "subteamN.teamM" are not DNS labels, which the API server requires, so they are
+"subteamN-teamM" here. A PreScore Skip means the plugin gives every node 0. An implementation
+that does not simulate InterPodAffinity yet is skipped.
 """
 
 from __future__ import annotations
@@ -15,12 +17,22 @@ from builders import make_node, make_pod
 PLUGIN = "InterPodAffinity"
 MAX = 100  # framework.MaxNodeScore
 
+@pytest.fixture(autouse=True)
+def _simulated(impl):
+    """Skip an implementation that reports this plugin as not simulated yet (the compiled
+    kernel lists the plugins it simulates in kbench.scheduler.compile.SIMULATED_PLUGINS)."""
+    if impl.name != "reference":
+        from kbench.scheduler.compile import SIMULATED_PLUGINS
+        if PLUGIN not in SIMULATED_PLUGINS:
+            pytest.skip(f"{impl.name} does not simulate {PLUGIN} yet")
+
+
 # scoring_test.go namespaces
 NAMESPACES = {
-    "subteam1.team1": {"team": "team1"},
-    "subteam2.team1": {"team": "team1"},
-    "subteam1.team2": {"team": "team2"},
-    "subteam2.team2": {"team": "team2"},
+    "subteam1-team1": {"team": "team1"},
+    "subteam2-team1": {"team": "team1"},
+    "subteam1-team2": {"team": "team2"},
+    "subteam2-team2": {"team": "team2"},
 }
 
 RG_CHINA = {"region": "China"}
@@ -77,9 +89,9 @@ STAY_WITH_S1_IN_REGION_AWAY_FROM_S2_IN_AZ = {
         weighted(5, term([expr("security", "In", ["S2"])], "az"))]},
 }
 AFFINITY_NAMESPACE_SELECTOR = {"podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-    weighted(5, term([expr("security", "In", ["S1"])], "region", ["subteam2.team2"], TEAM1_IN))]}}
+    weighted(5, term([expr("security", "In", ["S1"])], "region", ["subteam2-team2"], TEAM1_IN))]}}
 ANTI_AFFINITY_NAMESPACE_SELECTOR = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-    weighted(5, term([expr("security", "In", ["S1"])], "region", ["subteam2.team2"], TEAM1_IN))]}}
+    weighted(5, term([expr("security", "In", ["S1"])], "region", ["subteam2-team2"], TEAM1_IN))]}}
 
 
 def pod(labels: dict | None = None, affinity: dict | None = None, ns: str = "default") -> dict:
@@ -148,12 +160,12 @@ PREFERRED_AFFINITY = [
         id="Affinity symmetry: considered only the preferredDuringSchedulingIgnoredDuringExecution "
            "in pod affinity symmetry"),
     pytest.param(
-        pod(S1, ns="subteam1.team1"),
+        pod(S1, ns="subteam1-team1"),
         [on("node1", S1, AFFINITY_NAMESPACE_SELECTOR), on("node2", S2, STAY_WITH_S2_IN_REGION)],
         nodes(RG_CHINA, RG_INDIA, AZ1), False, scores(MAX, 0, 0),
         id="Affinity symmetry with namespace selector"),
     pytest.param(
-        pod(S1, ns="subteam1.team1"),
+        pod(S1, ns="subteam1-team1"),
         [on("node1", S1, ANTI_AFFINITY_NAMESPACE_SELECTOR), on("node2", S2, STAY_WITH_S2_IN_REGION)],
         nodes(RG_CHINA, RG_INDIA, AZ1), False, scores(0, MAX, MAX),
         id="AntiAffinity symmetry with namespace selector"),
@@ -211,28 +223,28 @@ PREFERRED_AFFINITY = [
     # Left out: "invalid Affinity fails PreScore", "invalid AntiAffinity fails PreScore" - an
     # Error status from PreScore is not a score `impl` can return.
     pytest.param(
-        pod(S1, AFFINITY_NAMESPACE_SELECTOR, ns="subteam1.team1"),
-        [on("node1", S1, ns="subteam1.team1"), on("node1", S1, ns="subteam1.team1"),
-         on("node1", S1, ns="subteam1.team2"), on("node2", S1, ns="subteam2.team1")],
+        pod(S1, AFFINITY_NAMESPACE_SELECTOR, ns="subteam1-team1"),
+        [on("node1", S1, ns="subteam1-team1"), on("node1", S1, ns="subteam1-team1"),
+         on("node1", S1, ns="subteam1-team2"), on("node2", S1, ns="subteam2-team1")],
         nodes(RG_CHINA, RG_INDIA), False, scores(MAX, 0),
         id="Affinity with pods matching NamespaceSelector"),
     pytest.param(
-        pod(S1, AFFINITY_NAMESPACE_SELECTOR, ns="subteam1.team1"),
-        [on("node1", S1, ns="subteam1.team1"), on("node1", S1, ns="subteam1.team1"),
-         on("node1", S1, ns="subteam2.team2"), on("node2", S1, ns="subteam2.team1")],
+        pod(S1, AFFINITY_NAMESPACE_SELECTOR, ns="subteam1-team1"),
+        [on("node1", S1, ns="subteam1-team1"), on("node1", S1, ns="subteam1-team1"),
+         on("node1", S1, ns="subteam2-team2"), on("node2", S1, ns="subteam2-team1")],
         nodes(RG_CHINA, RG_INDIA), False, scores(MAX, 0),
         id="Affinity with pods matching both NamespaceSelector and Namespaces fields"),
     pytest.param(
         # Go names this anti-affinity case "Affinity with pods matching NamespaceSelector" too.
-        pod(S1, ANTI_AFFINITY_NAMESPACE_SELECTOR, ns="subteam1.team1"),
-        [on("node1", S1, ns="subteam1.team1"), on("node1", S1, ns="subteam1.team1"),
-         on("node1", S1, ns="subteam1.team2"), on("node2", S1, ns="subteam2.team1")],
+        pod(S1, ANTI_AFFINITY_NAMESPACE_SELECTOR, ns="subteam1-team1"),
+        [on("node1", S1, ns="subteam1-team1"), on("node1", S1, ns="subteam1-team1"),
+         on("node1", S1, ns="subteam1-team2"), on("node2", S1, ns="subteam2-team1")],
         nodes(RG_CHINA, RG_INDIA), False, scores(0, MAX),
         id="Affinity with pods matching NamespaceSelector (anti-affinity)"),
     pytest.param(
-        pod(S1, ANTI_AFFINITY_NAMESPACE_SELECTOR, ns="subteam1.team1"),
-        [on("node1", S1, ns="subteam1.team1"), on("node1", S1, ns="subteam1.team1"),
-         on("node1", S1, ns="subteam2.team2"), on("node2", S1, ns="subteam2.team1")],
+        pod(S1, ANTI_AFFINITY_NAMESPACE_SELECTOR, ns="subteam1-team1"),
+        [on("node1", S1, ns="subteam1-team1"), on("node1", S1, ns="subteam1-team1"),
+         on("node1", S1, ns="subteam2-team2"), on("node2", S1, ns="subteam2-team1")],
         nodes(RG_CHINA, RG_INDIA), False, scores(0, MAX),
         id="Affinity with pods matching both NamespaceSelector and Namespaces fields (anti-affinity)"),
     pytest.param(
@@ -264,9 +276,9 @@ def test_preferred_affinity(impl, incoming, existing_pods, node_list, ignore_pre
 # ---------------------------------------------------------------------------
 
 SERVICE_S1 = {"service": "S1"}
-# Go's Namespaces: ["", "subteam2.team2"]; "" is the namespace of Go's namespace-less pods.
+# Go's Namespaces: ["", "subteam2-team2"]; "" is the namespace of Go's namespace-less pods.
 HARD_POD_AFFINITY = {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-    term([expr("service", "In", ["S1"])], "region", ["default", "subteam2.team2"], TEAM1_IN)]}}
+    term([expr("service", "In", ["S1"])], "region", ["default", "subteam2-team2"], TEAM1_IN)]}}
 
 HARD_POD_AFFINITY_WEIGHT = [
     pytest.param(
@@ -276,13 +288,13 @@ HARD_POD_AFFINITY_WEIGHT = [
         pod(SERVICE_S1), 0, scores(0, 0, 0),  # PreScore: Skip
         id="with zero weight"),
     pytest.param(
-        pod(SERVICE_S1, ns="subteam1.team2"), 1, scores(0, 0, 0),  # PreScore: Skip
+        pod(SERVICE_S1, ns="subteam1-team2"), 1, scores(0, 0, 0),  # PreScore: Skip
         id="with no matching namespace"),
     pytest.param(
-        pod(SERVICE_S1, ns="subteam1.team1"), 1, scores(MAX, MAX, 0),
+        pod(SERVICE_S1, ns="subteam1-team1"), 1, scores(MAX, MAX, 0),
         id="with matching NamespaceSelector"),
     pytest.param(
-        pod(SERVICE_S1, ns="subteam2.team2"), 1, scores(MAX, MAX, 0),
+        pod(SERVICE_S1, ns="subteam2-team2"), 1, scores(MAX, MAX, 0),
         id="with matching Namespaces"),
 ]
 

@@ -7,6 +7,11 @@ feature gates of a current release on (NodeInclusionPolicyInPodTopologySpread,
 MatchLabelKeysInPodTopologySpread, MinDomainsInPodTopologySpread): Go cases that only test a
 disabled gate are left out, and cases run with a gate off whose expectations are the same with
 it on (default policies Honor / Ignore) are kept.
+
+Cases whose pods the API server rejects (matchLabelKeys without a labelSelector, two
+constraints with the same topologyKey and whenUnsatisfiable) run on the reference only: another
+implementation, fed through the API, is skipped for them. An implementation that does not
+simulate PodTopologySpread yet is skipped altogether.
 """
 
 from __future__ import annotations
@@ -33,6 +38,22 @@ FOO = {"matchExpressions": [{"key": "foo", "operator": "Exists"}]}
 BAR = {"matchExpressions": [{"key": "bar", "operator": "Exists"}]}
 # filtering_test.go: taints = [{Key: v1.TaintNodeUnschedulable, Effect: NoSchedule}]
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+
+
+@pytest.fixture(autouse=True)
+def _simulated(impl):
+    """Skip an implementation that reports this plugin as not simulated yet (the compiled
+    kernel lists the plugins it simulates in kbench.scheduler.compile.SIMULATED_PLUGINS)."""
+    if impl.name != "reference":
+        from kbench.scheduler.compile import SIMULATED_PLUGINS
+        if PLUGIN not in SIMULATED_PLUGINS:
+            pytest.skip(f"{impl.name} does not simulate {PLUGIN} yet")
+
+
+def reference_only(impl) -> None:
+    """Inputs the API server rejects cannot reach an implementation fed through the API."""
+    if impl.name != "reference":
+        pytest.skip("the API server rejects this pod; only the reference takes it as is")
 
 
 def pod(name: str = "p", labels: dict | None = None):
@@ -374,6 +395,30 @@ PRE_FILTER_STATE = [
         [("zone", 1, 1, 1)], [{"zone1": 3, "zone2": 2}], [2],
         id="matchLabelKeys ANDed with LabelSelector when LabelSelector is empty"),
     pytest.param(
+        spread(pod(labels={"foo": ""}), 1, "zone", "DoNotSchedule", FOO,
+               match_label_keys=["bar"]).obj(),
+        zone_nodes(), pods("p-a1@node-a p-a2@node-a p-b1@node-b p-y1@node-y p-y2@node-y", {"foo": "a"}),
+        [("zone", 1, 1, 1)], [{"zone1": 3, "zone2": 2}], [2],
+        id="key in matchLabelKeys is ignored when it isn't exist in pod.labels"),
+    pytest.param(
+        pod(labels={"foo": ""}).obj(),
+        [node("node-a", {"zone": "zone1", "node": "node-a"})], [],
+        [], [], [],  # PreFilter returns Skip: every node passes
+        id="skip if not specified"),
+]
+
+
+@pytest.mark.parametrize("incoming,nodes,existing_pods,constraints,counts,mins", PRE_FILTER_STATE)
+def test_pre_filter_state(impl, incoming, nodes, existing_pods, constraints, counts, mins):
+    # filtering_test.go TestPreFilterState
+    got = impl.filter(PLUGIN, incoming, nodes, existing_pods, LIST_DEFAULTING)
+    check(got, statuses_from_state(nodes, constraints, counts, mins))
+
+
+# matchLabelKeys without a labelSelector; two constraints on the same topologyKey and
+# whenUnsatisfiable. The API server rejects both.
+PRE_FILTER_STATE_REFERENCE_ONLY = [
+    pytest.param(
         spread(pod(labels={"foo": ""}), 1, "zone", "DoNotSchedule", None,
                match_label_keys=["bar"]).obj(),
         zone_nodes(), pods("p-a1@node-a p-a2@node-a p-b1@node-b p-y1@node-y p-y2@node-y", {"foo": "a"}),
@@ -386,12 +431,6 @@ PRE_FILTER_STATE = [
         [("zone", 1, 0, 1)], [{"zone1": 0, "zone2": 0}], [0],
         id="no pod is matched when LabelSelector is nil when feature gate disabled"),
     pytest.param(
-        spread(pod(labels={"foo": ""}), 1, "zone", "DoNotSchedule", FOO,
-               match_label_keys=["bar"]).obj(),
-        zone_nodes(), pods("p-a1@node-a p-a2@node-a p-b1@node-b p-y1@node-y p-y2@node-y", {"foo": "a"}),
-        [("zone", 1, 1, 1)], [{"zone1": 3, "zone2": 2}], [2],
-        id="key in matchLabelKeys is ignored when it isn't exist in pod.labels"),
-    pytest.param(
         spread(spread(pod(labels={"foo": "", "bar": ""}), 1, "zone", "DoNotSchedule", FOO),
                1, "zone", "DoNotSchedule", BAR).obj(),
         zone_nodes(),
@@ -401,17 +440,15 @@ PRE_FILTER_STATE = [
         [("zone", 1, 1, 1), ("zone", 1, 1, 1)],
         [{"zone1": 2, "zone2": 1}, {"zone1": 1, "zone2": 3}], [1, 1],
         id="two spreadConstraints with the same topologyKey"),
-    pytest.param(
-        pod(labels={"foo": ""}).obj(),
-        [node("node-a", {"zone": "zone1", "node": "node-a"})], [],
-        [], [], [],  # PreFilter returns Skip: every node passes
-        id="skip if not specified"),
 ]
 
 
-@pytest.mark.parametrize("incoming,nodes,existing_pods,constraints,counts,mins", PRE_FILTER_STATE)
-def test_pre_filter_state(impl, incoming, nodes, existing_pods, constraints, counts, mins):
+@pytest.mark.parametrize("incoming,nodes,existing_pods,constraints,counts,mins",
+                         PRE_FILTER_STATE_REFERENCE_ONLY)
+def test_pre_filter_state_reference_only(impl, incoming, nodes, existing_pods, constraints,
+                                         counts, mins):
     # filtering_test.go TestPreFilterState
+    reference_only(impl)
     got = impl.filter(PLUGIN, incoming, nodes, existing_pods, LIST_DEFAULTING)
     check(got, statuses_from_state(nodes, constraints, counts, mins))
 
@@ -680,6 +717,17 @@ MULTIPLE_CONSTRAINTS = [
         pods("p-a1@node-a p-b1@node-b p-y1@node-y", FOO_PODS),
         {"node-a": U, "node-b": U, "node-x": SUCCESS, "node-y": U},
         id="two node inclusion Constraints, zone: honor/honor, node: ignore/ignore"),
+]
+
+
+@pytest.mark.parametrize("incoming,nodes,existing_pods,want", MULTIPLE_CONSTRAINTS)
+def test_multiple_constraints(impl, incoming, nodes, existing_pods, want):
+    # filtering_test.go TestMultipleConstraints
+    check(impl.filter(PLUGIN, incoming, nodes, existing_pods, LIST_DEFAULTING), want)
+
+
+# Two constraints on the same topologyKey and whenUnsatisfiable, which the API server rejects.
+MULTIPLE_CONSTRAINTS_REFERENCE_ONLY = [
     pytest.param(
         spread(spread(pod(labels={"foo": "", "bar": ""}), 1, "zone", "DoNotSchedule", BAR),
                1, "zone", "DoNotSchedule", FOO).obj(),
@@ -702,9 +750,10 @@ MULTIPLE_CONSTRAINTS = [
 ]
 
 
-@pytest.mark.parametrize("incoming,nodes,existing_pods,want", MULTIPLE_CONSTRAINTS)
-def test_multiple_constraints(impl, incoming, nodes, existing_pods, want):
+@pytest.mark.parametrize("incoming,nodes,existing_pods,want", MULTIPLE_CONSTRAINTS_REFERENCE_ONLY)
+def test_multiple_constraints_reference_only(impl, incoming, nodes, existing_pods, want):
     # filtering_test.go TestMultipleConstraints
+    reference_only(impl)
     check(impl.filter(PLUGIN, incoming, nodes, existing_pods, LIST_DEFAULTING), want)
 
 

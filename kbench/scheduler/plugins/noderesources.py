@@ -28,6 +28,7 @@ STRATEGIES = {"LeastAllocated": LEAST_ALLOCATED, "MostAllocated": MOST_ALLOCATED
               "RequestedToCapacityRatio": REQUESTED_TO_CAPACITY_RATIO}
 
 TOO_MANY_PODS = "Too many pods"
+RESOLVABLE, UNRESOLVABLE = 1, 2  # fit_filter's failure marks
 
 
 def insufficient(resource: str) -> str:
@@ -36,11 +37,13 @@ def insufficient(resource: str) -> str:
 
 @njit
 def fit_filter(allocatable, requested, pod_request, ignored, failures) -> bool:
-    """fitsRequest: set ``failures[r]`` for every resource r the node lacks (r == PODS: too
-    many pods); True when the pod fits. ``ignored[r]``: ignoredResources / groups."""
+    """fitsRequest: mark ``failures[r]`` for every resource r the node lacks (r == PODS: too
+    many pods) with RESOLVABLE, or UNRESOLVABLE when the request exceeds the node's whole
+    allocatable (preemption cannot help); True when the pod fits. ``ignored[r]``:
+    ignoredResources / ignoredResourceGroups."""
     fits = True
     if requested[PODS] + 1 > allocatable[PODS]:
-        failures[PODS] = True
+        failures[PODS] = RESOLVABLE
         fits = False
     nothing = True
     for r in range(len(pod_request)):
@@ -52,7 +55,7 @@ def fit_filter(allocatable, requested, pod_request, ignored, failures) -> bool:
         if r == PODS or pod_request[r] <= 0 or ignored[r]:
             continue
         if pod_request[r] > allocatable[r] - requested[r]:
-            failures[r] = True
+            failures[r] = UNRESOLVABLE if pod_request[r] > allocatable[r] else RESOLVABLE
             fits = False
     return fits
 

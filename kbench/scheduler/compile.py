@@ -100,8 +100,23 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
     static_scores: list[np.ndarray] = []
     nonzero = np.zeros((count, 2), dtype=np.int64)
     port_lists = []
+    prefilter_reason = np.zeros(count, dtype=np.int32)
+    narrowed = np.zeros(count, dtype=np.bool_)
+    absent_reason = np.zeros(count, dtype=np.int32)
+    candidate_lists = []
+    names = np.asarray(batch.node_names, dtype=object)
     for template in batch.templates:
         t = template.index
+        candidate_lists.append(np.zeros(0, dtype=np.int64))
+        if profile.enabled(nodeaffinity.NAME, "preFilter"):
+            result = nodeaffinity.pre_filter(template.spec)
+            if result == nodeaffinity.CONFLICT:
+                prefilter_reason[t] = batch.reasons.id(nodeaffinity.REASON_CONFLICT)
+            elif result is not None:
+                narrowed[t] = True
+                candidate_lists[t] = np.flatnonzero(np.isin(names, list(result)))
+                absent_reason[t] = batch.reasons.id(
+                    f"node(s) didn't satisfy plugin(s) [{nodeaffinity.NAME}]")
         for position, name in enumerate(filters):
             compute = STATIC_FILTERS.get(name)
             if compute is None:
@@ -132,7 +147,13 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
         if static_scores else np.zeros((0, node_count), dtype=np.int64),
         port_start=starts,
         port_keys=np.array([k for ports in port_lists for k in ports], dtype=np.int32),
-        port_conflicts=nodeports.conflict_matrix(keys) if keys else np.zeros((1, 1), np.bool_))
+        port_conflicts=nodeports.conflict_matrix(keys) if keys else np.zeros((1, 1), np.bool_),
+        prefilter_reason=prefilter_reason,
+        candidate_start=np.concatenate([[0], np.cumsum([len(c) for c in candidate_lists])]
+                                       ).astype(np.int64),
+        candidates=np.concatenate(candidate_lists).astype(np.int64) if candidate_lists
+        else np.zeros(0, dtype=np.int64),
+        narrowed=narrowed, absent_reason=absent_reason)
 
 
 def compile_profile(profile, resources: list[str], nodes_to_find: int) -> ProfileData:
@@ -172,7 +193,8 @@ def compile_profile(profile, resources: list[str], nodes_to_find: int) -> Profil
         shape_score=np.array([s * (100 // noderesources.MAX_CUSTOM_PRIORITY_SCORE)
                               for _, s in shape] or [0], dtype=np.int64),
         balanced_resources=columns(balanced_resources),
-        nodes_to_find=np.int64(nodes_to_find))
+        # with nothing to score, the first feasible node will do (findNodesThatPassFilters)
+        nodes_to_find=np.int64(nodes_to_find if scores else 1))
 
 
 def _known(resources: list[str], pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:

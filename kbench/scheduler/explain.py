@@ -19,7 +19,7 @@ from kbench.scheduler.compile import (DYNAMIC_FILTERS, DYNAMIC_SCORES, STATIC_FI
                                       STATIC_SCORES, compile_nodes, compile_profile,
                                       compile_templates)
 from kbench.scheduler.config import num_feasible_nodes_to_find
-from kbench.scheduler.plugins import nodeports, noderesources
+from kbench.scheduler.plugins import nodeaffinity, nodeports, noderesources
 from kbench.scheduler.scheduler import RNG, START_INDEX, Scheduler, _widen_ports
 from kbench.state import ClusterState
 
@@ -97,6 +97,10 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
 
 def _filter_column(batch, template, profile, name, nodes, templates, data, resources):
     """One filter plugin's verdict on every node, and the framework Status code of each."""
+    rejected = int(templates.prefilter_reason[0])
+    if rejected and name == nodeaffinity.NAME:  # its PreFilter rejected the pod on every node
+        return ([batch.reasons.texts[rejected]] * batch.node_count,
+                [UNRESOLVABLE] * batch.node_count)
     if name in STATIC_FILTERS:
         reasons = STATIC_FILTERS[name](batch, template, profile.plugin_args.get(name))
         return ([batch.reasons.texts[r] if r else PASS for r in reasons.tolist()],
@@ -131,11 +135,16 @@ def _filter_column(batch, template, profile, name, nodes, templates, data, resou
 
 def _sampled_feasible(batch, nodes, templates, data, start: int) -> np.ndarray:
     """The feasible nodes the kernel would score: from the start index, until enough found."""
+    if templates.prefilter_reason[0]:
+        return np.zeros(0, dtype=np.int64)
+    candidates = np.arange(batch.node_count)
+    if templates.narrowed[0]:
+        candidates = templates.candidates[templates.candidate_start[0]:templates.candidate_start[1]]
     feasible = []
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     reason = np.zeros(1, dtype=np.int32)
-    for j in range(batch.node_count):
-        n = (start + j) % batch.node_count
+    for j in range(len(candidates)):
+        n = candidates[(start + j) % len(candidates)]
         if kernel.check_node(0, n, nodes, templates, data, failures, reason) < 0:
             feasible.append(n)
             if len(feasible) == data.nodes_to_find:

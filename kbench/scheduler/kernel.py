@@ -45,6 +45,11 @@ class TemplateData(NamedTuple):
     port_start: np.ndarray         # int64 [templates + 1]: CSR offsets into port_keys
     port_keys: np.ndarray          # int32: host port keys each template asks for
     port_conflicts: np.ndarray     # bool [keys, keys]
+    prefilter_reason: np.ndarray   # int32 [templates]: PreFilter rejected the pod (0: it did not)
+    candidate_start: np.ndarray    # int64 [templates + 1]: CSR offsets into candidates
+    candidates: np.ndarray         # int64: nodes a PreFilterResult narrowed a template to
+    narrowed: np.ndarray           # bool [templates]: only its candidates are filtered
+    absent_reason: np.ndarray      # int32 [templates]: reason of the nodes left out
 
 
 class ProfileData(NamedTuple):
@@ -204,8 +209,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     Outputs per pod i: chosen[i] (node index or -1), totals_out[i] (its total score or
     NOT_SCORED); for a pod that fits nowhere, reason_counts[i, reason] counts the nodes each
     static reason rejected it on, resource_failures[i, r] the nodes short of resource r (r ==
-    pods: too many pods), and reason_counts[i, 0] the nodes without free host ports.
-    Returns the start index for the next batch.
+    pods: too many pods), and reason_counts[i, 0] the nodes without free host ports; a pod its
+    PreFilter rejected has chosen[i] == -1 and no counts. Returns the next start index.
     """
     node_count = len(order)
     feasible = np.zeros(node_count, dtype=np.int64)
@@ -215,10 +220,19 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     static_reason = np.zeros(1, dtype=np.int32)
     for i in range(len(queue_template)):
         t = queue_template[i]
+        if templates.prefilter_reason[t] != 0:
+            chosen[i] = -1
+            totals_out[i] = NOT_SCORED
+            continue
+        candidates = order
+        if templates.narrowed[t]:
+            candidates = templates.candidates[
+                templates.candidate_start[t]:templates.candidate_start[t + 1]]
+            reason_counts[i, templates.absent_reason[t]] += node_count - len(candidates)
         found = 0
         processed = 0
-        for j in range(node_count):
-            n = order[(start_index + j) % node_count]
+        for j in range(len(candidates)):
+            n = candidates[(start_index + j) % len(candidates)]
             processed += 1
             failures[:] = 0
             position = check_node(t, n, nodes, templates, profile, failures, static_reason)

@@ -81,8 +81,12 @@ class Scheduler:
             node_rows[begin:end][placed] = batch.node_rows[chosen[placed]]
             scores[begin:end] = totals
             for i in np.flatnonzero(~placed).tolist():
-                messages[begin + i] = failure_message(batch, state.resources, reason_counts[i],
-                                                      resource_failures[i])
+                t = batch.queue_template[begin + i]
+                rejected = int(templates.prefilter_reason[t])
+                messages[begin + i] = (
+                    f"0/{batch.node_count} nodes are available: {batch.reasons.texts[rejected]}."
+                    if rejected else failure_message(batch, state.resources, reason_counts[i],
+                                                     resource_failures[i]))
         state.counters[START_INDEX] = start
         state.counters[RNG] = int(rng_state[0])
         return Decisions(queue, node_rows, scores, messages, unknown)

@@ -10,6 +10,31 @@ NAME = "NodeAffinity"
 NORMALIZE = "default"  # DefaultNormalizeScore(MaxNodeScore, false, scores)
 REASON_POD = "node(s) didn't match Pod's node affinity/selector"
 REASON_ENFORCED = "node(s) didn't match scheduler-enforced node affinity"
+REASON_CONFLICT = "pod affinity terms conflict"
+CONFLICT = "conflict"
+
+
+def pre_filter(spec: dict):
+    """PreFilter's node-name narrowing: when every required term names nodes with
+    ``matchFields: metadata.name In``, only those nodes are candidates (the union over the terms
+    of each term's intersection). Returns None (all nodes), a set of names, or CONFLICT when the
+    terms name no node at all (UnschedulableAndUnresolvable "pod affinity terms conflict")."""
+    affinity = (spec.get("affinity") or {}).get("nodeAffinity") or {}
+    required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+    terms = (required or {}).get("nodeSelectorTerms") or []
+    names: set[str] | None = None
+    for term in terms:
+        term_names: set[str] | None = None
+        for requirement in term.get("matchFields") or []:
+            if requirement.get("key") == "metadata.name" and requirement.get("operator") == "In":
+                values = set(requirement.get("values") or [])
+                term_names = values if term_names is None else term_names & values
+        if term_names is None:
+            return None  # a term not naming nodes admits every node (terms are ORed)
+        names = term_names if names is None else names | term_names
+    if names is not None and not names:
+        return CONFLICT
+    return names or None
 
 
 def required_mask(batch, spec: dict) -> np.ndarray:

@@ -149,9 +149,11 @@ class InterPodAffinity(Plugin):
 
     # filtering.go ------------------------------------------------------------------------
     def pre_filter(self, state: CycleState, pod: dict, snapshot: Snapshot) -> Status:
-        try:
+        try:  # framework.NewPodInfo parses every term, preferred ones included
             affinity_terms = required_terms(pod, "podAffinity")
             anti_affinity_terms = required_terms(pod, "podAntiAffinity")
+            preferred_terms(pod, "podAffinity")
+            preferred_terms(pod, "podAntiAffinity")
         except SelectorError as err:
             return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, [f"parsing pod: {err}"], self.name)
         for term in affinity_terms + anti_affinity_terms:

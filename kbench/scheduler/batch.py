@@ -20,6 +20,8 @@ from kbench.state.schema import POD_PHASES
 PENDING = POD_PHASES.index("Pending")
 ZONE_LABEL = "topology.kubernetes.io/zone"
 REGION_LABEL = "topology.kubernetes.io/region"
+BETA_ZONE_LABEL = "failure-domain.beta.kubernetes.io/zone"
+BETA_REGION_LABEL = "failure-domain.beta.kubernetes.io/region"
 
 
 class Reasons:
@@ -88,8 +90,10 @@ def node_tree_order(zones: list[str]) -> np.ndarray:
 
 
 def zone_key(labels: dict) -> str:
-    """utilnode.GetZoneKey: region and zone, or "" when the node has neither."""
-    region, zone = labels.get(REGION_LABEL, ""), labels.get(ZONE_LABEL, "")
+    """utilnode.GetZoneKey: region and zone (the deprecated beta labels win when present), or
+    "" when the node has neither."""
+    zone = labels.get(BETA_ZONE_LABEL, labels.get(ZONE_LABEL, ""))
+    region = labels.get(BETA_REGION_LABEL, labels.get(REGION_LABEL, ""))
     return "" if not region and not zone else f"{region}:\x00:{zone}"
 
 

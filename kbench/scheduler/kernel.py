@@ -174,20 +174,60 @@ def score_nodes(t, feasible, count, nodes, templates, profile, plugin_scores, to
             totals[i] += buffer[i] * profile.score_weights[s]
 
 
+HIGHEST_SCORED_NODES_TO_REPORT = 3  # schedule_one.go numberOfHighestScoredNodesToReport
+
+
+@njit
+def _heap_down(heap, scores, i, n):
+    """container/heap down() for nodeScoreHeap (Less: the higher total score)."""
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            return
+        j = left
+        if left + 1 < n and scores[heap[left + 1]] > scores[heap[left]]:
+            j = left + 1
+        if not scores[heap[j]] > scores[heap[i]]:
+            return
+        heap[i], heap[j] = heap[j], heap[i]
+        i = j
+
+
 @njit
 def select_host(totals, count, rng_state):
-    """selectHost: the highest total; ties broken by reservoir sampling (rand.Intn)."""
-    best = 0
-    best_score = totals[0]
+    """selectHost: pop the nodes from Go's container/heap; among those with the top total,
+    keep one by reservoir sampling (rand.Intn(cntOfMaxScore) == 0 replaces the candidate),
+    popping on until the top nodes are all seen and three are listed. ``count`` >= 2."""
+    heap = np.arange(count)
+    for i in range(count // 2 - 1, -1, -1):
+        _heap_down(heap, totals, i, count)
+    size = count
+    size -= 1
+    heap[0], heap[size] = heap[size], heap[0]
+    _heap_down(heap, totals, 0, size)
+    top = heap[size]
+    selected = top
+    listed = 1
     ties = 1
-    for i in range(1, count):
-        if totals[i] > best_score:
-            best, best_score, ties = i, totals[i], 1
-        elif totals[i] == best_score:
+    size -= 1
+    heap[0], heap[size] = heap[size], heap[0]
+    _heap_down(heap, totals, 0, size)
+    candidate = heap[size]
+    while True:
+        if totals[candidate] != totals[top] and listed == HIGHEST_SCORED_NODES_TO_REPORT:
+            break
+        if totals[candidate] == totals[top]:
             ties += 1
             if random_below(rng_state, ties) == 0:
-                best = i
-    return best
+                selected = candidate
+        listed += 1
+        if size == 0:
+            break
+        size -= 1
+        heap[0], heap[size] = heap[size], heap[0]
+        _heap_down(heap, totals, 0, size)
+        candidate = heap[size]
+    return selected
 
 
 @njit

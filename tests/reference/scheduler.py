@@ -454,8 +454,7 @@ class ReferenceScheduler:
         """schedule_one.go findNodesThatPassFilters, sequentially: from nextStartNodeIndex
         round the list until numNodesToFind nodes fit (1 if nothing scores)."""
         num_all_nodes = len(nodes)
-        num_to_find = num_feasible_nodes_to_find(self.profile_percentage, self.global_percentage,
-                                                 num_all_nodes)
+        num_to_find = self.num_feasible_nodes_to_find(num_all_nodes)
         if not self.extension_points["score"]:
             num_to_find = 1
         if not self.extension_points["filter"]:
@@ -590,14 +589,24 @@ class ReferenceScheduler:
         infos.sort(key=functools.cmp_to_key(compare))
         return [info.pod for info in infos]
 
+    def prepare(self, nodes: list[dict], pods: list[dict], **objects) -> Snapshot:
+        """The scheduler's snapshot (nodes in node-tree order, the bound pods on them) and the
+        profile's plugin instances over it."""
+        snapshot = build_snapshot(node_tree_order(list(nodes)), list(pods), **objects)
+        self.instances = self._instantiate(snapshot)
+        return snapshot
+
+    def num_feasible_nodes_to_find(self, num_all_nodes: int) -> int:
+        """numFeasibleNodesToFind with this scheduler's profile and global percentages."""
+        return num_feasible_nodes_to_find(self.profile_percentage, self.global_percentage, num_all_nodes)
+
     def schedule(self, nodes: list[dict], pods: list[dict], **objects) -> list[dict]:
         """Schedule every pending pod of ``pods`` onto ``nodes`` (the others are bound pods),
         one scheduling cycle each, in queue order; a pod placed is bound at once, so the
         pods after it see it. Rows: pod, namespace, node (None if unschedulable), score (the
         chosen node's weighted total; None when it was the only feasible node) and message
         (FitError text, or "")."""
-        snapshot = build_snapshot(node_tree_order(list(nodes)), list(pods), **objects)
-        self.instances = self._instantiate(snapshot)
+        snapshot = self.prepare(nodes, pods, **objects)
         rows = []
         for pod in self.queue(list(pods)):
             outcome = self.schedule_pod(pod, snapshot)

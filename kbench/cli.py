@@ -111,6 +111,55 @@ def describe(
     typer.echo(Cluster.restore(snapshot).describe(kind, name, namespace).rstrip("\n"))
 
 
+@app.command()
+def schedule(
+    snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),
+    out: Path = typer.Option(..., "--out", help="Snapshot folder to write the result to."),
+    config: Optional[Path] = typer.Option(None, "--config",
+                                          help="KubeSchedulerConfiguration YAML."),
+) -> None:
+    """Run one scheduling pass over the pending pods and write the cluster to a snapshot."""
+    cluster = Cluster.restore(snapshot)
+    if config is not None:
+        cluster.configure_scheduler(config)
+    bindings = cluster.schedule()
+    cluster.snapshot(out)
+    for row in bindings.to_pylist():
+        typer.echo(f"pod/{row['pod']} bound to {row['node']}")
+    pending = cluster.rows("pods").size - bindings.num_rows
+    typer.echo(f"{bindings.num_rows} pods bound; snapshot written to {out}")
+
+
+@app.command()
+def explain(
+    pod: str = typer.Argument(..., help="Name of the pod."),
+    snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),
+    namespace: str = typer.Option("default", "-n", "--namespace"),
+    config: Optional[Path] = typer.Option(None, "--config",
+                                          help="KubeSchedulerConfiguration YAML."),
+    all_nodes: bool = typer.Option(False, "--all-nodes",
+                                   help="Score every feasible node, not only the sample "
+                                        "percentageOfNodesToScore takes."),
+) -> None:
+    """Show, node by node, what every scheduler plugin says about a pod."""
+    cluster = Cluster.restore(snapshot)
+    if config is not None:
+        cluster.configure_scheduler(config)
+    frame = cluster.explain(pod, namespace, sample=not all_nodes)
+    simulated = [c for c in frame.columns
+                 if not (c.endswith(".filter") and (frame[c] == "not simulated").all())
+                 and not (c.endswith((".raw", ".score")) and frame[c].isna().all()
+                          and c.rsplit(".", 1)[0] + ".filter" in frame.columns
+                          and (frame[c.rsplit(".", 1)[0] + ".filter"] == "not simulated").all())]
+    import pandas
+    with pandas.option_context("display.max_columns", None, "display.width", 250,
+                               "display.max_colwidth", 60):
+        typer.echo(frame[simulated].to_string(index=False))
+    left_out = sorted({c.rsplit(".", 1)[0] for c in frame.columns if c not in simulated})
+    if left_out:
+        typer.echo(f"not simulated yet: {', '.join(left_out)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; kbench's own errors print on one line (no traceback) and exit 2."""
     try:

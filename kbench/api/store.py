@@ -629,3 +629,31 @@ def _allocate_service_addresses(state: ClusterState, values: dict, row: int) -> 
             port["nodePort"] = candidate
             ports.add(candidate)
         values["ports"] = state.strings.intern_document(service_ports)
+
+
+def create_pods(state: ClusterState, pod: dict, names: list[str],
+                namespace: str = "default") -> np.ndarray:
+    """Create many pods from one pod manifest at once (as a ReplicaSet creates its replicas):
+    the manifest is checked and encoded once, then ``len(names)`` rows are appended in one
+    step. Returns their rows. Raises ManifestError (nothing created) for a bad manifest."""
+    manifest = copy.deepcopy(pod)
+    manifest.setdefault("metadata", {})
+    manifest["metadata"].update(name=names[0] if names else "x", namespace=namespace)
+    writes = plan(state, [Document("<template>", 1, manifest)])
+    values = writes[0].values
+    count = len(names)
+    columns = {name: np.repeat(np.asarray(value)[None, ...], count, axis=0)
+               if isinstance(value, np.ndarray) else np.full(count, value)
+               for name, value in values.items()}
+    strings = state.strings
+    columns["name"] = strings.intern_many(names)
+    columns["namespace"] = np.full(count, strings.intern(namespace), dtype=np.int32)
+    columns["uid"] = strings.intern_many(state.next_uid() for _ in range(count))
+    columns["creation_time"] = np.full(count, state.time)
+    width = len(state.resources)
+    for name, column in columns.items():
+        if column.ndim == 2 and column.shape[1] < width:
+            columns[name] = np.pad(column, ((0, 0), (0, width - column.shape[1])))
+    rows = state.tables["pods"].append_many(count, columns)
+    state.index_rows("pods", rows)
+    return rows

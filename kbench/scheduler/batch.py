@@ -61,6 +61,8 @@ class Batch:
     node_names: list[str]
     node_labels: LabelMatrix
     node_taints: list[list[dict]]
+    taint_group: np.ndarray          # per node: index into taint_groups (nodes sharing taints)
+    taint_groups: list[list[dict]]   # the distinct taint lists
     node_unschedulable: np.ndarray
     node_images: list[list[dict]]
     templates: list[Template]
@@ -123,13 +125,17 @@ def build_batch(state: ClusterState, pod_rows: np.ndarray) -> Batch:
     node_rows = live[order]
     labels = [label_sets[i] for i in order]
     names = strings.decode(nodes["name"][node_rows])
-    taint_docs = _documents(state, nodes["taints"][node_rows])
+    taint_codes = nodes["taints"][node_rows]
+    taint_docs = _documents(state, taint_codes)
+    distinct, taint_group = np.unique(taint_codes, return_inverse=True)
+    taint_groups = [state.strings.document(int(code)) or [] for code in distinct.tolist()]
     images = [((strings.document(int(code)) or {}).get("status") or {}).get("images") or []
               for code in nodes["body"][node_rows]]
     templates, queue_template = _templates(state, pod_rows)
     return Batch(state=state, node_rows=node_rows, node_names=names,
                  node_labels=LabelMatrix(labels, names),
                  node_taints=[doc or [] for doc in taint_docs],
+                 taint_group=taint_group.reshape(-1), taint_groups=taint_groups,
                  node_unschedulable=nodes["unschedulable"][node_rows].copy(),
                  node_images=images, templates=templates, queue=pod_rows,
                  queue_template=queue_template)

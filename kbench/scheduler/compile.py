@@ -134,13 +134,23 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
         nonzero[t] = nonzero_requests(template.spec)
         port_lists.append([port_keys.setdefault(key, len(port_keys))
                            for key in nodeports.host_ports(template.spec)])
+    fit_pairs, balanced_pairs = scored_resources(profile, state.resources)
+    requests = pods["requests"][np.array([t.representative for t in batch.templates],
+                                         dtype=np.int64)] if count else np.zeros(
+        (0, len(state.resources)), dtype=np.int64)
+    fit_request = np.zeros((count, len(fit_pairs)), dtype=np.int64)
+    for i, (name, _weight) in enumerate(fit_pairs):
+        column = state.resources.index(name)
+        # NodeResourcesFit scores cpu and memory with the non-zero defaults
+        fit_request[:, i] = nonzero[:, column] if column < 2 else requests[:, column]
+    balanced_request = np.zeros((count, len(balanced_pairs)), dtype=np.int64)
+    for i, (name, _weight) in enumerate(balanced_pairs):
+        balanced_request[:, i] = requests[:, state.resources.index(name)]
     starts = np.zeros(count + 1, dtype=np.int64)
     starts[1:] = np.cumsum([len(ports) for ports in port_lists])
     keys = sorted(port_keys, key=port_keys.get)
-    representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
     return TemplateData(
-        requests=pods["requests"][representatives].copy() if count else np.zeros(
-            (0, len(state.resources)), dtype=np.int64),
+        requests=requests,
         nonzero_requests=nonzero, static_reason=static_reason,
         static_position=static_position, static_score_row=score_rows,
         static_scores=np.array(static_scores, dtype=np.int64).reshape(-1, node_count)
@@ -153,7 +163,8 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
                                        ).astype(np.int64),
         candidates=np.concatenate(candidate_lists).astype(np.int64) if candidate_lists
         else np.zeros(0, dtype=np.int64),
-        narrowed=narrowed, absent_reason=absent_reason)
+        narrowed=narrowed, absent_reason=absent_reason, fit_request=fit_request,
+        balanced_request=balanced_request)
 
 
 def compile_profile(profile, resources: list[str], nodes_to_find: int) -> ProfileData:
@@ -161,10 +172,8 @@ def compile_profile(profile, resources: list[str], nodes_to_find: int) -> Profil
     filters = list(profile.filters())
     scores = list(profile.scores())
     fit = profile.plugin_args.get(noderesources.FIT)
-    balanced = profile.plugin_args.get(noderesources.BALANCED)
     strategy = fit.scoring_strategy if fit is not None else None
-    fit_resources = _known(resources, list(strategy.resources) if strategy
-                           else [("cpu", 1), ("memory", 1)])
+    fit_resources, balanced_resources = scored_resources(profile, resources)
     shape = list(strategy.requested_to_capacity_ratio or []) if strategy else []
     ignored = np.zeros(len(resources), dtype=np.bool_)
     if fit is not None:
@@ -172,8 +181,6 @@ def compile_profile(profile, resources: list[str], nodes_to_find: int) -> Profil
             group = name.split("/", 1)[0] if "/" in name else None
             ignored[i] = name in fit.ignored_resources or (
                 group is not None and group in fit.ignored_resource_groups)
-    balanced_resources = _known(resources, list(balanced.resources) if balanced
-                                else [("cpu", 1), ("memory", 1)])
 
     def columns(pairs):
         return np.array([resources.index(name) for name, _ in pairs], dtype=np.int64)
@@ -195,6 +202,16 @@ def compile_profile(profile, resources: list[str], nodes_to_find: int) -> Profil
         balanced_resources=columns(balanced_resources),
         # with nothing to score, the first feasible node will do (findNodesThatPassFilters)
         nodes_to_find=np.int64(nodes_to_find if scores else 1))
+
+
+def scored_resources(profile, resources: list[str]):
+    """(name, weight) of the resources NodeResourcesFit and BalancedAllocation score."""
+    fit = profile.plugin_args.get(noderesources.FIT)
+    balanced = profile.plugin_args.get(noderesources.BALANCED)
+    default = [("cpu", 1), ("memory", 1)]
+    fit_pairs = list(fit.scoring_strategy.resources) if fit is not None else default
+    balanced_pairs = list(balanced.resources) if balanced is not None else default
+    return _known(resources, fit_pairs), _known(resources, balanced_pairs)
 
 
 def _known(resources: list[str], pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:

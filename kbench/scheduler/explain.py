@@ -64,7 +64,8 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
     plugin_scores = np.zeros((max(len(scores), 1), max(count, 1)), dtype=np.int64)
     scored = count > 1 or (not sample and count == 1)
     if scored:
-        kernel.score_nodes(0, feasible, count, nodes, templates, data, plugin_scores, totals)
+        kernel.score_nodes(0, feasible, count, nodes, templates, data, plugin_scores, totals,
+                           np.zeros(count, dtype=np.int64))
     for slot, (name, _weight) in enumerate(scores):
         raw = np.full(batch.node_count, np.nan)
         score = np.full(batch.node_count, np.nan)

@@ -50,6 +50,8 @@ class TemplateData(NamedTuple):
     candidates: np.ndarray         # int64: nodes a PreFilterResult narrowed a template to
     narrowed: np.ndarray           # bool [templates]: only its candidates are filtered
     absent_reason: np.ndarray      # int32 [templates]: reason of the nodes left out
+    fit_request: np.ndarray        # int64 [templates, fit resources]: scored requests (non-zero)
+    balanced_request: np.ndarray   # int64 [templates, balanced resources]: actual requests
 
 
 class ProfileData(NamedTuple):
@@ -67,19 +69,7 @@ class ProfileData(NamedTuple):
     nodes_to_find: np.int64
 
 
-@njit
-def _pod_request_vector(resources, requests, nonzero_requests, nonzero):
-    values = np.zeros(len(resources), dtype=np.int64)
-    for i in range(len(resources)):
-        resource = resources[i]
-        if nonzero and resource < 2:
-            values[i] = nonzero_requests[resource]
-        else:
-            values[i] = requests[resource]
-    return values
-
-
-@njit
+@njit(inline="always")
 def check_node(t, n, nodes, templates, profile, failures, reason_of_failure):
     """Run the filters for template t on node n in the profile's order. Returns the position of
     the first failing filter (-1: all pass); a failing NodeResourcesFit marks its resources in
@@ -102,33 +92,33 @@ def check_node(t, n, nodes, templates, profile, failures, reason_of_failure):
     return -1
 
 
-@njit
+@njit(inline="always")
 def raw_score(kind, slot, t, n, nodes, templates, profile):
     """The raw score of one score plugin for template t on node n."""
     if kind == SCORE_STATIC:
         row = templates.static_score_row[t, slot]
         return templates.static_scores[row, n] if row >= 0 else 0
     if kind == SCORE_FIT:
-        pod = _pod_request_vector(profile.fit_resources, templates.requests[t],
-                                  templates.nonzero_requests[t], True)
         return fit_score(profile.fit_strategy, profile.fit_resources, profile.fit_weights,
                          profile.shape_utilization, profile.shape_score,
                          nodes.allocatable[n], nodes.requested[n], nodes.nonzero_requested[n],
-                         pod)
-    pod = _pod_request_vector(profile.balanced_resources, templates.requests[t],
-                              templates.nonzero_requests[t], False)
-    for i in range(len(pod)):
-        if pod[i] != 0:
-            return balanced_score(profile.balanced_resources, nodes.allocatable[n],
-                                  nodes.requested[n], nodes.nonzero_requested[n], pod)
-    return 0  # a best-effort pod: PreScore returns Skip
+                         templates.fit_request[t])
+    return balanced_score(profile.balanced_resources, nodes.allocatable[n],
+                          nodes.requested[n], nodes.nonzero_requested[n],
+                          templates.balanced_request[t])
 
 
-@njit
+@njit(inline="always")
 def skipped(kind, slot, t, templates, profile):
     """PreScore said Skip: the plugin adds nothing for this template."""
     if kind == SCORE_STATIC:
         return templates.static_score_row[t, slot] < 0
+    if kind == SCORE_BALANCED:
+        # a best-effort pod: BalancedAllocation's PreScore returns Skip
+        for i in range(templates.balanced_request.shape[1]):
+            if templates.balanced_request[t, i] != 0:
+                return False
+        return True
     return False
 
 
@@ -154,12 +144,12 @@ def normalize(scores, count, mode):
 
 
 @njit
-def score_nodes(t, feasible, count, nodes, templates, profile, plugin_scores, totals):
+def score_nodes(t, feasible, count, nodes, templates, profile, plugin_scores, totals, buffer):
     """prioritizeNodes: every score plugin's normalized score on each feasible node, weighted
-    and summed into ``totals``; ``plugin_scores[s, i]`` keeps each plugin's score."""
+    and summed into ``totals``; ``plugin_scores[s, i]`` keeps each plugin's score; ``buffer``
+    is scratch space of at least ``count``."""
     for i in range(count):
         totals[i] = 0
-    buffer = np.zeros(count, dtype=np.int64)
     for s in range(len(profile.score_kinds)):
         kind = profile.score_kinds[s]
         if skipped(kind, s, t, templates, profile):
@@ -255,6 +245,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     node_count = len(order)
     feasible = np.zeros(node_count, dtype=np.int64)
     totals = np.zeros(node_count, dtype=np.int64)
+    buffer = np.zeros(node_count, dtype=np.int64)
     plugin_scores = np.zeros((max(len(profile.score_kinds), 1), node_count), dtype=np.int64)
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     static_reason = np.zeros(1, dtype=np.int32)
@@ -302,7 +293,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             best = 0
             totals_out[i] = NOT_SCORED
         else:
-            score_nodes(t, feasible, found, nodes, templates, profile, plugin_scores, totals)
+            score_nodes(t, feasible, found, nodes, templates, profile, plugin_scores, totals,
+                        buffer)
             best = select_host(totals, found, rng_state)
             totals_out[i] = totals[best]
         chosen[i] = feasible[best]

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 
 from kbench.scheduler.rng import PythonRandom
 from reference.framework import (
-    ERROR,
     MAX_NODE_SCORE,
     MIN_NODE_SCORE,
     UNSCHEDULABLE,

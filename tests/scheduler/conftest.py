@@ -127,7 +127,9 @@ def _with_container(pod: dict) -> dict:
     pod = copy.deepcopy(pod)
     spec = pod.setdefault("spec", {})
     if not spec.get("containers"):
-        spec["containers"] = [{"name": "pause", "image": "registry.k8s.io/pause:3.10"}]
+        # explicit zero requests: no non-zero scoring defaults for a container Go never had
+        spec["containers"] = [{"name": "pause", "image": "registry.k8s.io/pause:3.10",
+                               "resources": {"requests": {"cpu": "0", "memory": "0"}}}]
     for container in [*spec["containers"], *(spec.get("initContainers") or [])]:
         container.setdefault("name", "c")
         container.setdefault("image", "registry.k8s.io/pause:3.10")

@@ -31,12 +31,14 @@ def pod(*requests, node_name=None):
     return builder.obj()
 
 
-def existing(node_name, cpu=None, memory=None, name="e"):
+def existing(node_name, cpu=None, memory=None, name="e", container=False):
+    """st.MakePod().Node(node)[.Req(...)]: without requests the Go pod has no container at
+    all (so no non-zero default requests either), unless ``container`` asks for one."""
     builder = make_pod(name).node(node_name)
-    if cpu is None:
-        builder.container()
-    else:
+    if cpu is not None:
         builder.req(cpu=cpu, memory=memory)
+    elif container:
+        builder.container(name="container")
     return builder.obj()
 
 

@@ -37,7 +37,7 @@ def conflict_matrix(keys: list[tuple[str, str, int]]) -> np.ndarray:
     return conflicts
 
 
-@njit
+@njit(inline="always")
 def ports_filter(wanted, conflicts, node_usage) -> bool:
     """True when none of the ``wanted`` port keys conflicts with a port used on the node."""
     for i in range(len(wanted)):

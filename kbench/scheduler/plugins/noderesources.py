@@ -35,7 +35,7 @@ def insufficient(resource: str) -> str:
     return f"Insufficient {resource}"
 
 
-@njit
+@njit(inline="always")
 def fit_filter(allocatable, requested, pod_request, ignored, failures) -> bool:
     """fitsRequest: mark ``failures[r]`` for every resource r the node lacks (r == PODS: too
     many pods) with RESOLVABLE, or UNRESOLVABLE when the request exceeds the node's whole
@@ -60,7 +60,7 @@ def fit_filter(allocatable, requested, pod_request, ignored, failures) -> bool:
     return fits
 
 
-@njit
+@njit(inline="always")
 def allocatable_and_requested(resource, allocatable, requested, nonzero_requested,
                               pod_request, use_requested):
     """calculateResourceAllocatableRequest: (allocatable, requested + pod) for one resource,
@@ -73,14 +73,14 @@ def allocatable_and_requested(resource, allocatable, requested, nonzero_requeste
     return allocatable[resource], requested[resource] + pod_request
 
 
-@njit
+@njit(inline="always")
 def least_requested_score(requested, capacity):
     if capacity == 0 or requested > capacity:
         return 0
     return ((capacity - requested) * MAX_NODE_SCORE) // capacity
 
 
-@njit
+@njit(inline="always")
 def most_requested_score(requested, capacity):
     if capacity == 0:
         return 0
@@ -89,7 +89,7 @@ def most_requested_score(requested, capacity):
     return (requested * MAX_NODE_SCORE) // capacity
 
 
-@njit
+@njit(inline="always")
 def broken_linear(utilization, shape_utilization, shape_score):
     """helper.BuildBrokenLinearFunction over the (utilization, score) points."""
     for i in range(len(shape_utilization)):
@@ -102,7 +102,7 @@ def broken_linear(utilization, shape_utilization, shape_score):
     return shape_score[len(shape_score) - 1]
 
 
-@njit
+@njit(inline="always")
 def fit_score(strategy, resources, weights, shape_utilization, shape_score,
               allocatable, requested, nonzero_requested, pod_request):
     """The NodeResourcesFit score of one node under LeastAllocated, MostAllocated or
@@ -137,30 +137,45 @@ def fit_score(strategy, resources, weights, shape_utilization, shape_score,
     return node_score // weight_sum
 
 
-@njit
+@njit(inline="always")
+def _balanced_fraction(resource, allocatable, requested, nonzero_requested, pod_request):
+    """A resource's requested fraction of allocatable, capped at 1; -1 when not scored."""
+    capacity, used = allocatable_and_requested(
+        resource, allocatable, requested, nonzero_requested, pod_request, True)
+    if capacity == 0:
+        return -1.0
+    fraction = used / capacity
+    return 1.0 if fraction > 1 else fraction
+
+
+@njit(inline="always")
 def balanced_score(resources, allocatable, requested, nonzero_requested, pod_request):
-    """balancedResourceScorer: (1 - std of the requested fractions) * 100."""
-    fractions = np.zeros(len(resources))
+    """balancedResourceScorer: (1 - std of the requested fractions) * 100, computed in two
+    passes over the resources (no allocation) with Go's float operations in Go's order."""
     count = 0
     total = 0.0
+    first = second = 0.0
     for i in range(len(resources)):
-        capacity, used = allocatable_and_requested(
-            resources[i], allocatable, requested, nonzero_requested, pod_request[i], True)
-        if capacity == 0:
+        fraction = _balanced_fraction(resources[i], allocatable, requested, nonzero_requested,
+                                      pod_request[i])
+        if fraction < 0:
             continue
-        fraction = used / capacity
-        if fraction > 1:
-            fraction = 1.0
         total += fraction
-        fractions[count] = fraction
+        if count == 0:
+            first = fraction
+        elif count == 1:
+            second = fraction
         count += 1
     std = 0.0
     if count == 2:
-        std = abs((fractions[0] - fractions[1]) / 2)
+        std = abs((first - second) / 2)
     elif count > 2:
         mean = total / count
         spread = 0.0
-        for i in range(count):
-            spread = spread + (fractions[i] - mean) * (fractions[i] - mean)
+        for i in range(len(resources)):
+            fraction = _balanced_fraction(resources[i], allocatable, requested,
+                                          nonzero_requested, pod_request[i])
+            if fraction >= 0:
+                spread = spread + (fraction - mean) * (fraction - mean)
         std = math.sqrt(spread / count)
     return np.int64((1 - std) * MAX_NODE_SCORE)

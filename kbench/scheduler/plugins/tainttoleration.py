@@ -14,14 +14,8 @@ NORMALIZE = "reverse"  # DefaultNormalizeScore(MaxNodeScore, true, scores)
 
 def _per_distinct_taints(batch, compute) -> np.ndarray:
     """Apply ``compute(taints)`` once per distinct taint list and spread it over the nodes."""
-    cache: dict[str, object] = {}
-    values = []
-    for taints in batch.node_taints:
-        key = repr(taints)
-        if key not in cache:
-            cache[key] = compute(taints)
-        values.append(cache[key])
-    return np.asarray(values)
+    per_group = np.asarray([compute(taints) for taints in batch.taint_groups])
+    return per_group[batch.taint_group] if len(per_group) else np.zeros(0, dtype=np.int64)
 
 
 def static_filter(batch, template) -> np.ndarray:

@@ -6,7 +6,7 @@ states (sizes and on how many nodes each name is) come from framework.build_snap
 
 from __future__ import annotations
 
-from reference.framework import MAX_NODE_SCORE, CycleState, ImageStateSummary, NodeInfo, Plugin, Status
+from reference.framework import MAX_NODE_SCORE, CycleState, ImageStateSummary, NodeInfo, Plugin
 
 # image_locality.go: bounds of the image score range.
 MB = 1024 * 1024

@@ -1,0 +1,72 @@
+"""Seeded generators of scheduling workloads (only append, never change): the issue's
+150,000 pods from ~1,000 templates onto 5,000 nodes of mixed shapes in 3 zones, some tainted,
+a share of the pods with node affinity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kbench import Cluster
+from kbench.api.store import create_pods
+
+NODE_SHAPES = [(4, 16), (8, 32), (16, 64), (32, 128), (64, 256)]  # cores, GiB
+ZONES = ["zone-a", "zone-b", "zone-c"]
+
+
+def node_manifests(count: int, seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    nodes = []
+    for i in range(count):
+        cores, memory = NODE_SHAPES[int(rng.integers(len(NODE_SHAPES)))]
+        spec = {}
+        if i % 10 == 0:  # 10 % dedicated nodes
+            spec["taints"] = [{"key": "dedicated", "value": "batch", "effect": "NoSchedule"}]
+        nodes.append({"apiVersion": "v1", "kind": "Node", "metadata": {
+            "name": f"node-{i:05d}", "labels": {
+                "kubernetes.io/hostname": f"node-{i:05d}",
+                "topology.kubernetes.io/zone": ZONES[i % 3],
+                "node.kubernetes.io/instance-type": f"m{cores}"}},
+            "spec": spec,
+            "status": {"capacity": {"cpu": str(cores), "memory": f"{memory}Gi", "pods": "110"}}})
+    return nodes
+
+
+def pod_template(index: int, rng) -> dict:
+    cpu = int(rng.choice([100, 250, 500, 1000]))
+    memory = int(rng.choice([128, 256, 512, 1024]))
+    spec = {"containers": [{"name": "app", "image": f"registry.example/app-{index}:1.0",
+                            "resources": {"requests": {"cpu": f"{cpu}m",
+                                                       "memory": f"{memory}Mi"}}}]}
+    if index % 5 == 0:  # a fifth of the templates want a zone or an instance type
+        spec["affinity"] = {"nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
+                "matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In",
+                                      "values": ZONES[: 1 + index % 3]}]}]},
+            "preferredDuringSchedulingIgnoredDuringExecution": [{
+                "weight": 50, "preference": {"matchExpressions": [{
+                    "key": "node.kubernetes.io/instance-type", "operator": "In",
+                    "values": ["m16", "m32"]}]}}]}}
+    if index % 10 == 0:
+        spec["tolerations"] = [{"key": "dedicated", "operator": "Equal", "value": "batch",
+                                "effect": "NoSchedule"}]
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"labels": {"app": f"app-{index}"}}, "spec": spec}
+
+
+def scheduling_cluster(nodes: int, pods: int, templates: int = 1000, seed: int = 0,
+                       percentage: int | None = None) -> Cluster:
+    """A cluster with ``nodes`` nodes and ``pods`` pending pods (``templates`` templates)."""
+    rng = np.random.default_rng(seed)
+    cluster = Cluster(seed=seed)
+    cluster.apply(node_manifests(nodes, seed))
+    per_template = np.bincount(rng.integers(0, templates, pods), minlength=templates)
+    for index in range(templates):
+        count = int(per_template[index])
+        if count:
+            create_pods(cluster.state, pod_template(index, rng),
+                        [f"app-{index}-{j:05d}" for j in range(count)])
+    if percentage is not None:
+        cluster.configure_scheduler({
+            "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+            "percentageOfNodesToScore": percentage})
+    return cluster

@@ -1,0 +1,491 @@
+"""PodTopologySpread: spread the pods matching a selector evenly over topology domains.
+pkg/scheduler/framework/plugins/podtopologyspread/ (common.go, filtering.go, scoring.go,
+plugin.go) and plugins/helper/spread.go (DefaultSelector).
+
+A template's constraints become *constraint instances*, shared by every template with the
+same (topology key, selector, namespace, counted nodes): each instance holds, per topology
+domain, the number of matching pods on its counted nodes (filtering.go TpValueToMatchNum,
+scoring.go TopologyPairToPodCounts). bind() adds a placed pod to every instance whose
+selector matches it, so the counts are always those of the pods bound so far. Filter reads
+the counts of the node's domain against the global minimum that PreFilter (spread_prefilter,
+once per pod) takes over the instance's domains; Score weighs the counts of the node's
+domains by the number of domains among the feasible nodes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from kbench._jit import njit
+from kbench.api.labels import LabelSelector, selector_from_dict
+from kbench.errors import SelectorError
+from kbench.scheduler.args import SYSTEM_DEFAULTING, PodTopologySpreadArgs
+from kbench.scheduler.plugins.nodeaffinity import required_mask
+from kbench.scheduler.plugins.tolerations import first_untolerated
+from kbench.scheduler.podgroups import pod_groups
+
+NAME = "PodTopologySpread"
+# plugin.go
+REASON_MISMATCH = "node(s) didn't match pod topology spread constraints"
+REASON_MISSING_LABEL = REASON_MISMATCH + " (missing required label)"
+#: Filter reasons with code UnschedulableAndUnresolvable (the others are Unschedulable).
+UNRESOLVABLE_REASONS = (REASON_MISSING_LABEL,)
+
+HOSTNAME = "kubernetes.io/hostname"  # v1.LabelHostname
+DO_NOT_SCHEDULE, SCHEDULE_ANYWAY = "DoNotSchedule", "ScheduleAnyway"
+HONOR = "Honor"
+
+# spread_filter's verdicts, indexes of SpreadData.reasons
+PASS, MISMATCH, MISSING_LABEL = 0, 1, 2
+MAX_INT32 = 2 ** 31 - 1
+MAX_INT64 = 2 ** 63 - 1
+MAX_NODE_SCORE = 100
+
+
+class SpreadData(NamedTuple):
+    # constraint instances
+    domain: np.ndarray          # int32 [instances, nodes]: the node's domain (nodes without the
+                                #   topology key share the domain of the value "")
+    has_key: np.ndarray         # bool [instances, nodes]: the node has the topology key
+    counted: np.ndarray         # bool [instances, nodes]: the node's pods are counted
+    per_node: np.ndarray        # bool [instances]: a Score constraint on the hostname: one
+                                #   domain per node, every node counted
+    start: np.ndarray           # int64 [instances + 1]: CSR offsets into counts
+    counts: np.ndarray          # int64 [domains]: matching pods per domain; bind() adds to it
+    registered: np.ndarray      # bool [domains]: the domain of a counted node (Filter's domains)
+    marks: np.ndarray           # bool [domains]: scratch of spread_scores, all False between calls
+    # per template: Filter's constraints (DoNotSchedule)
+    filter_start: np.ndarray    # int64 [templates + 1]: CSR offsets into the filter_* entries
+    filter_instance: np.ndarray  # int32 [entries]
+    filter_max_skew: np.ndarray  # int64 [entries]
+    filter_min_domains: np.ndarray  # int64 [entries]
+    filter_self: np.ndarray     # int64 [entries]: 1 when the selector matches the pod itself
+    filter_min: np.ndarray      # int64 [entries]: PreFilter's minimum, set by spread_prefilter
+    # per template: Score's constraints (ScheduleAnyway)
+    score_start: np.ndarray     # int64 [templates + 1]: CSR offsets into the score_* entries
+    score_instance: np.ndarray  # int32 [entries]
+    score_max_skew: np.ndarray  # int64 [entries]
+    require_all: np.ndarray     # bool [templates]: feasible nodes lacking a key are ignored
+    # per template: the instances its placed pods are counted in
+    bind_start: np.ndarray      # int64 [templates + 1]
+    bind_instance: np.ndarray   # int32 [entries]
+    reasons: np.ndarray         # int32 [3]: batch reason ids of PASS, MISMATCH, MISSING_LABEL
+
+
+# ---------------------------------------------------------------------------
+# Compile: constraints (common.go) -> instances and counts
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Constraint:
+    """common.go topologySpreadConstraint: a v1.TopologySpreadConstraint, selector parsed."""
+
+    max_skew: int
+    topology_key: str
+    selector: LabelSelector
+    min_domains: int
+    node_affinity_policy: str
+    node_taints_policy: str
+
+
+def parse_constraints(constraints: list[dict], labels: dict, action: str) -> list[Constraint]:
+    """filterTopologySpreadConstraints: those with whenUnsatisfiable == action, matchLabelKeys
+    merged into the selector (mergeLabelSetWithSelector) and the policies defaulted."""
+    result = []
+    for c in constraints:
+        if c.get("whenUnsatisfiable") != action:
+            continue
+        selector = selector_from_dict(c.get("labelSelector"))
+        match_labels = {key: labels[key] for key in c.get("matchLabelKeys") or []
+                        if key in labels}
+        if match_labels and not selector.matches_nothing:
+            selector = LabelSelector.from_set(match_labels).add(*selector.requirements)
+        min_domains = c.get("minDomains")
+        result.append(Constraint(
+            max_skew=int(c.get("maxSkew") or 0), topology_key=c.get("topologyKey") or "",
+            selector=selector, min_domains=1 if min_domains is None else int(min_domains),
+            node_affinity_policy=c.get("nodeAffinityPolicy") or HONOR,
+            node_taints_policy=c.get("nodeTaintsPolicy") or "Ignore"))
+    return result
+
+
+def default_selector(batch, template) -> LabelSelector:
+    """helper.DefaultSelector: the selectors of the Services selecting the pod, merged, plus
+    that of its controlling ReplicaSet or StatefulSet (ReplicationControllers are not kinds
+    kbench stores)."""
+    state = batch.state
+    labels = template.labels
+    label_set: dict[str, str] = {}
+    for selector in _services(batch).get(template.namespace, []):  # GetPodServices
+        if all(labels.get(k) == v for k, v in selector.items()):
+            label_set.update(selector)
+    selector = LabelSelector.from_set(label_set)
+    pods = state.tables["pods"]
+    owners = state.strings.document(int(pods["owner_references"][template.representative]))
+    owner = next((ref for ref in owners or [] if ref.get("controller")), None)
+    if owner is None or owner.get("apiVersion") != "apps/v1":
+        return selector
+    table = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}.get(owner.get("kind"))
+    if table is None:
+        return selector
+    row = state.find(table, owner.get("name") or "", template.namespace)
+    if row < 0:
+        return selector
+    try:
+        other = selector_from_dict(state.strings.document(
+            int(state.tables[table]["selector"][row])))
+    except SelectorError:
+        return selector
+    if other.matches_nothing:  # a nil selector: Requirements() not selectable
+        return selector
+    return selector.add(*other.requirements)
+
+
+def _services(batch) -> dict[str, list[dict]]:
+    """The non-nil selectors of the Services, by namespace (nil selects nothing)."""
+    cached = getattr(batch, "_service_selectors", None)
+    if cached is None:
+        state = batch.state
+        services = state.tables["services"]
+        cached = {}
+        for namespace, code in zip(services["namespace"][services.live_rows()].tolist(),
+                                   services["selector"][services.live_rows()].tolist()):
+            selector = state.strings.document(int(code))
+            if selector is not None:
+                cached.setdefault(state.strings[int(namespace)], []).append(selector)
+        batch._service_selectors = cached
+    return cached
+
+
+def template_constraints(batch, template, args: PodTopologySpreadArgs, action: str
+                         ) -> list[Constraint]:
+    """filtering.go getConstraints / scoring.go initPreScoreState: the pod's own constraints
+    if it has any, else the defaults with DefaultSelector (none if that selects nothing)."""
+    own = template.spec.get("topologySpreadConstraints") or []
+    try:
+        if own:
+            return parse_constraints(own, template.labels, action)
+        constraints = parse_constraints(list(args.effective_default_constraints()),
+                                        template.labels, action)
+    except SelectorError:  # the API server rejects such pods
+        return []
+    if not constraints:
+        return []
+    selector = default_selector(batch, template)
+    if selector.empty:
+        return []
+    for constraint in constraints:
+        constraint.selector = selector
+    return constraints
+
+
+class _Instances:
+    """Constraint instances, deduplicated, with their initial counts."""
+
+    def __init__(self, batch, placed_templates, placed_nodes) -> None:
+        self.batch = batch
+        self.groups = pod_groups(batch)
+        self.index: dict[tuple, int] = {}
+        self.domain, self.has_key, self.counted, self.per_node = [], [], [], []
+        self.group_masks, self.counts, self.registered = [], [], []
+        groups = self.groups
+        # the pods counted: bound ones not terminating, then those placed earlier this pass
+        alive = ~groups.bound_terminating
+        self.pod_group = np.concatenate([groups.bound_group[alive],
+                                         groups.template_group[placed_templates]])
+        self.pod_node = np.concatenate([groups.bound_node[alive], placed_nodes]).astype(np.int64)
+        self._domains: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+
+    def domains(self, key: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(domain per node, has the key per node, domain count); a node without the key is in
+        the domain of the value "" (scoring.go reads node.Labels[key])."""
+        if key not in self._domains:
+            labels = self.batch.node_labels
+            codes = labels.column(key).astype(np.int64)
+            has_key = codes >= 0
+            empty = labels.values.get("", -2)
+            values, domain = np.unique(np.where(has_key, codes, empty), return_inverse=True)
+            self._domains[key] = (domain.reshape(-1).astype(np.int32), has_key, len(values))
+        return self._domains[key]
+
+    def add(self, namespace: str, selector: LabelSelector, key: str, counted: np.ndarray,
+            per_node: bool = False) -> int:
+        identity = (namespace, str(selector), selector.matches_nothing, key, per_node,
+                    np.packbits(counted).tobytes())
+        if identity in self.index:
+            return self.index[identity]
+        domain, has_key, size = self.domains(key)
+        if per_node:
+            size = self.batch.node_count
+            domain = np.arange(size, dtype=np.int32)
+        groups = self.groups
+        # countPodsMatchSelector: same namespace, selector matches; an empty selector counts
+        # nothing
+        mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
+        if not selector.empty:
+            mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
+        members = mask[self.pod_group] & counted[self.pod_node]
+        registered = np.zeros(size, dtype=np.bool_)
+        registered[domain[counted]] = True
+        self.index[identity] = len(self.domain)
+        self.domain.append(domain)
+        self.has_key.append(has_key)
+        self.counted.append(counted)
+        self.per_node.append(per_node)
+        self.group_masks.append(mask)
+        self.counts.append(np.bincount(domain[self.pod_node[members]], minlength=size))
+        self.registered.append(registered)
+        return self.index[identity]
+
+
+def compile_spread(batch, profile, placed_templates=None, placed_nodes=None) -> SpreadData:
+    """The instances and per-template entries of the profile's PodTopologySpread (empty when
+    the profile does not run it). ``placed_*``: pods placed earlier in this scheduling pass
+    (template index, node position), counted as bound."""
+    empty = np.zeros(0, dtype=np.int64)
+    placed_templates = empty if placed_templates is None else placed_templates
+    placed_nodes = empty if placed_nodes is None else placed_nodes
+    filtering = profile.enabled(NAME, "filter")
+    scoring = any(name == NAME for name, _ in profile.scores())
+    args = profile.plugin_args.get(NAME) or PodTopologySpreadArgs()
+    instances = _Instances(batch, placed_templates, placed_nodes)
+    count, node_count = len(batch.templates), batch.node_count
+    filters: list[list[tuple[int, int, int, int]]] = [[] for _ in range(count)]
+    scores: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    require_all = np.zeros(count, dtype=np.bool_)
+    for template in batch.templates:
+        t = template.index
+        policies = _Policies(batch, template)
+        if filtering:
+            constraints = template_constraints(batch, template, args, DO_NOT_SCHEDULE)
+            all_keys = _all_keys(instances, constraints, node_count)
+            for c in constraints:
+                instance = instances.add(template.namespace, c.selector, c.topology_key,
+                                         all_keys & policies.mask(c))
+                filters[t].append((instance, c.max_skew, c.min_domains,
+                                   int(c.selector.matches(template.labels))))
+        if scoring:
+            constraints = template_constraints(batch, template, args, SCHEDULE_ANYWAY)
+            own = bool(template.spec.get("topologySpreadConstraints"))
+            require_all[t] = own or args.defaulting_type != SYSTEM_DEFAULTING
+            keys = (_all_keys(instances, constraints, node_count) if require_all[t]
+                    else np.ones(node_count, dtype=np.bool_))
+            for c in constraints:
+                if c.topology_key == HOSTNAME:  # counted per node in Score, every node
+                    instance = instances.add(template.namespace, c.selector, c.topology_key,
+                                             np.ones(node_count, dtype=np.bool_), per_node=True)
+                else:
+                    instance = instances.add(template.namespace, c.selector, c.topology_key,
+                                             keys & policies.mask(c))
+                scores[t].append((instance, c.max_skew))
+    groups = instances.groups
+    bind_lists: list[list[tuple[int]]] = [[] for _ in range(count)]
+    for instance, mask in enumerate(instances.group_masks):
+        for t in np.flatnonzero(mask[groups.template_group]).tolist():
+            bind_lists[t].append((instance,))
+    total = len(instances.counts)
+    sizes = [len(c) for c in instances.counts]
+    start = np.zeros(total + 1, dtype=np.int64)
+    start[1:] = np.cumsum(sizes)
+    reasons = np.array([0, batch.reasons.id(REASON_MISMATCH),
+                        batch.reasons.id(REASON_MISSING_LABEL)], dtype=np.int32)
+    filter_start, filter_entries = _csr(filters, 4)
+    score_start, score_entries = _csr(scores, 2)
+    bind_start, bind_entries = _csr(bind_lists, 1)
+    return SpreadData(
+        domain=_rows(instances.domain, np.int32, node_count),
+        has_key=_rows(instances.has_key, np.bool_, node_count),
+        counted=_rows(instances.counted, np.bool_, node_count),
+        per_node=np.array(instances.per_node, dtype=np.bool_),
+        start=start,
+        counts=np.concatenate(instances.counts).astype(np.int64) if total else empty.copy(),
+        registered=np.concatenate(instances.registered) if total
+        else np.zeros(0, dtype=np.bool_),
+        marks=np.zeros(int(start[-1]), dtype=np.bool_),
+        filter_start=filter_start,
+        filter_instance=filter_entries[:, 0].astype(np.int32),
+        filter_max_skew=filter_entries[:, 1].copy(),
+        filter_min_domains=filter_entries[:, 2].copy(),
+        filter_self=filter_entries[:, 3].copy(),
+        filter_min=np.zeros(len(filter_entries), dtype=np.int64),
+        score_start=score_start,
+        score_instance=score_entries[:, 0].astype(np.int32),
+        score_max_skew=score_entries[:, 1].copy(),
+        require_all=require_all,
+        bind_start=bind_start,
+        bind_instance=bind_entries[:, 0].astype(np.int32),
+        reasons=reasons)
+
+
+class _Policies:
+    """common.go matchNodeInclusionPolicies for one template: the nodes each policy admits."""
+
+    def __init__(self, batch, template) -> None:
+        self.batch, self.template = batch, template
+        self._affinity = self._taints = None
+
+    def mask(self, constraint: Constraint) -> np.ndarray:
+        mask = np.ones(self.batch.node_count, dtype=np.bool_)
+        if constraint.node_affinity_policy == HONOR:
+            if self._affinity is None:  # nodeSelector and required node affinity
+                self._affinity = required_mask(self.batch, self.template.spec)
+            mask &= self._affinity
+        if constraint.node_taints_policy == HONOR:
+            if self._taints is None:  # no untolerated NoSchedule / NoExecute taint
+                tolerations = self.template.spec.get("tolerations") or []
+                per_group = np.array([first_untolerated(taints, tolerations,
+                                                        ("NoSchedule", "NoExecute")) is None
+                                      for taints in self.batch.taint_groups], dtype=np.bool_)
+                self._taints = (per_group[self.batch.taint_group] if len(per_group)
+                                else np.ones(self.batch.node_count, dtype=np.bool_))
+            mask &= self._taints
+        return mask
+
+
+def _all_keys(instances: _Instances, constraints: list[Constraint], node_count: int
+              ) -> np.ndarray:
+    """nodeLabelsMatchSpreadConstraints: the node has every constraint's topology key."""
+    mask = np.ones(node_count, dtype=np.bool_)
+    for c in constraints:
+        mask &= instances.domains(c.topology_key)[1]
+    return mask
+
+
+def _csr(lists: list[list[tuple]], width: int) -> tuple[np.ndarray, np.ndarray]:
+    starts = np.zeros(len(lists) + 1, dtype=np.int64)
+    starts[1:] = np.cumsum([len(items) for items in lists])
+    entries = np.array([item for items in lists for item in items], dtype=np.int64)
+    return starts, entries.reshape(-1, width)
+
+
+def _rows(rows: list[np.ndarray], dtype, width: int) -> np.ndarray:
+    if not rows:
+        return np.zeros((0, width), dtype=dtype)
+    return np.stack(rows).astype(dtype)
+
+
+# ---------------------------------------------------------------------------
+# Kernel functions
+# ---------------------------------------------------------------------------
+
+@njit
+def spread_prefilter(t, spread):
+    """filtering.go PreFilter: per constraint of template t, the minimum count over the
+    domains (MaxInt32 without any), 0 when there are fewer domains than minDomains."""
+    for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
+        c = spread.filter_instance[e]
+        smallest = MAX_INT32
+        domains = 0
+        for d in range(spread.start[c], spread.start[c + 1]):
+            if spread.registered[d]:
+                domains += 1
+                if spread.counts[d] < smallest:
+                    smallest = spread.counts[d]
+        if domains < spread.filter_min_domains[e]:
+            smallest = 0
+        spread.filter_min[e] = smallest
+
+
+@njit
+def spread_filter(t, n, spread):
+    """filtering.go Filter: PASS, MISSING_LABEL (the node lacks a topology key) or MISMATCH
+    (matching pods in the node's domain + the pod itself - the minimum > maxSkew)."""
+    for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
+        c = spread.filter_instance[e]
+        if not spread.has_key[c, n]:
+            return MISSING_LABEL
+        matched = spread.counts[spread.start[c] + spread.domain[c, n]]
+        if matched + spread.filter_self[e] - spread.filter_min[e] > spread.filter_max_skew[e]:
+            return MISMATCH
+    return PASS
+
+
+@njit
+def go_round(value):
+    """Go's math.Round: half away from zero."""
+    whole = np.trunc(value)
+    if abs(value - whole) >= 0.5:
+        whole += 1.0 if value > 0 else -1.0
+    return np.int64(whole)
+
+
+@njit
+def spread_scores(t, feasible, count, spread, scores, valid):
+    """scoring.go PreScore and Score over the first ``count`` feasible nodes: raw scores into
+    ``scores``; valid[i] False for a node ignored for lacking a topology key (scored 0 and left
+    out of normalization)."""
+    first, last = spread.score_start[t], spread.score_start[t + 1]
+    ignored = 0
+    for i in range(count):
+        valid[i] = True
+        if spread.require_all[t]:
+            for e in range(first, last):
+                if not spread.has_key[spread.score_instance[e], feasible[i]]:
+                    valid[i] = False
+                    ignored += 1
+                    break
+    weights = np.zeros(last - first)
+    for e in range(first, last):
+        c = spread.score_instance[e]
+        size = count - ignored
+        if not spread.per_node[c]:  # the domains of the feasible nodes
+            size = 0
+            for i in range(count):
+                d = spread.start[c] + spread.domain[c, feasible[i]]
+                if valid[i] and not spread.marks[d]:
+                    spread.marks[d] = True
+                    size += 1
+            for i in range(count):
+                spread.marks[spread.start[c] + spread.domain[c, feasible[i]]] = False
+        weights[e - first] = math.log(size + 2)  # topologyNormalizingWeight
+    for i in range(count):
+        n = feasible[i]
+        if not valid[i]:
+            scores[i] = 0
+            continue
+        score = 0.0
+        for e in range(first, last):
+            c = spread.score_instance[e]
+            if not spread.has_key[c, n]:
+                continue
+            matched = spread.counts[spread.start[c] + spread.domain[c, n]]
+            # scoreForCount
+            score += float(matched) * weights[e - first] + float(spread.score_max_skew[e] - 1)
+        scores[i] = go_round(score)
+
+
+@njit
+def spread_normalize(scores, valid, count):
+    """scoring.go NormalizeScore: fewer matching pods score higher; ignored nodes get 0."""
+    lowest = MAX_INT64
+    highest = 0
+    for i in range(count):
+        if valid[i]:
+            lowest = min(lowest, scores[i])
+            highest = max(highest, scores[i])
+    for i in range(count):
+        if not valid[i]:
+            scores[i] = 0
+        elif highest == 0:
+            scores[i] = MAX_NODE_SCORE
+        else:
+            scores[i] = MAX_NODE_SCORE * (highest + lowest - scores[i]) // highest
+
+
+@njit
+def spread_skipped(t, spread):
+    """PreScore returns Skip: the pod has no ScheduleAnyway constraints."""
+    return spread.score_start[t] == spread.score_start[t + 1]
+
+
+@njit
+def spread_bind(t, n, spread):
+    """A pod of template t placed on node n joins the counts that match it."""
+    for e in range(spread.bind_start[t], spread.bind_start[t + 1]):
+        c = spread.bind_instance[e]
+        if spread.counted[c, n]:
+            spread.counts[spread.start[c] + spread.domain[c, n]] += 1

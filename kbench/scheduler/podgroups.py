@@ -1,0 +1,73 @@
+"""Pods grouped by namespace and labels: what label selectors over pods see.
+
+PodTopologySpread and InterPodAffinity match label selectors against pods: the pods bound to
+the batch's nodes and the pending pods of its templates. Pods sharing namespace and labels
+form one *group*, and a LabelMatrix over the groups evaluates a selector for every pod at once
+(a Deployment's 20,000 replicas are one group, one row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kbench.scheduler.labelmatrix import LabelMatrix
+
+DEFAULT_NAMESPACE = "default"
+
+
+@dataclass
+class PodGroups:
+    labels: LabelMatrix            # one row per group
+    namespaces: np.ndarray         # object [groups]: the group's namespace
+    template_group: np.ndarray     # int64 [templates]
+    bound_group: np.ndarray        # int64 [bound pods]
+    bound_node: np.ndarray         # int64 [bound pods]: the node's position in the batch
+    bound_body: np.ndarray         # int64 [bound pods]: body code (the spec lives there)
+    bound_terminating: np.ndarray  # bool [bound pods]: deletionTimestamp set
+
+    def namespace_mask(self, accepts) -> np.ndarray:
+        """Groups whose namespace ``accepts(name)`` says yes to (called once per namespace)."""
+        verdicts = {name: bool(accepts(name)) for name in set(self.namespaces.tolist())}
+        return np.array([verdicts[name] for name in self.namespaces.tolist()], dtype=np.bool_)
+
+
+def pod_groups(batch) -> PodGroups:
+    """The groups of the batch's bound pods and templates (computed once per batch)."""
+    cached = getattr(batch, "_pod_groups", None)
+    if cached is not None:
+        return cached
+    state = batch.state
+    pods = state.tables["pods"]
+    position = np.full(len(state.tables["nodes"]) + 1, -1, dtype=np.int64)
+    position[batch.node_rows] = np.arange(len(batch.node_rows))
+    bound = state.active_pod_rows()
+    bound = bound[position[pods["node_index"][bound]] >= 0]
+    representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
+    rows = np.concatenate([bound, representatives])
+    keys = np.stack([pods["namespace"][rows].astype(np.int64),
+                     pods["labels"][rows].astype(np.int64)], axis=1)
+    unique, inverse = np.unique(keys.reshape(-1, 2), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    strings = state.strings
+    groups = PodGroups(
+        labels=LabelMatrix([strings.document(int(code)) or {} for code in unique[:, 1].tolist()]),
+        namespaces=np.array([strings[int(code)] or DEFAULT_NAMESPACE
+                             for code in unique[:, 0].tolist()], dtype=object),
+        template_group=inverse[len(bound):].astype(np.int64),
+        bound_group=inverse[:len(bound)].astype(np.int64),
+        bound_node=position[pods["node_index"][bound]],
+        bound_body=pods["body"][bound].astype(np.int64),
+        bound_terminating=~np.isnan(pods["deletion_time"][bound]))
+    batch._pod_groups = groups
+    return groups
+
+
+def namespace_labels(state) -> dict[str, dict]:
+    """Labels of every live Namespace, by name (GetNamespaceLabelsSnapshot reads them)."""
+    namespaces = state.tables["namespaces"]
+    rows = namespaces.live_rows()
+    return {state.strings[int(name)]: state.strings.document(int(labels)) or {}
+            for name, labels in zip(namespaces["name"][rows].tolist(),
+                                    namespaces["labels"][rows].tolist())}

@@ -26,6 +26,7 @@ test: $(STAMP)
 	$(BIN)/asv check -E existing:$(abspath $(BIN))/python
 
 bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-enable -s -p no:cacheprovider -o addopts=""
 	$(BIN)/asv machine --yes
 	$(BIN)/asv run -E existing:$(abspath $(BIN))/python --quick --show-stderr
 

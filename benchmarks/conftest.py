@@ -1,0 +1,5 @@
+"""Benchmarks import the project's seeded generators from this folder."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -2,9 +2,9 @@
 the queue of pending pods, and the table of failure reasons.
 
 A *template* is the set of pending pods that the scheduler cannot tell apart before placing
-them: same namespace, labels, spec (interned body), priority and scheduler name. Everything that
-depends only on the template and the nodes (taints, node affinity, images) is computed once per
-template here, never once per pod.
+them: same namespace, labels, spec (interned body), priority, scheduler name and owners.
+Everything that depends only on the template and the nodes (taints, node affinity, images) is
+computed once per template here, never once per pod.
 """
 
 from __future__ import annotations
@@ -156,9 +156,10 @@ def _templates(state: ClusterState, pod_rows: np.ndarray) -> tuple[list[Template
     pods = state.tables["pods"]
     if len(pod_rows) == 0:
         return [], np.zeros(0, dtype=np.int32)
+    # owner references too: PodTopologySpread's default constraints select by the controller
     key = np.stack([pods[column][pod_rows].astype(np.int64) for column in
-                    ("namespace", "labels", "body", "priority", "scheduler_name", "node_name")],
-                   axis=1)
+                    ("namespace", "labels", "body", "priority", "scheduler_name", "node_name",
+                     "owner_references")], axis=1)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     # number templates in order of first appearance in the queue, so results never depend on
     # how np.unique sorts the keys

@@ -7,12 +7,14 @@ import numpy as np
 
 from kbench.api.resources import pod_requests
 from kbench.scheduler.batch import Batch
-from kbench.scheduler.kernel import (FILTER_FIT, FILTER_NODE_PORTS, NORMALIZE_DEFAULT,
-                                     NORMALIZE_NONE, NORMALIZE_REVERSE, SCORE_BALANCED,
-                                     SCORE_FIT, SCORE_STATIC, NodeState, ProfileData,
-                                     TemplateData)
-from kbench.scheduler.plugins import (imagelocality, nodeaffinity, nodename, nodeports,
-                                      noderesources, nodeunschedulable, tainttoleration)
+from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_FIT, FILTER_NODE_PORTS,
+                                     FILTER_SPREAD, NORMALIZE_DEFAULT, NORMALIZE_MIN_MAX,
+                                     NORMALIZE_NONE, NORMALIZE_REVERSE, NORMALIZE_SPREAD,
+                                     SCORE_AFFINITY, SCORE_BALANCED, SCORE_FIT, SCORE_SPREAD,
+                                     SCORE_STATIC, NodeState, ProfileData, TemplateData)
+from kbench.scheduler.plugins import (imagelocality, interpodaffinity, nodeaffinity, nodename,
+                                      nodeports, noderesources, nodeunschedulable,
+                                      podtopologyspread, tainttoleration)
 
 DEFAULT_MILLI_CPU_REQUEST = 100           # pkg/scheduler/util/pod_resources.go
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
@@ -27,7 +29,8 @@ STATIC_FILTERS = {
     nodeaffinity.NAME: nodeaffinity.static_filter,
 }
 #: Filters the kernel evaluates as pods are placed.
-DYNAMIC_FILTERS = {nodeports.NAME: FILTER_NODE_PORTS, noderesources.FIT: FILTER_FIT}
+DYNAMIC_FILTERS = {nodeports.NAME: FILTER_NODE_PORTS, noderesources.FIT: FILTER_FIT,
+                   podtopologyspread.NAME: FILTER_SPREAD, interpodaffinity.NAME: FILTER_AFFINITY}
 #: Score plugins with static raw scores, and their normalization.
 STATIC_SCORES = {
     tainttoleration.NAME: (lambda batch, template, args: tainttoleration.static_score(
@@ -36,7 +39,11 @@ STATIC_SCORES = {
     imagelocality.NAME: (lambda batch, template, args: imagelocality.static_score(
         batch, template), NORMALIZE_NONE),
 }
-DYNAMIC_SCORES = {noderesources.FIT: SCORE_FIT, noderesources.BALANCED: SCORE_BALANCED}
+#: Score plugins the kernel scores as pods are placed, and their normalization.
+DYNAMIC_SCORES = {noderesources.FIT: (SCORE_FIT, NORMALIZE_NONE),
+                  noderesources.BALANCED: (SCORE_BALANCED, NORMALIZE_NONE),
+                  podtopologyspread.NAME: (SCORE_SPREAD, NORMALIZE_SPREAD),
+                  interpodaffinity.NAME: (SCORE_AFFINITY, NORMALIZE_MIN_MAX)}
 
 SIMULATED_PLUGINS = {"PrioritySort", "DefaultBinder", *STATIC_FILTERS, *DYNAMIC_FILTERS,
                      *STATIC_SCORES, *DYNAMIC_SCORES}
@@ -153,8 +160,8 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
         requests=requests,
         nonzero_requests=nonzero, static_reason=static_reason,
         static_position=static_position, static_score_row=score_rows,
-        static_scores=np.array(static_scores, dtype=np.int64).reshape(-1, node_count)
-        if static_scores else np.zeros((0, node_count), dtype=np.int64),
+        static_scores=np.array(static_scores, dtype=np.int64).reshape(len(static_scores),
+                                                                      node_count),
         port_start=starts,
         port_keys=np.array([k for ports in port_lists for k in ports], dtype=np.int32),
         port_conflicts=nodeports.conflict_matrix(keys) if keys else np.zeros((1, 1), np.bool_),
@@ -165,6 +172,15 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
         else np.zeros(0, dtype=np.int64),
         narrowed=narrowed, absent_reason=absent_reason, fit_request=fit_request,
         balanced_request=balanced_request)
+
+
+def compile_topology(batch: Batch, profile, placed_templates=None, placed_nodes=None):
+    """PodTopologySpread's and InterPodAffinity's data (SpreadData, AffinityData): their
+    per-template constraints and terms, and the counts of matching pods per topology domain
+    that the kernel updates as it binds. ``placed_*`` (template index, node position): pods
+    placed earlier in this scheduling pass, counted as bound."""
+    return (podtopologyspread.compile_spread(batch, profile, placed_templates, placed_nodes),
+            interpodaffinity.compile_affinity(batch, profile, placed_templates, placed_nodes))
 
 
 def compile_profile(profile, resources: list[str], nodes_to_find: int) -> ProfileData:
@@ -187,9 +203,10 @@ def compile_profile(profile, resources: list[str], nodes_to_find: int) -> Profil
 
     return ProfileData(
         filter_kinds=np.array([DYNAMIC_FILTERS.get(name, 0) for name in filters], dtype=np.int32),
-        score_kinds=np.array([DYNAMIC_SCORES.get(name, SCORE_STATIC) for name, _ in scores],
-                             dtype=np.int32),
+        score_kinds=np.array([DYNAMIC_SCORES.get(name, (SCORE_STATIC,))[0]
+                              for name, _ in scores], dtype=np.int32),
         score_normalize=np.array([STATIC_SCORES[name][1] if name in STATIC_SCORES
+                                  else DYNAMIC_SCORES[name][1] if name in DYNAMIC_SCORES
                                   else NORMALIZE_NONE for name, _ in scores], dtype=np.int32),
         score_weights=np.array([weight for _, weight in scores], dtype=np.int64),
         fit_ignored=ignored,

@@ -17,9 +17,10 @@ from kbench.scheduler import kernel
 from kbench.scheduler.batch import build_batch
 from kbench.scheduler.compile import (DYNAMIC_FILTERS, DYNAMIC_SCORES, STATIC_FILTERS,
                                       STATIC_SCORES, compile_nodes, compile_profile,
-                                      compile_templates)
+                                      compile_templates, compile_topology)
 from kbench.scheduler.config import num_feasible_nodes_to_find
-from kbench.scheduler.plugins import nodeaffinity, nodeports, noderesources
+from kbench.scheduler.plugins import (interpodaffinity, nodeaffinity, nodeports,
+                                      noderesources, podtopologyspread)
 from kbench.scheduler.scheduler import RNG, START_INDEX, Scheduler, _widen_ports
 from kbench.state import ClusterState
 
@@ -29,11 +30,14 @@ UNSCHEDULABLE = "Unschedulable"
 UNRESOLVABLE = "UnschedulableAndUnresolvable"
 
 
-def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: bool = True):
+def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: bool = True,
+            feasible: list[str] | None = None):
     """A pandas DataFrame explaining where pod ``pod_row`` would go and why.
 
     ``sample=False`` scores every feasible node (as plugin unit tests do) instead of the
-    percentageOfNodesToScore sample from the rotating start index.
+    percentageOfNodesToScore sample from the rotating start index. ``feasible`` (node names)
+    filters and scores only those nodes, as if the others had failed Filter: PreScore still
+    counts the pods of every node.
     """
     import pandas
 
@@ -45,35 +49,43 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
     port_keys: dict = {}
     nodes = compile_nodes(batch, port_keys)
     templates = compile_templates(batch, profile, port_keys)
+    spread, affinity = compile_topology(batch, profile)
     nodes = _widen_ports(nodes, len(port_keys))
     to_find = num_feasible_nodes_to_find(
         profile.percentage_of_nodes_to_score, batch.node_count,
         global_percentage=scheduler.configuration.percentage_of_nodes_to_score
     ) if sample else max(batch.node_count, 1)
     data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find))
+    verdicts = np.zeros((2, batch.node_count), dtype=np.int32)
+    kernel.prefilter(0, data, spread, affinity, verdicts)
     columns: dict[str, list] = {"node": list(batch.node_names)}
     codes: dict[str, list[str]] = {}
     for name in profile.filters():
         columns[f"{name}.filter"], codes[name] = _filter_column(
-            batch, template, profile, name, nodes, templates, data, state.resources)
-    feasible = _sampled_feasible(batch, nodes, templates, data,
-                                 int(state.counters.get(START_INDEX, 0)) if sample else 0)
+            batch, template, profile, name, nodes, templates, data, verdicts, state.resources)
+    only = None if feasible is None else np.flatnonzero(np.isin(
+        np.asarray(batch.node_names, dtype=object), list(feasible)))
+    feasible = _sampled_feasible(batch, nodes, templates, data, verdicts,
+                                 int(state.counters.get(START_INDEX, 0)) if sample else 0, only)
     count = len(feasible)
     scores = list(profile.scores())
     totals = np.zeros(max(count, 1), dtype=np.int64)
     plugin_scores = np.zeros((max(len(scores), 1), max(count, 1)), dtype=np.int64)
     scored = count > 1 or (not sample and count == 1)
     if scored:
-        kernel.score_nodes(0, feasible, count, nodes, templates, data, plugin_scores, totals,
-                           np.zeros(count, dtype=np.int64))
+        kernel.score_nodes(0, feasible, count, nodes, templates, data, spread, affinity,
+                           plugin_scores, totals, np.zeros(count, dtype=np.int64))
     for slot, (name, _weight) in enumerate(scores):
         raw = np.full(batch.node_count, np.nan)
         score = np.full(batch.node_count, np.nan)
-        if scored and not kernel.skipped(data.score_kinds[slot], slot, 0, templates, data):
-            for i, n in enumerate(feasible.tolist()):
-                raw[n] = kernel.raw_score(data.score_kinds[slot], slot, 0, n, nodes, templates,
-                                          data)
-                score[n] = plugin_scores[slot, i]
+        if scored and not kernel.skipped(data.score_kinds[slot], slot, 0, templates, data,
+                                         spread, affinity):
+            raws = np.zeros(count, dtype=np.int64)
+            kernel.raw_scores(data.score_kinds[slot], slot, 0, feasible, count, nodes,
+                              templates, data, spread, affinity, raws,
+                              np.ones(count, dtype=np.bool_))
+            raw[feasible] = raws
+            score[feasible] = plugin_scores[slot, :count]
         elif scored:
             score[feasible] = 0
         columns[f"{name}.raw"] = raw
@@ -96,8 +108,9 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
     return frame
 
 
-def _filter_column(batch, template, profile, name, nodes, templates, data, resources):
-    """One filter plugin's verdict on every node, and the framework Status code of each."""
+def _filter_column(batch, template, profile, name, nodes, templates, data, dynamic, resources):
+    """One filter plugin's verdict on every node, and the framework Status code of each
+    (``dynamic``: the PodTopologySpread and InterPodAffinity verdicts of kernel.prefilter)."""
     rejected = int(templates.prefilter_reason[0])
     if rejected and name == nodeaffinity.NAME:  # its PreFilter rejected the pod on every node
         return ([batch.reasons.texts[rejected]] * batch.node_count,
@@ -128,25 +141,36 @@ def _filter_column(batch, template, profile, name, nodes, templates, data, resou
                                                               nodes.port_usage[n])
             verdicts.append(PASS if fits else nodeports.REASON)
             codes.append("" if fits else UNSCHEDULABLE)
+        elif kind in (kernel.FILTER_SPREAD, kernel.FILTER_AFFINITY):
+            reason = int(dynamic[kind - kernel.FILTER_SPREAD, n])
+            text = batch.reasons.texts[reason] if reason else PASS
+            plugin = podtopologyspread if kind == kernel.FILTER_SPREAD else interpodaffinity
+            verdicts.append(text)
+            codes.append("" if not reason else UNRESOLVABLE
+                         if text in plugin.UNRESOLVABLE_REASONS else UNSCHEDULABLE)
         else:
             verdicts.append(NOT_SIMULATED)
             codes.append("")
     return verdicts, codes
 
 
-def _sampled_feasible(batch, nodes, templates, data, start: int) -> np.ndarray:
-    """The feasible nodes the kernel would score: from the start index, until enough found."""
+def _sampled_feasible(batch, nodes, templates, data, verdicts, start: int,
+                      only=None) -> np.ndarray:
+    """The feasible nodes the kernel would score: from the start index, until enough found
+    (among the nodes ``only`` when given)."""
     if templates.prefilter_reason[0]:
         return np.zeros(0, dtype=np.int64)
     candidates = np.arange(batch.node_count)
     if templates.narrowed[0]:
         candidates = templates.candidates[templates.candidate_start[0]:templates.candidate_start[1]]
+    if only is not None:
+        candidates = candidates[np.isin(candidates, only)]
     feasible = []
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     reason = np.zeros(1, dtype=np.int32)
     for j in range(len(candidates)):
         n = candidates[(start + j) % len(candidates)]
-        if kernel.check_node(0, n, nodes, templates, data, failures, reason) < 0:
+        if kernel.check_node(0, n, nodes, templates, data, verdicts, failures, reason) < 0:
             feasible.append(n)
             if len(feasible) == data.nodes_to_find:
                 break

@@ -4,7 +4,10 @@ the rotating start index until enough are feasible, score them, pick the best wi
 sampling among ties, bind).
 
 Inputs are NamedTuples of arrays prepared by kbench.scheduler.compile; plugin arguments are
-arrays too, so every profile runs the same compiled code.
+arrays too, so every profile runs the same compiled code. PodTopologySpread's and
+InterPodAffinity's data (SpreadData, AffinityData) are separate arguments, not fields of
+TemplateData: numba updates the reference count of every array of a NamedTuple a function
+receives, so per-node calls take small tuples and loops over nodes stay inside one function.
 """
 
 from __future__ import annotations
@@ -14,17 +17,24 @@ from typing import NamedTuple
 import numpy as np
 
 from kbench._jit import njit
+from kbench.scheduler.plugins.interpodaffinity import (affinity_bind, affinity_normalize,
+                                                       affinity_prefilter, affinity_scores)
 from kbench.scheduler.plugins.noderesources import (balanced_score, fit_filter, fit_score)
 from kbench.scheduler.plugins.nodeports import ports_filter
+from kbench.scheduler.plugins.podtopologyspread import (spread_bind, spread_normalize,
+                                                        spread_prefilter, spread_scores,
+                                                        spread_skipped)
 from kbench.scheduler.rng import random_below
 
 MAX_NODE_SCORE = 100
 
-# Dynamic filter plugins the kernel evaluates itself (static ones arrive precomputed).
-FILTER_NODE_PORTS, FILTER_FIT = 1, 2
+# Dynamic filter plugins the kernel evaluates itself (static ones arrive precomputed);
+# PodTopologySpread's and InterPodAffinity's verdicts come from prefilter(), once per pod.
+FILTER_NODE_PORTS, FILTER_FIT, FILTER_SPREAD, FILTER_AFFINITY = 1, 2, 3, 4
 # Score plugins, and how their raw scores are normalized.
-SCORE_STATIC, SCORE_FIT, SCORE_BALANCED = 0, 1, 2
-NORMALIZE_NONE, NORMALIZE_DEFAULT, NORMALIZE_REVERSE = 0, 1, 2
+SCORE_STATIC, SCORE_FIT, SCORE_BALANCED, SCORE_SPREAD, SCORE_AFFINITY = 0, 1, 2, 3, 4
+NORMALIZE_NONE, NORMALIZE_DEFAULT, NORMALIZE_REVERSE, NORMALIZE_SPREAD, NORMALIZE_MIN_MAX = (
+    0, 1, 2, 3, 4)
 NOT_SCORED = -1  # total score of a pod placed without scoring (one feasible node)
 
 
@@ -70,10 +80,12 @@ class ProfileData(NamedTuple):
 
 
 @njit(inline="always")
-def check_node(t, n, nodes, templates, profile, failures, reason_of_failure):
-    """Run the filters for template t on node n in the profile's order. Returns the position of
-    the first failing filter (-1: all pass); a failing NodeResourcesFit marks its resources in
-    ``failures``; the static reason is copied to reason_of_failure[0]."""
+def check_node(t, n, nodes, templates, profile, verdicts, failures, reason_of_failure):
+    """Run the filters for template t on node n in the profile's order; ``verdicts`` are the
+    pod's PodTopologySpread and InterPodAffinity verdicts from prefilter(). Returns the
+    position of the first failing filter (-1: all pass); a failing NodeResourcesFit marks its
+    resources in ``failures``; any other failing filter's reason id goes to
+    reason_of_failure[0] (0 for NodePorts)."""
     static_position = templates.static_position[t, n]
     for position in range(len(profile.filter_kinds)):
         if static_position == position:
@@ -88,31 +100,70 @@ def check_node(t, n, nodes, templates, profile, failures, reason_of_failure):
             wanted = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
             if len(wanted) and not ports_filter(wanted, templates.port_conflicts,
                                                  nodes.port_usage[n]):
+                reason_of_failure[0] = 0
+                return position
+        elif kind == FILTER_SPREAD or kind == FILTER_AFFINITY:
+            verdict = verdicts[kind - FILTER_SPREAD, n]  # row 0: spread, row 1: affinity
+            if verdict != 0:
+                reason_of_failure[0] = verdict
                 return position
     return -1
 
 
-@njit(inline="always")
-def raw_score(kind, slot, t, n, nodes, templates, profile):
-    """The raw score of one score plugin for template t on node n."""
-    if kind == SCORE_STATIC:
+@njit
+def prefilter(t, profile, spread, affinity, verdicts):
+    """PreFilter of PodTopologySpread and InterPodAffinity for a pod of template t: their
+    Filter verdict on every node (reason ids, 0: pass) into verdicts[0] and verdicts[1], read
+    by check_node. (The counts they depend on change only when a pod is bound.)"""
+    for kind in profile.filter_kinds:
+        if kind == FILTER_SPREAD:
+            spread_prefilter(t, spread, verdicts[0])
+        elif kind == FILTER_AFFINITY:
+            affinity_prefilter(t, affinity, verdicts[1])
+
+
+@njit
+def raw_scores(kind, slot, t, feasible, count, nodes, templates, profile, spread, affinity,
+               scores, valid):
+    """PreScore and Score of one score plugin over the first ``count`` feasible nodes: raw
+    scores into ``scores``; ``valid[i]`` False for a node left out of normalization.
+    (The loops over nodes stay in this function: a call per node that passes these
+    NamedTuples costs numba a reference count update per array they hold.)"""
+    if kind == SCORE_SPREAD:
+        spread_scores(t, feasible, count, spread, scores, valid)
+        return
+    for i in range(count):
+        valid[i] = True
+    if kind == SCORE_AFFINITY:
+        affinity_scores(t, feasible, count, affinity, scores)
+    elif kind == SCORE_STATIC:
         row = templates.static_score_row[t, slot]
-        return templates.static_scores[row, n] if row >= 0 else 0
-    if kind == SCORE_FIT:
-        return fit_score(profile.fit_strategy, profile.fit_resources, profile.fit_weights,
-                         profile.shape_utilization, profile.shape_score,
-                         nodes.allocatable[n], nodes.requested[n], nodes.nonzero_requested[n],
-                         templates.fit_request[t])
-    return balanced_score(profile.balanced_resources, nodes.allocatable[n],
-                          nodes.requested[n], nodes.nonzero_requested[n],
-                          templates.balanced_request[t])
+        for i in range(count):
+            scores[i] = templates.static_scores[row, feasible[i]] if row >= 0 else 0
+    elif kind == SCORE_FIT:
+        for i in range(count):
+            n = feasible[i]
+            scores[i] = fit_score(profile.fit_strategy, profile.fit_resources,
+                                  profile.fit_weights, profile.shape_utilization,
+                                  profile.shape_score, nodes.allocatable[n], nodes.requested[n],
+                                  nodes.nonzero_requested[n], templates.fit_request[t])
+    else:
+        for i in range(count):
+            n = feasible[i]
+            scores[i] = balanced_score(profile.balanced_resources, nodes.allocatable[n],
+                                       nodes.requested[n], nodes.nonzero_requested[n],
+                                       templates.balanced_request[t])
 
 
 @njit(inline="always")
-def skipped(kind, slot, t, templates, profile):
+def skipped(kind, slot, t, templates, profile, spread, affinity):
     """PreScore said Skip: the plugin adds nothing for this template."""
     if kind == SCORE_STATIC:
         return templates.static_score_row[t, slot] < 0
+    if kind == SCORE_SPREAD:
+        return spread_skipped(t, spread)
+    if kind == SCORE_AFFINITY:
+        return affinity.skip_score[t]
     if kind == SCORE_BALANCED:
         # a best-effort pod: BalancedAllocation's PreScore returns Skip
         for i in range(templates.balanced_request.shape[1]):
@@ -144,21 +195,29 @@ def normalize(scores, count, mode):
 
 
 @njit
-def score_nodes(t, feasible, count, nodes, templates, profile, plugin_scores, totals, buffer):
+def score_nodes(t, feasible, count, nodes, templates, profile, spread, affinity, plugin_scores,
+                totals, buffer):
     """prioritizeNodes: every score plugin's normalized score on each feasible node, weighted
     and summed into ``totals``; ``plugin_scores[s, i]`` keeps each plugin's score; ``buffer``
     is scratch space of at least ``count``."""
     for i in range(count):
         totals[i] = 0
+    valid = np.ones(count, dtype=np.bool_)
     for s in range(len(profile.score_kinds)):
         kind = profile.score_kinds[s]
-        if skipped(kind, s, t, templates, profile):
+        if skipped(kind, s, t, templates, profile, spread, affinity):
             for i in range(count):
                 plugin_scores[s, i] = 0
             continue
-        for i in range(count):
-            buffer[i] = raw_score(kind, s, t, feasible[i], nodes, templates, profile)
-        normalize(buffer, count, profile.score_normalize[s])
+        raw_scores(kind, s, t, feasible, count, nodes, templates, profile, spread, affinity,
+                   buffer, valid)
+        mode = profile.score_normalize[s]
+        if mode == NORMALIZE_SPREAD:
+            spread_normalize(buffer, valid, count)
+        elif mode == NORMALIZE_MIN_MAX:
+            affinity_normalize(buffer, count)
+        else:
+            normalize(buffer, count, mode)
         for i in range(count):
             plugin_scores[s, i] = buffer[i]
             totals[i] += buffer[i] * profile.score_weights[s]
@@ -221,26 +280,30 @@ def select_host(totals, count, rng_state):
 
 
 @njit
-def bind(t, n, nodes, templates):
-    """Assume the pod on the node: later pods of the batch see its requests and ports."""
+def bind(t, n, nodes, templates, spread, affinity):
+    """Assume the pod on the node: later pods of the batch see its requests, its ports, and
+    it in the PodTopologySpread and InterPodAffinity counts."""
     for r in range(nodes.requested.shape[1]):
         nodes.requested[n, r] += templates.requests[t, r]
     nodes.nonzero_requested[n, 0] += templates.nonzero_requests[t, 0]
     nodes.nonzero_requested[n, 1] += templates.nonzero_requests[t, 1]
     for k in range(templates.port_start[t], templates.port_start[t + 1]):
         nodes.port_usage[n, templates.port_keys[k]] += 1
+    spread_bind(t, n, spread)
+    affinity_bind(t, n, affinity)
 
 
 @njit
 def schedule_batch(queue_template, order, start_index, rng_state, nodes, templates, profile,
-                   chosen, totals_out, reason_counts, resource_failures):
+                   spread, affinity, chosen, totals_out, reason_counts, resource_failures):
     """Schedule every pod of the queue. ``order``: node indices in the scheduler's order.
 
     Outputs per pod i: chosen[i] (node index or -1), totals_out[i] (its total score or
     NOT_SCORED); for a pod that fits nowhere, reason_counts[i, reason] counts the nodes each
-    static reason rejected it on, resource_failures[i, r] the nodes short of resource r (r ==
-    pods: too many pods), and reason_counts[i, 0] the nodes without free host ports; a pod its
-    PreFilter rejected has chosen[i] == -1 and no counts. Returns the next start index.
+    reason (batch.reasons id) rejected it on, resource_failures[i, r] the nodes short of
+    resource r (r == pods: too many pods), and reason_counts[i, 0] the nodes without free host
+    ports; a pod its PreFilter rejected has chosen[i] == -1 and no counts. Returns the next
+    start index.
     """
     node_count = len(order)
     feasible = np.zeros(node_count, dtype=np.int64)
@@ -249,12 +312,14 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     plugin_scores = np.zeros((max(len(profile.score_kinds), 1), node_count), dtype=np.int64)
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     static_reason = np.zeros(1, dtype=np.int32)
+    verdicts = np.zeros((2, node_count), dtype=np.int32)
     for i in range(len(queue_template)):
         t = queue_template[i]
         if templates.prefilter_reason[t] != 0:
             chosen[i] = -1
             totals_out[i] = NOT_SCORED
             continue
+        prefilter(t, profile, spread, affinity, verdicts)
         candidates = order
         if templates.narrowed[t]:
             candidates = templates.candidates[
@@ -266,7 +331,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             n = candidates[(start_index + j) % len(candidates)]
             processed += 1
             failures[:] = 0
-            position = check_node(t, n, nodes, templates, profile, failures, static_reason)
+            position = check_node(t, n, nodes, templates, profile, verdicts, failures,
+                                  static_reason)
             if position < 0:
                 feasible[found] = n
                 found += 1
@@ -275,14 +341,12 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             else:
                 kind = profile.filter_kinds[position] if position < len(
                     profile.filter_kinds) else 0
-                if templates.static_position[t, n] == position:
-                    reason_counts[i, static_reason[0]] += 1
-                elif kind == FILTER_FIT:
+                if kind == FILTER_FIT and templates.static_position[t, n] != position:
                     for r in range(len(failures)):
                         if failures[r] != 0:
                             resource_failures[i, r] += 1
                 else:
-                    reason_counts[i, 0] += 1
+                    reason_counts[i, static_reason[0]] += 1
         if node_count > 0:
             start_index = (start_index + processed) % node_count
         if found == 0:
@@ -293,10 +357,10 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             best = 0
             totals_out[i] = NOT_SCORED
         else:
-            score_nodes(t, feasible, found, nodes, templates, profile, plugin_scores, totals,
-                        buffer)
+            score_nodes(t, feasible, found, nodes, templates, profile, spread, affinity,
+                        plugin_scores, totals, buffer)
             best = select_host(totals, found, rng_state)
             totals_out[i] = totals[best]
         chosen[i] = feasible[best]
-        bind(t, feasible[best], nodes, templates)
+        bind(t, feasible[best], nodes, templates, spread, affinity)
     return start_index

@@ -14,7 +14,8 @@ import numpy as np
 
 from kbench.scheduler import kernel
 from kbench.scheduler.batch import Batch, build_batch, pending_pod_rows, queue_order
-from kbench.scheduler.compile import compile_nodes, compile_profile, compile_templates
+from kbench.scheduler.compile import (compile_nodes, compile_profile, compile_templates,
+                                      compile_topology)
 from kbench.scheduler.config import (SchedulerConfiguration, default_configuration,
                                      num_feasible_nodes_to_find)
 from kbench.scheduler.plugins import nodeports, noderesources
@@ -58,11 +59,15 @@ class Scheduler:
         nodes = compile_nodes(batch, port_keys)
         rng_state = np.array([state.counters.get(RNG, state.seed)], dtype=np.uint64)
         start = int(state.counters.get(START_INDEX, 0))
+        # pods placed by earlier runs (template, node position): later runs count them
+        placed_templates = np.zeros(0, dtype=np.int64)
+        placed_nodes = np.zeros(0, dtype=np.int64)
         for profile, begin, end in runs:
             if profile is None:
                 unknown[begin:end] = True
                 continue
             templates = compile_templates(batch, profile, port_keys)
+            spread, affinity = compile_topology(batch, profile, placed_templates, placed_nodes)
             nodes = _widen_ports(nodes, len(port_keys))
             to_find = num_feasible_nodes_to_find(
                 profile.percentage_of_nodes_to_score, batch.node_count,
@@ -75,10 +80,13 @@ class Scheduler:
             resource_failures = np.zeros((count, len(state.resources)), dtype=np.int64)
             start = int(kernel.schedule_batch(
                 batch.queue_template[begin:end], np.arange(batch.node_count, dtype=np.int64),
-                start, rng_state, nodes, templates, data, chosen, totals, reason_counts,
-                resource_failures))
+                start, rng_state, nodes, templates, data, spread, affinity, chosen, totals,
+                reason_counts, resource_failures))
             placed = chosen >= 0
             node_rows[begin:end][placed] = batch.node_rows[chosen[placed]]
+            placed_templates = np.concatenate([placed_templates,
+                                               batch.queue_template[begin:end][placed]])
+            placed_nodes = np.concatenate([placed_nodes, chosen[placed]])
             scores[begin:end] = totals
             for i in np.flatnonzero(~placed).tolist():
                 t = batch.queue_template[begin + i]

@@ -155,7 +155,8 @@ class NodeInfo:
 class Snapshot:
     """What a scheduling cycle sees: node infos in the scheduler's node order, and the
     cluster objects some plugins read (namespaces for namespaceSelector, storage for
-    VolumeBinding, PodDisruptionBudgets for preemption)."""
+    VolumeBinding, PodDisruptionBudgets for preemption, Services and workloads for
+    PodTopologySpread's default constraints)."""
 
     nodes: list[NodeInfo]
     namespaces: dict[str, dict] = field(default_factory=dict)  # name -> labels
@@ -163,6 +164,11 @@ class Snapshot:
     persistent_volume_claims: list[dict] = field(default_factory=list)
     storage_classes: list[dict] = field(default_factory=list)
     pod_disruption_budgets: list[dict] = field(default_factory=list)
+    # the objects helper.DefaultSelector reads (PodTopologySpread's default constraints)
+    services: list[dict] = field(default_factory=list)
+    replication_controllers: list[dict] = field(default_factory=list)
+    replica_sets: list[dict] = field(default_factory=list)
+    stateful_sets: list[dict] = field(default_factory=list)
 
     def node(self, name: str) -> NodeInfo | None:
         return next((info for info in self.nodes if info.name == name), None)

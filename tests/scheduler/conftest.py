@@ -36,15 +36,16 @@ class ReferenceImplementation:
         return {info.name: instance.filter(state, pod, info) for info in snapshot.nodes}
 
     def score(self, plugin: str, pod: dict, nodes: list[dict], pods=(), args=None,
-              **objects) -> dict[str, int]:
+              feasible: list[str] | None = None, **objects) -> dict[str, int]:
         snapshot = build_snapshot(nodes, list(pods), **objects)
         instance = self.plugin(plugin, args, snapshot)
         state = CycleState()
+        infos = [info for info in snapshot.nodes if feasible is None or info.name in feasible]
         if instance.implements("pre_score"):
-            status = instance.pre_score(state, pod, snapshot.nodes)
+            status = instance.pre_score(state, pod, infos)
             if status.is_skip():
-                return {info.name: 0 for info in snapshot.nodes}
-        scores = {info.name: instance.score(state, pod, info) for info in snapshot.nodes}
+                return {info.name: 0 for info in infos}
+        scores = {info.name: instance.score(state, pod, info) for info in infos}
         if instance.implements("normalize_score"):
             instance.normalize_score(state, pod, scores)
         return scores
@@ -66,13 +67,14 @@ class KernelImplementation:
                 for node, verdict, code in zip(frame["node"], column, codes)}
 
     def score(self, plugin: str, pod: dict, nodes: list[dict], pods=(), args=None,
-              **objects) -> dict[str, int]:
+              feasible: list[str] | None = None, **objects) -> dict[str, int]:
         frame, names = self._explain(plugin, ("preScore", "score"), pod, nodes, pods, args,
-                                     objects)
+                                     objects, feasible)
         return {names[node]: int(score)
-                for node, score in zip(frame["node"], frame[f"{plugin}.score"])}
+                for node, score in zip(frame["node"], frame[f"{plugin}.score"])
+                if feasible is None or names[node] in feasible}
 
-    def _explain(self, plugin, points, pod, nodes, pods, args, objects):
+    def _explain(self, plugin, points, pod, nodes, pods, args, objects, feasible=None):
         from kbench import Cluster
         if plugin in NOT_COMPILED:
             pytest.skip(f"{plugin} is not in the compiled kernel yet")
@@ -91,7 +93,16 @@ class KernelImplementation:
         cluster.apply([_renamed_node(node, valid) for node in nodes])
         existing = [p for p in pods if (p.get("status") or {}).get("phase") not in (
             "Succeeded", "Failed")]
+        existing = [_lowercase_name(p, i) for i, p in enumerate(existing)]
         cluster.apply([_on_renamed_node(_with_container(p), valid) for p in existing])
+        for p in existing:
+            if p["metadata"].get("deletionTimestamp"):
+                # a pod being deleted: the simulator owns deletionTimestamp, set it directly
+                row = cluster.state.find("pods", p["metadata"]["name"],
+                                         p["metadata"].get("namespace") or "default")
+                cluster.state.tables["pods"]["deletion_time"][row] = cluster.time
+        cluster.apply([_workload(kind, obj) for field, kind in WORKLOADS.items()
+                       for obj in objects.get(field) or []])
         incoming = _on_renamed_node(_with_container(pod), valid)
         if plugin != "NodeName":  # the scheduler only sees pods without a node name
             incoming["spec"].pop("nodeName", None)
@@ -106,14 +117,43 @@ class KernelImplementation:
         cluster.configure_scheduler({"apiVersion": "kubescheduler.config.k8s.io/v1",
                                      "kind": "KubeSchedulerConfiguration",
                                      "profiles": [profile]})
-        frame = cluster.explain(pod["metadata"]["name"],
-                                pod["metadata"].get("namespace") or "default", sample=False)
+        from kbench.scheduler.explain import explain
+        row = cluster.state.find("pods", pod["metadata"]["name"],
+                                 pod["metadata"].get("namespace") or "default")
+        frame = explain(cluster.state, row, cluster.scheduler, sample=False,
+                        feasible=None if feasible is None else [valid[n] for n in feasible])
         return frame, {new: old for old, new in valid.items()}
 
 
 #: Plugins the reference has and the kernel does not compile yet: their kernel cases are
 #: reported as skipped, never as passed.
-NOT_COMPILED = {"PodTopologySpread", "InterPodAffinity"}
+NOT_COMPILED: set[str] = set()
+
+#: Snapshot fields holding the objects DefaultSelector reads, and their kinds.
+WORKLOADS = {"services": "Service", "replica_sets": "ReplicaSet", "stateful_sets": "StatefulSet"}
+
+
+def _workload(kind: str, obj: dict) -> dict:
+    """A Service / ReplicaSet / StatefulSet as the API server takes it: kind set, a port for
+    a Service, a pod template its selector matches for a workload (Go's tests give only the
+    selector)."""
+    import copy
+    obj = copy.deepcopy(obj)
+    obj.setdefault("apiVersion", "v1" if kind == "Service" else "apps/v1")
+    obj.setdefault("kind", kind)
+    spec = obj.setdefault("spec", {})
+    if kind == "Service":
+        spec.setdefault("ports", [{"port": 80}])
+    else:
+        spec.setdefault("replicas", 0)
+        labels = {}
+        for requirement in (spec.get("selector") or {}).get("matchExpressions") or []:
+            labels[requirement["key"]] = (requirement.get("values") or [""])[0]
+        labels.update((spec.get("selector") or {}).get("matchLabels") or {})
+        spec.setdefault("template", {"metadata": {"labels": labels}, "spec": {
+            "containers": [{"name": "pause", "image": "registry.k8s.io/pause:3.10"}]}})
+    return obj
+
 
 def _status(plugin: str, verdict: str, code: str) -> Status:
     if verdict == "pass":
@@ -149,6 +189,17 @@ def _valid_node_names(names: list[str]) -> dict[str, str]:
     with a suffix where that changed the name."""
     return {name: name if name == name.lower() else f"{name.lower()}-{i}"
             for i, name in enumerate(names)}
+
+
+def _lowercase_name(pod: dict, index: int) -> dict:
+    """An existing pod named like Go's "podA" gets an RFC 1123 name (its name matters not)."""
+    name = pod["metadata"]["name"]
+    if name == name.lower():
+        return pod
+    import copy
+    pod = copy.deepcopy(pod)
+    pod["metadata"]["name"] = f"{name.lower()}-{index}"
+    return pod
 
 
 def _renamed_node(node: dict, valid: dict[str, str]) -> dict:

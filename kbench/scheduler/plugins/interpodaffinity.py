@@ -39,7 +39,7 @@ REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules"
 #: Filter reasons with code UnschedulableAndUnresolvable (the others are Unschedulable).
 UNRESOLVABLE_REASONS = (REASON_AFFINITY,)
 
-# affinity_filter's verdicts, indexes of AffinityData.reasons
+# Filter's verdicts, indexes of AffinityData.reasons
 PASS, AFFINITY, ANTI_AFFINITY, EXISTING_ANTI_AFFINITY = 0, 1, 2, 3
 MAX_NODE_SCORE = 100
 REQUIRED, PREFERRED = "requiredDuringSchedulingIgnoredDuringExecution", \
@@ -282,13 +282,15 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
     if len(groups.bound_body):
         pairs = np.stack([groups.bound_group, groups.bound_body], axis=1)
         unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        order = np.argsort(inverse.reshape(-1), kind="stable")  # the pods, pair by pair
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse.reshape(-1)))])
         for i, (group, body) in enumerate(unique.tolist()):
             spec = (batch.state.strings.document(int(body)) or {}).get("spec") or {}
             if _section(spec, "podAffinity") or _section(spec, "podAntiAffinity"):
+                members = order[bounds[i]:bounds[i + 1]]
                 owners_of.append((_owned_terms(compiler, spec, groups.namespaces[group],
                                                filtering, scoring, args),
-                                  groups.bound_node[inverse == i]))
+                                  groups.bound_node[members]))
     for t, node in zip(placed_templates.tolist(), placed_nodes.tolist()):
         owners_of.append((own[t], np.array([node], dtype=np.int64)))
     owner_nodes: list[list[np.ndarray]] = [[] for _ in compiler.owned_key]
@@ -358,39 +360,52 @@ def _column(csr: tuple[np.ndarray, np.ndarray], index: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 @njit
-def affinity_filter(t, n, affinity):
-    """filtering.go Filter: PASS, AFFINITY (satisfyPodAffinity), ANTI_AFFINITY
-    (satisfyPodAntiAffinity) or EXISTING_ANTI_AFFINITY (satisfyExistingPodsAntiAffinity)."""
+def affinity_prefilter(t, affinity, verdicts):
+    """filtering.go Filter on every node for a pod of template t, into ``verdicts`` (reason
+    ids, 0: pass): AFFINITY (satisfyPodAffinity), else ANTI_AFFINITY
+    (satisfyPodAntiAffinity), else EXISTING_ANTI_AFFINITY (satisfyExistingPodsAntiAffinity).
+    The counts change only when a pod is bound, so PreFilter decides every node at once."""
     a = affinity
+    verdicts[:] = 0
     first, last = a.affinity_start[t], a.affinity_start[t + 1]
-    pods_exist = True
-    for e in range(first, last):
-        term = a.affinity_term[e]
-        d = a.domain[a.term_key[term], n]
-        if d < 0:  # every topology key must be on the node
-            return AFFINITY
-        if a.matched[a.term_start[term] + d] <= 0:
-            pods_exist = False
-    if not pods_exist:
-        # the first pod of a group with affinity to itself: no pod anywhere matches the terms,
-        # but the pod matches them
-        matched_anywhere = False
+    if last > first:
+        # the first pod of a group with affinity to itself: no pod anywhere matches the
+        # terms, but the pod matches them
+        first_of_group = a.self_affinity[t]
         for e in range(first, last):
             if a.matched_total[a.affinity_term[e]] > 0:
-                matched_anywhere = True
-        if matched_anywhere or not a.self_affinity[t]:
-            return AFFINITY
+                first_of_group = False
+        for n in range(len(verdicts)):
+            pods_exist = True
+            for e in range(first, last):
+                term = a.affinity_term[e]
+                d = a.domain[a.term_key[term], n]
+                if d < 0:  # every topology key must be on the node
+                    verdicts[n] = a.reasons[AFFINITY]
+                    break
+                if a.matched[a.term_start[term] + d] <= 0:
+                    pods_exist = False
+            if verdicts[n] == 0 and not pods_exist and not first_of_group:
+                verdicts[n] = a.reasons[AFFINITY]
     for e in range(a.anti_start[t], a.anti_start[t + 1]):
         term = a.anti_term[e]
-        d = a.domain[a.term_key[term], n]
-        if d >= 0 and a.matched[a.term_start[term] + d] > 0:
-            return ANTI_AFFINITY
+        _reject_counted(a.domain[a.term_key[term]],
+                        a.matched[a.term_start[term]:a.term_start[term + 1]],
+                        a.reasons[ANTI_AFFINITY], verdicts)
     for e in range(a.existing_anti_start[t], a.existing_anti_start[t + 1]):
         owned = a.existing_anti[e]
-        d = a.domain[a.owned_key[owned], n]
-        if d >= 0 and a.owners[a.owned_start[owned] + d] > 0:
-            return EXISTING_ANTI_AFFINITY
-    return PASS
+        _reject_counted(a.domain[a.owned_key[owned]],
+                        a.owners[a.owned_start[owned]:a.owned_start[owned + 1]],
+                        a.reasons[EXISTING_ANTI_AFFINITY], verdicts)
+
+
+@njit
+def _reject_counted(domain, counts, reason, verdicts):
+    """Nodes not yet rejected, in a domain with a count, get ``reason``."""
+    for n in range(len(verdicts)):
+        d = domain[n]
+        if verdicts[n] == 0 and d >= 0 and counts[d] > 0:
+            verdicts[n] = reason
 
 
 @njit

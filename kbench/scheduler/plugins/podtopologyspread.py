@@ -6,10 +6,10 @@ A template's constraints become *constraint instances*, shared by every template
 same (topology key, selector, namespace, counted nodes): each instance holds, per topology
 domain, the number of matching pods on its counted nodes (filtering.go TpValueToMatchNum,
 scoring.go TopologyPairToPodCounts). bind() adds a placed pod to every instance whose
-selector matches it, so the counts are always those of the pods bound so far. Filter reads
-the counts of the node's domain against the global minimum that PreFilter (spread_prefilter,
-once per pod) takes over the instance's domains; Score weighs the counts of the node's
-domains by the number of domains among the feasible nodes.
+selector matches it, so the counts are always those of the pods bound so far. PreFilter
+(spread_prefilter, once per pod) takes each instance's minimum over its domains and gives
+every node its Filter verdict; Score weighs the counts of the node's domains by the number
+of domains among the feasible nodes.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ HOSTNAME = "kubernetes.io/hostname"  # v1.LabelHostname
 DO_NOT_SCHEDULE, SCHEDULE_ANYWAY = "DoNotSchedule", "ScheduleAnyway"
 HONOR = "Honor"
 
-# spread_filter's verdicts, indexes of SpreadData.reasons
+# Filter's verdicts, indexes of SpreadData.reasons
 PASS, MISMATCH, MISSING_LABEL = 0, 1, 2
 MAX_INT32 = 2 ** 31 - 1
 MAX_INT64 = 2 ** 63 - 1
@@ -64,7 +64,6 @@ class SpreadData(NamedTuple):
     filter_max_skew: np.ndarray  # int64 [entries]
     filter_min_domains: np.ndarray  # int64 [entries]
     filter_self: np.ndarray     # int64 [entries]: 1 when the selector matches the pod itself
-    filter_min: np.ndarray      # int64 [entries]: PreFilter's minimum, set by spread_prefilter
     # per template: Score's constraints (ScheduleAnyway)
     score_start: np.ndarray     # int64 [templates + 1]: CSR offsets into the score_* entries
     score_instance: np.ndarray  # int32 [entries]
@@ -311,7 +310,6 @@ def compile_spread(batch, profile, placed_templates=None, placed_nodes=None) -> 
         filter_max_skew=filter_entries[:, 1].copy(),
         filter_min_domains=filter_entries[:, 2].copy(),
         filter_self=filter_entries[:, 3].copy(),
-        filter_min=np.zeros(len(filter_entries), dtype=np.int64),
         score_start=score_start,
         score_instance=score_entries[:, 0].astype(np.int32),
         score_max_skew=score_entries[:, 1].copy(),
@@ -373,35 +371,34 @@ def _rows(rows: list[np.ndarray], dtype, width: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 @njit
-def spread_prefilter(t, spread):
-    """filtering.go PreFilter: per constraint of template t, the minimum count over the
-    domains (MaxInt32 without any), 0 when there are fewer domains than minDomains."""
+def spread_prefilter(t, spread, verdicts):
+    """filtering.go PreFilter and Filter for a pod of template t: per constraint the minimum
+    count over the domains (MaxInt32 without any; 0 with fewer domains than minDomains),
+    then each node's verdict into ``verdicts`` (reason ids, 0: pass): the first constraint
+    whose topology key the node lacks (MISSING_LABEL) or whose skew, matching pods in the
+    node's domain + the pod itself - the minimum, exceeds maxSkew (MISMATCH)."""
+    verdicts[:] = 0
     for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
         c = spread.filter_instance[e]
+        counts = spread.counts[spread.start[c]:spread.start[c + 1]]
+        registered = spread.registered[spread.start[c]:spread.start[c + 1]]
         smallest = MAX_INT32
         domains = 0
-        for d in range(spread.start[c], spread.start[c + 1]):
-            if spread.registered[d]:
+        for d in range(len(counts)):
+            if registered[d]:
                 domains += 1
-                if spread.counts[d] < smallest:
-                    smallest = spread.counts[d]
+                smallest = min(smallest, counts[d])
         if domains < spread.filter_min_domains[e]:
             smallest = 0
-        spread.filter_min[e] = smallest
-
-
-@njit
-def spread_filter(t, n, spread):
-    """filtering.go Filter: PASS, MISSING_LABEL (the node lacks a topology key) or MISMATCH
-    (matching pods in the node's domain + the pod itself - the minimum > maxSkew)."""
-    for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
-        c = spread.filter_instance[e]
-        if not spread.has_key[c, n]:
-            return MISSING_LABEL
-        matched = spread.counts[spread.start[c] + spread.domain[c, n]]
-        if matched + spread.filter_self[e] - spread.filter_min[e] > spread.filter_max_skew[e]:
-            return MISMATCH
-    return PASS
+        has_key, domain = spread.has_key[c], spread.domain[c]
+        limit = spread.filter_max_skew[e] + smallest - spread.filter_self[e]
+        for n in range(len(verdicts)):
+            if verdicts[n] != 0:
+                continue
+            if not has_key[n]:
+                verdicts[n] = spread.reasons[MISSING_LABEL]
+            elif counts[domain[n]] > limit:
+                verdicts[n] = spread.reasons[MISMATCH]
 
 
 @njit

@@ -165,13 +165,15 @@ def _sampled_feasible(batch, nodes, templates, data, verdicts, start: int,
         candidates = templates.candidates[templates.candidate_start[0]:templates.candidate_start[1]]
     if only is not None:
         candidates = candidates[np.isin(candidates, only)]
-    feasible = []
-    failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
-    reason = np.zeros(1, dtype=np.int32)
-    for j in range(len(candidates)):
-        n = candidates[(start + j) % len(candidates)]
-        if kernel.check_node(0, n, nodes, templates, data, verdicts, failures, reason) < 0:
-            feasible.append(n)
-            if len(feasible) == data.nodes_to_find:
-                break
-    return np.array(feasible, dtype=np.int64)
+    if len(candidates) == 0:
+        return np.zeros(0, dtype=np.int64)
+    feasible = np.zeros(len(candidates), dtype=np.int64)
+    found, _ = kernel.find_feasible(
+        0, candidates.astype(np.int64), start % len(candidates), data.nodes_to_find,
+        data.filter_kinds, data.fit_ignored, templates.static_position, templates.static_reason,
+        templates.requests, templates.port_keys[templates.port_start[0]:templates.port_start[1]],
+        templates.port_conflicts, nodes.allocatable, nodes.requested, nodes.port_usage,
+        verdicts, np.zeros(nodes.requested.shape[1], dtype=np.int8), feasible,
+        np.zeros(len(batch.reasons) + 1, dtype=np.int64),
+        np.zeros(nodes.requested.shape[1], dtype=np.int64))
+    return feasible[:found]

@@ -19,7 +19,7 @@ import numpy as np
 from kbench._jit import njit
 from kbench.scheduler.plugins.interpodaffinity import (affinity_bind, affinity_normalize,
                                                        affinity_prefilter, affinity_scores)
-from kbench.scheduler.plugins.noderesources import (balanced_score, fit_filter, fit_score)
+from kbench.scheduler.plugins.noderesources import balanced_scores, fit_filter, fit_scores
 from kbench.scheduler.plugins.nodeports import ports_filter
 from kbench.scheduler.plugins.podtopologyspread import (spread_bind, spread_normalize,
                                                         spread_prefilter, spread_scores,
@@ -79,35 +79,59 @@ class ProfileData(NamedTuple):
     nodes_to_find: np.int64
 
 
-@njit(inline="always")
-def check_node(t, n, nodes, templates, profile, verdicts, failures, reason_of_failure):
-    """Run the filters for template t on node n in the profile's order; ``verdicts`` are the
-    pod's PodTopologySpread and InterPodAffinity verdicts from prefilter(). Returns the
-    position of the first failing filter (-1: all pass); a failing NodeResourcesFit marks its
-    resources in ``failures``; any other failing filter's reason id goes to
-    reason_of_failure[0] (0 for NodePorts)."""
-    static_position = templates.static_position[t, n]
-    for position in range(len(profile.filter_kinds)):
-        if static_position == position:
-            reason_of_failure[0] = templates.static_reason[t, n]
-            return position
-        kind = profile.filter_kinds[position]
-        if kind == FILTER_FIT:
-            if not fit_filter(nodes.allocatable[n], nodes.requested[n], templates.requests[t],
-                              profile.fit_ignored, failures):
-                return position
-        elif kind == FILTER_NODE_PORTS:
-            wanted = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
-            if len(wanted) and not ports_filter(wanted, templates.port_conflicts,
-                                                 nodes.port_usage[n]):
-                reason_of_failure[0] = 0
-                return position
-        elif kind == FILTER_SPREAD or kind == FILTER_AFFINITY:
-            verdict = verdicts[kind - FILTER_SPREAD, n]  # row 0: spread, row 1: affinity
-            if verdict != 0:
-                reason_of_failure[0] = verdict
-                return position
-    return -1
+@njit
+def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_ignored,
+                  static_position, static_reason, requests, wanted_ports, port_conflicts,
+                  allocatable, requested, port_usage, verdicts, failures, feasible,
+                  reason_counts, resource_failures):
+    """findNodesThatPassFilters for a pod of template t: the filters on the candidates from
+    the start index, in the profile's order, until ``nodes_to_find`` fit. Fills ``feasible``,
+    counts each rejected node's first failing reason, and returns (found, processed).
+
+    It takes plain arrays, not NamedTuples: this per-node loop is kbench's hottest, and a
+    call per node taking NamedTuples costs numba a reference count update for every array
+    they hold."""
+    found = 0
+    processed = 0
+    filter_count = len(filter_kinds)
+    for j in range(len(candidates)):
+        n = candidates[(start_index + j) % len(candidates)]
+        processed += 1
+        first_static = static_position[t, n]
+        failed = -1
+        reason = 0
+        for position in range(filter_count):
+            if first_static == position:
+                failed, reason = position, static_reason[t, n]
+                break
+            kind = filter_kinds[position]
+            if kind == FILTER_FIT:
+                failures[:] = 0
+                if not fit_filter(allocatable[n], requested[n], requests[t], fit_ignored,
+                                  failures):
+                    failed = position
+                    for r in range(len(failures)):
+                        if failures[r] != 0:
+                            resource_failures[r] += 1
+                    break
+            elif kind == FILTER_NODE_PORTS:
+                if len(wanted_ports) and not ports_filter(wanted_ports, port_conflicts,
+                                                          port_usage[n]):
+                    failed, reason = position, 0
+                    break
+            elif kind == FILTER_SPREAD or kind == FILTER_AFFINITY:
+                verdict = verdicts[kind - FILTER_SPREAD, n]  # row 0: spread, 1: affinity
+                if verdict != 0:
+                    failed, reason = position, verdict
+                    break
+        if failed < 0:
+            feasible[found] = n
+            found += 1
+            if found == nodes_to_find:
+                break
+        elif filter_kinds[failed] != FILTER_FIT or first_static == failed:
+            reason_counts[reason] += 1
+    return found, processed
 
 
 @njit
@@ -141,18 +165,13 @@ def raw_scores(kind, slot, t, feasible, count, nodes, templates, profile, spread
         for i in range(count):
             scores[i] = templates.static_scores[row, feasible[i]] if row >= 0 else 0
     elif kind == SCORE_FIT:
-        for i in range(count):
-            n = feasible[i]
-            scores[i] = fit_score(profile.fit_strategy, profile.fit_resources,
-                                  profile.fit_weights, profile.shape_utilization,
-                                  profile.shape_score, nodes.allocatable[n], nodes.requested[n],
-                                  nodes.nonzero_requested[n], templates.fit_request[t])
+        fit_scores(profile.fit_strategy, profile.fit_resources, profile.fit_weights,
+                   profile.shape_utilization, profile.shape_score, nodes.allocatable,
+                   nodes.requested, nodes.nonzero_requested, templates.fit_request[t],
+                   feasible, count, scores)
     else:
-        for i in range(count):
-            n = feasible[i]
-            scores[i] = balanced_score(profile.balanced_resources, nodes.allocatable[n],
-                                       nodes.requested[n], nodes.nonzero_requested[n],
-                                       templates.balanced_request[t])
+        balanced_scores(profile.balanced_resources, nodes.allocatable, nodes.requested,
+                        templates.balanced_request[t], feasible, count, scores)
 
 
 @njit(inline="always")
@@ -311,7 +330,6 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     buffer = np.zeros(node_count, dtype=np.int64)
     plugin_scores = np.zeros((max(len(profile.score_kinds), 1), node_count), dtype=np.int64)
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
-    static_reason = np.zeros(1, dtype=np.int32)
     verdicts = np.zeros((2, node_count), dtype=np.int32)
     for i in range(len(queue_template)):
         t = queue_template[i]
@@ -325,28 +343,13 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             candidates = templates.candidates[
                 templates.candidate_start[t]:templates.candidate_start[t + 1]]
             reason_counts[i, templates.absent_reason[t]] += node_count - len(candidates)
-        found = 0
-        processed = 0
-        for j in range(len(candidates)):
-            n = candidates[(start_index + j) % len(candidates)]
-            processed += 1
-            failures[:] = 0
-            position = check_node(t, n, nodes, templates, profile, verdicts, failures,
-                                  static_reason)
-            if position < 0:
-                feasible[found] = n
-                found += 1
-                if found == profile.nodes_to_find:
-                    break
-            else:
-                kind = profile.filter_kinds[position] if position < len(
-                    profile.filter_kinds) else 0
-                if kind == FILTER_FIT and templates.static_position[t, n] != position:
-                    for r in range(len(failures)):
-                        if failures[r] != 0:
-                            resource_failures[i, r] += 1
-                else:
-                    reason_counts[i, static_reason[0]] += 1
+        found, processed = find_feasible(
+            t, candidates, start_index, profile.nodes_to_find, profile.filter_kinds,
+            profile.fit_ignored, templates.static_position, templates.static_reason,
+            templates.requests, templates.port_keys[
+                templates.port_start[t]:templates.port_start[t + 1]],
+            templates.port_conflicts, nodes.allocatable, nodes.requested, nodes.port_usage,
+            verdicts, failures, feasible, reason_counts[i], resource_failures[i])
         if node_count > 0:
             start_index = (start_index + processed) % node_count
         if found == 0:

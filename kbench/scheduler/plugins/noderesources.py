@@ -63,14 +63,13 @@ def fit_filter(allocatable, requested, pod_request, ignored, failures) -> bool:
 @njit(inline="always")
 def allocatable_and_requested(resource, allocatable, requested, nonzero_requested,
                               pod_request, use_requested):
-    """calculateResourceAllocatableRequest: (allocatable, requested + pod) for one resource,
-    (0, 0) to skip a scalar resource the pod does not request."""
+    """calculateResourceAllocatableRequest for one node and resource, on scalars: (allocatable,
+    requested + pod), or (0, 0) to skip a scalar resource the pod does not request."""
     if pod_request == 0 and resource > PODS:
         return 0, 0
-    if resource == CPU or resource == MEMORY:
-        node = requested[resource] if use_requested else nonzero_requested[resource]
-        return allocatable[resource], node + pod_request
-    return allocatable[resource], requested[resource] + pod_request
+    if (resource == CPU or resource == MEMORY) and not use_requested:
+        return allocatable, nonzero_requested + pod_request
+    return allocatable, requested + pod_request
 
 
 @njit(inline="always")
@@ -102,80 +101,86 @@ def broken_linear(utilization, shape_utilization, shape_score):
     return shape_score[len(shape_score) - 1]
 
 
-@njit(inline="always")
-def fit_score(strategy, resources, weights, shape_utilization, shape_score,
-              allocatable, requested, nonzero_requested, pod_request):
-    """The NodeResourcesFit score of one node under LeastAllocated, MostAllocated or
-    RequestedToCapacityRatio (shape_score already scaled to 0-100)."""
-    node_score = 0
-    weight_sum = 0
-    for i in range(len(resources)):
-        resource = resources[i]
-        capacity, total = allocatable_and_requested(
-            resource, allocatable, requested, nonzero_requested, pod_request[i], False)
-        if capacity == 0:
-            continue
-        weight = weights[i]
-        if strategy == LEAST_ALLOCATED:
-            score = least_requested_score(total, capacity)
-        elif strategy == MOST_ALLOCATED:
-            score = most_requested_score(total, capacity)
-        else:
-            if total > capacity:
-                score = broken_linear(MAX_UTILIZATION, shape_utilization, shape_score)
-            else:
-                score = broken_linear(total * MAX_UTILIZATION // capacity,
-                                      shape_utilization, shape_score)
-            if score <= 0:
+@njit
+def fit_scores(strategy, resources, weights, shape_utilization, shape_score, allocatable,
+               requested, nonzero_requested, pod_request, feasible, count, out):
+    """The NodeResourcesFit score of each of the first ``count`` feasible nodes into ``out``,
+    under LeastAllocated, MostAllocated or RequestedToCapacityRatio (shape_score already
+    scaled to 0-100). The loop over nodes is inside: one call per pod, not per node."""
+    for i in range(count):
+        n = feasible[i]
+        node_score = 0
+        weight_sum = 0
+        for k in range(len(resources)):
+            resource = resources[k]
+            nonzero = nonzero_requested[n, resource] if resource < 2 else 0
+            capacity, total = allocatable_and_requested(
+                resource, allocatable[n, resource], requested[n, resource], nonzero,
+                pod_request[k], False)
+            if capacity == 0:
                 continue
-        node_score += score * weight
-        weight_sum += weight
-    if weight_sum == 0:
-        return 0
-    if strategy == REQUESTED_TO_CAPACITY_RATIO:
-        return np.int64(math.floor(node_score / weight_sum + 0.5))  # math.Round
-    return node_score // weight_sum
+            if strategy == LEAST_ALLOCATED:
+                score = least_requested_score(total, capacity)
+            elif strategy == MOST_ALLOCATED:
+                score = most_requested_score(total, capacity)
+            else:
+                utilization = MAX_UTILIZATION if total > capacity else (
+                    total * MAX_UTILIZATION // capacity)
+                score = broken_linear(utilization, shape_utilization, shape_score)
+                if score <= 0:
+                    continue
+            node_score += score * weights[k]
+            weight_sum += weights[k]
+        if weight_sum == 0:
+            out[i] = 0
+        elif strategy == REQUESTED_TO_CAPACITY_RATIO:
+            out[i] = np.int64(math.floor(node_score / weight_sum + 0.5))  # math.Round
+        else:
+            out[i] = node_score // weight_sum
 
 
 @njit(inline="always")
-def _balanced_fraction(resource, allocatable, requested, nonzero_requested, pod_request):
+def _balanced_fraction(resource, allocatable, requested, pod_request):
     """A resource's requested fraction of allocatable, capped at 1; -1 when not scored."""
-    capacity, used = allocatable_and_requested(
-        resource, allocatable, requested, nonzero_requested, pod_request, True)
+    capacity, used = allocatable_and_requested(resource, allocatable, requested, 0,
+                                               pod_request, True)
     if capacity == 0:
         return -1.0
     fraction = used / capacity
     return 1.0 if fraction > 1 else fraction
 
 
-@njit(inline="always")
-def balanced_score(resources, allocatable, requested, nonzero_requested, pod_request):
-    """balancedResourceScorer: (1 - std of the requested fractions) * 100, computed in two
-    passes over the resources (no allocation) with Go's float operations in Go's order."""
-    count = 0
-    total = 0.0
-    first = second = 0.0
-    for i in range(len(resources)):
-        fraction = _balanced_fraction(resources[i], allocatable, requested, nonzero_requested,
-                                      pod_request[i])
-        if fraction < 0:
-            continue
-        total += fraction
-        if count == 0:
-            first = fraction
-        elif count == 1:
-            second = fraction
-        count += 1
-    std = 0.0
-    if count == 2:
-        std = abs((first - second) / 2)
-    elif count > 2:
-        mean = total / count
-        spread = 0.0
-        for i in range(len(resources)):
-            fraction = _balanced_fraction(resources[i], allocatable, requested,
-                                          nonzero_requested, pod_request[i])
-            if fraction >= 0:
-                spread = spread + (fraction - mean) * (fraction - mean)
-        std = math.sqrt(spread / count)
-    return np.int64((1 - std) * MAX_NODE_SCORE)
+@njit
+def balanced_scores(resources, allocatable, requested, pod_request, feasible, count, out):
+    """balancedResourceScorer on each of the first ``count`` feasible nodes: (1 - std of the
+    requested fractions) * 100, with Go's float operations in Go's order."""
+    for i in range(count):
+        n = feasible[i]
+        fractions_seen = 0
+        total = 0.0
+        first = second = 0.0
+        for k in range(len(resources)):
+            r = resources[k]
+            fraction = _balanced_fraction(r, allocatable[n, r], requested[n, r], pod_request[k])
+            if fraction < 0:
+                continue
+            total += fraction
+            if fractions_seen == 0:
+                first = fraction
+            elif fractions_seen == 1:
+                second = fraction
+            fractions_seen += 1
+        std = 0.0
+        if fractions_seen == 2:
+            std = abs((first - second) / 2)
+        elif fractions_seen > 2:
+            mean = total / fractions_seen
+            spread = 0.0
+            for k in range(len(resources)):
+                r = resources[k]
+                fraction = _balanced_fraction(r, allocatable[n, r], requested[n, r],
+                                              pod_request[k])
+                if fraction >= 0:
+                    spread = spread + (fraction - mean) * (fraction - mean)
+            std = math.sqrt(spread / fractions_seen)
+        out[i] = np.int64((1 - std) * MAX_NODE_SCORE)

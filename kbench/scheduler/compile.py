@@ -7,10 +7,13 @@ import numpy as np
 
 from kbench.api.resources import pod_requests
 from kbench.scheduler.batch import Batch
-from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_FIT, FILTER_NODE_PORTS,
-                                     FILTER_SPREAD, NORMALIZE_DEFAULT, NORMALIZE_MIN_MAX,
+from kbench.scheduler import custom
+from kbench.scheduler.config import ProfileError
+from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_CUSTOM, FILTER_FIT,
+                                     FILTER_NODE_PORTS, FILTER_SPREAD, NORMALIZE_DEFAULT, NORMALIZE_MIN_MAX,
                                      NORMALIZE_NONE, NORMALIZE_REVERSE, NORMALIZE_SPREAD,
-                                     SCORE_AFFINITY, SCORE_BALANCED, SCORE_FIT, SCORE_SPREAD,
+                                     SCORE_AFFINITY, SCORE_BALANCED, SCORE_CUSTOM, SCORE_FIT,
+                                     SCORE_SPREAD,
                                      SCORE_STATIC, NodeState, ProfileData, TemplateData)
 from kbench.scheduler.plugins import (imagelocality, interpodaffinity, nodeaffinity, nodename,
                                       nodeports, noderesources, nodeunschedulable,
@@ -44,6 +47,11 @@ DYNAMIC_SCORES = {noderesources.FIT: (SCORE_FIT, NORMALIZE_NONE),
                   noderesources.BALANCED: (SCORE_BALANCED, NORMALIZE_NONE),
                   podtopologyspread.NAME: (SCORE_SPREAD, NORMALIZE_SPREAD),
                   interpodaffinity.NAME: (SCORE_AFFINITY, NORMALIZE_MIN_MAX)}
+
+def simulated(name: str) -> bool:
+    """Whether the kernel simulates plugin ``name`` (built in, or registered custom)."""
+    return name in SIMULATED_PLUGINS or name in custom.REGISTRY
+
 
 SIMULATED_PLUGINS = {"PrioritySort", "DefaultBinder", *STATIC_FILTERS, *DYNAMIC_FILTERS,
                      *STATIC_SCORES, *DYNAMIC_SCORES}
@@ -183,8 +191,34 @@ def compile_topology(batch: Batch, profile, placed_templates=None, placed_nodes=
             interpodaffinity.compile_affinity(batch, profile, placed_templates, placed_nodes))
 
 
-def compile_profile(profile, resources: list[str], nodes_to_find: int) -> ProfileData:
-    """The profile's filters, scores, weights and args as arrays."""
+_NORMALIZE_MODES = {"none": NORMALIZE_NONE, "default": NORMALIZE_DEFAULT,
+                    "reverse": NORMALIZE_REVERSE}
+
+
+def custom_plugins(profile):
+    """(custom Filter plugin, custom Score plugin) the profile enables; None where none."""
+    filters = [custom.REGISTRY[name] for name in profile.filters() if name in custom.REGISTRY]
+    scores = [custom.REGISTRY[name] for name, _ in profile.scores() if name in custom.REGISTRY]
+    for point, found in (("filter", filters), ("score", scores)):
+        if len(found) > 1:
+            raise ProfileError(
+                f"profile {profile.scheduler_name!r} enables {len(found)} custom {point} plugins "
+                f"({', '.join(p.name for p in found)}); kbench compiles one per extension point")
+    return (filters[0] if filters else None), (scores[0] if scores else None)
+
+
+def custom_functions(profile):
+    """The njit functions the kernel calls in the custom plugin slots."""
+    filter_plugin, score_plugin = custom_plugins(profile)
+    return (filter_plugin.filter if filter_plugin else custom.no_filter,
+            score_plugin.score if score_plugin else custom.no_score)
+
+
+def compile_profile(profile, resources: list[str], nodes_to_find: int,
+                    reasons=None) -> ProfileData:
+    """The profile's filters, scores, weights and args as arrays (``reasons``: the batch's
+    reason table, where a custom filter's reason gets its id)."""
+    filter_plugin, score_plugin = custom_plugins(profile)
     filters = list(profile.filters())
     scores = list(profile.scores())
     fit = profile.plugin_args.get(noderesources.FIT)
@@ -202,12 +236,17 @@ def compile_profile(profile, resources: list[str], nodes_to_find: int) -> Profil
         return np.array([resources.index(name) for name, _ in pairs], dtype=np.int64)
 
     return ProfileData(
-        filter_kinds=np.array([DYNAMIC_FILTERS.get(name, 0) for name in filters], dtype=np.int32),
-        score_kinds=np.array([DYNAMIC_SCORES.get(name, (SCORE_STATIC,))[0]
+        filter_kinds=np.array([FILTER_CUSTOM if name in custom.REGISTRY
+                               else DYNAMIC_FILTERS.get(name, 0) for name in filters],
+                              dtype=np.int32),
+        score_kinds=np.array([SCORE_CUSTOM if name in custom.REGISTRY
+                              else DYNAMIC_SCORES.get(name, (SCORE_STATIC,))[0]
                               for name, _ in scores], dtype=np.int32),
-        score_normalize=np.array([STATIC_SCORES[name][1] if name in STATIC_SCORES
-                                  else DYNAMIC_SCORES[name][1] if name in DYNAMIC_SCORES
-                                  else NORMALIZE_NONE for name, _ in scores], dtype=np.int32),
+        score_normalize=np.array([
+            _NORMALIZE_MODES[custom.REGISTRY[name].normalize] if name in custom.REGISTRY
+            else STATIC_SCORES[name][1] if name in STATIC_SCORES
+            else DYNAMIC_SCORES[name][1] if name in DYNAMIC_SCORES
+            else NORMALIZE_NONE for name, _ in scores], dtype=np.int32),
         score_weights=np.array([weight for _, weight in scores], dtype=np.int64),
         fit_ignored=ignored,
         fit_strategy=np.int64(noderesources.STRATEGIES[strategy.type] if strategy else 0),
@@ -218,7 +257,15 @@ def compile_profile(profile, resources: list[str], nodes_to_find: int) -> Profil
                               for _, s in shape] or [0], dtype=np.int64),
         balanced_resources=columns(balanced_resources),
         # with nothing to score, the first feasible node will do (findNodesThatPassFilters)
-        nodes_to_find=np.int64(nodes_to_find if scores else 1))
+        nodes_to_find=np.int64(nodes_to_find if scores else 1),
+        custom_filter_params=custom.plugin_params(
+            filter_plugin, profile.plugin_args.get(filter_plugin.name) if filter_plugin else None,
+            resources) if filter_plugin else np.zeros(1),
+        custom_filter_reason=np.int64(reasons.id(filter_plugin.reason)
+                                      if filter_plugin and reasons is not None else 0),
+        custom_score_params=custom.plugin_params(
+            score_plugin, profile.plugin_args.get(score_plugin.name) if score_plugin else None,
+            resources) if score_plugin else np.zeros(1))
 
 
 def scored_resources(profile, resources: list[str]):

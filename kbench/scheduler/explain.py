@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kbench.scheduler import kernel
+from kbench.scheduler import custom, kernel
 from kbench.scheduler.batch import build_batch
-from kbench.scheduler.compile import (DYNAMIC_FILTERS, DYNAMIC_SCORES, STATIC_FILTERS,
+from kbench.scheduler.compile import (custom_functions, DYNAMIC_FILTERS, DYNAMIC_SCORES, STATIC_FILTERS,
                                       STATIC_SCORES, compile_nodes, compile_profile,
                                       compile_templates, compile_topology)
 from kbench.scheduler.config import num_feasible_nodes_to_find
@@ -55,18 +55,22 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
         profile.percentage_of_nodes_to_score, batch.node_count,
         global_percentage=scheduler.configuration.percentage_of_nodes_to_score
     ) if sample else max(batch.node_count, 1)
-    data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find))
+    data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find,
+                                               batch.reasons))
+    custom_filter, custom_score = custom_functions(profile)
     verdicts = np.zeros((2, batch.node_count), dtype=np.int32)
     kernel.prefilter(0, data, spread, affinity, verdicts)
     columns: dict[str, list] = {"node": list(batch.node_names)}
     codes: dict[str, list[str]] = {}
     for name in profile.filters():
         columns[f"{name}.filter"], codes[name] = _filter_column(
-            batch, template, profile, name, nodes, templates, data, verdicts, state.resources)
+            batch, template, profile, name, nodes, templates, data, verdicts, state.resources,
+            custom_filter)
     only = None if feasible is None else np.flatnonzero(np.isin(
         np.asarray(batch.node_names, dtype=object), list(feasible)))
     feasible = _sampled_feasible(batch, nodes, templates, data, verdicts,
-                                 int(state.counters.get(START_INDEX, 0)) if sample else 0, only)
+                                 int(state.counters.get(START_INDEX, 0)) if sample else 0, only,
+                                 custom_filter)
     count = len(feasible)
     scores = list(profile.scores())
     totals = np.zeros(max(count, 1), dtype=np.int64)
@@ -74,7 +78,7 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
     scored = count > 1 or (not sample and count == 1)
     if scored:
         kernel.score_nodes(0, feasible, count, nodes, templates, data, spread, affinity,
-                           plugin_scores, totals, np.zeros(count, dtype=np.int64))
+                           custom_score, plugin_scores, totals, np.zeros(count, dtype=np.int64))
     for slot, (name, _weight) in enumerate(scores):
         raw = np.full(batch.node_count, np.nan)
         score = np.full(batch.node_count, np.nan)
@@ -82,7 +86,7 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
                                          spread, affinity):
             raws = np.zeros(count, dtype=np.int64)
             kernel.raw_scores(data.score_kinds[slot], slot, 0, feasible, count, nodes,
-                              templates, data, spread, affinity, raws,
+                              templates, data, spread, affinity, custom_score, raws,
                               np.ones(count, dtype=np.bool_))
             raw[feasible] = raws
             score[feasible] = plugin_scores[slot, :count]
@@ -108,7 +112,8 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
     return frame
 
 
-def _filter_column(batch, template, profile, name, nodes, templates, data, dynamic, resources):
+def _filter_column(batch, template, profile, name, nodes, templates, data, dynamic, resources,
+                   custom_filter):
     """One filter plugin's verdict on every node, and the framework Status code of each
     (``dynamic``: the PodTopologySpread and InterPodAffinity verdicts of kernel.prefilter)."""
     rejected = int(templates.prefilter_reason[0])
@@ -119,7 +124,7 @@ def _filter_column(batch, template, profile, name, nodes, templates, data, dynam
         reasons = STATIC_FILTERS[name](batch, template, profile.plugin_args.get(name))
         return ([batch.reasons.texts[r] if r else PASS for r in reasons.tolist()],
                 [UNRESOLVABLE if r else "" for r in reasons.tolist()])
-    kind = DYNAMIC_FILTERS.get(name)
+    kind = kernel.FILTER_CUSTOM if name in custom.REGISTRY else DYNAMIC_FILTERS.get(name)
     verdicts, codes = [], []
     # reasons in fitsRequest's order: pods, cpu, memory, ephemeral-storage, then the scalar
     # resources (Go's map order; here by name)
@@ -148,6 +153,12 @@ def _filter_column(batch, template, profile, name, nodes, templates, data, dynam
             verdicts.append(text)
             codes.append("" if not reason else UNRESOLVABLE
                          if text in plugin.UNRESOLVABLE_REASONS else UNSCHEDULABLE)
+        elif kind == kernel.FILTER_CUSTOM:
+            fits = custom_filter(nodes.allocatable[n], nodes.requested[n], templates.requests[0],
+                                 data.custom_filter_params)
+            plugin = custom.REGISTRY[name]
+            verdicts.append(PASS if fits else plugin.reason)
+            codes.append("" if fits else UNRESOLVABLE if plugin.unresolvable else UNSCHEDULABLE)
         else:
             verdicts.append(NOT_SIMULATED)
             codes.append("")
@@ -155,7 +166,7 @@ def _filter_column(batch, template, profile, name, nodes, templates, data, dynam
 
 
 def _sampled_feasible(batch, nodes, templates, data, verdicts, start: int,
-                      only=None) -> np.ndarray:
+                      only=None, custom_filter=None) -> np.ndarray:
     """The feasible nodes the kernel would score: from the start index, until enough found
     (among the nodes ``only`` when given)."""
     if templates.prefilter_reason[0]:
@@ -175,5 +186,7 @@ def _sampled_feasible(batch, nodes, templates, data, verdicts, start: int,
         templates.port_conflicts, nodes.allocatable, nodes.requested, nodes.port_usage,
         verdicts, np.zeros(nodes.requested.shape[1], dtype=np.int8), feasible,
         np.zeros(len(batch.reasons) + 1, dtype=np.int64),
-        np.zeros(nodes.requested.shape[1], dtype=np.int64))
+        np.zeros(nodes.requested.shape[1], dtype=np.int64),
+        custom_filter if custom_filter is not None else custom.no_filter,
+        data.custom_filter_params, data.custom_filter_reason)
     return feasible[:found]

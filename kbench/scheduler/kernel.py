@@ -30,9 +30,10 @@ MAX_NODE_SCORE = 100
 
 # Dynamic filter plugins the kernel evaluates itself (static ones arrive precomputed);
 # PodTopologySpread's and InterPodAffinity's verdicts come from prefilter(), once per pod.
-FILTER_NODE_PORTS, FILTER_FIT, FILTER_SPREAD, FILTER_AFFINITY = 1, 2, 3, 4
+FILTER_NODE_PORTS, FILTER_FIT, FILTER_SPREAD, FILTER_AFFINITY, FILTER_CUSTOM = 1, 2, 3, 4, 5
 # Score plugins, and how their raw scores are normalized.
-SCORE_STATIC, SCORE_FIT, SCORE_BALANCED, SCORE_SPREAD, SCORE_AFFINITY = 0, 1, 2, 3, 4
+SCORE_STATIC, SCORE_FIT, SCORE_BALANCED, SCORE_SPREAD, SCORE_AFFINITY, SCORE_CUSTOM = (
+    0, 1, 2, 3, 4, 5)
 NORMALIZE_NONE, NORMALIZE_DEFAULT, NORMALIZE_REVERSE, NORMALIZE_SPREAD, NORMALIZE_MIN_MAX = (
     0, 1, 2, 3, 4)
 NOT_SCORED = -1  # total score of a pod placed without scoring (one feasible node)
@@ -77,13 +78,17 @@ class ProfileData(NamedTuple):
     shape_score: np.ndarray        # int64: scaled to 0-100
     balanced_resources: np.ndarray  # int64: resource columns of BalancedAllocation
     nodes_to_find: np.int64
+    custom_filter_params: np.ndarray  # float64: the custom Filter plugin's params
+    custom_filter_reason: np.int64    # its failure reason id
+    custom_score_params: np.ndarray   # float64: the custom Score plugin's params
 
 
 @njit
 def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_ignored,
                   static_position, static_reason, requests, wanted_ports, port_conflicts,
                   allocatable, requested, port_usage, verdicts, failures, feasible,
-                  reason_counts, resource_failures):
+                  reason_counts, resource_failures, custom_filter, custom_params,
+                  custom_reason):
     """findNodesThatPassFilters for a pod of template t: the filters on the candidates from
     the start index, in the profile's order, until ``nodes_to_find`` fit. Fills ``feasible``,
     counts each rejected node's first failing reason, and returns (found, processed).
@@ -124,6 +129,10 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
                 if verdict != 0:
                     failed, reason = position, verdict
                     break
+            elif kind == FILTER_CUSTOM:
+                if not custom_filter(allocatable[n], requested[n], requests[t], custom_params):
+                    failed, reason = position, custom_reason
+                    break
         if failed < 0:
             feasible[found] = n
             found += 1
@@ -148,7 +157,7 @@ def prefilter(t, profile, spread, affinity, verdicts):
 
 @njit
 def raw_scores(kind, slot, t, feasible, count, nodes, templates, profile, spread, affinity,
-               scores, valid):
+               custom_score, scores, valid):
     """PreScore and Score of one score plugin over the first ``count`` feasible nodes: raw
     scores into ``scores``; ``valid[i]`` False for a node left out of normalization.
     (The loops over nodes stay in this function: a call per node that passes these
@@ -164,6 +173,11 @@ def raw_scores(kind, slot, t, feasible, count, nodes, templates, profile, spread
         row = templates.static_score_row[t, slot]
         for i in range(count):
             scores[i] = templates.static_scores[row, feasible[i]] if row >= 0 else 0
+    elif kind == SCORE_CUSTOM:
+        for i in range(count):
+            n = feasible[i]
+            scores[i] = custom_score(nodes.allocatable[n], nodes.requested[n],
+                                     templates.requests[t], profile.custom_score_params)
     elif kind == SCORE_FIT:
         fit_scores(profile.fit_strategy, profile.fit_resources, profile.fit_weights,
                    profile.shape_utilization, profile.shape_score, nodes.allocatable,
@@ -214,8 +228,8 @@ def normalize(scores, count, mode):
 
 
 @njit
-def score_nodes(t, feasible, count, nodes, templates, profile, spread, affinity, plugin_scores,
-                totals, buffer):
+def score_nodes(t, feasible, count, nodes, templates, profile, spread, affinity, custom_score,
+                plugin_scores, totals, buffer):
     """prioritizeNodes: every score plugin's normalized score on each feasible node, weighted
     and summed into ``totals``; ``plugin_scores[s, i]`` keeps each plugin's score; ``buffer``
     is scratch space of at least ``count``."""
@@ -229,6 +243,7 @@ def score_nodes(t, feasible, count, nodes, templates, profile, spread, affinity,
                 plugin_scores[s, i] = 0
             continue
         raw_scores(kind, s, t, feasible, count, nodes, templates, profile, spread, affinity,
+                   custom_score,
                    buffer, valid)
         mode = profile.score_normalize[s]
         if mode == NORMALIZE_SPREAD:
@@ -314,7 +329,8 @@ def bind(t, n, nodes, templates, spread, affinity):
 
 @njit
 def schedule_batch(queue_template, order, start_index, rng_state, nodes, templates, profile,
-                   spread, affinity, chosen, totals_out, reason_counts, resource_failures):
+                   spread, affinity, chosen, totals_out, reason_counts, resource_failures,
+                   custom_filter, custom_score):
     """Schedule every pod of the queue. ``order``: node indices in the scheduler's order.
 
     Outputs per pod i: chosen[i] (node index or -1), totals_out[i] (its total score or
@@ -349,7 +365,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             templates.requests, templates.port_keys[
                 templates.port_start[t]:templates.port_start[t + 1]],
             templates.port_conflicts, nodes.allocatable, nodes.requested, nodes.port_usage,
-            verdicts, failures, feasible, reason_counts[i], resource_failures[i])
+            verdicts, failures, feasible, reason_counts[i], resource_failures[i],
+            custom_filter, profile.custom_filter_params, profile.custom_filter_reason)
         if node_count > 0:
             start_index = (start_index + processed) % node_count
         if found == 0:
@@ -361,6 +378,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             totals_out[i] = NOT_SCORED
         else:
             score_nodes(t, feasible, found, nodes, templates, profile, spread, affinity,
+                        custom_score,
                         plugin_scores, totals, buffer)
             best = select_host(totals, found, rng_state)
             totals_out[i] = totals[best]

@@ -15,7 +15,7 @@ import numpy as np
 from kbench.scheduler import kernel
 from kbench.scheduler.batch import Batch, build_batch, pending_pod_rows, queue_order
 from kbench.scheduler.compile import (compile_nodes, compile_profile, compile_templates,
-                                      compile_topology)
+                                      compile_topology, custom_functions)
 from kbench.scheduler.config import (SchedulerConfiguration, default_configuration,
                                      num_feasible_nodes_to_find)
 from kbench.scheduler.plugins import nodeports, noderesources
@@ -72,7 +72,9 @@ class Scheduler:
             to_find = num_feasible_nodes_to_find(
                 profile.percentage_of_nodes_to_score, batch.node_count,
                 global_percentage=self.configuration.percentage_of_nodes_to_score)
-            data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find))
+            data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find,
+                                                       batch.reasons))
+            custom_filter, custom_score = custom_functions(profile)
             count = end - begin
             chosen = np.full(count, -1, dtype=np.int64)
             totals = np.full(count, kernel.NOT_SCORED, dtype=np.int64)
@@ -81,7 +83,7 @@ class Scheduler:
             start = int(kernel.schedule_batch(
                 batch.queue_template[begin:end], np.arange(batch.node_count, dtype=np.int64),
                 start, rng_state, nodes, templates, data, spread, affinity, chosen, totals,
-                reason_counts, resource_failures))
+                reason_counts, resource_failures, custom_filter, custom_score))
             placed = chosen >= 0
             node_rows[begin:end][placed] = batch.node_rows[chosen[placed]]
             placed_templates = np.concatenate([placed_templates,

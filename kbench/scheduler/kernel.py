@@ -98,26 +98,27 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
     they hold."""
     found = 0
     processed = 0
-    filter_count = len(filter_kinds)
+    # the dynamic filters' positions in the profile's order (static ones arrive precomputed)
+    dynamic = np.flatnonzero(filter_kinds != 0)
     for j in range(len(candidates)):
         n = candidates[(start_index + j) % len(candidates)]
         processed += 1
         first_static = static_position[t, n]
         failed = -1
         reason = 0
-        for position in range(filter_count):
-            if first_static == position:
-                failed, reason = position, static_reason[t, n]
-                break
+        for k in range(len(dynamic)):
+            position = dynamic[k]
+            if first_static >= 0 and first_static < position:
+                break  # a static filter earlier in the profile already rejected the node
             kind = filter_kinds[position]
             if kind == FILTER_FIT:
-                failures[:] = 0
                 if not fit_filter(allocatable[n], requested[n], requests[t], fit_ignored,
                                   failures):
                     failed = position
                     for r in range(len(failures)):
                         if failures[r] != 0:
                             resource_failures[r] += 1
+                            failures[r] = 0
                     break
             elif kind == FILTER_NODE_PORTS:
                 if len(wanted_ports) and not ports_filter(wanted_ports, port_conflicts,
@@ -133,12 +134,14 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
                 if not custom_filter(allocatable[n], requested[n], requests[t], custom_params):
                     failed, reason = position, custom_reason
                     break
+        if failed < 0 and first_static >= 0:
+            failed, reason = first_static, static_reason[t, n]
         if failed < 0:
             feasible[found] = n
             found += 1
             if found == nodes_to_find:
                 break
-        elif filter_kinds[failed] != FILTER_FIT or first_static == failed:
+        elif filter_kinds[failed] != FILTER_FIT:
             reason_counts[reason] += 1
     return found, processed
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup bench clean clean-jit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,5 +30,10 @@ bench: $(STAMP)
 	$(BIN)/asv machine --yes
 	$(BIN)/asv run -E existing:$(abspath $(BIN))/python --quick --show-stderr
 
-clean:
+clean: clean-jit
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+
+# numba's disk cache follows each kernel's own file, not the plugin modules it calls: after
+# editing a plugin, drop the cache.
+clean-jit:
+	find kbench -name '*.nbi' -delete -o -name '*.nbc' -delete

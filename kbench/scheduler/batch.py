@@ -30,12 +30,23 @@ class Reasons:
     def __init__(self) -> None:
         self.texts: list[str] = [""]
         self._ids: dict[str, int] = {"": 0}
+        # a Status with several reasons (VolumeBinding's conflicts): its id -> the reasons,
+        # which FitError counts one by one; its text joins them with ", "
+        self.parts: dict[int, tuple[str, ...]] = {}
 
     def id(self, text: str) -> int:
         if text not in self._ids:
             self._ids[text] = len(self.texts)
             self.texts.append(text)
         return self._ids[text]
+
+    def combined(self, texts: list[str]) -> int:
+        """The id of a failure with several reasons (one reason: its own id)."""
+        if len(texts) == 1:
+            return self.id(texts[0])
+        reason = self.id(", ".join(texts))
+        self.parts[reason] = tuple(texts)
+        return reason
 
     def __len__(self) -> int:
         return len(self.texts)

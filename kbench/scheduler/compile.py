@@ -17,7 +17,7 @@ from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_CUSTOM, FILTER_FIT,
                                      SCORE_STATIC, NodeState, ProfileData, TemplateData)
 from kbench.scheduler.plugins import (imagelocality, interpodaffinity, nodeaffinity, nodename,
                                       nodeports, noderesources, nodeunschedulable,
-                                      podtopologyspread, tainttoleration)
+                                      podtopologyspread, tainttoleration, volumebinding)
 
 DEFAULT_MILLI_CPU_REQUEST = 100           # pkg/scheduler/util/pod_resources.go
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
@@ -30,6 +30,7 @@ STATIC_FILTERS = {
     tainttoleration.NAME: lambda batch, template, args: tainttoleration.static_filter(
         batch, template),
     nodeaffinity.NAME: nodeaffinity.static_filter,
+    volumebinding.NAME: volumebinding.static_filter,
 }
 #: Filters the kernel evaluates as pods are placed.
 DYNAMIC_FILTERS = {nodeports.NAME: FILTER_NODE_PORTS, noderesources.FIT: FILTER_FIT,
@@ -41,6 +42,7 @@ STATIC_SCORES = {
     nodeaffinity.NAME: (nodeaffinity.static_score, NORMALIZE_DEFAULT),
     imagelocality.NAME: (lambda batch, template, args: imagelocality.static_score(
         batch, template), NORMALIZE_NONE),
+    volumebinding.NAME: (volumebinding.static_score, NORMALIZE_NONE),  # always skipped
 }
 #: Score plugins the kernel scores as pods are placed, and their normalization.
 DYNAMIC_SCORES = {noderesources.FIT: (SCORE_FIT, NORMALIZE_NONE),
@@ -132,6 +134,12 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
                 candidate_lists[t] = np.flatnonzero(np.isin(names, list(result)))
                 absent_reason[t] = batch.reasons.id(
                     f"node(s) didn't satisfy plugin(s) [{nodeaffinity.NAME}]")
+        if not prefilter_reason[t] and profile.enabled(volumebinding.NAME, "preFilter"):
+            # VolumeBinding's PreFilter runs after NodeAffinity's (profile order) and rejects
+            # the pod UnschedulableAndUnresolvable: missing / lost claims, unbound Immediate ones
+            rejection = volumebinding.pre_filter(batch, template)
+            if rejection is not None:
+                prefilter_reason[t] = batch.reasons.id(rejection)
         for position, name in enumerate(filters):
             compute = STATIC_FILTERS.get(name)
             if compute is None:

@@ -20,7 +20,7 @@ from kbench.scheduler.compile import (custom_functions, DYNAMIC_FILTERS, DYNAMIC
                                       compile_templates, compile_topology)
 from kbench.scheduler.config import num_feasible_nodes_to_find
 from kbench.scheduler.plugins import (interpodaffinity, nodeaffinity, nodeports,
-                                      noderesources, podtopologyspread)
+                                      noderesources, podtopologyspread, volumebinding)
 from kbench.scheduler.scheduler import RNG, START_INDEX, Scheduler, _widen_ports
 from kbench.state import ClusterState
 
@@ -120,6 +120,10 @@ def _filter_column(batch, template, profile, name, nodes, templates, data, dynam
     if rejected and name == nodeaffinity.NAME:  # its PreFilter rejected the pod on every node
         return ([batch.reasons.texts[rejected]] * batch.node_count,
                 [UNRESOLVABLE] * batch.node_count)
+    if rejected and name == volumebinding.NAME:
+        rejection = volumebinding.pre_filter(batch, template)
+        if rejection is not None and batch.reasons.id(rejection) == rejected:
+            return [rejection] * batch.node_count, [UNRESOLVABLE] * batch.node_count
     if name in STATIC_FILTERS:
         reasons = STATIC_FILTERS[name](batch, template, profile.plugin_args.get(name))
         return ([batch.reasons.texts[r] if r else PASS for r in reasons.tolist()],

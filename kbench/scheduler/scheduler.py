@@ -130,8 +130,10 @@ def failure_message(batch: Batch, resources: list[str], reason_counts: np.ndarra
     histogram: dict[str, int] = {}
     for reason, count in enumerate(reason_counts.tolist()):
         if count:
-            text = nodeports.REASON if reason == 0 else batch.reasons.texts[reason]
-            histogram[text] = histogram.get(text, 0) + count
+            texts = ((nodeports.REASON,) if reason == 0
+                     else batch.reasons.parts.get(reason, (batch.reasons.texts[reason],)))
+            for text in texts:  # a multi-reason Status counts each of its reasons
+                histogram[text] = histogram.get(text, 0) + count
     for resource, count in enumerate(resource_failures.tolist()):
         if count:
             text = (noderesources.TOO_MANY_PODS if resources[resource] == "pods"

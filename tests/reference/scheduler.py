@@ -535,10 +535,23 @@ class ReferenceScheduler:
                 totals[node_name] += score * weight
         return [NodePluginScores(info.name, totals[info.name]) for info in nodes]
 
+    # DefaultPreemption runs (when the profile enables it) only if this is True; off by
+    # default until the compiled kernel models preemption (the differential tests compare).
+    enable_preemption = False
+
     def post_filter(self, pod: dict, diagnosis: Diagnosis) -> str:
-        """The PostFilter plugins' message for a pod that fits no node (DefaultPreemption's
-        "preemption: ..." text). Not modelled yet: no message."""
-        return ""
+        """RunPostFilterPlugins for a pod that fits no node: DefaultPreemption's "preemption:
+        ..." message; its nominated node and victims go to ``self.preemption`` (nothing is
+        evicted). Without the plugin (or enable_preemption): no message."""
+        from reference.plugins.defaultpreemption import DefaultPreemption, is_enabled, pod_key
+        self.preemption = {}
+        if not self.enable_preemption or not is_enabled(self.plugins):
+            return ""
+        plugin = DefaultPreemption(self, self.cycle_snapshot, self.args.get("DefaultPreemption"))
+        result = plugin.post_filter(pod, diagnosis)
+        self.preemption = {"nominated_node": result.nominated_node or None,
+                           "victims": [pod_key(victim) for victim in result.victims]}
+        return result.message
 
     # -- scheduleOne ---------------------------------------------------------------------
 
@@ -547,6 +560,7 @@ class ReferenceScheduler:
         the chosen node and its total score, or the failure message."""
         if not snapshot.nodes:
             return {"node": None, "score": None, "message": ERR_NO_NODES_AVAILABLE}
+        self.cycle_snapshot = snapshot  # what post_filter's preemption dry run sees
         state = CycleState()
         try:
             feasible, diagnosis = self.find_nodes_that_fit_pod(state, pod, snapshot)
@@ -608,10 +622,13 @@ class ReferenceScheduler:
         snapshot = self.prepare(nodes, pods, **objects)
         rows = []
         for pod in self.queue(list(pods)):
+            self.preemption = {}
             outcome = self.schedule_pod(pod, snapshot)
             metadata = pod.get("metadata") or {}
             rows.append({"pod": metadata.get("name"), "namespace": metadata.get("namespace", "default"),
                          **outcome})
+            if self.enable_preemption:  # DefaultPreemption's nomination ("namespace/name" victims)
+                rows[-1].update({"nominated_node": None, "victims": [], **self.preemption})
             if outcome["node"] is not None:
                 # assume: the pod, with spec.nodeName set, joins its node.
                 bound = copy.deepcopy(pod)

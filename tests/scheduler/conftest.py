@@ -84,6 +84,8 @@ class KernelImplementation:
         namespaces = dict(objects.get("namespaces") or {})
         for item in (pod, *pods):
             namespaces.setdefault(item["metadata"].get("namespace") or "default", {})
+        for item in objects.get("persistent_volume_claims") or []:
+            namespaces.setdefault(item["metadata"].get("namespace") or "default", {})
         cluster.apply([{"apiVersion": "v1", "kind": "Namespace",
                         "metadata": {"name": name, "labels": labels or {}}}
                        for name, labels in namespaces.items()
@@ -103,6 +105,22 @@ class KernelImplementation:
                 cluster.state.tables["pods"]["deletion_time"][row] = cluster.time
         cluster.apply([_workload(kind, obj) for field, kind in WORKLOADS.items()
                        for obj in objects.get(field) or []])
+        storage = [_storage_object(kind, obj) for field, kind in STORAGE.items()
+                   for obj in objects.get(field) or []]
+        if storage:
+            cluster.apply(storage)
+        from kbench.state.schema import PV_PHASES, PVC_PHASES
+        for field, table, phases in (("persistent_volumes", "persistentvolumes", PV_PHASES),
+                                     ("persistent_volume_claims", "persistentvolumeclaims",
+                                      PVC_PHASES)):
+            for item in objects.get(field) or []:
+                phase = (item.get("status") or {}).get("phase")
+                if phase:
+                    # the API server resets status on create; the PV controller owns it
+                    namespace = item["metadata"].get("namespace") or (
+                        "default" if table == "persistentvolumeclaims" else None)
+                    row = cluster.state.find(table, item["metadata"]["name"], namespace)
+                    cluster.state.tables[table]["phase"][row] = phases.index(phase)
         incoming = _on_renamed_node(_with_container(pod), valid)
         if plugin != "NodeName":  # the scheduler only sees pods without a node name
             incoming["spec"].pop("nodeName", None)
@@ -133,6 +151,20 @@ NOT_COMPILED: set[str] = set()
 WORKLOADS = {"services": "Service", "replica_sets": "ReplicaSet", "stateful_sets": "StatefulSet"}
 
 
+#: Snapshot fields holding the objects VolumeBinding reads, and their kinds.
+STORAGE = {"storage_classes": "StorageClass", "persistent_volumes": "PersistentVolume",
+           "persistent_volume_claims": "PersistentVolumeClaim"}
+
+
+def _storage_object(kind: str, obj: dict) -> dict:
+    """A StorageClass / PersistentVolume / PersistentVolumeClaim with its kind set."""
+    import copy
+    obj = copy.deepcopy(obj)
+    obj.setdefault("apiVersion", "storage.k8s.io/v1" if kind == "StorageClass" else "v1")
+    obj.setdefault("kind", kind)
+    return obj
+
+
 def _workload(kind: str, obj: dict) -> dict:
     """A Service / ReplicaSet / StatefulSet as the API server takes it: kind set, a port for
     a Service, a pod template its selector matches for a workload (Go's tests give only the
@@ -158,7 +190,8 @@ def _workload(kind: str, obj: dict) -> dict:
 def _status(plugin: str, verdict: str, code: str) -> Status:
     if verdict == "pass":
         return Status()
-    return Status(code, verdict.split(", ") if plugin == "NodeResourcesFit" else [verdict])
+    return Status(code, verdict.split(", ") if plugin in ("NodeResourcesFit", "VolumeBinding")
+                  else [verdict])
 
 
 def _with_container(pod: dict) -> dict:

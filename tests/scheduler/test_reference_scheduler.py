@@ -421,12 +421,13 @@ def test_default_profile_plugins_and_weights():
     sched = ReferenceScheduler()
     assert sched.extension_points["filter"] == present([
         "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit",
-        "PodTopologySpread", "InterPodAffinity"])
+        "VolumeBinding", "PodTopologySpread", "InterPodAffinity"])
     assert sched.extension_points["score"] == present([
-        "TaintToleration", "NodeAffinity", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity",
-        "NodeResourcesBalancedAllocation", "ImageLocality"])
-    weights = {"TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "PodTopologySpread": 2,
-               "InterPodAffinity": 2, "NodeResourcesBalancedAllocation": 1, "ImageLocality": 1}
+        "TaintToleration", "NodeAffinity", "NodeResourcesFit", "VolumeBinding", "PodTopologySpread",
+        "InterPodAffinity", "NodeResourcesBalancedAllocation", "ImageLocality"])
+    weights = {"TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "VolumeBinding": 1,
+               "PodTopologySpread": 2, "InterPodAffinity": 2, "NodeResourcesBalancedAllocation": 1,
+               "ImageLocality": 1}
     assert sched.weights == {name: weights[name] for name in present(weights)}
 
 

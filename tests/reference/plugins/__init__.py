@@ -10,6 +10,7 @@ from reference.plugins.noderesources import NodeResourcesBalancedAllocation, Nod
 from reference.plugins.nodeunschedulable import NodeUnschedulable
 from reference.plugins.queuesort import PrioritySort
 from reference.plugins.tainttoleration import TaintToleration
+from reference.plugins.volumebinding import VolumeBinding
 
 PLUGINS: dict[str, type] = {
     "PrioritySort": PrioritySort,
@@ -19,6 +20,7 @@ PLUGINS: dict[str, type] = {
     "NodeAffinity": NodeAffinity,
     "NodePorts": NodePorts,
     "NodeResourcesFit": NodeResourcesFit,
+    "VolumeBinding": VolumeBinding,
     "NodeResourcesBalancedAllocation": NodeResourcesBalancedAllocation,
     "ImageLocality": ImageLocality,
 }

@@ -17,11 +17,15 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/kbench apply -f experiments/quickstart/ --snapshot results/quickstart-snapshot
 	$(BIN)/kbench get nodes -f results/quickstart-snapshot
-	$(BIN)/kbench get deployments,replicasets,pods -f results/quickstart-snapshot -A
-	$(BIN)/kbench get services,hpa,pv,pvc -f results/quickstart-snapshot -A
+	$(BIN)/kbench get deployments,replicasets,services,hpa -f results/quickstart-snapshot -A
+	$(BIN)/kbench get pv,pvc -f results/quickstart-snapshot -A
 	$(BIN)/kbench describe deployment nginx-deployment -f results/quickstart-snapshot
+	$(BIN)/kbench schedule -f results/quickstart-snapshot --out results/quickstart-scheduled
+	$(BIN)/kbench get pods -f results/quickstart-scheduled -o wide
+	$(BIN)/kbench describe pod task-pv-pod -f results/quickstart-scheduled
 
 test: $(STAMP)
+	$(BIN)/ruff check --select F,E9 kbench tests benchmarks
 	$(BIN)/python -m pytest
 	$(BIN)/asv check -E existing:$(abspath $(BIN))/python
 

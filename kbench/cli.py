@@ -126,7 +126,6 @@ def schedule(
     cluster.snapshot(out)
     for row in bindings.to_pylist():
         typer.echo(f"pod/{row['pod']} bound to {row['node']}")
-    pending = cluster.rows("pods").size - bindings.num_rows
     typer.echo(f"{bindings.num_rows} pods bound; snapshot written to {out}")
 
 

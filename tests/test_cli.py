@@ -139,3 +139,29 @@ def test_installed_command_end_to_end(tmp_path):
     done = subprocess.run([kbench, "get", "deploy", "-f", "s"], cwd=tmp_path, check=True,
                           capture_output=True, text=True, env=env)
     assert done.stdout.splitlines()[1].split()[:2] == ["web", "0/2"]
+
+
+def test_schedule_and_explain_commands(snapshot, tmp_path):
+    code, out, err = run("explain", "one", "-f", snapshot)
+    assert code == 0, err
+    header, row = out.splitlines()[:2]
+    assert header.split()[:2] == ["node", "NodeUnschedulable.filter"]
+    assert row.split()[0] == "node-a" and row.split()[-1] == "True"  # the only node: selected
+    code, out, err = run("schedule", "-f", snapshot, "--out", tmp_path / "scheduled")
+    assert code == 0, err
+    assert out.splitlines() == ["pod/one bound to node-a",
+                                "1 pods bound; snapshot written to " + str(tmp_path / "scheduled")]
+    _, out, _ = run("get", "pods", "-f", tmp_path / "scheduled", "-o", "wide")
+    assert out.splitlines()[1].split()[:3] == ["one", "0/1", "ContainerCreating"]
+    assert "node-a" in out.splitlines()[1].split()
+
+
+def test_explain_with_a_bad_scheduler_config_is_one_line(snapshot, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("apiVersion: kubescheduler.config.k8s.io/v1\n"
+                      "kind: KubeSchedulerConfiguration\n"
+                      "profiles:\n- schedulerName: default-scheduler\n"
+                      "  plugins:\n    score:\n      enabled: [{name: NoSuchPlugin}]\n")
+    code, _, err = run("explain", "one", "-f", snapshot, "--config", config)
+    assert code == 2 and err.count("\n") == 1
+    assert "profiles[0].plugins.score.enabled[0].name" in err

@@ -15,8 +15,8 @@ import numpy as np
 
 from kbench.scheduler import custom, kernel
 from kbench.scheduler.batch import build_batch
-from kbench.scheduler.compile import (custom_functions, DYNAMIC_FILTERS, DYNAMIC_SCORES, STATIC_FILTERS,
-                                      STATIC_SCORES, compile_nodes, compile_profile,
+from kbench.scheduler.compile import (custom_functions, DYNAMIC_FILTERS, STATIC_FILTERS,
+                                      compile_nodes, compile_profile,
                                       compile_templates, compile_topology)
 from kbench.scheduler.config import num_feasible_nodes_to_find
 from kbench.scheduler.plugins import (interpodaffinity, nodeaffinity, nodeports,

@@ -70,3 +70,37 @@ def scheduling_cluster(nodes: int, pods: int, templates: int = 1000, seed: int =
             "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
             "percentageOfNodesToScore": percentage})
     return cluster
+
+
+def anti_affinity_cluster(nodes: int, pods: int, seed: int = 0) -> Cluster:
+    """The InterPodAffinity-heavy case: ``pods`` pods of one Deployment-like template with
+    required anti-affinity on the hostname (at most one per node)."""
+    cluster = Cluster(seed=seed)
+    cluster.apply(node_manifests(nodes, seed))
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": {"app": "spread"}},
+           "spec": {"containers": [{"name": "app", "image": "registry.example/spread:1.0",
+                                    "resources": {"requests": {"cpu": "100m",
+                                                               "memory": "128Mi"}}}],
+                    "affinity": {"podAntiAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": [{
+                            "labelSelector": {"matchLabels": {"app": "spread"}},
+                            "topologyKey": "kubernetes.io/hostname"}]}}}}
+    create_pods(cluster.state, pod, [f"spread-{i:05d}" for i in range(pods)])
+    return cluster
+
+
+def zone_spread_cluster(nodes: int, pods: int, seed: int = 0) -> Cluster:
+    """Pods of 100 templates, each spread evenly over the zones (DoNotSchedule, maxSkew 1)."""
+    rng = np.random.default_rng(seed)
+    cluster = Cluster(seed=seed)
+    cluster.apply(node_manifests(nodes, seed))
+    per_template = np.bincount(rng.integers(0, 100, pods), minlength=100)
+    for index in range(100):
+        pod = pod_template(index, rng)
+        pod["spec"]["topologySpreadConstraints"] = [{
+            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": f"app-{index}"}}}]
+        create_pods(cluster.state, pod, [f"app-{index}-{j:05d}" for j in
+                                         range(int(per_template[index]))])
+    return cluster

@@ -15,9 +15,10 @@ import time
 
 import pytest
 
-from benchmarks.scheduling import scheduling_cluster
+from benchmarks.scheduling import anti_affinity_cluster, scheduling_cluster, zone_spread_cluster
 
-KUBE_SCHEDULER_PODS_PER_SECOND = {"SchedulingBasic": 745, "NodeAffinity": 220}
+KUBE_SCHEDULER_PODS_PER_SECOND = {"SchedulingBasic": 745, "NodeAffinity": 220,
+                                  "TopologySpreading": 460, "PodAntiAffinity": 60}
 
 
 def _decide(cluster):
@@ -72,3 +73,29 @@ def test_kernel_over_reference(benchmark):
     print(f"\nreference {reference_seconds:.2f} s, kernel {kernel_seconds:.4f} s: "
           f"{reference_seconds / kernel_seconds:,.0f}x")
     assert len(reference) == len(decisions.pod_rows)
+
+
+@pytest.mark.parametrize("case", ["PodAntiAffinity", "TopologySpreading"])
+def test_affinity_and_spread_on_5000_nodes(benchmark, case):
+    """Reported separately: 5,000 pods with required hostname anti-affinity, and 50,000 pods
+    spread over 3 zones, on 5,000 nodes (adaptive percentage)."""
+    build = {"PodAntiAffinity": lambda: anti_affinity_cluster(5_000, 5_000),
+             "TopologySpreading": lambda: zone_spread_cluster(5_000, 50_000)}[case]
+    cluster = build()
+    _decide(anti_affinity_cluster(50, 10))  # compiled before timing
+    counters = dict(cluster.state.counters)
+
+    def run():
+        cluster.state.counters.update(counters)
+        return _decide(cluster)
+
+    decisions = benchmark.pedantic(run, rounds=1, iterations=1)
+    seconds = benchmark.stats.stats.mean
+    rate = len(decisions.pod_rows) / seconds
+    published = KUBE_SCHEDULER_PODS_PER_SECOND[case]
+    benchmark.extra_info.update(pods=len(decisions.pod_rows), pods_per_second=round(rate),
+                                over_kube_scheduler=round(rate / published, 1))
+    placed = int((decisions.node_rows >= 0).sum())
+    print(f"\n{case}: {len(decisions.pod_rows)} pods in {seconds:.2f} s = {rate:,.0f} pods/s "
+          f"({placed} placed), {rate / published:.0f}x kube-scheduler's {published}/s")
+    assert placed >= 0.9 * len(decisions.pod_rows)  # anti-affinity: one per untainted node

@@ -1,0 +1,37 @@
+"""The scheduler kernel on the issue's workload (asv): 30 pods per node from 1,000 templates,
+mixed node shapes in 3 zones, some tainted nodes, a fifth of the templates with node affinity."""
+
+from benchmarks.scheduling import anti_affinity_cluster, scheduling_cluster
+
+
+class ScheduleSuite:
+    params = [[500, 5_000], [None, 100]]
+    param_names = ["nodes", "percentage_of_nodes_to_score"]
+    timeout = 600
+
+    def setup(self, nodes, percentage):
+        self.cluster = scheduling_cluster(nodes, 30 * nodes, percentage=percentage)
+        self.counters = dict(self.cluster.state.counters)
+        self.cluster.scheduler.decide(scheduling_cluster(50, 50).state)  # compiled
+
+    def time_schedule(self, nodes, percentage):
+        self.cluster.state.counters.update(self.counters)
+        self.cluster.scheduler.decide(self.cluster.state)
+
+
+class AntiAffinitySuite:
+    timeout = 300
+
+    def setup(self):
+        self.cluster = anti_affinity_cluster(5_000, 5_000)
+        self.counters = dict(self.cluster.state.counters)
+
+    def time_schedule(self):
+        self.cluster.state.counters.update(self.counters)
+        self.cluster.scheduler.decide(self.cluster.state)
+
+
+def time_first_call():
+    """Compile (or load from numba's cache) and run the kernel once on a tiny cluster."""
+    cluster = scheduling_cluster(20, 20)
+    cluster.scheduler.decide(cluster.state)

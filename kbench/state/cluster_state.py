@@ -143,7 +143,8 @@ class ClusterState:
         table = self.tables["pods"]
         table["node_index"][pods] = nodes
         table["node_name"][pods] = self.tables["nodes"]["name"][nodes]
-        holding = np.array([_holds_resources(p) for p in table["phase"][pods]], dtype=np.bool_)
+        phase = table["phase"][pods]
+        holding = (phase != SUCCEEDED) & (phase != FAILED)
         np.add.at(self.tables["nodes"]["requested"], nodes[holding], table["requests"][pods[holding]])
 
     def unbind_pod(self, pod: int) -> None:

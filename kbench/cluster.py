@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from datetime import timedelta
 
 import numpy as np
 import pyarrow as pa
 
-from kbench.api.kinds import KINDS, KindInfo, resolve_kind
+from kbench.api.kinds import KindInfo, resolve_kind
 from kbench.api.labels import LabelSelector, parse_selector, selector_from_dict
 from kbench.api.manifests import read_documents
 from kbench.api.objects import KubeObject
@@ -257,7 +256,3 @@ def _selector(selector: str | dict | LabelSelector) -> LabelSelector:
             return selector_from_dict(selector)
         return LabelSelector.from_set(selector)
     return parse_selector(selector)
-
-
-def kinds() -> Iterable[KindInfo]:
-    return KINDS.values()

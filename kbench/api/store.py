@@ -254,11 +254,7 @@ def _node_status(state: ClusterState, row: int, doc: dict) -> None:
     status["conditions"] = conditions
 
 
-def _pv_status(state: ClusterState, row: int, doc: dict) -> None:
-    doc.setdefault("status", {})
-
-
-_DECODE_STATUS = {"pods": _pod_status, "nodes": _node_status, "persistentvolumes": _pv_status}
+_DECODE_STATUS = {"pods": _pod_status, "nodes": _node_status}
 
 
 # -- derived columns -------------------------------------------------------------------------

@@ -384,3 +384,53 @@ def make_pod(name: str = "pod", namespace: str = "default") -> PodBuilder:
 
 def make_node(name: str = "node") -> NodeBuilder:
     return NodeBuilder(name)
+
+
+# -- helpers shared by the PodTopologySpread and InterPodAffinity table tests ----------------
+
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+
+
+def spread(builder, max_skew: int, key: str, when: str, selector: dict | None,
+           min_domains: int | None = None, affinity_policy: str | None = None,
+           taints_policy: str | None = None, match_label_keys: list[str] | None = None):
+    """st.PodWrapper.SpreadConstraint(maxSkew, tpKey, mode, selector, minDomains,
+    nodeAffinityPolicy, nodeTaintsPolicy, matchLabelKeys); a None selector is a nil one."""
+    extra = {}
+    if min_domains is not None:
+        extra["minDomains"] = min_domains
+    if affinity_policy is not None:
+        extra["nodeAffinityPolicy"] = affinity_policy
+    if taints_policy is not None:
+        extra["nodeTaintsPolicy"] = taints_policy
+    if match_label_keys is not None:
+        extra["matchLabelKeys"] = list(match_label_keys)
+    return builder.spread(max_skew=max_skew, topology_key=key, when_unsatisfiable=when,
+                          selector=selector, **extra)
+
+
+def labelled_node(name: str, labels: dict, tainted: bool = False) -> dict:
+    """st.MakeNode().Name(name).Label(...) [.Taints(the unschedulable taint)]."""
+    builder = make_node(name).labels(labels)
+    if tainted:
+        builder = builder.taint(UNSCHEDULABLE_TAINT, "", "NoSchedule")
+    return builder.obj()
+
+
+def expr(key: str, operator: str, values: list[str] | None = None) -> dict:
+    """A label selector requirement."""
+    requirement = {"key": key, "operator": operator}
+    if values is not None:
+        requirement["values"] = list(values)
+    return requirement
+
+
+def term(expressions: list[dict], topology_key: str, namespaces: list[str] | None = None,
+         namespace_selector: dict | None = None) -> dict:
+    """A v1.PodAffinityTerm with a matchExpressions label selector."""
+    result = {"labelSelector": {"matchExpressions": expressions}, "topologyKey": topology_key}
+    if namespaces is not None:
+        result["namespaces"] = list(namespaces)
+    if namespace_selector is not None:
+        result["namespaceSelector"] = namespace_selector
+    return result

@@ -112,10 +112,13 @@ profiles:
         unregister_plugin("AtMostNPods")
 
 
+@njit
+def zero(allocatable, requested, pod_request, params):
+    """Module level, so numba never holds a reference to a function that has gone."""
+    return np.int64(0)
+
+
 def test_two_custom_scores_in_one_profile_is_a_clear_error():
-    @njit
-    def zero(allocatable, requested, pod_request, params):
-        return np.int64(0)
     register_plugin("ZeroScore", score=zero)
     try:
         c = cluster("""

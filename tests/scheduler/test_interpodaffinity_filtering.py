@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import make_node, make_pod
+from builders import expr, make_node, make_pod, term
 from reference.framework import SUCCESS, UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE
 
 PLUGIN = "InterPodAffinity"
@@ -51,23 +51,6 @@ def reference_only(impl) -> None:
     if impl.name != "reference":
         pytest.skip("the API server rejects this pod; only the reference takes it as is")
 
-
-def expr(key: str, operator: str, values: list[str] | None = None) -> dict:
-    requirement = {"key": key, "operator": operator}
-    if values is not None:
-        requirement["values"] = list(values)
-    return requirement
-
-
-def term(expressions: list[dict], topology_key: str, namespaces: list[str] | None = None,
-         namespace_selector: dict | None = None) -> dict:
-    """A v1.PodAffinityTerm with a matchExpressions label selector."""
-    result = {"labelSelector": {"matchExpressions": expressions}, "topologyKey": topology_key}
-    if namespaces is not None:
-        result["namespaces"] = list(namespaces)
-    if namespace_selector is not None:
-        result["namespaceSelector"] = namespace_selector
-    return result
 
 
 def pod(name: str = "p", labels: dict | None = None, ns: str = "default"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import make_node, make_pod
+from builders import expr, make_node, make_pod, term
 
 PLUGIN = "InterPodAffinity"
 MAX = 100  # framework.MaxNodeScore
@@ -43,22 +43,6 @@ RG_CHINA_AZ1 = {"region": "China", "az": "az1"}
 S1 = {"security": "S1"}
 S2 = {"security": "S2"}
 
-
-def expr(key: str, operator: str, values: list[str] | None = None) -> dict:
-    requirement = {"key": key, "operator": operator}
-    if values is not None:
-        requirement["values"] = list(values)
-    return requirement
-
-
-def term(expressions: list[dict], topology_key: str, namespaces: list[str] | None = None,
-         namespace_selector: dict | None = None) -> dict:
-    result = {"labelSelector": {"matchExpressions": expressions}, "topologyKey": topology_key}
-    if namespaces is not None:
-        result["namespaces"] = list(namespaces)
-    if namespace_selector is not None:
-        result["namespaceSelector"] = namespace_selector
-    return result
 
 
 def weighted(weight: int, affinity_term: dict) -> dict:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import pytest
 
-from builders import make_node, make_pod
+from builders import UNSCHEDULABLE_TAINT, make_pod, spread
+from builders import labelled_node as node
 from reference.framework import SUCCESS, UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE
 
 PLUGIN = "PodTopologySpread"
@@ -37,7 +38,6 @@ REASONS = {
 FOO = {"matchExpressions": [{"key": "foo", "operator": "Exists"}]}
 BAR = {"matchExpressions": [{"key": "bar", "operator": "Exists"}]}
 # filtering_test.go: taints = [{Key: v1.TaintNodeUnschedulable, Effect: NoSchedule}]
-UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 
 
 @pytest.fixture(autouse=True)
@@ -60,31 +60,6 @@ def pod(name: str = "p", labels: dict | None = None):
     """The incoming pod (st.MakePod().Name(name).Labels(labels))."""
     return make_pod(name).labels(labels or {})
 
-
-def spread(builder, max_skew: int, key: str, when: str, selector: dict | None,
-           min_domains: int | None = None, affinity_policy: str | None = None,
-           taints_policy: str | None = None, match_label_keys: list[str] | None = None):
-    """st.PodWrapper.SpreadConstraint(maxSkew, tpKey, mode, selector, minDomains,
-    nodeAffinityPolicy, nodeTaintsPolicy, matchLabelKeys); a None selector is a nil one."""
-    extra = {}
-    if min_domains is not None:
-        extra["minDomains"] = min_domains
-    if affinity_policy is not None:
-        extra["nodeAffinityPolicy"] = affinity_policy
-    if taints_policy is not None:
-        extra["nodeTaintsPolicy"] = taints_policy
-    if match_label_keys is not None:
-        extra["matchLabelKeys"] = list(match_label_keys)
-    return builder.spread(max_skew=max_skew, topology_key=key, when_unsatisfiable=when,
-                          selector=selector, **extra)
-
-
-def node(name: str, labels: dict, tainted: bool = False) -> dict:
-    """st.MakeNode().Name(name).Label(...) [.Taints(taints)]."""
-    builder = make_node(name).labels(labels)
-    if tainted:
-        builder = builder.taint(UNSCHEDULABLE_TAINT, "", "NoSchedule")
-    return builder.obj()
 
 
 def existing(name: str, node_name: str, labels: dict | None = None, ns: str = "default",

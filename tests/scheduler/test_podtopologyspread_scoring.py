@@ -20,7 +20,8 @@ import inspect
 
 import pytest
 
-from builders import make_node, make_pod
+from builders import make_pod, spread
+from builders import labelled_node as node
 from reference.framework import Snapshot
 
 PLUGIN = "PodTopologySpread"
@@ -31,7 +32,6 @@ HOSTNAME = "kubernetes.io/hostname"  # v1.LabelHostname
 
 FOO = {"matchExpressions": [{"key": "foo", "operator": "Exists"}]}  # fooSelector
 BAR = {"matchExpressions": [{"key": "bar", "operator": "Exists"}]}  # barSelector
-UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"  # filtering_test.go taints
 
 SNAPSHOT_FIELDS = getattr(Snapshot, "__dataclass_fields__", {})
 needs_services = pytest.mark.skipif(
@@ -56,30 +56,6 @@ def pod(labels: dict | None = None):
     """The incoming pod: st.MakePod().Name("p").Labels(labels)."""
     return make_pod("p").labels(labels or {})
 
-
-def spread(builder, max_skew: int, key: str, when: str, selector: dict | None,
-           min_domains: int | None = None, affinity_policy: str | None = None,
-           taints_policy: str | None = None, match_label_keys: list[str] | None = None):
-    """st.PodWrapper.SpreadConstraint(maxSkew, tpKey, mode, selector, minDomains,
-    nodeAffinityPolicy, nodeTaintsPolicy, matchLabelKeys); a None selector is a nil one."""
-    extra = {}
-    if min_domains is not None:
-        extra["minDomains"] = min_domains
-    if affinity_policy is not None:
-        extra["nodeAffinityPolicy"] = affinity_policy
-    if taints_policy is not None:
-        extra["nodeTaintsPolicy"] = taints_policy
-    if match_label_keys is not None:
-        extra["matchLabelKeys"] = list(match_label_keys)
-    return builder.spread(max_skew=max_skew, topology_key=key, when_unsatisfiable=when,
-                          selector=selector, **extra)
-
-
-def node(name: str, labels: dict, tainted: bool = False) -> dict:
-    builder = make_node(name).labels(labels)
-    if tainted:
-        builder = builder.taint(UNSCHEDULABLE_TAINT, "", "NoSchedule")
-    return builder.obj()
 
 
 def host(name: str, **labels) -> dict:

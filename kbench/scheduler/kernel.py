@@ -1,7 +1,7 @@
 """The batch kernel: one compiled loop that schedules a whole queue of pods, in order, each
 placement seeing the ones before it (pkg/scheduler/schedule_one.go, per pod: filter nodes from
-the rotating start index until enough are feasible, score them, pick the best with reservoir
-sampling among ties, bind).
+the rotating start index until enough are feasible, score them, pick one of the best at random,
+bind).
 
 Inputs are NamedTuples of arrays prepared by kbench.scheduler.compile; plugin arguments are
 arrays too, so every profile runs the same compiled code. PodTopologySpread's and
@@ -83,6 +83,40 @@ class ProfileData(NamedTuple):
     custom_score_params: np.ndarray   # float64: the custom Score plugin's params
 
 
+@njit(inline="always")
+def node_filters(t, n, dynamic, filter_kinds, fit_ignored, static_position, static_reason,
+                 requests, wanted_ports, port_conflicts, allocatable, requested, port_usage,
+                 verdicts, failures, custom_filter, custom_params, custom_reason):
+    """The filters on node n for a pod of template t, in the profile's order (``dynamic``:
+    the positions of the dynamic ones; static ones arrive precomputed): (position of the
+    first that fails, its reason), (-1, 0) when the node is feasible. A NodeResourcesFit
+    failure marks the short resources in ``failures``."""
+    first_static = static_position[t, n]
+    for k in range(len(dynamic)):
+        position = dynamic[k]
+        if first_static >= 0 and first_static < position:
+            break  # a static filter earlier in the profile already rejected the node
+        kind = filter_kinds[position]
+        if kind == FILTER_FIT:
+            if not fit_filter(allocatable[n], requested[n], requests[t], fit_ignored,
+                              failures):
+                return position, 0
+        elif kind == FILTER_NODE_PORTS:
+            if len(wanted_ports) and not ports_filter(wanted_ports, port_conflicts,
+                                                      port_usage[n]):
+                return position, 0
+        elif kind == FILTER_SPREAD or kind == FILTER_AFFINITY:
+            verdict = verdicts[kind - FILTER_SPREAD, n]  # row 0: spread, 1: affinity
+            if verdict != 0:
+                return position, verdict
+        elif kind == FILTER_CUSTOM:
+            if not custom_filter(allocatable[n], requested[n], requests[t], custom_params):
+                return position, custom_reason
+    if first_static >= 0:
+        return first_static, static_reason[t, n]
+    return -1, 0
+
+
 @njit
 def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_ignored,
                   static_position, static_reason, requests, wanted_ports, port_conflicts,
@@ -98,52 +132,185 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
     they hold."""
     found = 0
     processed = 0
-    # the dynamic filters' positions in the profile's order (static ones arrive precomputed)
     dynamic = np.flatnonzero(filter_kinds != 0)
     for j in range(len(candidates)):
         n = candidates[(start_index + j) % len(candidates)]
         processed += 1
-        first_static = static_position[t, n]
-        failed = -1
-        reason = 0
-        for k in range(len(dynamic)):
-            position = dynamic[k]
-            if first_static >= 0 and first_static < position:
-                break  # a static filter earlier in the profile already rejected the node
-            kind = filter_kinds[position]
-            if kind == FILTER_FIT:
-                if not fit_filter(allocatable[n], requested[n], requests[t], fit_ignored,
-                                  failures):
-                    failed = position
-                    for r in range(len(failures)):
-                        if failures[r] != 0:
-                            resource_failures[r] += 1
-                            failures[r] = 0
-                    break
-            elif kind == FILTER_NODE_PORTS:
-                if len(wanted_ports) and not ports_filter(wanted_ports, port_conflicts,
-                                                          port_usage[n]):
-                    failed, reason = position, 0
-                    break
-            elif kind == FILTER_SPREAD or kind == FILTER_AFFINITY:
-                verdict = verdicts[kind - FILTER_SPREAD, n]  # row 0: spread, 1: affinity
-                if verdict != 0:
-                    failed, reason = position, verdict
-                    break
-            elif kind == FILTER_CUSTOM:
-                if not custom_filter(allocatable[n], requested[n], requests[t], custom_params):
-                    failed, reason = position, custom_reason
-                    break
-        if failed < 0 and first_static >= 0:
-            failed, reason = first_static, static_reason[t, n]
+        failed, reason = node_filters(
+            t, n, dynamic, filter_kinds, fit_ignored, static_position, static_reason,
+            requests, wanted_ports, port_conflicts, allocatable, requested, port_usage,
+            verdicts, failures, custom_filter, custom_params, custom_reason)
         if failed < 0:
             feasible[found] = n
             found += 1
             if found == nodes_to_find:
                 break
-        elif filter_kinds[failed] != FILTER_FIT:
+        elif filter_kinds[failed] == FILTER_FIT:
+            for r in range(len(failures)):
+                if failures[r] != 0:
+                    resource_failures[r] += 1
+                    failures[r] = 0
+        else:
             reason_counts[reason] += 1
     return found, processed
+
+
+class NodeCache(NamedTuple):
+    """Per-node results for the template being scheduled (the current "run" of its pods),
+    for templates whose plugins look at nothing but the node itself: no PodTopologySpread,
+    no InterPodAffinity (see ``node_local``). Such a result changes only when a pod is bound
+    to the node, which then drops its entries."""
+    filter_run: np.ndarray     # int64 [nodes]: the run the filter entries are for
+    failed: np.ndarray         # int64 [nodes]: position of the first failing filter, -1: none
+    reason: np.ndarray         # int64 [nodes]: its reason id
+    short: np.ndarray          # int64 [nodes]: bit r: NodeResourcesFit found resource r short
+    score_run: np.ndarray      # int64 [nodes]: the run the score entries are for
+    fixed: np.ndarray          # int64 [nodes]: weighted scores that need no normalization
+    raw: np.ndarray            # int64 [score plugins, nodes]: raw scores normalized per pod
+    total_version: np.ndarray  # int64 [nodes]: the version of the highest scores of total
+    total: np.ndarray          # int64 [nodes]
+    highest: np.ndarray        # int64 [score plugins]: the highest raw scores of that version
+    counters: np.ndarray       # int64 [2]: current run, current version
+
+
+@njit
+def node_local(t, spread, affinity):
+    """The template's filters and scores depend on each node alone: it has no
+    PodTopologySpread constraint (nor system defaults), no pod affinity terms, and no
+    existing pod has an affinity term that could select it (InterPodAffinity then scores
+    every node 0, even when its PreScore does not Skip)."""
+    return (spread.filter_start[t] == spread.filter_start[t + 1]
+            and spread.score_start[t] == spread.score_start[t + 1]
+            and affinity.affinity_start[t] == affinity.affinity_start[t + 1]
+            and affinity.anti_start[t] == affinity.anti_start[t + 1]
+            and affinity.existing_anti_start[t] == affinity.existing_anti_start[t + 1]
+            and affinity.preferred_start[t] == affinity.preferred_start[t + 1]
+            and affinity.existing_start[t] == affinity.existing_start[t + 1])
+
+
+@njit
+def find_feasible_cached(t, candidates, start_index, nodes_to_find, run, filter_run,
+                         cached_failed, cached_reason, cached_short, filter_kinds,
+                         fit_ignored, static_position, static_reason, requests, wanted_ports,
+                         port_conflicts, allocatable, requested, port_usage, verdicts,
+                         failures, feasible, custom_filter, custom_params, custom_reason):
+    """find_feasible for a node-local template, with each node's verdict computed once per
+    run: (found, processed). Rejections are not counted (count_rejections does it when
+    nothing fits)."""
+    found = 0
+    processed = 0
+    dynamic = np.flatnonzero(filter_kinds != 0)
+    size = len(candidates)
+    j = start_index % size if size else 0
+    for _ in range(size):
+        n = candidates[j]
+        j += 1
+        if j == size:
+            j = 0
+        processed += 1
+        if filter_run[n] != run:
+            failed, reason = node_filters(
+                t, n, dynamic, filter_kinds, fit_ignored, static_position, static_reason,
+                requests, wanted_ports, port_conflicts, allocatable, requested, port_usage,
+                verdicts, failures, custom_filter, custom_params, custom_reason)
+            short = 0
+            if failed >= 0 and filter_kinds[failed] == FILTER_FIT:
+                for r in range(len(failures)):
+                    if failures[r] != 0:
+                        short |= np.int64(1) << r
+                        failures[r] = 0
+            filter_run[n] = run
+            cached_failed[n] = failed
+            cached_reason[n] = reason
+            cached_short[n] = short
+        if cached_failed[n] < 0:
+            feasible[found] = n
+            found += 1
+            if found == nodes_to_find:
+                break
+    return found, processed
+
+
+@njit
+def count_rejections(candidates, cached_failed, cached_reason, cached_short, filter_kinds,
+                     reason_counts, resource_failures):
+    """What find_feasible counts, from the cache, for a pod no candidate fits."""
+    for n in candidates:
+        failed = cached_failed[n]
+        if filter_kinds[failed] == FILTER_FIT:
+            short = cached_short[n]
+            for r in range(len(resource_failures)):
+                if (short >> r) & 1:
+                    resource_failures[r] += 1
+        else:
+            reason_counts[cached_reason[n]] += 1
+
+
+@njit(inline="always")
+def score_cached(t, feasible, count, nodes, templates, profile, spread, affinity, cache,
+                 active, custom_score, missing, buffer, valid, totals):
+    """score_nodes for a node-local template from the cache: each node's scores are
+    computed once per run; the per-pod work is normalizing over the feasible nodes (the
+    highest raw score of TaintToleration, NodeAffinity, ...) and summing, and even that is
+    reused while the highest scores stay the same. ``active[s]``: plugin s did not Skip."""
+    run = cache.counters[0]
+    score_run, fixed, raw = cache.score_run, cache.fixed, cache.raw
+    absent = 0
+    for i in range(count):
+        if score_run[feasible[i]] != run:
+            missing[absent] = feasible[i]
+            absent += 1
+    kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
+    if absent:
+        for i in range(absent):
+            fixed[missing[i]] = 0
+            score_run[missing[i]] = run
+        for s in range(len(kinds)):
+            if not active[s]:
+                continue
+            raw_scores(kinds[s], s, t, missing, absent, nodes, templates, profile, spread,
+                       affinity, custom_score, buffer, valid)
+            if modes[s] == NORMALIZE_NONE:
+                for i in range(absent):
+                    fixed[missing[i]] += buffer[i] * weights[s]
+            else:
+                for i in range(absent):
+                    raw[s, missing[i]] = buffer[i]
+    # the highest raw score of each normalized plugin over these feasible nodes
+    version = cache.counters[1]
+    changed = False
+    for s in range(len(kinds)):
+        if modes[s] == NORMALIZE_NONE or not active[s]:
+            continue
+        highest = 0
+        for i in range(count):
+            highest = max(highest, raw[s, feasible[i]])
+        if highest != cache.highest[s]:
+            cache.highest[s] = highest
+            changed = True
+    if changed:
+        version += 1
+        cache.counters[1] = version
+    total_version, total = cache.total_version, cache.total
+    for i in range(count):
+        n = feasible[i]
+        if total_version[n] != version:
+            value = fixed[n]
+            for s in range(len(kinds)):
+                if modes[s] != NORMALIZE_NONE and active[s]:
+                    value += normalized(raw[s, n], cache.highest[s], modes[s]) * weights[s]
+            total[n] = value
+            total_version[n] = version
+        totals[i] = total[n]
+
+
+@njit(inline="always")
+def normalized(score, highest, mode):
+    """One score of helper.DefaultNormalizeScore (``highest``: the highest, 0 or more)."""
+    if highest == 0:
+        return MAX_NODE_SCORE if mode == NORMALIZE_REVERSE else 0
+    score = MAX_NODE_SCORE * score // highest
+    return MAX_NODE_SCORE - score if mode == NORMALIZE_REVERSE else score
 
 
 @njit
@@ -260,63 +427,32 @@ def score_nodes(t, feasible, count, nodes, templates, profile, spread, affinity,
             totals[i] += buffer[i] * profile.score_weights[s]
 
 
-HIGHEST_SCORED_NODES_TO_REPORT = 3  # schedule_one.go numberOfHighestScoredNodesToReport
-
-
-@njit
-def _heap_down(heap, scores, i, n):
-    """container/heap down() for nodeScoreHeap (Less: the higher total score)."""
-    while True:
-        left = 2 * i + 1
-        if left >= n:
-            return
-        j = left
-        if left + 1 < n and scores[heap[left + 1]] > scores[heap[left]]:
-            j = left + 1
-        if not scores[heap[j]] > scores[heap[i]]:
-            return
-        heap[i], heap[j] = heap[j], heap[i]
-        i = j
-
 
 @njit
 def select_host(totals, count, rng_state):
-    """selectHost: pop the nodes from Go's container/heap; among those with the top total,
-    keep one by reservoir sampling (rand.Intn(cntOfMaxScore) == 0 replaces the candidate),
-    popping on until the top nodes are all seen and three are listed. ``count`` >= 2."""
-    heap = np.arange(count)
-    for i in range(count // 2 - 1, -1, -1):
-        _heap_down(heap, totals, i, count)
-    size = count
-    size -= 1
-    heap[0], heap[size] = heap[size], heap[0]
-    _heap_down(heap, totals, 0, size)
-    top = heap[size]
-    selected = top
-    listed = 1
-    ties = 1
-    size -= 1
-    heap[0], heap[size] = heap[size], heap[0]
-    _heap_down(heap, totals, 0, size)
-    candidate = heap[size]
-    while True:
-        if totals[candidate] != totals[top] and listed == HIGHEST_SCORED_NODES_TO_REPORT:
-            break
-        if totals[candidate] == totals[top]:
+    """selectHost over the first ``count`` totals (count >= 2): the index of a node with the
+    highest total, each such node as likely as the others. kube-scheduler gets that by
+    reservoir sampling over its heap's pop order, drawing once per further tie; kbench draws
+    once, rand.Intn(ties), and takes the tie at that index in the scored order. (Go's random
+    numbers cannot be matched anyway; the chance of each node is the same.)"""
+    best = totals[0]
+    ties = 0
+    for i in range(count):
+        if totals[i] > best:
+            best = totals[i]
+            ties = 1
+        elif totals[i] == best:
             ties += 1
-            if random_below(rng_state, ties) == 0:
-                selected = candidate
-        listed += 1
-        if size == 0:
-            break
-        size -= 1
-        heap[0], heap[size] = heap[size], heap[0]
-        _heap_down(heap, totals, 0, size)
-        candidate = heap[size]
-    return selected
+    pick = random_below(rng_state, ties) if ties > 1 else 0
+    for i in range(count):
+        if totals[i] == best:
+            if pick == 0:
+                return i
+            pick -= 1
+    return -1
 
 
-@njit
+@njit(inline="always")
 def bind(t, n, nodes, templates, spread, affinity):
     """Assume the pod on the node: later pods of the batch see its requests, its ports, and
     it in the PodTopologySpread and InterPodAffinity counts."""
@@ -344,32 +480,71 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     start index.
     """
     node_count = len(order)
+    score_count = len(profile.score_kinds)
     feasible = np.zeros(node_count, dtype=np.int64)
     totals = np.zeros(node_count, dtype=np.int64)
     buffer = np.zeros(node_count, dtype=np.int64)
-    plugin_scores = np.zeros((max(len(profile.score_kinds), 1), node_count), dtype=np.int64)
+    missing = np.zeros(node_count, dtype=np.int64)
+    valid = np.ones(node_count, dtype=np.bool_)
+    plugin_scores = np.zeros((max(score_count, 1), node_count), dtype=np.int64)
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     verdicts = np.zeros((2, node_count), dtype=np.int32)
+    stale = np.full(node_count, -1, dtype=np.int64)
+    cache = NodeCache(stale.copy(), stale.copy(), stale.copy(), stale.copy(), stale.copy(),
+                      stale.copy(), np.zeros((max(score_count, 1), node_count), dtype=np.int64),
+                      stale.copy(), stale.copy(), np.zeros(max(score_count, 1), dtype=np.int64),
+                      np.zeros(2, dtype=np.int64))
+    active = np.zeros(max(score_count, 1), dtype=np.bool_)
+    # node-local templates use the cache, unless a pod may be short of more resources than
+    # its bit masks hold
+    caching = nodes.requested.shape[1] <= 63
+    current = -1  # the template of the current run of pods
+    local = False
     for i in range(len(queue_template)):
         t = queue_template[i]
         if templates.prefilter_reason[t] != 0:
             chosen[i] = -1
             totals_out[i] = NOT_SCORED
             continue
-        prefilter(t, profile, spread, affinity, verdicts)
+        if t != current:
+            current = t
+            local = caching and node_local(t, spread, affinity)
+            if local:
+                cache.counters[0] += 1  # a new run: every cached entry is stale
+                cache.counters[1] += 1
+                verdicts[:] = 0
+                for s in range(score_count):
+                    kind = profile.score_kinds[s]
+                    active[s] = (kind != SCORE_SPREAD and kind != SCORE_AFFINITY
+                                 and not skipped(kind, s, t, templates, profile, spread,
+                                                 affinity))
         candidates = order
         if templates.narrowed[t]:
             candidates = templates.candidates[
                 templates.candidate_start[t]:templates.candidate_start[t + 1]]
             reason_counts[i, templates.absent_reason[t]] += node_count - len(candidates)
-        found, processed = find_feasible(
-            t, candidates, start_index, profile.nodes_to_find, profile.filter_kinds,
-            profile.fit_ignored, templates.static_position, templates.static_reason,
-            templates.requests, templates.port_keys[
-                templates.port_start[t]:templates.port_start[t + 1]],
-            templates.port_conflicts, nodes.allocatable, nodes.requested, nodes.port_usage,
-            verdicts, failures, feasible, reason_counts[i], resource_failures[i],
-            custom_filter, profile.custom_filter_params, profile.custom_filter_reason)
+        wanted_ports = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
+        if local:
+            found, processed = find_feasible_cached(
+                t, candidates, start_index, profile.nodes_to_find, cache.counters[0],
+                cache.filter_run, cache.failed, cache.reason, cache.short,
+                profile.filter_kinds, profile.fit_ignored, templates.static_position,
+                templates.static_reason, templates.requests, wanted_ports,
+                templates.port_conflicts, nodes.allocatable, nodes.requested,
+                nodes.port_usage, verdicts, failures, feasible, custom_filter,
+                profile.custom_filter_params, profile.custom_filter_reason)
+            if found == 0:
+                count_rejections(candidates, cache.failed, cache.reason, cache.short,
+                                 profile.filter_kinds, reason_counts[i], resource_failures[i])
+        else:
+            prefilter(t, profile, spread, affinity, verdicts)
+            found, processed = find_feasible(
+                t, candidates, start_index, profile.nodes_to_find, profile.filter_kinds,
+                profile.fit_ignored, templates.static_position, templates.static_reason,
+                templates.requests, wanted_ports, templates.port_conflicts,
+                nodes.allocatable, nodes.requested, nodes.port_usage, verdicts, failures,
+                feasible, reason_counts[i], resource_failures[i], custom_filter,
+                profile.custom_filter_params, profile.custom_filter_reason)
         if node_count > 0:
             start_index = (start_index + processed) % node_count
         if found == 0:
@@ -380,11 +555,18 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             best = 0
             totals_out[i] = NOT_SCORED
         else:
-            score_nodes(t, feasible, found, nodes, templates, profile, spread, affinity,
-                        custom_score,
-                        plugin_scores, totals, buffer)
+            if local:
+                score_cached(t, feasible, found, nodes, templates, profile, spread, affinity,
+                             cache, active, custom_score, missing, buffer, valid, totals)
+            else:
+                score_nodes(t, feasible, found, nodes, templates, profile, spread, affinity,
+                            custom_score, plugin_scores, totals, buffer)
             best = select_host(totals, found, rng_state)
             totals_out[i] = totals[best]
-        chosen[i] = feasible[best]
-        bind(t, feasible[best], nodes, templates, spread, affinity)
+        n = feasible[best]
+        chosen[i] = n
+        bind(t, n, nodes, templates, spread, affinity)
+        cache.filter_run[n] = -1  # the node changed: its cached results are stale
+        cache.score_run[n] = -1
+        cache.total_version[n] = -1
     return start_index

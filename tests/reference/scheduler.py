@@ -25,8 +25,12 @@ Deliberate simplifications, each a place where Go is concurrent or has more mach
     the snapshot's order.
   * The queue timestamp of a pod is its position in the ``pods`` list (the order an informer
     would deliver them), so PrioritySort orders by priority, then by that position.
-  * Randomness: only selectHost draws, ``PythonRandom(seed).random_below(n)`` where Go calls
-    rand.Intn(n). (Go's ScheduleOne also draws rand.Intn(100) to sample plugin metrics; that
+  * Randomness: only selectHost draws. Go keeps each of the k top-scored nodes with
+    probability 1/k by reservoir sampling over its heap's pop order, drawing rand.Intn(i) for
+    the i-th (select_host below, the port). The scheduler here (pick_among_best) draws once,
+    ``PythonRandom(seed).random_below(k)``, and takes the top-scored node at that index in the
+    scored order: the same chance for every node, one number instead of k - 1 and no heap (Go's
+    random numbers cannot be reproduced anyway). (Go's ScheduleOne also draws rand.Intn(100) to sample plugin metrics; that
     draw decides nothing and is not made here.)
 """
 
@@ -368,6 +372,14 @@ def select_host(scores: list[NodePluginScores], count: int, rng: PythonRandom) -
     return sorted_list[selected_index]
 
 
+def pick_among_best(scores: list[NodePluginScores], rng: PythonRandom) -> NodePluginScores:
+    """The scheduler's choice among the nodes with the top total: random_below(k) picks one
+    of the k in the scored order (each as likely as with select_host)."""
+    top = max(score.total_score for score in scores)
+    best = [score for score in scores if score.total_score == top]
+    return best[rng.random_below(len(best))] if len(best) > 1 else best[0]
+
+
 # ---------------------------------------------------------------------------
 # The scheduler
 # ---------------------------------------------------------------------------
@@ -572,7 +584,7 @@ class ReferenceScheduler:
                 # When only one node is feasible, it is used without scoring.
                 return {"node": feasible[0].name, "score": None, "message": ""}
             scores = self.prioritize_nodes(state, pod, feasible)
-            chosen = select_host(scores, NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT, self.rng)
+            chosen = pick_among_best(scores, self.rng)
             return {"node": chosen.name, "score": chosen.total_score, "message": ""}
         except SchedulingError as err:
             return {"node": None, "score": None, "message": str(err)}

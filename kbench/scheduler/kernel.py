@@ -190,16 +190,15 @@ def node_local(t, spread, affinity):
 
 @njit
 def find_feasible_cached(t, candidates, start_index, nodes_to_find, run, filter_run,
-                         cached_failed, cached_reason, cached_short, filter_kinds,
+                         cached_failed, cached_reason, cached_short, dynamic, filter_kinds,
                          fit_ignored, static_position, static_reason, requests, wanted_ports,
                          port_conflicts, allocatable, requested, port_usage, verdicts,
                          failures, feasible, custom_filter, custom_params, custom_reason):
     """find_feasible for a node-local template, with each node's verdict computed once per
     run: (found, processed). Rejections are not counted (count_rejections does it when
-    nothing fits)."""
+    nothing fits). ``dynamic``: the positions of the dynamic filters."""
     found = 0
     processed = 0
-    dynamic = np.flatnonzero(filter_kinds != 0)
     size = len(candidates)
     j = start_index % size if size else 0
     for _ in range(size):
@@ -247,8 +246,8 @@ def count_rejections(candidates, cached_failed, cached_reason, cached_short, fil
 
 
 @njit(inline="always")
-def score_cached(t, feasible, count, nodes, templates, profile, spread, affinity, cache,
-                 active, custom_score, missing, buffer, valid, totals):
+def score_cached(t, feasible, count, nodes, templates, profile, cache, active, custom_score,
+                 missing, buffer, totals):
     """score_nodes for a node-local template from the cache: each node's scores are
     computed once per run; the per-pod work is normalizing over the feasible nodes (the
     highest raw score of TaintToleration, NodeAffinity, ...) and summing, and even that is
@@ -268,8 +267,8 @@ def score_cached(t, feasible, count, nodes, templates, profile, spread, affinity
         for s in range(len(kinds)):
             if not active[s]:
                 continue
-            raw_scores(kinds[s], s, t, missing, absent, nodes, templates, profile, spread,
-                       affinity, custom_score, buffer, valid)
+            local_raw_scores(kinds[s], s, t, missing, absent, nodes, templates, profile,
+                             custom_score, buffer)
             if modes[s] == NORMALIZE_NONE:
                 for i in range(absent):
                     fixed[missing[i]] += buffer[i] * weights[s]
@@ -302,6 +301,30 @@ def score_cached(t, feasible, count, nodes, templates, profile, spread, affinity
             total[n] = value
             total_version[n] = version
         totals[i] = total[n]
+
+
+@njit(inline="always")
+def local_raw_scores(kind, slot, t, feasible, count, nodes, templates, profile, custom_score,
+                     scores):
+    """raw_scores of a plugin that looks at the node alone (inlined: the caller passes its
+    NamedTuples without a call's reference counting)."""
+    if kind == SCORE_STATIC:
+        row = templates.static_score_row[t, slot]
+        for i in range(count):
+            scores[i] = templates.static_scores[row, feasible[i]]
+    elif kind == SCORE_CUSTOM:
+        for i in range(count):
+            n = feasible[i]
+            scores[i] = custom_score(nodes.allocatable[n], nodes.requested[n],
+                                     templates.requests[t], profile.custom_score_params)
+    elif kind == SCORE_FIT:
+        fit_scores(profile.fit_strategy, profile.fit_resources, profile.fit_weights,
+                   profile.shape_utilization, profile.shape_score, nodes.allocatable,
+                   nodes.requested, nodes.nonzero_requested, templates.fit_request[t],
+                   feasible, count, scores)
+    else:
+        balanced_scores(profile.balanced_resources, nodes.allocatable, nodes.requested,
+                        templates.balanced_request[t], feasible, count, scores)
 
 
 @njit(inline="always")
@@ -462,8 +485,11 @@ def bind(t, n, nodes, templates, spread, affinity):
     nodes.nonzero_requested[n, 1] += templates.nonzero_requests[t, 1]
     for k in range(templates.port_start[t], templates.port_start[t + 1]):
         nodes.port_usage[n, templates.port_keys[k]] += 1
-    spread_bind(t, n, spread)
-    affinity_bind(t, n, affinity)
+    if spread.bind_start[t] != spread.bind_start[t + 1]:
+        spread_bind(t, n, spread)
+    if (affinity.match_start[t] != affinity.match_start[t + 1]
+            or affinity.own_start[t] != affinity.own_start[t + 1]):
+        affinity_bind(t, n, affinity)
 
 
 @njit
@@ -485,7 +511,6 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     totals = np.zeros(node_count, dtype=np.int64)
     buffer = np.zeros(node_count, dtype=np.int64)
     missing = np.zeros(node_count, dtype=np.int64)
-    valid = np.ones(node_count, dtype=np.bool_)
     plugin_scores = np.zeros((max(score_count, 1), node_count), dtype=np.int64)
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     verdicts = np.zeros((2, node_count), dtype=np.int32)
@@ -495,6 +520,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                       stale.copy(), stale.copy(), np.zeros(max(score_count, 1), dtype=np.int64),
                       np.zeros(2, dtype=np.int64))
     active = np.zeros(max(score_count, 1), dtype=np.bool_)
+    dynamic = np.flatnonzero(profile.filter_kinds != 0)
     # node-local templates use the cache, unless a pod may be short of more resources than
     # its bit masks hold
     caching = nodes.requested.shape[1] <= 63
@@ -527,7 +553,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if local:
             found, processed = find_feasible_cached(
                 t, candidates, start_index, profile.nodes_to_find, cache.counters[0],
-                cache.filter_run, cache.failed, cache.reason, cache.short,
+                cache.filter_run, cache.failed, cache.reason, cache.short, dynamic,
                 profile.filter_kinds, profile.fit_ignored, templates.static_position,
                 templates.static_reason, templates.requests, wanted_ports,
                 templates.port_conflicts, nodes.allocatable, nodes.requested,
@@ -556,8 +582,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             totals_out[i] = NOT_SCORED
         else:
             if local:
-                score_cached(t, feasible, found, nodes, templates, profile, spread, affinity,
-                             cache, active, custom_score, missing, buffer, valid, totals)
+                score_cached(t, feasible, found, nodes, templates, profile, cache, active,
+                             custom_score, missing, buffer, totals)
             else:
                 score_nodes(t, feasible, found, nodes, templates, profile, spread, affinity,
                             custom_score, plugin_scores, totals, buffer)

@@ -193,12 +193,24 @@ def find_feasible_cached(t, candidates, start_index, nodes_to_find, run, filter_
                          cached_failed, cached_reason, cached_short, dynamic, filter_kinds,
                          fit_ignored, static_position, static_reason, requests, wanted_ports,
                          port_conflicts, allocatable, requested, port_usage, verdicts,
-                         failures, feasible, custom_filter, custom_params, custom_reason):
+                         failures, feasible, custom_filter, custom_params, custom_reason,
+                         score_run, total_version, total, version, raw, norm_slots,
+                         highest, positions, missing):
     """find_feasible for a node-local template, with each node's verdict computed once per
-    run: (found, processed). Rejections are not counted (count_rejections does it when
+    run, and in the same pass the best of the feasible nodes whose total is cached:
+    (found, processed, ties, misses). The best are feasible[positions[:ties]]; the
+    ``misses`` feasible nodes without a cached total are feasible[missing[:misses]] (when
+    ``missing`` holds them all). ``highest`` gets the highest raw score, over the cached
+    nodes, of each normalized plugin in ``norm_slots``: the totals hold for this pod if they
+    were computed with the same. Rejections are not counted (count_rejections does it when
     nothing fits). ``dynamic``: the positions of the dynamic filters."""
     found = 0
     processed = 0
+    ties = 0
+    misses = 0
+    best = np.int64(0)
+    for k in range(len(norm_slots)):
+        highest[k] = 0
     size = len(candidates)
     j = start_index % size if size else 0
     for _ in range(size):
@@ -222,12 +234,113 @@ def find_feasible_cached(t, candidates, start_index, nodes_to_find, run, filter_
             cached_failed[n] = failed
             cached_reason[n] = reason
             cached_short[n] = short
-        if cached_failed[n] < 0:
-            feasible[found] = n
-            found += 1
-            if found == nodes_to_find:
-                break
-    return found, processed
+        if cached_failed[n] >= 0:
+            continue
+        if score_run[n] != run or total_version[n] != version:
+            if misses < len(missing):
+                missing[misses] = found
+            misses += 1
+        else:
+            value = total[n]
+            if ties == 0 or value > best:
+                best = value
+                ties = 0
+            if value == best:
+                positions[ties] = found
+                ties += 1
+            for k in range(len(norm_slots)):
+                highest[k] = max(highest[k], raw[norm_slots[k], n])
+        feasible[found] = n
+        found += 1
+        if found == nodes_to_find:
+            break
+    return found, processed, ties, misses
+
+
+@njit(inline="always")
+def complete_ties(t, feasible, missing_positions, nodes, templates, profile, cache, active,
+                  norm_slots, highest, custom_score, ties, positions, scratch, buffer, merged):
+    """After find_feasible_cached: the scores of the few feasible nodes it found without a
+    cached total, then the pod's best nodes (positions[:ties], in the feasible order) among
+    all. Returns ties, or 0 when these nodes change the highest raw score of a normalized
+    plugin (score_cached must then normalize every node afresh)."""
+    misses = len(missing_positions)
+    if misses == 0:
+        return ties
+    run = cache.counters[0]
+    version = cache.counters[1]
+    nodes_missing = scratch[:misses]
+    absent = 0
+    for k in range(misses):
+        n = feasible[missing_positions[k]]
+        if cache.score_run[n] != run:
+            nodes_missing[absent] = n
+            absent += 1
+    if absent:
+        fill_scores(t, nodes_missing[:absent], nodes, templates, profile, cache, active,
+                    custom_score, buffer)
+    for k in range(misses):
+        n = feasible[missing_positions[k]]
+        for s in range(len(norm_slots)):
+            highest[s] = max(highest[s], cache.raw[norm_slots[s], n])
+    for s in range(len(norm_slots)):
+        if highest[s] != cache.highest[norm_slots[s]]:
+            return 0
+    kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
+    values = buffer[:misses]
+    best = cache.total[feasible[positions[0]]] if ties else values[0]
+    for k in range(misses):
+        n = feasible[missing_positions[k]]
+        value = cache.fixed[n]
+        for s in range(len(kinds)):
+            if modes[s] != NORMALIZE_NONE and active[s]:
+                value += normalized(cache.raw[s, n], cache.highest[s], modes[s]) * weights[s]
+        cache.total[n] = value
+        cache.total_version[n] = version
+        values[k] = value
+        best = max(best, value)
+    if ties and cache.total[feasible[positions[0]]] != best:
+        ties = 0  # a node without a cached total beats them
+    # merge the missing nodes with the best total into the best, in the feasible order
+    count = 0
+    i = 0
+    for k in range(misses):
+        if values[k] != best:
+            continue
+        while i < ties and positions[i] < missing_positions[k]:
+            merged[count] = positions[i]
+            count += 1
+            i += 1
+        merged[count] = missing_positions[k]
+        count += 1
+    while i < ties:
+        merged[count] = positions[i]
+        count += 1
+        i += 1
+    positions[:count] = merged[:count]
+    return count
+
+
+@njit(inline="always")
+def fill_scores(t, missing, nodes, templates, profile, cache, active, custom_score, buffer):
+    """Each node's raw scores of the normalized plugins and weighted sum of the others, into
+    the cache for the current run."""
+    kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
+    run = cache.counters[0]
+    for i in range(len(missing)):
+        cache.fixed[missing[i]] = 0
+        cache.score_run[missing[i]] = run
+    for s in range(len(kinds)):
+        if not active[s]:
+            continue
+        local_raw_scores(kinds[s], s, t, missing, len(missing), nodes, templates, profile,
+                         custom_score, buffer)
+        if modes[s] == NORMALIZE_NONE:
+            for i in range(len(missing)):
+                cache.fixed[missing[i]] += buffer[i] * weights[s]
+        else:
+            for i in range(len(missing)):
+                cache.raw[s, missing[i]] = buffer[i]
 
 
 @njit
@@ -521,6 +634,11 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                       np.zeros(2, dtype=np.int64))
     active = np.zeros(max(score_count, 1), dtype=np.bool_)
     dynamic = np.flatnonzero(profile.filter_kinds != 0)
+    norm_slots = np.zeros(max(score_count, 1), dtype=np.int64)  # normalized active plugins
+    normalized_count = 0
+    highest = np.zeros(max(score_count, 1), dtype=np.int64)
+    positions = np.zeros(node_count, dtype=np.int64)
+    few_missing = np.zeros(16, dtype=np.int64)  # feasible nodes without a cached total
     # node-local templates use the cache, unless a pod may be short of more resources than
     # its bit masks hold
     caching = nodes.requested.shape[1] <= 63
@@ -539,26 +657,40 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                 cache.counters[0] += 1  # a new run: every cached entry is stale
                 cache.counters[1] += 1
                 verdicts[:] = 0
+                normalized_count = 0
                 for s in range(score_count):
                     kind = profile.score_kinds[s]
                     active[s] = (kind != SCORE_SPREAD and kind != SCORE_AFFINITY
                                  and not skipped(kind, s, t, templates, profile, spread,
                                                  affinity))
+                    if active[s] and profile.score_normalize[s] != NORMALIZE_NONE:
+                        norm_slots[normalized_count] = s
+                        normalized_count += 1
         candidates = order
         if templates.narrowed[t]:
             candidates = templates.candidates[
                 templates.candidate_start[t]:templates.candidate_start[t + 1]]
             reason_counts[i, templates.absent_reason[t]] += node_count - len(candidates)
         wanted_ports = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
+        ties = 0
         if local:
-            found, processed = find_feasible_cached(
+            found, processed, ties, misses = find_feasible_cached(
                 t, candidates, start_index, profile.nodes_to_find, cache.counters[0],
                 cache.filter_run, cache.failed, cache.reason, cache.short, dynamic,
                 profile.filter_kinds, profile.fit_ignored, templates.static_position,
                 templates.static_reason, templates.requests, wanted_ports,
                 templates.port_conflicts, nodes.allocatable, nodes.requested,
                 nodes.port_usage, verdicts, failures, feasible, custom_filter,
-                profile.custom_filter_params, profile.custom_filter_reason)
+                profile.custom_filter_params, profile.custom_filter_reason, cache.score_run,
+                cache.total_version, cache.total, cache.counters[1], cache.raw,
+                norm_slots[:normalized_count], highest, positions, few_missing)
+            if found >= 2 and misses <= len(few_missing):
+                ties = complete_ties(t, feasible, few_missing[:misses], nodes, templates,
+                                     profile, cache, active, norm_slots[:normalized_count],
+                                     highest, custom_score, ties, positions, missing, buffer,
+                                     totals)
+            else:
+                ties = 0
             if found == 0:
                 count_rejections(candidates, cache.failed, cache.reason, cache.short,
                                  profile.filter_kinds, reason_counts[i], resource_failures[i])
@@ -580,6 +712,9 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if found == 1:
             best = 0
             totals_out[i] = NOT_SCORED
+        elif ties > 0:  # the cached totals hold: one of the best, as select_host picks
+            best = positions[random_below(rng_state, ties) if ties > 1 else 0]
+            totals_out[i] = cache.total[feasible[best]]
         else:
             if local:
                 score_cached(t, feasible, found, nodes, templates, profile, cache, active,

@@ -17,7 +17,8 @@ from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_CUSTOM, FILTER_FIT,
                                      SCORE_STATIC, NodeState, ProfileData, TemplateData)
 from kbench.scheduler.plugins import (imagelocality, interpodaffinity, nodeaffinity, nodename,
                                       nodeports, noderesources, nodeunschedulable,
-                                      podtopologyspread, tainttoleration, volumebinding)
+                                      podtopologyspread, tainttoleration, volumebinding,
+                                      volumezone)
 
 DEFAULT_MILLI_CPU_REQUEST = 100           # pkg/scheduler/util/pod_resources.go
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
@@ -31,7 +32,12 @@ STATIC_FILTERS = {
         batch, template),
     nodeaffinity.NAME: nodeaffinity.static_filter,
     volumebinding.NAME: volumebinding.static_filter,
+    volumezone.NAME: volumezone.static_filter,
 }
+#: PreFilters run once per template that may reject the pod UnschedulableAndUnresolvable
+#: (after NodeAffinity's, in the profile's preFilter order): their message, or None.
+PRE_FILTERS = {volumebinding.NAME: volumebinding.pre_filter,
+               volumezone.NAME: volumezone.pre_filter}
 #: Filters the kernel evaluates as pods are placed.
 DYNAMIC_FILTERS = {nodeports.NAME: FILTER_NODE_PORTS, noderesources.FIT: FILTER_FIT,
                    podtopologyspread.NAME: FILTER_SPREAD, interpodaffinity.NAME: FILTER_AFFINITY}
@@ -134,12 +140,16 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
                 candidate_lists[t] = np.flatnonzero(np.isin(names, list(result)))
                 absent_reason[t] = batch.reasons.id(
                     f"node(s) didn't satisfy plugin(s) [{nodeaffinity.NAME}]")
-        if not prefilter_reason[t] and profile.enabled(volumebinding.NAME, "preFilter"):
-            # VolumeBinding's PreFilter runs after NodeAffinity's (profile order) and rejects
-            # the pod UnschedulableAndUnresolvable: missing / lost claims, unbound Immediate ones
-            rejection = volumebinding.pre_filter(batch, template)
-            if rejection is not None:
-                prefilter_reason[t] = batch.reasons.id(rejection)
+        for name, _weight in profile.plugins.get("preFilter", ()):
+            # VolumeBinding's and VolumeZone's PreFilters run after NodeAffinity's (profile
+            # order); the first rejection (missing / lost claims, unbound Immediate ones, a
+            # missing PV or StorageClass) ends PreFilter
+            if prefilter_reason[t]:
+                break
+            if name in PRE_FILTERS:
+                rejection = PRE_FILTERS[name](batch, template)
+                if rejection is not None:
+                    prefilter_reason[t] = batch.reasons.id(rejection)
         for position, name in enumerate(filters):
             compute = STATIC_FILTERS.get(name)
             if compute is None:

@@ -15,12 +15,13 @@ import numpy as np
 
 from kbench.scheduler import custom, kernel
 from kbench.scheduler.batch import build_batch
-from kbench.scheduler.compile import (custom_functions, DYNAMIC_FILTERS, STATIC_FILTERS,
+from kbench.scheduler.compile import (custom_functions, DYNAMIC_FILTERS, PRE_FILTERS,
+                                      STATIC_FILTERS,
                                       compile_nodes, compile_profile,
                                       compile_templates, compile_topology)
 from kbench.scheduler.config import num_feasible_nodes_to_find
 from kbench.scheduler.plugins import (interpodaffinity, nodeaffinity, nodeports,
-                                      noderesources, podtopologyspread, volumebinding)
+                                      noderesources, podtopologyspread)
 from kbench.scheduler.scheduler import RNG, START_INDEX, Scheduler, _widen_ports
 from kbench.state import ClusterState
 
@@ -120,8 +121,8 @@ def _filter_column(batch, template, profile, name, nodes, templates, data, dynam
     if rejected and name == nodeaffinity.NAME:  # its PreFilter rejected the pod on every node
         return ([batch.reasons.texts[rejected]] * batch.node_count,
                 [UNRESOLVABLE] * batch.node_count)
-    if rejected and name == volumebinding.NAME:
-        rejection = volumebinding.pre_filter(batch, template)
+    if rejected and name in PRE_FILTERS and profile.enabled(name, "preFilter"):
+        rejection = PRE_FILTERS[name](batch, template)
         if rejection is not None and batch.reasons.id(rejection) == rejected:
             return [rejection] * batch.node_count, [UNRESOLVABLE] * batch.node_count
     if name in STATIC_FILTERS:

@@ -25,6 +25,8 @@ from kbench.scheduler.plugins.podtopologyspread import (spread_bind, spread_norm
                                                         spread_prefilter, spread_scores,
                                                         spread_skipped)
 from kbench.scheduler.rng import random_below
+from kbench.scheduler.windowtree import (build, kth_feasible, nth_best, range_best, set_leaf,
+                                         tree_size, update, window_end)
 
 MAX_NODE_SCORE = 100
 
@@ -155,6 +157,136 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
     return found, processed
 
 
+class RunTree(NamedTuple):
+    """windowtree over the candidates of the current run's template (node-local templates
+    with runs long enough to pay for it). Totals are normalized with ``assumed`` (the
+    highest raw score of each normalized plugin over the feasible candidates when built);
+    they hold for a pod whose window has the same highest scores."""
+    count: np.ndarray          # int64 [2 * size]
+    best: np.ndarray           # int64 [2 * size]
+    best_count: np.ndarray     # int64 [2 * size]
+    highest: np.ndarray        # int64 [normalized plugins, 2 * size]
+    assumed: np.ndarray        # int64 [normalized plugins]
+    position_of: np.ndarray    # int64 [nodes]: the node's position among the candidates
+    raws: np.ndarray           # int64 [normalized plugins]: scratch
+    window_highest: np.ndarray  # int64 [normalized plugins]: scratch
+
+
+@njit(inline="always")
+def tree_leaf(t, n, size, tree, cache, profile, norm_slots):
+    """The leaf of node n from the cache (its filters computed; scores too if feasible)."""
+    feasible = cache.failed[n] < 0
+    total = 0
+    if feasible:
+        total = cache.fixed[n]
+        for k in range(len(norm_slots)):
+            s = norm_slots[k]
+            tree.raws[k] = cache.raw[s, n]
+            total += normalized(cache.raw[s, n], tree.assumed[k],
+                                profile.score_normalize[s]) * profile.score_weights[s]
+    set_leaf(size, tree.position_of[n], feasible, total, tree.raws, tree.count, tree.best,
+             tree.best_count, tree.highest[:len(norm_slots)])
+
+
+@njit(inline="always")
+def tree_build(t, candidates, size, tree, nodes, templates, profile, cache, active, norm_slots,
+               custom_score, dynamic, wanted_ports, verdicts, failures, custom_filter,
+               missing, buffer):
+    """Every candidate's verdict and total into the tree (positions beyond the candidates:
+    infeasible)."""
+    run = cache.counters[0]
+    absent = 0
+    for p in range(len(candidates)):
+        n = candidates[p]
+        tree.position_of[n] = p
+        if cache.filter_run[n] != run:
+            cache_filters(t, n, run, cache.filter_run, cache.failed, cache.reason, cache.short,
+                          dynamic, profile.filter_kinds, profile.fit_ignored,
+                          templates.static_position, templates.static_reason,
+                          templates.requests, wanted_ports, templates.port_conflicts,
+                          nodes.allocatable, nodes.requested, nodes.port_usage, verdicts,
+                          failures, custom_filter, profile.custom_filter_params,
+                          profile.custom_filter_reason)
+        if cache.failed[n] < 0 and cache.score_run[n] != run:
+            missing[absent] = n
+            absent += 1
+    if absent:
+        fill_scores(t, missing[:absent], nodes, templates, profile, cache, active, custom_score,
+                    buffer)
+    for k in range(len(norm_slots)):
+        highest = 0
+        for p in range(len(candidates)):
+            n = candidates[p]
+            if cache.failed[n] < 0:
+                highest = max(highest, cache.raw[norm_slots[k], n])
+        tree.assumed[k] = highest
+    for p in range(len(candidates)):
+        tree_leaf(t, candidates[p], size, tree, cache, profile, norm_slots)
+    for p in range(len(candidates), size):
+        set_leaf(size, p, False, 0, tree.raws, tree.count, tree.best, tree.best_count,
+                 tree.highest[:len(norm_slots)])
+    build(size, tree.count, tree.best, tree.best_count, tree.highest[:len(norm_slots)])
+
+
+@njit(inline="always")
+def tree_choose(size, leaves, start, wanted, tree, normalized_count, rng_state):
+    """The scheduler's walk and selectHost for a pod, from the tree: (found, processed,
+    position of the chosen candidate or -1, its total, ok). Not ok when the pod's window has
+    other highest raw scores than the tree's totals assume: the caller then walks."""
+    found, processed = window_end(size, leaves, start, wanted, tree.count)
+    if found == 0:
+        return found, processed, -1, NOT_SCORED, True
+    if found == 1:  # the one feasible node is taken without scoring
+        if found == wanted:
+            return found, processed, (start + processed - 1) % leaves, NOT_SCORED, True
+        return found, processed, kth_feasible(size, 1, tree.count), NOT_SCORED, True
+    end = start + processed
+    first_end = min(end, leaves)
+    highest = tree.window_highest[:normalized_count]
+    highest[:] = -1
+    top, ties = range_best(size, start, first_end, tree.best, tree.best_count,
+                           tree.highest[:normalized_count], highest)
+    first_ties = ties
+    if end > leaves:
+        value, number = range_best(size, 0, end - leaves, tree.best, tree.best_count,
+                                   tree.highest[:normalized_count], highest)
+        if value > top:
+            top, ties, first_ties = value, number, 0
+        elif value == top:
+            ties += number
+    for k in range(normalized_count):
+        if highest[k] != tree.assumed[k]:
+            return found, processed, -1, NOT_SCORED, False
+    pick = random_below(rng_state, ties) if ties > 1 else 0
+    if pick < first_ties:
+        position = nth_best(size, start, first_end, top, pick, tree.best, tree.best_count)
+    else:
+        position = nth_best(size, 0, end - leaves, top, pick - first_ties, tree.best,
+                            tree.best_count)
+    return found, processed, position, top, True
+
+
+@njit(inline="always")
+def tree_refresh(t, n, size, tree, nodes, templates, profile, cache, active, norm_slots,
+                 custom_score, dynamic, wanted_ports, verdicts, failures, custom_filter,
+                 missing, buffer):
+    """Node n changed (a pod was bound to it): its leaf afresh."""
+    run = cache.counters[0]
+    cache_filters(t, n, run, cache.filter_run, cache.failed, cache.reason, cache.short,
+                  dynamic, profile.filter_kinds, profile.fit_ignored,
+                  templates.static_position, templates.static_reason, templates.requests,
+                  wanted_ports, templates.port_conflicts, nodes.allocatable, nodes.requested,
+                  nodes.port_usage, verdicts, failures, custom_filter,
+                  profile.custom_filter_params, profile.custom_filter_reason)
+    if cache.failed[n] < 0:
+        missing[0] = n
+        fill_scores(t, missing[:1], nodes, templates, profile, cache, active, custom_score,
+                    buffer)
+    tree_leaf(t, n, size, tree, cache, profile, norm_slots)
+    update(size, tree.position_of[n], tree.count, tree.best, tree.best_count,
+           tree.highest[:len(norm_slots)])
+
+
 class NodeCache(NamedTuple):
     """Per-node results for the template being scheduled (the current "run" of its pods),
     for templates whose plugins look at nothing but the node itself: no PodTopologySpread,
@@ -186,6 +318,28 @@ def node_local(t, spread, affinity):
             and affinity.existing_anti_start[t] == affinity.existing_anti_start[t + 1]
             and affinity.preferred_start[t] == affinity.preferred_start[t + 1]
             and affinity.existing_start[t] == affinity.existing_start[t + 1])
+
+
+@njit(inline="always")
+def cache_filters(t, n, run, filter_run, cached_failed, cached_reason, cached_short, dynamic,
+                  filter_kinds, fit_ignored, static_position, static_reason, requests,
+                  wanted_ports, port_conflicts, allocatable, requested, port_usage, verdicts,
+                  failures, custom_filter, custom_params, custom_reason):
+    """node_filters on node n, into the cache of the current run."""
+    failed, reason = node_filters(
+        t, n, dynamic, filter_kinds, fit_ignored, static_position, static_reason, requests,
+        wanted_ports, port_conflicts, allocatable, requested, port_usage, verdicts, failures,
+        custom_filter, custom_params, custom_reason)
+    short = 0
+    if failed >= 0 and filter_kinds[failed] == FILTER_FIT:
+        for r in range(len(failures)):
+            if failures[r] != 0:
+                short |= np.int64(1) << r
+                failures[r] = 0
+    filter_run[n] = run
+    cached_failed[n] = failed
+    cached_reason[n] = reason
+    cached_short[n] = short
 
 
 @njit
@@ -220,20 +374,11 @@ def find_feasible_cached(t, candidates, start_index, nodes_to_find, run, filter_
             j = 0
         processed += 1
         if filter_run[n] != run:
-            failed, reason = node_filters(
-                t, n, dynamic, filter_kinds, fit_ignored, static_position, static_reason,
-                requests, wanted_ports, port_conflicts, allocatable, requested, port_usage,
-                verdicts, failures, custom_filter, custom_params, custom_reason)
-            short = 0
-            if failed >= 0 and filter_kinds[failed] == FILTER_FIT:
-                for r in range(len(failures)):
-                    if failures[r] != 0:
-                        short |= np.int64(1) << r
-                        failures[r] = 0
-            filter_run[n] = run
-            cached_failed[n] = failed
-            cached_reason[n] = reason
-            cached_short[n] = short
+            cache_filters(t, n, run, filter_run, cached_failed, cached_reason, cached_short,
+                          dynamic, filter_kinds, fit_ignored, static_position, static_reason,
+                          requests, wanted_ports, port_conflicts, allocatable, requested,
+                          port_usage, verdicts, failures, custom_filter, custom_params,
+                          custom_reason)
         if cached_failed[n] >= 0:
             continue
         if score_run[n] != run or total_version[n] != version:
@@ -642,17 +787,34 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     # node-local templates use the cache, unless a pod may be short of more resources than
     # its bit masks hold
     caching = nodes.requested.shape[1] <= 63
+    size = tree_size(max(node_count, 1))
+    tree = RunTree(np.zeros(2 * size, dtype=np.int64), np.zeros(2 * size, dtype=np.int64),
+                   np.zeros(2 * size, dtype=np.int64),
+                   np.zeros((max(score_count, 1), 2 * size), dtype=np.int64),
+                   np.zeros(max(score_count, 1), dtype=np.int64),
+                   np.zeros(node_count, dtype=np.int64), np.zeros(max(score_count, 1),
+                                                                  dtype=np.int64),
+                   np.zeros(max(score_count, 1), dtype=np.int64))
     current = -1  # the template of the current run of pods
     local = False
+    use_tree = False
     for i in range(len(queue_template)):
         t = queue_template[i]
         if templates.prefilter_reason[t] != 0:
             chosen[i] = -1
             totals_out[i] = NOT_SCORED
             continue
+        candidates = order
+        if templates.narrowed[t]:
+            candidates = templates.candidates[
+                templates.candidate_start[t]:templates.candidate_start[t + 1]]
+            reason_counts[i, templates.absent_reason[t]] += node_count - len(candidates)
+        wanted_ports = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
+        leaves = len(candidates)
         if t != current:
             current = t
             local = caching and node_local(t, spread, affinity)
+            use_tree = False
             if local:
                 cache.counters[0] += 1  # a new run: every cached entry is stale
                 cache.counters[1] += 1
@@ -666,14 +828,39 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                     if active[s] and profile.score_normalize[s] != NORMALIZE_NONE:
                         norm_slots[normalized_count] = s
                         normalized_count += 1
-        candidates = order
-        if templates.narrowed[t]:
-            candidates = templates.candidates[
-                templates.candidate_start[t]:templates.candidate_start[t + 1]]
-            reason_counts[i, templates.absent_reason[t]] += node_count - len(candidates)
-        wanted_ports = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
+                # a tree pays when the run's walks would cover the candidates more than once
+                length = 1
+                while (i + length < len(queue_template)
+                       and queue_template[i + length] == t):
+                    length += 1
+                use_tree = leaves > 0 and length >= 2 and length * min(profile.nodes_to_find,
+                                                        leaves) >= 2 * leaves
+                if use_tree:
+                    size = tree_size(max(leaves, 1))
+                    tree_build(t, candidates, size, tree, nodes, templates, profile, cache,
+                               active, norm_slots[:normalized_count], custom_score, dynamic,
+                               wanted_ports, verdicts, failures, custom_filter, missing,
+                               buffer)
         ties = 0
-        if local:
+        walk = True
+        best = -1
+        if use_tree:
+            found, processed, position, total, ok = tree_choose(
+                size, leaves, start_index % leaves, profile.nodes_to_find, tree,
+                normalized_count, rng_state)
+            if ok:
+                walk = False
+                if found == 0:
+                    count_rejections(candidates, cache.failed, cache.reason, cache.short,
+                                     profile.filter_kinds, reason_counts[i],
+                                     resource_failures[i])
+                else:
+                    feasible[0] = candidates[position]
+                    best = 0
+                    totals_out[i] = total
+        if not walk:
+            pass
+        elif local:
             found, processed, ties, misses = find_feasible_cached(
                 t, candidates, start_index, profile.nodes_to_find, cache.counters[0],
                 cache.filter_run, cache.failed, cache.reason, cache.short, dynamic,
@@ -709,7 +896,9 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             chosen[i] = -1
             totals_out[i] = NOT_SCORED
             continue
-        if found == 1:
+        if not walk:
+            pass
+        elif found == 1:
             best = 0
             totals_out[i] = NOT_SCORED
         elif ties > 0:  # the cached totals hold: one of the best, as select_host picks
@@ -730,4 +919,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         cache.filter_run[n] = -1  # the node changed: its cached results are stale
         cache.score_run[n] = -1
         cache.total_version[n] = -1
+        if use_tree:
+            tree_refresh(t, n, size, tree, nodes, templates, profile, cache, active,
+                         norm_slots[:normalized_count], custom_score, dynamic, wanted_ports,
+                         verdicts, failures, custom_filter, missing, buffer)
     return start_index

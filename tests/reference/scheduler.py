@@ -67,8 +67,9 @@ DEFAULT_SCHEDULER_NAME = "default-scheduler"
 # with their Score weights (None: no weight given). The in-tree cloud volume-limit plugins
 # (EBSLimits, GCEPDLimits, AzureDiskLimits) are gone from current releases; DynamicResources
 # is enabled (its feature gate is GA) and SchedulingGates is appended by applyFeatureGates.
-# Plugins that are not in reference.plugins.PLUGINS yet (the volume plugins, DynamicResources,
-# DefaultPreemption, DefaultBinder, SchedulingGates) are skipped when the profile is built.
+# Plugins that are not in reference.plugins.PLUGINS yet (VolumeRestrictions, NodeVolumeLimits,
+# DynamicResources, DefaultPreemption, DefaultBinder, SchedulingGates) are skipped when the
+# profile is built.
 DEFAULT_MULTI_POINT = [
     ("PrioritySort", None),
     ("NodeUnschedulable", None),

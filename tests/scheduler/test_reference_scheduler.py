@@ -444,7 +444,7 @@ def test_default_profile_plugins_and_weights():
     sched = ReferenceScheduler()
     assert sched.extension_points["filter"] == present([
         "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit",
-        "VolumeBinding", "PodTopologySpread", "InterPodAffinity"])
+        "VolumeBinding", "VolumeZone", "PodTopologySpread", "InterPodAffinity"])
     assert sched.extension_points["score"] == present([
         "TaintToleration", "NodeAffinity", "NodeResourcesFit", "VolumeBinding", "PodTopologySpread",
         "InterPodAffinity", "NodeResourcesBalancedAllocation", "ImageLocality"])

@@ -11,6 +11,7 @@ from reference.plugins.nodeunschedulable import NodeUnschedulable
 from reference.plugins.queuesort import PrioritySort
 from reference.plugins.tainttoleration import TaintToleration
 from reference.plugins.volumebinding import VolumeBinding
+from reference.plugins.volumezone import VolumeZone
 
 PLUGINS: dict[str, type] = {
     "PrioritySort": PrioritySort,
@@ -21,6 +22,7 @@ PLUGINS: dict[str, type] = {
     "NodePorts": NodePorts,
     "NodeResourcesFit": NodeResourcesFit,
     "VolumeBinding": VolumeBinding,
+    "VolumeZone": VolumeZone,
     "NodeResourcesBalancedAllocation": NodeResourcesBalancedAllocation,
     "ImageLocality": ImageLocality,
 }

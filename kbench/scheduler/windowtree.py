@@ -1,0 +1,192 @@
+"""A segment tree over the candidate nodes of a template, for the runs of pods of one template.
+
+kube-scheduler examines, for every pod, the nodes from the rotating start index until
+numFeasibleNodesToFind are feasible, and picks one of the best of those. For a template whose
+plugins look at each node alone, kbench keeps every candidate's verdict and total score in
+this tree, and answers the same questions in O(log n) instead of walking the nodes:
+
+  * where the window of the first ``k`` feasible nodes from the start index ends;
+  * the best total in that window, how many nodes share it, and the j-th of them in order;
+  * the highest raw score of each normalized plugin in the window (the totals hold only when
+    they equal the highest scores the totals were normalized with).
+
+Leaves are candidate positions (in the candidates' order); a binding changes one node, and
+update() refreshes its path. Plain arrays, no objects: ``count`` (feasible nodes), ``best``
+(their highest total, NO_TOTAL without any), ``best_count`` (nodes with it), ``highest``
+[plugins, tree] (the highest raw scores; -1 without feasible nodes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kbench._jit import njit
+
+NO_TOTAL = np.iinfo(np.int64).min
+
+
+@njit
+def tree_size(leaves):
+    """The number of leaves of the tree for ``leaves`` candidates (a power of two)."""
+    size = 1
+    while size < leaves:
+        size *= 2
+    return size
+
+
+@njit(inline="always")
+def _combine(node, count, best, best_count, highest):
+    left, right = 2 * node, 2 * node + 1
+    count[node] = count[left] + count[right]
+    if best[left] > best[right]:
+        best[node], best_count[node] = best[left], best_count[left]
+    elif best[right] > best[left]:
+        best[node], best_count[node] = best[right], best_count[right]
+    else:
+        best[node], best_count[node] = best[left], best_count[left] + best_count[right]
+    for k in range(highest.shape[0]):
+        highest[k, node] = max(highest[k, left], highest[k, right])
+
+
+@njit(inline="always")
+def set_leaf(size, position, feasible, total, raws, count, best, best_count, highest):
+    """Leaf ``position``: feasible or not, its total and raw scores (``raws[k]``)."""
+    leaf = size + position
+    if feasible:
+        count[leaf], best[leaf], best_count[leaf] = 1, total, 1
+        for k in range(highest.shape[0]):
+            highest[k, leaf] = raws[k]
+    else:
+        count[leaf], best[leaf], best_count[leaf] = 0, NO_TOTAL, 0
+        for k in range(highest.shape[0]):
+            highest[k, leaf] = -1
+
+
+@njit
+def build(size, count, best, best_count, highest):
+    """Every inner node from the leaves (set_leaf on all of them first; unused leaves
+    infeasible)."""
+    for node in range(size - 1, 0, -1):
+        _combine(node, count, best, best_count, highest)
+
+
+@njit
+def update(size, position, count, best, best_count, highest):
+    """The path above leaf ``position`` after set_leaf changed it."""
+    node = (size + position) // 2
+    while node >= 1:
+        _combine(node, count, best, best_count, highest)
+        node //= 2
+
+
+@njit
+def count_before(size, position, count):
+    """Feasible leaves in [0, position)."""
+    total = 0
+    node = size + position
+    while node > 1:
+        if node & 1:
+            total += count[node - 1]
+        node //= 2
+    return total
+
+
+@njit
+def kth_feasible(size, k, count):
+    """The position of the k-th feasible leaf (k >= 1, k <= count[1])."""
+    node = 1
+    while node < size:
+        if count[2 * node] >= k:
+            node = 2 * node
+        else:
+            k -= count[2 * node]
+            node = 2 * node + 1
+    return node - size
+
+
+@njit
+def window_end(size, leaves, start, wanted, count):
+    """The window the scheduler examines from ``start``: the candidates up to the one where
+    ``wanted`` feasible nodes are found (all of them when fewer are), as (found, processed):
+    it covers positions start, start + 1, ... (mod leaves), ``processed`` of them."""
+    total = count[1]
+    if total < wanted:
+        return total, leaves
+    before = count_before(size, start, count)
+    if total - before >= wanted:
+        end = kth_feasible(size, before + wanted, count)
+        return wanted, end - start + 1
+    end = kth_feasible(size, wanted - (total - before), count)
+    return wanted, leaves - start + end + 1
+
+
+@njit
+def range_best(size, low, high, best, best_count, highest, out_highest):
+    """Best total and how many share it over positions [low, high), and the highest raw
+    scores into ``out_highest`` (maxed with what it holds)."""
+    result, result_count = NO_TOTAL, 0
+    low += size
+    high += size
+    while low < high:
+        if low & 1:
+            result, result_count = _merge(result, result_count, best[low], best_count[low])
+            for k in range(highest.shape[0]):
+                out_highest[k] = max(out_highest[k], highest[k, low])
+            low += 1
+        if high & 1:
+            high -= 1
+            result, result_count = _merge(result, result_count, best[high], best_count[high])
+            for k in range(highest.shape[0]):
+                out_highest[k] = max(out_highest[k], highest[k, high])
+        low //= 2
+        high //= 2
+    return result, result_count
+
+
+@njit(inline="always")
+def _merge(best, count, other, other_count):
+    if other > best:
+        return other, other_count
+    if other == best:
+        return best, count + other_count
+    return best, count
+
+
+@njit
+def nth_best(size, low, high, value, nth, best, best_count):
+    """The position of the nth (0-based) leaf in [low, high) whose total is ``value``, the
+    best total of that range, or -1 when there are not that many."""
+    # the range's subtrees from left to right: left ones in order, right ones reversed
+    lefts = np.empty(64, dtype=np.int64)
+    rights = np.empty(64, dtype=np.int64)
+    left_count = right_count = 0
+    low += size
+    high += size
+    while low < high:
+        if low & 1:
+            lefts[left_count] = low
+            left_count += 1
+            low += 1
+        if high & 1:
+            high -= 1
+            rights[right_count] = high
+            right_count += 1
+        low //= 2
+        high //= 2
+    for k in range(left_count + right_count):
+        node = lefts[k] if k < left_count else rights[right_count - 1 - (k - left_count)]
+        if best[node] != value:
+            continue
+        if best_count[node] <= nth:
+            nth -= best_count[node]
+            continue
+        while node < size:  # within the subtree no total is higher than value
+            left = 2 * node
+            here = best_count[left] if best[left] == value else 0
+            if here > nth:
+                node = left
+            else:
+                nth -= here
+                node = left + 1
+        return node - size
+    return -1

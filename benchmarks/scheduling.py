@@ -104,3 +104,29 @@ def zone_spread_cluster(nodes: int, pods: int, seed: int = 0) -> Cluster:
         create_pods(cluster.state, pod, [f"app-{index}-{j:05d}" for j in
                                          range(int(per_template[index]))])
     return cluster
+
+
+def mixed_cluster(nodes: int, pods: int, templates: int = 1000, seed: int = 0,
+                  percentage: int | None = None, spread_every: int = 10) -> Cluster:
+    """The issue's workload in full: scheduling_cluster's nodes and templates, with one
+    template in ``spread_every`` (none of those with node affinity) also spread evenly over
+    the zones (DoNotSchedule, maxSkew 1)."""
+    rng = np.random.default_rng(seed)
+    cluster = Cluster(seed=seed)
+    cluster.apply(node_manifests(nodes, seed))
+    per_template = np.bincount(rng.integers(0, templates, pods), minlength=templates)
+    for index in range(templates):
+        pod = pod_template(index, rng)
+        if index % spread_every == 3:
+            pod["spec"]["topologySpreadConstraints"] = [{
+                "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": {"app": f"app-{index}"}}}]
+        count = int(per_template[index])
+        if count:
+            create_pods(cluster.state, pod, [f"app-{index}-{j:05d}" for j in range(count)])
+    if percentage is not None:
+        cluster.configure_scheduler({
+            "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+            "percentageOfNodesToScore": percentage})
+    return cluster

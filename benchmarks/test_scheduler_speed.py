@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from benchmarks.scheduling import anti_affinity_cluster, scheduling_cluster, zone_spread_cluster
+from benchmarks.scheduling import (anti_affinity_cluster, mixed_cluster, scheduling_cluster,
+                                   zone_spread_cluster)
 
 KUBE_SCHEDULER_PODS_PER_SECOND = {"SchedulingBasic": 745, "NodeAffinity": 220,
                                   "TopologySpreading": 460, "PodAntiAffinity": 60}
@@ -25,9 +26,14 @@ def _decide(cluster):
     return cluster.scheduler.decide(cluster.state)
 
 
+WORKLOADS = {"affinity": scheduling_cluster,  # a fifth of the templates with node affinity
+             "affinity+spread": mixed_cluster}  # and a tenth spread over the zones
+
+
+@pytest.mark.parametrize("workload", list(WORKLOADS))
 @pytest.mark.parametrize("percentage", [None, 100], ids=["adaptive", "all-nodes"])
-def test_schedule_150k_pods_on_5000_nodes(benchmark, percentage):
-    cluster = scheduling_cluster(5_000, 150_000, percentage=percentage)
+def test_schedule_150k_pods_on_5000_nodes(benchmark, percentage, workload):
+    cluster = WORKLOADS[workload](5_000, 150_000, percentage=percentage)
     start = time.perf_counter()
     _decide(scheduling_cluster(200, 200, percentage=percentage))  # compile (or load the cache)
     compile_seconds = time.perf_counter() - start
@@ -46,7 +52,8 @@ def test_schedule_150k_pods_on_5000_nodes(benchmark, percentage):
         compile_seconds=round(compile_seconds, 2),
         over_kube_scheduler_basic=round(rate / KUBE_SCHEDULER_PODS_PER_SECOND["SchedulingBasic"], 1),
         over_kube_scheduler_affinity=round(rate / KUBE_SCHEDULER_PODS_PER_SECOND["NodeAffinity"], 1))
-    print(f"\n{percentage or 'adaptive'}: {len(decisions.pod_rows)} pods in {seconds:.2f} s = "
+    print(f"\n{workload}, {percentage or 'adaptive'}: {len(decisions.pod_rows)} pods in "
+          f"{seconds:.2f} s = "
           f"{rate:,.0f} pods/s ({placed} placed); compile/load {compile_seconds:.1f} s; "
           f"{rate / 745:.0f}x kube-scheduler SchedulingBasic, {rate / 220:.0f}x NodeAffinity")
     assert placed == len(decisions.pod_rows)

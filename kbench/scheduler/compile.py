@@ -121,6 +121,7 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
     static_position = np.full((count, node_count), -1, dtype=np.int32)
     score_rows = np.full((count, max(len(scores), 1)), -1, dtype=np.int32)
     static_scores: list[np.ndarray] = []
+    rows_of: dict[bytes, int] = {}
     nonzero = np.zeros((count, 2), dtype=np.int64)
     port_lists = []
     prefilter_reason = np.zeros(count, dtype=np.int32)
@@ -161,9 +162,11 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
         for slot, (name, _weight) in enumerate(scores):
             if name in STATIC_SCORES:
                 raw = STATIC_SCORES[name][0](batch, template, profile.plugin_args.get(name))
-                if raw is not None:
-                    score_rows[t, slot] = len(static_scores)
-                    static_scores.append(np.asarray(raw, dtype=np.int64))
+                if raw is not None:  # templates with the same raw scores share a row
+                    raw = np.asarray(raw, dtype=np.int64)
+                    score_rows[t, slot] = rows_of.setdefault(raw.tobytes(), len(static_scores))
+                    if score_rows[t, slot] == len(static_scores):
+                        static_scores.append(raw)
         nonzero[t] = nonzero_requests(template.spec)
         port_lists.append([port_keys.setdefault(key, len(port_keys))
                            for key in nodeports.host_ports(template.spec)])
@@ -186,8 +189,8 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
         requests=requests,
         nonzero_requests=nonzero, static_reason=static_reason,
         static_position=static_position, static_score_row=score_rows,
-        static_scores=np.array(static_scores, dtype=np.int64).reshape(len(static_scores),
-                                                                      node_count),
+        static_scores=(np.stack(static_scores) if static_scores
+                       else np.zeros((0, node_count), dtype=np.int64)),
         port_start=starts,
         port_keys=np.array([k for ports in port_lists for k in ports], dtype=np.int32),
         port_conflicts=nodeports.conflict_matrix(keys) if keys else np.zeros((1, 1), np.bool_),

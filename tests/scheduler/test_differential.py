@@ -197,3 +197,25 @@ def test_kernel_matches_reference_for_each_scoring_strategy(strategy):
     kernel, reference = compare(node_manifests, pod_manifests, seed=11, profile=profile)
     assert kernel == reference
     assert sum(1 for row in kernel if row[1]) == 40  # everything fits, with real scores
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), node_count=st.integers(60, 240), seed=st.integers(0, 2**32),
+       percentage=st.sampled_from([None, 10, 100]))
+def test_kernel_matches_reference_on_runs_of_replicas(data, node_count, seed, percentage):
+    """Replicas of a few templates, each template's pods one after another: the kernel keeps
+    a run's per-node results (and, for long runs, a tree over them) while nodes fill up; the
+    reference checks every node for every pod."""
+    node_manifests = data.draw(nodes(node_count))
+    templates = data.draw(pods(4, []))
+    pod_manifests = []
+    for index, template in enumerate(templates):
+        for replica in range(data.draw(st.integers(1, 45))):
+            pod = {**template, "metadata": {**template["metadata"],
+                                            "name": f"t{index}-{replica}"}}
+            pod_manifests.append(pod)
+    profile = None
+    if percentage is not None:
+        profile = {"schedulerName": "default-scheduler", "percentageOfNodesToScore": percentage}
+    kernel, reference = compare(node_manifests, pod_manifests, seed, profile)
+    assert kernel == reference

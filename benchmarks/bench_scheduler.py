@@ -1,7 +1,7 @@
 """The scheduler kernel on the issue's workload (asv): 30 pods per node from 1,000 templates,
 mixed node shapes in 3 zones, some tainted nodes, a fifth of the templates with node affinity."""
 
-from benchmarks.scheduling import anti_affinity_cluster, scheduling_cluster
+from benchmarks.scheduling import anti_affinity_cluster, mixed_cluster, scheduling_cluster
 
 
 class ScheduleSuite:
@@ -15,6 +15,23 @@ class ScheduleSuite:
         self.cluster.scheduler.decide(scheduling_cluster(50, 50).state)  # compiled
 
     def time_schedule(self, nodes, percentage):
+        self.cluster.state.counters.update(self.counters)
+        self.cluster.scheduler.decide(self.cluster.state)
+
+
+class MixedWorkloadSuite:
+    """The issue's full workload: 150,000 pods on 5,000 nodes, a fifth of the templates with
+    node affinity and a tenth spread over the zones."""
+    params = [None, 100]
+    param_names = ["percentage_of_nodes_to_score"]
+    timeout = 600
+
+    def setup(self, percentage):
+        self.cluster = mixed_cluster(5_000, 150_000, percentage=percentage)
+        self.counters = dict(self.cluster.state.counters)
+        self.cluster.scheduler.decide(mixed_cluster(50, 50).state)  # compiled
+
+    def time_schedule(self, percentage):
         self.cluster.state.counters.update(self.counters)
         self.cluster.scheduler.decide(self.cluster.state)
 

@@ -8,6 +8,9 @@ arrays too, so every profile runs the same compiled code. PodTopologySpread's an
 InterPodAffinity's data (SpreadData, AffinityData) are separate arguments, not fields of
 TemplateData: numba updates the reference count of every array of a NamedTuple a function
 receives, so per-node calls take small tuples and loops over nodes stay inside one function.
+
+A long run of pods of one node-local template (see node_local) is served by a RunTree
+(kbench.scheduler.windowtree) instead of walking the nodes for every pod.
 """
 
 from __future__ import annotations
@@ -85,40 +88,6 @@ class ProfileData(NamedTuple):
     custom_score_params: np.ndarray   # float64: the custom Score plugin's params
 
 
-@njit(inline="always")
-def node_filters(t, n, dynamic, filter_kinds, fit_ignored, static_position, static_reason,
-                 requests, wanted_ports, port_conflicts, allocatable, requested, port_usage,
-                 verdicts, failures, custom_filter, custom_params, custom_reason):
-    """The filters on node n for a pod of template t, in the profile's order (``dynamic``:
-    the positions of the dynamic ones; static ones arrive precomputed): (position of the
-    first that fails, its reason), (-1, 0) when the node is feasible. A NodeResourcesFit
-    failure marks the short resources in ``failures``."""
-    first_static = static_position[t, n]
-    for k in range(len(dynamic)):
-        position = dynamic[k]
-        if first_static >= 0 and first_static < position:
-            break  # a static filter earlier in the profile already rejected the node
-        kind = filter_kinds[position]
-        if kind == FILTER_FIT:
-            if not fit_filter(allocatable[n], requested[n], requests[t], fit_ignored,
-                              failures):
-                return position, 0
-        elif kind == FILTER_NODE_PORTS:
-            if len(wanted_ports) and not ports_filter(wanted_ports, port_conflicts,
-                                                      port_usage[n]):
-                return position, 0
-        elif kind == FILTER_SPREAD or kind == FILTER_AFFINITY:
-            verdict = verdicts[kind - FILTER_SPREAD, n]  # row 0: spread, 1: affinity
-            if verdict != 0:
-                return position, verdict
-        elif kind == FILTER_CUSTOM:
-            if not custom_filter(allocatable[n], requested[n], requests[t], custom_params):
-                return position, custom_reason
-    if first_static >= 0:
-        return first_static, static_reason[t, n]
-    return -1, 0
-
-
 @njit
 def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_ignored,
                   static_position, static_reason, requests, wanted_ports, port_conflicts,
@@ -131,8 +100,8 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
 
     It takes plain arrays, not NamedTuples: this per-node loop is kbench's hottest, and a
     call per node taking NamedTuples costs numba a reference count update for every array
-    they hold. The filters are written out here rather than calling node_filters (the same
-    checks, for one node): that call, inlined or not, halves this loop's speed (measured)."""
+    they hold. Keep the filters written out in the loop: moving them into a function of
+    their own (inlined or not) halved this loop's speed (measured)."""
     found = 0
     processed = 0
     # the dynamic filters' positions in the profile's order (static ones arrive precomputed)
@@ -184,73 +153,123 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
 
 
 class RunTree(NamedTuple):
-    """windowtree over the candidates of the current run's template (node-local templates
-    with runs long enough to pay for it). Totals are normalized with ``assumed`` (the
-    highest raw score of each normalized plugin over the feasible candidates when built);
-    they hold for a pod whose window has the same highest scores."""
+    """windowtree over the candidates of the current run's template (a node-local template
+    whose run of pods is long enough to pay for it), and the scores of its feasible nodes.
+    Totals are normalized with ``assumed``, the highest raw score of each normalized plugin
+    over the feasible candidates when built: they hold for a pod whose window has the same
+    highest scores."""
     count: np.ndarray          # int64 [2 * size]
     best: np.ndarray           # int64 [2 * size]
     best_count: np.ndarray     # int64 [2 * size]
     highest: np.ndarray        # int64 [normalized plugins, 2 * size]
     assumed: np.ndarray        # int64 [normalized plugins]
     position_of: np.ndarray    # int64 [nodes]: the node's position among the candidates
+    fixed: np.ndarray          # int64 [nodes]: weighted sum of the scores needing no normalizing
+    raw: np.ndarray            # int64 [score plugins, nodes]: raw scores of the normalized ones
     raws: np.ndarray           # int64 [normalized plugins]: scratch
     window_highest: np.ndarray  # int64 [normalized plugins]: scratch
+    one: np.ndarray            # int64 [1]: scratch, a one-node candidate list
+
+
+@njit
+def new_run_tree(node_count, score_count):
+    """A RunTree with room for ``node_count`` candidates."""
+    size = 2 * tree_size(max(node_count, 1))
+    plugins = max(score_count, 1)
+    return RunTree(np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64),
+                   np.zeros(size, dtype=np.int64), np.zeros((plugins, size), dtype=np.int64),
+                   np.zeros(plugins, dtype=np.int64), np.zeros(node_count, dtype=np.int64),
+                   np.zeros(node_count, dtype=np.int64),
+                   np.zeros((plugins, node_count), dtype=np.int64),
+                   np.zeros(plugins, dtype=np.int64), np.zeros(plugins, dtype=np.int64),
+                   np.zeros(1, dtype=np.int64))
+
+
+@njit
+def node_local(t, spread, affinity):
+    """The template's filters and scores depend on each node alone: it has no
+    PodTopologySpread constraint (nor system defaults), no pod affinity terms, and no
+    existing pod has an affinity term that could select it (InterPodAffinity then scores
+    every node 0, even when its PreScore does not Skip)."""
+    return (spread.filter_start[t] == spread.filter_start[t + 1]
+            and spread.score_start[t] == spread.score_start[t + 1]
+            and affinity.affinity_start[t] == affinity.affinity_start[t + 1]
+            and affinity.anti_start[t] == affinity.anti_start[t + 1]
+            and affinity.existing_anti_start[t] == affinity.existing_anti_start[t + 1]
+            and affinity.preferred_start[t] == affinity.preferred_start[t + 1]
+            and affinity.existing_start[t] == affinity.existing_start[t + 1])
 
 
 @njit(inline="always")
-def tree_leaf(t, n, size, tree, cache, profile, norm_slots):
-    """The leaf of node n from the cache (its filters computed; scores too if feasible)."""
-    feasible = cache.failed[n] < 0
+def tree_scores(t, chosen_nodes, nodes, templates, profile, tree, active, custom_score, buffer):
+    """The scores of the given nodes into tree.fixed and tree.raw (``active[s]``: plugin s
+    scores this template)."""
+    kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
+    for i in range(len(chosen_nodes)):
+        tree.fixed[chosen_nodes[i]] = 0
+    for s in range(len(kinds)):
+        if not active[s]:
+            continue
+        local_raw_scores(kinds[s], s, t, chosen_nodes, len(chosen_nodes), nodes, templates,
+                         profile, custom_score, buffer)
+        for i in range(len(chosen_nodes)):
+            if modes[s] == NORMALIZE_NONE:
+                tree.fixed[chosen_nodes[i]] += buffer[i] * weights[s]
+            else:
+                tree.raw[s, chosen_nodes[i]] = buffer[i]
+
+
+@njit(inline="always")
+def tree_leaf(n, feasible, size, tree, profile, norm_slots):
+    """Node n's leaf: feasible or not, and its total."""
     total = 0
     if feasible:
-        total = cache.fixed[n]
+        total = tree.fixed[n]
         for k in range(len(norm_slots)):
             s = norm_slots[k]
-            tree.raws[k] = cache.raw[s, n]
-            total += normalized(cache.raw[s, n], tree.assumed[k],
+            tree.raws[k] = tree.raw[s, n]
+            total += normalized(tree.raw[s, n], tree.assumed[k],
                                 profile.score_normalize[s]) * profile.score_weights[s]
     set_leaf(size, tree.position_of[n], feasible, total, tree.raws, tree.count, tree.best,
              tree.best_count, tree.highest[:len(norm_slots)])
 
 
 @njit(inline="always")
-def tree_build(t, candidates, size, tree, nodes, templates, profile, cache, active, norm_slots,
-               custom_score, dynamic, wanted_ports, verdicts, failures, custom_filter,
-               missing, buffer):
+def tree_filter(t, candidates, nodes, templates, profile, wanted_ports, verdicts, failures,
+                custom_filter, feasible, reason_counts, resource_failures):
+    """find_feasible over all the candidates: how many are feasible (into ``feasible``)."""
+    found, _ = find_feasible(
+        t, candidates, 0, len(candidates), profile.filter_kinds, profile.fit_ignored,
+        templates.static_position, templates.static_reason, templates.requests, wanted_ports,
+        templates.port_conflicts, nodes.allocatable, nodes.requested, nodes.port_usage,
+        verdicts, failures, feasible, reason_counts, resource_failures, custom_filter,
+        profile.custom_filter_params, profile.custom_filter_reason)
+    return found
+
+
+@njit(inline="always")
+def tree_build(t, candidates, size, tree, nodes, templates, profile, active, norm_slots,
+               custom_score, wanted_ports, verdicts, failures, custom_filter, feasible, buffer,
+               reason_counts, resource_failures):
     """Every candidate's verdict and total into the tree (positions beyond the candidates:
-    infeasible)."""
-    run = cache.counters[0]
-    absent = 0
-    for p in range(len(candidates)):
-        n = candidates[p]
-        tree.position_of[n] = p
-        if cache.filter_run[n] != run:
-            cache_filters(t, n, run, cache.filter_run, cache.failed, cache.reason, cache.short,
-                          dynamic, profile.filter_kinds, profile.fit_ignored,
-                          templates.static_position, templates.static_reason,
-                          templates.requests, wanted_ports, templates.port_conflicts,
-                          nodes.allocatable, nodes.requested, nodes.port_usage, verdicts,
-                          failures, custom_filter, profile.custom_filter_params,
-                          profile.custom_filter_reason)
-        if cache.failed[n] < 0 and cache.score_run[n] != run:
-            missing[absent] = n
-            absent += 1
-    if absent:
-        fill_scores(t, missing[:absent], nodes, templates, profile, cache, active, custom_score,
-                    buffer)
+    infeasible). ``feasible``, ``buffer``, ``reason_counts`` and ``resource_failures``:
+    scratch."""
+    found = tree_filter(t, candidates, nodes, templates, profile, wanted_ports, verdicts,
+                        failures, custom_filter, feasible, reason_counts, resource_failures)
+    tree_scores(t, feasible[:found], nodes, templates, profile, tree, active, custom_score,
+                buffer)
     for k in range(len(norm_slots)):
         highest = 0
-        for p in range(len(candidates)):
-            n = candidates[p]
-            if cache.failed[n] < 0:
-                highest = max(highest, cache.raw[norm_slots[k], n])
+        for i in range(found):
+            highest = max(highest, tree.raw[norm_slots[k], feasible[i]])
         tree.assumed[k] = highest
-    for p in range(len(candidates)):
-        tree_leaf(t, candidates[p], size, tree, cache, profile, norm_slots)
-    for p in range(len(candidates), size):
+    for p in range(size):
         set_leaf(size, p, False, 0, tree.raws, tree.count, tree.best, tree.best_count,
                  tree.highest[:len(norm_slots)])
+    for p in range(len(candidates)):
+        tree.position_of[candidates[p]] = p
+    for i in range(found):
+        tree_leaf(feasible[i], True, size, tree, profile, norm_slots)
     build(size, tree.count, tree.best, tree.best_count, tree.highest[:len(norm_slots)])
 
 
@@ -293,309 +312,30 @@ def tree_choose(size, leaves, start, wanted, tree, normalized_count, rng_state):
 
 
 @njit(inline="always")
-def tree_refresh(t, n, size, tree, nodes, templates, profile, cache, active, norm_slots,
-                 custom_score, dynamic, wanted_ports, verdicts, failures, custom_filter,
-                 missing, buffer):
+def tree_refresh(t, n, size, tree, nodes, templates, profile, active, norm_slots,
+                 custom_score, wanted_ports, verdicts, failures, custom_filter, buffer,
+                 reason_counts, resource_failures):
     """Node n changed (a pod was bound to it): its leaf afresh."""
-    run = cache.counters[0]
-    cache_filters(t, n, run, cache.filter_run, cache.failed, cache.reason, cache.short,
-                  dynamic, profile.filter_kinds, profile.fit_ignored,
-                  templates.static_position, templates.static_reason, templates.requests,
-                  wanted_ports, templates.port_conflicts, nodes.allocatable, nodes.requested,
-                  nodes.port_usage, verdicts, failures, custom_filter,
-                  profile.custom_filter_params, profile.custom_filter_reason)
-    if cache.failed[n] < 0:
-        missing[0] = n
-        fill_scores(t, missing[:1], nodes, templates, profile, cache, active, custom_score,
-                    buffer)
-    tree_leaf(t, n, size, tree, cache, profile, norm_slots)
+    tree.one[0] = n
+    found = tree_filter(t, tree.one, nodes, templates, profile, wanted_ports, verdicts,
+                        failures, custom_filter, tree.one, reason_counts, resource_failures)
+    if found:
+        tree_scores(t, tree.one, nodes, templates, profile, tree, active, custom_score, buffer)
+    tree_leaf(n, found == 1, size, tree, profile, norm_slots)
     update(size, tree.position_of[n], tree.count, tree.best, tree.best_count,
            tree.highest[:len(norm_slots)])
-
-
-class NodeCache(NamedTuple):
-    """Per-node results for the template being scheduled (the current "run" of its pods),
-    for templates whose plugins look at nothing but the node itself: no PodTopologySpread,
-    no InterPodAffinity (see ``node_local``). Such a result changes only when a pod is bound
-    to the node, which then drops its entries."""
-    filter_run: np.ndarray     # int64 [nodes]: the run the filter entries are for
-    failed: np.ndarray         # int64 [nodes]: position of the first failing filter, -1: none
-    reason: np.ndarray         # int64 [nodes]: its reason id
-    short: np.ndarray          # int64 [nodes]: bit r: NodeResourcesFit found resource r short
-    score_run: np.ndarray      # int64 [nodes]: the run the score entries are for
-    fixed: np.ndarray          # int64 [nodes]: weighted scores that need no normalization
-    raw: np.ndarray            # int64 [score plugins, nodes]: raw scores normalized per pod
-    total_version: np.ndarray  # int64 [nodes]: the version of the highest scores of total
-    total: np.ndarray          # int64 [nodes]
-    highest: np.ndarray        # int64 [score plugins]: the highest raw scores of that version
-    counters: np.ndarray       # int64 [2]: current run, current version
-
-
-@njit
-def node_local(t, spread, affinity):
-    """The template's filters and scores depend on each node alone: it has no
-    PodTopologySpread constraint (nor system defaults), no pod affinity terms, and no
-    existing pod has an affinity term that could select it (InterPodAffinity then scores
-    every node 0, even when its PreScore does not Skip)."""
-    return (spread.filter_start[t] == spread.filter_start[t + 1]
-            and spread.score_start[t] == spread.score_start[t + 1]
-            and affinity.affinity_start[t] == affinity.affinity_start[t + 1]
-            and affinity.anti_start[t] == affinity.anti_start[t + 1]
-            and affinity.existing_anti_start[t] == affinity.existing_anti_start[t + 1]
-            and affinity.preferred_start[t] == affinity.preferred_start[t + 1]
-            and affinity.existing_start[t] == affinity.existing_start[t + 1])
-
-
-@njit(inline="always")
-def cache_filters(t, n, run, filter_run, cached_failed, cached_reason, cached_short, dynamic,
-                  filter_kinds, fit_ignored, static_position, static_reason, requests,
-                  wanted_ports, port_conflicts, allocatable, requested, port_usage, verdicts,
-                  failures, custom_filter, custom_params, custom_reason):
-    """node_filters on node n, into the cache of the current run."""
-    failed, reason = node_filters(
-        t, n, dynamic, filter_kinds, fit_ignored, static_position, static_reason, requests,
-        wanted_ports, port_conflicts, allocatable, requested, port_usage, verdicts, failures,
-        custom_filter, custom_params, custom_reason)
-    short = 0
-    if failed >= 0 and filter_kinds[failed] == FILTER_FIT:
-        for r in range(len(failures)):
-            if failures[r] != 0:
-                short |= np.int64(1) << r
-                failures[r] = 0
-    filter_run[n] = run
-    cached_failed[n] = failed
-    cached_reason[n] = reason
-    cached_short[n] = short
-
-
-@njit
-def find_feasible_cached(t, candidates, start_index, nodes_to_find, run, filter_run,
-                         cached_failed, cached_reason, cached_short, dynamic, filter_kinds,
-                         fit_ignored, static_position, static_reason, requests, wanted_ports,
-                         port_conflicts, allocatable, requested, port_usage, verdicts,
-                         failures, feasible, custom_filter, custom_params, custom_reason,
-                         score_run, total_version, total, version, raw, norm_slots,
-                         highest, positions, missing):
-    """find_feasible for a node-local template, with each node's verdict computed once per
-    run, and in the same pass the best of the feasible nodes whose total is cached:
-    (found, processed, ties, misses). The best are feasible[positions[:ties]]; the
-    ``misses`` feasible nodes without a cached total are feasible[missing[:misses]] (when
-    ``missing`` holds them all). ``highest`` gets the highest raw score, over the cached
-    nodes, of each normalized plugin in ``norm_slots``: the totals hold for this pod if they
-    were computed with the same. Rejections are not counted (count_rejections does it when
-    nothing fits). ``dynamic``: the positions of the dynamic filters."""
-    found = 0
-    processed = 0
-    ties = 0
-    misses = 0
-    best = np.int64(0)
-    for k in range(len(norm_slots)):
-        highest[k] = 0
-    size = len(candidates)
-    j = start_index % size if size else 0
-    for _ in range(size):
-        n = candidates[j]
-        j += 1
-        if j == size:
-            j = 0
-        processed += 1
-        if filter_run[n] != run:
-            cache_filters(t, n, run, filter_run, cached_failed, cached_reason, cached_short,
-                          dynamic, filter_kinds, fit_ignored, static_position, static_reason,
-                          requests, wanted_ports, port_conflicts, allocatable, requested,
-                          port_usage, verdicts, failures, custom_filter, custom_params,
-                          custom_reason)
-        if cached_failed[n] >= 0:
-            continue
-        if score_run[n] != run or total_version[n] != version:
-            if misses < len(missing):
-                missing[misses] = found
-            misses += 1
-        else:
-            value = total[n]
-            if ties == 0 or value > best:
-                best = value
-                ties = 0
-            if value == best:
-                positions[ties] = found
-                ties += 1
-            for k in range(len(norm_slots)):
-                highest[k] = max(highest[k], raw[norm_slots[k], n])
-        feasible[found] = n
-        found += 1
-        if found == nodes_to_find:
-            break
-    return found, processed, ties, misses
-
-
-@njit(inline="always")
-def complete_ties(t, feasible, missing_positions, nodes, templates, profile, cache, active,
-                  norm_slots, highest, custom_score, ties, positions, scratch, buffer, merged):
-    """After find_feasible_cached: the scores of the few feasible nodes it found without a
-    cached total, then the pod's best nodes (positions[:ties], in the feasible order) among
-    all. Returns ties, or 0 when these nodes change the highest raw score of a normalized
-    plugin (score_cached must then normalize every node afresh)."""
-    misses = len(missing_positions)
-    if misses == 0:
-        return ties
-    run = cache.counters[0]
-    version = cache.counters[1]
-    nodes_missing = scratch[:misses]
-    absent = 0
-    for k in range(misses):
-        n = feasible[missing_positions[k]]
-        if cache.score_run[n] != run:
-            nodes_missing[absent] = n
-            absent += 1
-    if absent:
-        fill_scores(t, nodes_missing[:absent], nodes, templates, profile, cache, active,
-                    custom_score, buffer)
-    for k in range(misses):
-        n = feasible[missing_positions[k]]
-        for s in range(len(norm_slots)):
-            highest[s] = max(highest[s], cache.raw[norm_slots[s], n])
-    for s in range(len(norm_slots)):
-        if highest[s] != cache.highest[norm_slots[s]]:
-            return 0
-    kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
-    values = buffer[:misses]
-    best = cache.total[feasible[positions[0]]] if ties else values[0]
-    for k in range(misses):
-        n = feasible[missing_positions[k]]
-        value = cache.fixed[n]
-        for s in range(len(kinds)):
-            if modes[s] != NORMALIZE_NONE and active[s]:
-                value += normalized(cache.raw[s, n], cache.highest[s], modes[s]) * weights[s]
-        cache.total[n] = value
-        cache.total_version[n] = version
-        values[k] = value
-        best = max(best, value)
-    if ties and cache.total[feasible[positions[0]]] != best:
-        ties = 0  # a node without a cached total beats them
-    # merge the missing nodes with the best total into the best, in the feasible order
-    count = 0
-    i = 0
-    for k in range(misses):
-        if values[k] != best:
-            continue
-        while i < ties and positions[i] < missing_positions[k]:
-            merged[count] = positions[i]
-            count += 1
-            i += 1
-        merged[count] = missing_positions[k]
-        count += 1
-    while i < ties:
-        merged[count] = positions[i]
-        count += 1
-        i += 1
-    positions[:count] = merged[:count]
-    return count
-
-
-@njit(inline="always")
-def fill_scores(t, missing, nodes, templates, profile, cache, active, custom_score, buffer):
-    """Each node's raw scores of the normalized plugins and weighted sum of the others, into
-    the cache for the current run."""
-    kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
-    run = cache.counters[0]
-    for i in range(len(missing)):
-        cache.fixed[missing[i]] = 0
-        cache.score_run[missing[i]] = run
-    for s in range(len(kinds)):
-        if not active[s]:
-            continue
-        local_raw_scores(kinds[s], s, t, missing, len(missing), nodes, templates, profile,
-                         custom_score, buffer)
-        if modes[s] == NORMALIZE_NONE:
-            for i in range(len(missing)):
-                cache.fixed[missing[i]] += buffer[i] * weights[s]
-        else:
-            for i in range(len(missing)):
-                cache.raw[s, missing[i]] = buffer[i]
-
-
-@njit
-def count_rejections(candidates, cached_failed, cached_reason, cached_short, filter_kinds,
-                     reason_counts, resource_failures):
-    """What find_feasible counts, from the cache, for a pod no candidate fits."""
-    for n in candidates:
-        failed = cached_failed[n]
-        if filter_kinds[failed] == FILTER_FIT:
-            short = cached_short[n]
-            for r in range(len(resource_failures)):
-                if (short >> r) & 1:
-                    resource_failures[r] += 1
-        else:
-            reason_counts[cached_reason[n]] += 1
-
-
-@njit(inline="always")
-def score_cached(t, feasible, count, nodes, templates, profile, cache, active, custom_score,
-                 missing, buffer, totals):
-    """score_nodes for a node-local template from the cache: each node's scores are
-    computed once per run; the per-pod work is normalizing over the feasible nodes (the
-    highest raw score of TaintToleration, NodeAffinity, ...) and summing, and even that is
-    reused while the highest scores stay the same. ``active[s]``: plugin s did not Skip."""
-    run = cache.counters[0]
-    score_run, fixed, raw = cache.score_run, cache.fixed, cache.raw
-    absent = 0
-    for i in range(count):
-        if score_run[feasible[i]] != run:
-            missing[absent] = feasible[i]
-            absent += 1
-    kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
-    if absent:
-        for i in range(absent):
-            fixed[missing[i]] = 0
-            score_run[missing[i]] = run
-        for s in range(len(kinds)):
-            if not active[s]:
-                continue
-            local_raw_scores(kinds[s], s, t, missing, absent, nodes, templates, profile,
-                             custom_score, buffer)
-            if modes[s] == NORMALIZE_NONE:
-                for i in range(absent):
-                    fixed[missing[i]] += buffer[i] * weights[s]
-            else:
-                for i in range(absent):
-                    raw[s, missing[i]] = buffer[i]
-    # the highest raw score of each normalized plugin over these feasible nodes
-    version = cache.counters[1]
-    changed = False
-    for s in range(len(kinds)):
-        if modes[s] == NORMALIZE_NONE or not active[s]:
-            continue
-        highest = 0
-        for i in range(count):
-            highest = max(highest, raw[s, feasible[i]])
-        if highest != cache.highest[s]:
-            cache.highest[s] = highest
-            changed = True
-    if changed:
-        version += 1
-        cache.counters[1] = version
-    total_version, total = cache.total_version, cache.total
-    for i in range(count):
-        n = feasible[i]
-        if total_version[n] != version:
-            value = fixed[n]
-            for s in range(len(kinds)):
-                if modes[s] != NORMALIZE_NONE and active[s]:
-                    value += normalized(raw[s, n], cache.highest[s], modes[s]) * weights[s]
-            total[n] = value
-            total_version[n] = version
-        totals[i] = total[n]
 
 
 @njit(inline="always")
 def local_raw_scores(kind, slot, t, feasible, count, nodes, templates, profile, custom_score,
                      scores):
-    """raw_scores of a plugin that looks at the node alone (inlined: the caller passes its
-    NamedTuples without a call's reference counting)."""
+    """raw_scores of a plugin that looks at the node alone: static, custom, NodeResourcesFit,
+    BalancedAllocation (inlined: the caller passes its NamedTuples without a call's
+    reference counting)."""
     if kind == SCORE_STATIC:
         row = templates.static_score_row[t, slot]
         for i in range(count):
-            scores[i] = templates.static_scores[row, feasible[i]]
+            scores[i] = templates.static_scores[row, feasible[i]] if row >= 0 else 0
     elif kind == SCORE_CUSTOM:
         for i in range(count):
             n = feasible[i]
@@ -646,23 +386,9 @@ def raw_scores(kind, slot, t, feasible, count, nodes, templates, profile, spread
         valid[i] = True
     if kind == SCORE_AFFINITY:
         affinity_scores(t, feasible, count, affinity, scores)
-    elif kind == SCORE_STATIC:
-        row = templates.static_score_row[t, slot]
-        for i in range(count):
-            scores[i] = templates.static_scores[row, feasible[i]] if row >= 0 else 0
-    elif kind == SCORE_CUSTOM:
-        for i in range(count):
-            n = feasible[i]
-            scores[i] = custom_score(nodes.allocatable[n], nodes.requested[n],
-                                     templates.requests[t], profile.custom_score_params)
-    elif kind == SCORE_FIT:
-        fit_scores(profile.fit_strategy, profile.fit_resources, profile.fit_weights,
-                   profile.shape_utilization, profile.shape_score, nodes.allocatable,
-                   nodes.requested, nodes.nonzero_requested, templates.fit_request[t],
-                   feasible, count, scores)
     else:
-        balanced_scores(profile.balanced_resources, nodes.allocatable, nodes.requested,
-                        templates.balanced_request[t], feasible, count, scores)
+        local_raw_scores(kind, slot, t, feasible, count, nodes, templates, profile,
+                         custom_score, scores)
 
 
 @njit(inline="always")
@@ -690,18 +416,9 @@ def normalize(scores, count, mode):
         return
     highest = 0
     for i in range(count):
-        if scores[i] > highest:
-            highest = scores[i]
-    if highest == 0:
-        if mode == NORMALIZE_REVERSE:
-            for i in range(count):
-                scores[i] = MAX_NODE_SCORE
-        return
+        highest = max(highest, scores[i])
     for i in range(count):
-        score = MAX_NODE_SCORE * scores[i] // highest
-        if mode == NORMALIZE_REVERSE:
-            score = MAX_NODE_SCORE - score
-        scores[i] = score
+        scores[i] = normalized(scores[i], highest, mode)
 
 
 @njit
@@ -794,33 +511,16 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     feasible = np.zeros(node_count, dtype=np.int64)
     totals = np.zeros(node_count, dtype=np.int64)
     buffer = np.zeros(node_count, dtype=np.int64)
-    missing = np.zeros(node_count, dtype=np.int64)
     plugin_scores = np.zeros((max(score_count, 1), node_count), dtype=np.int64)
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     verdicts = np.zeros((2, node_count), dtype=np.int32)
-    stale = np.full(node_count, -1, dtype=np.int64)
-    cache = NodeCache(stale.copy(), stale.copy(), stale.copy(), stale.copy(), stale.copy(),
-                      stale.copy(), np.zeros((max(score_count, 1), node_count), dtype=np.int64),
-                      stale.copy(), stale.copy(), np.zeros(max(score_count, 1), dtype=np.int64),
-                      np.zeros(2, dtype=np.int64))
+    scratch_counts = np.zeros(reason_counts.shape[1], dtype=np.int64)
+    scratch_failures = np.zeros(resource_failures.shape[1], dtype=np.int64)
+    tree = new_run_tree(node_count, score_count)
     active = np.zeros(max(score_count, 1), dtype=np.bool_)
-    dynamic = np.flatnonzero(profile.filter_kinds != 0)
     norm_slots = np.zeros(max(score_count, 1), dtype=np.int64)  # normalized active plugins
     normalized_count = 0
-    highest = np.zeros(max(score_count, 1), dtype=np.int64)
-    positions = np.zeros(node_count, dtype=np.int64)
-    few_missing = np.zeros(16, dtype=np.int64)  # feasible nodes without a cached total
-    # node-local templates use the cache, unless a pod may be short of more resources than
-    # its bit masks hold
-    caching = nodes.requested.shape[1] <= 63
-    size = tree_size(max(node_count, 1))
-    tree = RunTree(np.zeros(2 * size, dtype=np.int64), np.zeros(2 * size, dtype=np.int64),
-                   np.zeros(2 * size, dtype=np.int64),
-                   np.zeros((max(score_count, 1), 2 * size), dtype=np.int64),
-                   np.zeros(max(score_count, 1), dtype=np.int64),
-                   np.zeros(node_count, dtype=np.int64), np.zeros(max(score_count, 1),
-                                                                  dtype=np.int64),
-                   np.zeros(max(score_count, 1), dtype=np.int64))
+    size = 1
     current = -1  # the template of the current run of pods
     local = False
     use_tree = False
@@ -839,12 +539,18 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         leaves = len(candidates)
         if t != current:
             current = t
-            local = caching and node_local(t, spread, affinity)
+            local = node_local(t, spread, affinity)
             use_tree = False
             if local:
-                cache.counters[0] += 1  # a new run: every cached entry is stale
-                cache.counters[1] += 1
-                verdicts[:] = 0
+                verdicts[:] = 0  # PodTopologySpread and InterPodAffinity pass every node
+                # a tree pays when the run's walks would cover the candidates twice or more
+                length = 1
+                while (i + length < len(queue_template)
+                       and queue_template[i + length] == t):
+                    length += 1
+                use_tree = leaves > 0 and length >= 2 and length * min(
+                    profile.nodes_to_find, leaves) >= 2 * leaves
+            if use_tree:
                 normalized_count = 0
                 for s in range(score_count):
                     kind = profile.score_kinds[s]
@@ -854,61 +560,24 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                     if active[s] and profile.score_normalize[s] != NORMALIZE_NONE:
                         norm_slots[normalized_count] = s
                         normalized_count += 1
-                # a tree pays when the run's walks would cover the candidates more than once
-                length = 1
-                while (i + length < len(queue_template)
-                       and queue_template[i + length] == t):
-                    length += 1
-                use_tree = leaves > 0 and length >= 2 and length * min(profile.nodes_to_find,
-                                                        leaves) >= 2 * leaves
-                if use_tree:
-                    size = tree_size(max(leaves, 1))
-                    tree_build(t, candidates, size, tree, nodes, templates, profile, cache,
-                               active, norm_slots[:normalized_count], custom_score, dynamic,
-                               wanted_ports, verdicts, failures, custom_filter, missing,
-                               buffer)
-        ties = 0
+                size = tree_size(leaves)
+                tree_build(t, candidates, size, tree, nodes, templates, profile, active,
+                           norm_slots[:normalized_count], custom_score, wanted_ports,
+                           verdicts, failures, custom_filter, feasible, buffer,
+                           scratch_counts, scratch_failures)
         walk = True
-        best = -1
+        best = 0
         if use_tree:
             found, processed, position, total, ok = tree_choose(
                 size, leaves, start_index % leaves, profile.nodes_to_find, tree,
                 normalized_count, rng_state)
-            if ok:
-                walk = False
-                if found == 0:
-                    count_rejections(candidates, cache.failed, cache.reason, cache.short,
-                                     profile.filter_kinds, reason_counts[i],
-                                     resource_failures[i])
-                else:
-                    feasible[0] = candidates[position]
-                    best = 0
-                    totals_out[i] = total
-        if not walk:
-            pass
-        elif local:
-            found, processed, ties, misses = find_feasible_cached(
-                t, candidates, start_index, profile.nodes_to_find, cache.counters[0],
-                cache.filter_run, cache.failed, cache.reason, cache.short, dynamic,
-                profile.filter_kinds, profile.fit_ignored, templates.static_position,
-                templates.static_reason, templates.requests, wanted_ports,
-                templates.port_conflicts, nodes.allocatable, nodes.requested,
-                nodes.port_usage, verdicts, failures, feasible, custom_filter,
-                profile.custom_filter_params, profile.custom_filter_reason, cache.score_run,
-                cache.total_version, cache.total, cache.counters[1], cache.raw,
-                norm_slots[:normalized_count], highest, positions, few_missing)
-            if found >= 2 and misses <= len(few_missing):
-                ties = complete_ties(t, feasible, few_missing[:misses], nodes, templates,
-                                     profile, cache, active, norm_slots[:normalized_count],
-                                     highest, custom_score, ties, positions, missing, buffer,
-                                     totals)
-            else:
-                ties = 0
-            if found == 0:
-                count_rejections(candidates, cache.failed, cache.reason, cache.short,
-                                 profile.filter_kinds, reason_counts[i], resource_failures[i])
-        else:
-            prefilter(t, profile, spread, affinity, verdicts)
+            walk = not ok or found == 0  # (the walk counts what rejected the nodes)
+            if not walk:
+                feasible[0] = candidates[position]
+                totals_out[i] = total
+        if walk:
+            if not local:
+                prefilter(t, profile, spread, affinity, verdicts)
             found, processed = find_feasible(
                 t, candidates, start_index, profile.nodes_to_find, profile.filter_kinds,
                 profile.fit_ignored, templates.static_position, templates.static_reason,
@@ -916,37 +585,24 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                 nodes.allocatable, nodes.requested, nodes.port_usage, verdicts, failures,
                 feasible, reason_counts[i], resource_failures[i], custom_filter,
                 profile.custom_filter_params, profile.custom_filter_reason)
+            if found == 1:
+                totals_out[i] = NOT_SCORED
+            elif found > 1:
+                score_nodes(t, feasible, found, nodes, templates, profile, spread, affinity,
+                            custom_score, plugin_scores, totals, buffer)
+                best = select_host(totals, found, rng_state)
+                totals_out[i] = totals[best]
         if node_count > 0:
             start_index = (start_index + processed) % node_count
         if found == 0:
             chosen[i] = -1
             totals_out[i] = NOT_SCORED
             continue
-        if not walk:
-            pass
-        elif found == 1:
-            best = 0
-            totals_out[i] = NOT_SCORED
-        elif ties > 0:  # the cached totals hold: one of the best, as select_host picks
-            best = positions[random_below(rng_state, ties) if ties > 1 else 0]
-            totals_out[i] = cache.total[feasible[best]]
-        else:
-            if local:
-                score_cached(t, feasible, found, nodes, templates, profile, cache, active,
-                             custom_score, missing, buffer, totals)
-            else:
-                score_nodes(t, feasible, found, nodes, templates, profile, spread, affinity,
-                            custom_score, plugin_scores, totals, buffer)
-            best = select_host(totals, found, rng_state)
-            totals_out[i] = totals[best]
         n = feasible[best]
         chosen[i] = n
         bind(t, n, nodes, templates, spread, affinity)
-        cache.filter_run[n] = -1  # the node changed: its cached results are stale
-        cache.score_run[n] = -1
-        cache.total_version[n] = -1
         if use_tree:
-            tree_refresh(t, n, size, tree, nodes, templates, profile, cache, active,
-                         norm_slots[:normalized_count], custom_score, dynamic, wanted_ports,
-                         verdicts, failures, custom_filter, missing, buffer)
+            tree_refresh(t, n, size, tree, nodes, templates, profile, active,
+                         norm_slots[:normalized_count], custom_score, wanted_ports, verdicts,
+                         failures, custom_filter, buffer, scratch_counts, scratch_failures)
     return start_index

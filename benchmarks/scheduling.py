@@ -56,15 +56,25 @@ def pod_template(index: int, rng) -> dict:
 def scheduling_cluster(nodes: int, pods: int, templates: int = 1000, seed: int = 0,
                        percentage: int | None = None) -> Cluster:
     """A cluster with ``nodes`` nodes and ``pods`` pending pods (``templates`` templates)."""
+    return _template_cluster(nodes, pods, templates, seed, percentage, lambda index, pod: pod,
+                             skip_empty=True)
+
+
+def _template_cluster(nodes, pods, templates, seed, percentage, decorate, skip_empty=False):
+    """Nodes, and ``pods`` pods drawn over ``templates`` pod_template()s, each passed through
+    ``decorate(index, pod)``. (skip_empty: draw no template for an index without pods, as
+    scheduling_cluster always did.)"""
     rng = np.random.default_rng(seed)
     cluster = Cluster(seed=seed)
     cluster.apply(node_manifests(nodes, seed))
     per_template = np.bincount(rng.integers(0, templates, pods), minlength=templates)
     for index in range(templates):
         count = int(per_template[index])
+        if skip_empty and not count:
+            continue
+        pod = decorate(index, pod_template(index, rng))
         if count:
-            create_pods(cluster.state, pod_template(index, rng),
-                        [f"app-{index}-{j:05d}" for j in range(count)])
+            create_pods(cluster.state, pod, [f"app-{index}-{j:05d}" for j in range(count)])
     if percentage is not None:
         cluster.configure_scheduler({
             "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
@@ -111,22 +121,11 @@ def mixed_cluster(nodes: int, pods: int, templates: int = 1000, seed: int = 0,
     """The issue's workload in full: scheduling_cluster's nodes and templates, with one
     template in ``spread_every`` (none of those with node affinity) also spread evenly over
     the zones (DoNotSchedule, maxSkew 1)."""
-    rng = np.random.default_rng(seed)
-    cluster = Cluster(seed=seed)
-    cluster.apply(node_manifests(nodes, seed))
-    per_template = np.bincount(rng.integers(0, templates, pods), minlength=templates)
-    for index in range(templates):
-        pod = pod_template(index, rng)
+    def spread(index: int, pod: dict) -> dict:
         if index % spread_every == 3:
             pod["spec"]["topologySpreadConstraints"] = [{
                 "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
                 "whenUnsatisfiable": "DoNotSchedule",
                 "labelSelector": {"matchLabels": {"app": f"app-{index}"}}}]
-        count = int(per_template[index])
-        if count:
-            create_pods(cluster.state, pod, [f"app-{index}-{j:05d}" for j in range(count)])
-    if percentage is not None:
-        cluster.configure_scheduler({
-            "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
-            "percentageOfNodesToScore": percentage})
-    return cluster
+        return pod
+    return _template_cluster(nodes, pods, templates, seed, percentage, spread)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import expr, make_node, make_pod, term
+from builders import expr, make_node, make_pod, reference_only, term
 from reference.framework import SUCCESS, UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE
 
 PLUGIN = "InterPodAffinity"
@@ -34,22 +34,6 @@ NAMESPACES = {
     "subteam1-team2": {"team": "team2"},
     "subteam2-team2": {"team": "team2"},
 }
-
-
-@pytest.fixture(autouse=True)
-def _simulated(impl):
-    """Skip an implementation that reports this plugin as not simulated yet (the compiled
-    kernel lists the plugins it simulates in kbench.scheduler.compile.SIMULATED_PLUGINS)."""
-    if impl.name != "reference":
-        from kbench.scheduler.compile import SIMULATED_PLUGINS
-        if PLUGIN not in SIMULATED_PLUGINS:
-            pytest.skip(f"{impl.name} does not simulate {PLUGIN} yet")
-
-
-def reference_only(impl) -> None:
-    """Inputs the API server rejects cannot reach an implementation fed through the API."""
-    if impl.name != "reference":
-        pytest.skip("the API server rejects this pod; only the reference takes it as is")
 
 
 

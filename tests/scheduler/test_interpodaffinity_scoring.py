@@ -17,16 +17,6 @@ from builders import expr, make_node, make_pod, term
 PLUGIN = "InterPodAffinity"
 MAX = 100  # framework.MaxNodeScore
 
-@pytest.fixture(autouse=True)
-def _simulated(impl):
-    """Skip an implementation that reports this plugin as not simulated yet (the compiled
-    kernel lists the plugins it simulates in kbench.scheduler.compile.SIMULATED_PLUGINS)."""
-    if impl.name != "reference":
-        from kbench.scheduler.compile import SIMULATED_PLUGINS
-        if PLUGIN not in SIMULATED_PLUGINS:
-            pytest.skip(f"{impl.name} does not simulate {PLUGIN} yet")
-
-
 # scoring_test.go namespaces
 NAMESPACES = {
     "subteam1-team1": {"team": "team1"},

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import UNSCHEDULABLE_TAINT, make_pod, spread
+from builders import UNSCHEDULABLE_TAINT, make_pod, reference_only, spread
 from builders import labelled_node as node
 from reference.framework import SUCCESS, UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE
 
@@ -38,22 +38,6 @@ REASONS = {
 FOO = {"matchExpressions": [{"key": "foo", "operator": "Exists"}]}
 BAR = {"matchExpressions": [{"key": "bar", "operator": "Exists"}]}
 # filtering_test.go: taints = [{Key: v1.TaintNodeUnschedulable, Effect: NoSchedule}]
-
-
-@pytest.fixture(autouse=True)
-def _simulated(impl):
-    """Skip an implementation that reports this plugin as not simulated yet (the compiled
-    kernel lists the plugins it simulates in kbench.scheduler.compile.SIMULATED_PLUGINS)."""
-    if impl.name != "reference":
-        from kbench.scheduler.compile import SIMULATED_PLUGINS
-        if PLUGIN not in SIMULATED_PLUGINS:
-            pytest.skip(f"{impl.name} does not simulate {PLUGIN} yet")
-
-
-def reference_only(impl) -> None:
-    """Inputs the API server rejects cannot reach an implementation fed through the API."""
-    if impl.name != "reference":
-        pytest.skip("the API server rejects this pod; only the reference takes it as is")
 
 
 def pod(name: str = "p", labels: dict | None = None):

@@ -42,16 +42,6 @@ needs_replica_sets = pytest.mark.skipif(
     reason="the reference Snapshot does not carry ReplicaSets yet (DefaultSelector reads them)")
 
 
-@pytest.fixture(autouse=True)
-def _simulated(impl):
-    """Skip an implementation that reports this plugin as not simulated yet (the compiled
-    kernel lists the plugins it simulates in kbench.scheduler.compile.SIMULATED_PLUGINS)."""
-    if impl.name != "reference":
-        from kbench.scheduler.compile import SIMULATED_PLUGINS
-        if PLUGIN not in SIMULATED_PLUGINS:
-            pytest.skip(f"{impl.name} does not simulate {PLUGIN} yet")
-
-
 def pod(labels: dict | None = None):
     """The incoming pod: st.MakePod().Name("p").Labels(labels)."""
     return make_pod("p").labels(labels or {})

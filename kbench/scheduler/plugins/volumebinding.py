@@ -43,7 +43,7 @@ def _spec(obj: dict) -> dict:
     return obj.get("spec") or {}
 
 
-def _class_of(obj: dict) -> str:
+def class_of(obj: dict) -> str:
     """GetPersistentVolume(Claim)Class: the beta annotation, then spec.storageClassName."""
     annotations = _meta(obj).get("annotations") or {}
     if ANN_STORAGE_CLASS in annotations:
@@ -127,7 +127,7 @@ class _PVTable:
         specs = [_spec(pv) for pv in pvs]
         self.capacity = np.array([_storage(spec.get("capacity")) for spec in specs],
                                  dtype=np.int64)
-        self.cls = np.array([_class_of(pv) for pv in pvs] or [""], dtype=object)[:count]
+        self.cls = np.array([class_of(pv) for pv in pvs] or [""], dtype=object)[:count]
         self.mode = np.array([spec.get("volumeMode") or "Filesystem" for spec in specs]
                              or [""], dtype=object)[:count]
         self.vac = np.array([spec.get("volumeAttributesClassName") or "" for spec in specs]
@@ -201,7 +201,7 @@ def topology_mask(labels, terms: list | None) -> np.ndarray:
     return mask
 
 
-def _volumes(batch) -> _Volumes:
+def batch_volumes(batch) -> _Volumes:
     cached = batch.__dict__.get("_volume_binding")
     if cached is None:
         cached = _Volumes(batch.state)
@@ -225,7 +225,7 @@ def pod_claims(batch, template):
     spec = template.spec
     if not _uses_claims(spec):
         return None, [], []
-    volumes = _volumes(batch)
+    volumes = batch_volumes(batch)
     namespace = template.namespace or "default"
     pod = None
     claims = []
@@ -256,7 +256,7 @@ def pod_claims(batch, template):
         if _spec(claim).get("volumeName"):
             bound.append(claim)
             continue
-        sc = volumes.storage_class(_class_of(claim)) if _class_of(claim) else None
+        sc = volumes.storage_class(class_of(claim)) if class_of(claim) else None
         if sc is not None and sc.get("volumeBindingMode") == WAIT_FOR_FIRST_CONSUMER:
             delayed.append(claim)
         else:
@@ -294,7 +294,7 @@ def _match_claim(volumes: _Volumes, labels, claim: dict, chosen: np.ndarray) -> 
     nodes = labels.rows
     table = volumes.table(labels)
     requested = _storage((_spec(claim).get("resources") or {}).get("requests"))
-    base = ((table.cls == _class_of(claim)) & (table.capacity >= requested)
+    base = ((table.cls == class_of(claim)) & (table.capacity >= requested)
             & (table.mode == (_spec(claim).get("volumeMode") or "Filesystem"))
             & (table.vac == (_spec(claim).get("volumeAttributesClassName") or ""))
             & ~table.deleted)
@@ -334,7 +334,7 @@ def _match_claim(volumes: _Volumes, labels, claim: dict, chosen: np.ndarray) -> 
 
 def _provisionable(volumes: _Volumes, labels, claim: dict) -> np.ndarray:
     """checkVolumeProvisions for one claim (storage capacity not modelled)."""
-    sc = volumes.storage_class(_class_of(claim)) or {}
+    sc = volumes.storage_class(class_of(claim)) or {}
     if (sc.get("provisioner") or "") in ("", NOT_SUPPORTED_PROVISIONER):
         return np.zeros(labels.rows, dtype=np.bool_)
     return topology_mask(labels, sc.get("allowedTopologies"))
@@ -347,7 +347,7 @@ def static_filter(batch, template, args=None) -> np.ndarray:
     rejected, bound, delayed = pod_claims(batch, template)
     if rejected is not None or (not bound and not delayed):
         return reasons
-    volumes = _volumes(batch)
+    volumes = batch_volumes(batch)
     labels = batch.node_labels
     nodes = batch.node_count
     # checkBoundClaims: stops at the first claim whose PV is missing or does not fit

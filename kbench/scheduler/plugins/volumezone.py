@@ -56,7 +56,7 @@ def pv_topologies(pv: dict) -> list[tuple[str, frozenset[str]]]:
 def pod_topologies(batch, template) -> tuple[str | None, list[tuple[str, frozenset[str]]]]:
     """getPVbyPod: (UnschedulableAndUnresolvable message or None, the PV topologies of the
     pod's persistentVolumeClaim volumes; unbound WaitForFirstConsumer claims are skipped)."""
-    volumes = volumebinding._volumes(batch)  # the batch's claims, PVs and classes, cached
+    volumes = volumebinding.batch_volumes(batch)  # the batch's claims, PVs and classes, cached
     namespace = template.namespace or "default"
     topologies: list[tuple[str, frozenset[str]]] = []
     for volume in template.spec.get("volumes") or []:
@@ -70,7 +70,7 @@ def pod_topologies(batch, template) -> tuple[str | None, list[tuple[str, frozens
             return f'persistentvolumeclaim "{name}" not found', []
         pv_name = (claim.get("spec") or {}).get("volumeName") or ""
         if not pv_name:
-            class_name = volumebinding._class_of(claim)
+            class_name = volumebinding.class_of(claim)
             if not class_name:
                 return "PersistentVolumeClaim had no pv name and storageClass name", []
             sc = volumes.storage_class(class_name)

@@ -54,7 +54,7 @@ class Scheduler:
         messages: list[str | None] = [None] * len(queue)
         unknown = np.zeros(len(queue), dtype=np.bool_)
         profile_of = [self.configuration.profile(t.scheduler_name) for t in batch.templates]
-        runs = _runs([profile_of[t] for t in batch.queue_template.tolist()])
+        runs = _runs(profile_of, batch.queue_template)
         port_keys: dict = {}
         nodes = compile_nodes(batch, port_keys)
         rng_state = np.array([state.counters.get(RNG, state.seed)], dtype=np.uint64)
@@ -102,15 +102,17 @@ class Scheduler:
         return Decisions(queue, node_rows, scores, messages, unknown)
 
 
-def _runs(profiles: list) -> list[tuple[object, int, int]]:
-    """Consecutive stretches of the queue handled by the same profile."""
-    runs = []
-    for i, profile in enumerate(profiles):
-        if runs and runs[-1][0] is profile:
-            runs[-1] = (profile, runs[-1][1], i + 1)
-        else:
-            runs.append((profile, i, i + 1))
-    return runs
+def _runs(profile_of: list, queue_template: np.ndarray) -> list[tuple[object, int, int]]:
+    """Consecutive stretches of the queue handled by the same profile: (profile, begin, end),
+    ``profile_of[t]`` being template t's profile (None: no profile has its schedulerName)."""
+    ids = {}
+    template_profile = np.array([ids.setdefault(id(p), len(ids)) for p in profile_of],
+                                dtype=np.int64)
+    pod_profile = template_profile[queue_template] if len(profile_of) else queue_template
+    bounds = np.concatenate([[0], np.flatnonzero(np.diff(pod_profile)) + 1,
+                             [len(queue_template)]]).tolist()
+    return [(profile_of[int(queue_template[begin])], begin, end)
+            for begin, end in zip(bounds[:-1], bounds[1:]) if end > begin]
 
 
 def _widen_ports(nodes: kernel.NodeState, keys: int) -> kernel.NodeState:

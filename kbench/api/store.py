@@ -265,6 +265,11 @@ def _derive_pod(state: ClusterState, doc: dict, context: "ApplyContext") -> dict
               "limits": state.resource_vector(pod_limits(spec)),
               "qos_class": QOS_CLASSES.index(qos_class(spec))}
     values["priority"] = context.priority_of(spec, doc)
+    # Ready as the manifest says: its Ready condition, else Running (there is no kubelet yet)
+    status = doc.get("status") or {}
+    ready = next((c.get("status") for c in status.get("conditions") or []
+                  if isinstance(c, dict) and c.get("type") == "Ready"), None)
+    values["ready"] = ready == "True" if ready is not None else status.get("phase") == "Running"
     return values
 
 

@@ -496,15 +496,19 @@ def bind(t, n, nodes, templates, spread, affinity):
 @njit
 def schedule_batch(queue_template, order, start_index, rng_state, nodes, templates, profile,
                    spread, affinity, chosen, totals_out, reason_counts, resource_failures,
-                   custom_filter, custom_score):
+                   custom_filter, custom_score, stop_templates):
     """Schedule every pod of the queue. ``order``: node indices in the scheduler's order.
 
     Outputs per pod i: chosen[i] (node index or -1), totals_out[i] (its total score or
     NOT_SCORED); for a pod that fits nowhere, reason_counts[i, reason] counts the nodes each
     reason (batch.reasons id) rejected it on, resource_failures[i, r] the nodes short of
     resource r (r == pods: too many pods), and reason_counts[i, 0] the nodes without free host
-    ports; a pod its PreFilter rejected has chosen[i] == -1 and no counts. Returns the next
-    start index.
+    ports; a pod its PreFilter rejected has chosen[i] == -1 and no counts.
+
+    The loop stops after a pod of a template marked in ``stop_templates`` that fits nowhere
+    (PreFilter passed): DefaultPreemption then evaluates it on the state as it is, and the
+    caller goes on with the rest of the queue. Returns (the next start index, the number of
+    pods done).
     """
     node_count = len(order)
     score_count = len(profile.score_kinds)
@@ -597,6 +601,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if found == 0:
             chosen[i] = -1
             totals_out[i] = NOT_SCORED
+            if stop_templates[t]:
+                return start_index, i + 1
             continue
         n = feasible[best]
         chosen[i] = n
@@ -605,4 +611,4 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             tree_refresh(t, n, size, tree, nodes, templates, profile, active,
                          norm_slots[:normalized_count], custom_score, wanted_ports, verdicts,
                          failures, custom_filter, buffer, scratch_counts, scratch_failures)
-    return start_index
+    return start_index, len(queue_template)

@@ -22,6 +22,7 @@ class PodGroups:
     labels: LabelMatrix            # one row per group
     namespaces: np.ndarray         # object [groups]: the group's namespace
     template_group: np.ndarray     # int64 [templates]
+    bound_rows: np.ndarray         # int64 [bound pods]: their rows in the pods table
     bound_group: np.ndarray        # int64 [bound pods]
     bound_node: np.ndarray         # int64 [bound pods]: the node's position in the batch
     bound_body: np.ndarray         # int64 [bound pods]: body code (the spec lives there)
@@ -56,6 +57,7 @@ def pod_groups(batch) -> PodGroups:
         namespaces=np.array([strings[int(code)] or DEFAULT_NAMESPACE
                              for code in unique[:, 0].tolist()], dtype=object),
         template_group=inverse[len(bound):].astype(np.int64),
+        bound_rows=bound.astype(np.int64),
         bound_group=inverse[:len(bound)].astype(np.int64),
         bound_node=position[pods["node_index"][bound]],
         bound_body=pods["body"][bound].astype(np.int64),

@@ -18,7 +18,7 @@ from kbench.scheduler.compile import (compile_nodes, compile_profile, compile_te
                                       compile_topology, custom_functions)
 from kbench.scheduler.config import (SchedulerConfiguration, default_configuration,
                                      num_feasible_nodes_to_find)
-from kbench.scheduler.plugins import nodeports, noderesources
+from kbench.scheduler.plugins import defaultpreemption, nodeports, noderesources
 from kbench.state import ClusterState
 
 START_INDEX = "scheduler_start_index"
@@ -34,6 +34,12 @@ class Decisions:
     scores: np.ndarray          # the chosen node's total score; -1 when not scored
     messages: list[str | None]  # FailedScheduling message of each unschedulable pod
     unknown_scheduler: np.ndarray  # pods whose spec.schedulerName no profile has
+    nominated_rows: np.ndarray  # DefaultPreemption's nominated node row; -1: cleared,
+                                #   NOT_NOMINATED: left as it is
+    victims: dict[int, np.ndarray]  # queue position -> pod rows to evict for that pod
+
+
+NOT_NOMINATED = -2
 
 
 class Scheduler:
@@ -53,6 +59,9 @@ class Scheduler:
         scores = np.full(len(queue), kernel.NOT_SCORED, dtype=np.int64)
         messages: list[str | None] = [None] * len(queue)
         unknown = np.zeros(len(queue), dtype=np.bool_)
+        nominated_rows = np.full(len(queue), NOT_NOMINATED, dtype=np.int64)
+        victims: dict[int, np.ndarray] = {}
+        preemption = None  # DefaultPreemption's victims and PDBs, compiled at first need
         profile_of = [self.configuration.profile(t.scheduler_name) for t in batch.templates]
         runs = _runs(profile_of, batch.queue_template)
         port_keys: dict = {}
@@ -80,26 +89,63 @@ class Scheduler:
             totals = np.full(count, kernel.NOT_SCORED, dtype=np.int64)
             reason_counts = np.zeros((count, len(batch.reasons)), dtype=np.int64)
             resource_failures = np.zeros((count, len(state.resources)), dtype=np.int64)
-            start = int(kernel.schedule_batch(
-                batch.queue_template[begin:end], np.arange(batch.node_count, dtype=np.int64),
-                start, rng_state, nodes, templates, data, spread, affinity, chosen, totals,
-                reason_counts, resource_failures, custom_filter, custom_score))
+            preempting = profile.enabled(defaultpreemption.NAME, "postFilter")
+            stop = np.array([preempting and not templates.prefilter_reason[t.index]
+                             and (t.spec.get("preemptionPolicy") or "") != "Never"
+                             for t in batch.templates], dtype=np.bool_)
+            if preempting and preemption is None:
+                preemption = defaultpreemption.Preemption(
+                    batch, port_keys, profile.plugin_args.get(defaultpreemption.NAME))
+                nodes = _widen_ports(nodes, len(port_keys))
+            custom_code = _custom_code(profile)
+            queue_template = batch.queue_template[begin:end]
+            done = 0
+            outcomes: dict[int, defaultpreemption.Outcome] = {}
+            while done < count:
+                start, stopped = kernel.schedule_batch(
+                    queue_template[done:], np.arange(batch.node_count, dtype=np.int64),
+                    start, rng_state, nodes, templates, data, spread, affinity, chosen[done:],
+                    totals[done:], reason_counts[done:], resource_failures[done:],
+                    custom_filter, custom_score, stop)
+                start, done = int(start), done + int(stopped)
+                if done < count or (stopped and chosen[done - 1] < 0
+                                    and stop[queue_template[done - 1]]):
+                    i = done - 1  # the kernel stopped at pod i: it may preempt
+                    t = int(queue_template[i])
+                    outcomes[i] = preemption.evaluate(
+                        int(batch.queue[begin + i]), t, batch.templates[t], False, nodes,
+                        templates, data, spread, affinity, custom_filter, custom_code,
+                        rng_state)
             placed = chosen >= 0
             node_rows[begin:end][placed] = batch.node_rows[chosen[placed]]
-            placed_templates = np.concatenate([placed_templates,
-                                               batch.queue_template[begin:end][placed]])
+            placed_templates = np.concatenate([placed_templates, queue_template[placed]])
             placed_nodes = np.concatenate([placed_nodes, chosen[placed]])
             scores[begin:end] = totals
             for i in np.flatnonzero(~placed).tolist():
-                t = batch.queue_template[begin + i]
+                t = int(queue_template[i])
                 rejected = int(templates.prefilter_reason[t])
-                messages[begin + i] = (
+                message = (
                     f"0/{batch.node_count} nodes are available: {batch.reasons.texts[rejected]}."
                     if rejected else failure_message(batch, state.resources, reason_counts[i],
                                                      resource_failures[i]))
+                outcome = outcomes.get(i)
+                if outcome is None and preempting and batch.node_count:
+                    outcome = preemption.evaluate(
+                        int(batch.queue[begin + i]), t, batch.templates[t], bool(rejected),
+                        nodes, templates, data, spread, affinity, custom_filter, custom_code,
+                        rng_state)
+                if outcome is not None:
+                    if outcome.message:
+                        message += " " + outcome.message
+                    if outcome.nominated_node is not None:
+                        nominated_rows[begin + i] = (-1 if outcome.nominated_node < 0 else
+                                                     batch.node_rows[outcome.nominated_node])
+                    if len(outcome.victims):
+                        victims[begin + i] = outcome.victims
+                messages[begin + i] = message
         state.counters[START_INDEX] = start
         state.counters[RNG] = int(rng_state[0])
-        return Decisions(queue, node_rows, scores, messages, unknown)
+        return Decisions(queue, node_rows, scores, messages, unknown, nominated_rows, victims)
 
 
 def _runs(profile_of: list, queue_template: np.ndarray) -> list[tuple[object, int, int]]:
@@ -113,6 +159,17 @@ def _runs(profile_of: list, queue_template: np.ndarray) -> list[tuple[object, in
                              [len(queue_template)]]).tolist()
     return [(profile_of[int(queue_template[begin])], begin, end)
             for begin, end in zip(bounds[:-1], bounds[1:]) if end > begin]
+
+
+def _custom_code(profile) -> int:
+    """The status code of the profile's custom Filter plugin's rejection."""
+    from kbench.scheduler import custom
+    for name in profile.filters():
+        plugin = custom.REGISTRY.get(name)
+        if plugin is not None and plugin.filter is not None:
+            return (defaultpreemption.UNRESOLVABLE_CODE if plugin.unresolvable
+                    else defaultpreemption.UNSCHEDULABLE_CODE)
+    return defaultpreemption.UNSCHEDULABLE_CODE
 
 
 def _widen_ports(nodes: kernel.NodeState, keys: int) -> kernel.NodeState:

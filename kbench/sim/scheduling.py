@@ -1,11 +1,12 @@
 """Applying the scheduler's decisions: bind pods, record Scheduled / FailedScheduling events,
-set the PodScheduled condition's message and kube-scheduler's backoff."""
+set the PodScheduled condition's message and kube-scheduler's backoff, and carry out
+DefaultPreemption's decisions (nominatedNodeName, evicting the victims)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from kbench.scheduler.scheduler import Decisions
+from kbench.scheduler.scheduler import NOT_NOMINATED, Decisions
 from kbench.sim.events import record_event
 from kbench.state import ClusterState
 from kbench.state.schema import EVENT_TYPES
@@ -39,6 +40,7 @@ def apply_decisions(state: ClusterState, decisions: Decisions) -> None:
         record_event(state, "Pod", state.strings[int(pods["name"][pod])],
                      state.strings[int(pods["namespace"][pod])], "Warning",
                      "FailedScheduling", message, SCHEDULER)
+    _preempt(state, decisions)
     for pod in decisions.pod_rows[decisions.unknown_scheduler].tolist():
         name = state.strings[int(pods["scheduler_name"][pod])]
         record_event(state, "Pod", state.strings[int(pods["name"][pod])],
@@ -76,3 +78,31 @@ def _record_scheduled(state: ClusterState, pods_rows: np.ndarray, node_rows: np.
         "count": np.ones(count, dtype=np.int32)}
     # A pod is scheduled once, so these events never aggregate: no event_rows entries.
     state.index_rows("events", state.tables["events"].append_many(count, values))
+
+
+def _preempt(state: ClusterState, decisions: Decisions) -> None:
+    """preemption.go prepareCandidate and the nomination (handleSchedulingFailure): the
+    preemptor's status.nominatedNodeName is set (or cleared), each victim gets a "Preempted"
+    event and is deleted, and lower-priority pods nominated to that node lose their
+    nomination. kbench deletes victims at once: graceful termination comes with the kubelet
+    model; a victim already being deleted is left as it is (no second API call)."""
+    pods, nodes = state.tables["pods"], state.tables["nodes"]
+    changed = np.flatnonzero(decisions.nominated_rows != NOT_NOMINATED)
+    for i in changed.tolist():
+        pod, node = int(decisions.pod_rows[i]), int(decisions.nominated_rows[i])
+        pods["nominated_node_name"][pod] = -1 if node < 0 else nodes["name"][node]
+        if i not in decisions.victims:
+            continue
+        node_name = nodes["name"][node]
+        uid = state.strings[int(pods["uid"][pod])]
+        for victim in decisions.victims[i].tolist():
+            if not pods.alive[victim] or not np.isnan(pods["deletion_time"][victim]):
+                continue
+            record_event(state, "Pod", state.strings[int(pods["name"][victim])],
+                         state.strings[int(pods["namespace"][victim])], "Normal", "Preempted",
+                         f"Preempted by pod {uid} on node {state.strings[int(node_name)]}",
+                         SCHEDULER)
+            state.remove("pods", victim)
+        lower = np.flatnonzero(pods.alive & (pods["nominated_node_name"] == node_name)
+                               & (pods["priority"] < pods["priority"][pod]))
+        pods["nominated_node_name"][lower] = -1

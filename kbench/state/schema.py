@@ -185,7 +185,7 @@ TABLES: dict[str, list[C]] = {
         C("selector", "json", "spec.selector"),
         C("current_healthy", "int32", "status.currentHealthy"),
         C("desired_healthy", "int32", "status.desiredHealthy"),
-        C("disruptions_allowed", "int32", "status.disruptionsAllowed"),
+        C("disruptions_allowed", "int32", "status.disruptionsAllowed", fill=-1, absent=-1),
         C("expected_pods", "int32", "status.expectedPods"),
     ],
     # core/v1 Events: what the scheduler, controllers and kubelet report about objects.

@@ -548,9 +548,9 @@ class ReferenceScheduler:
                 totals[node_name] += score * weight
         return [NodePluginScores(info.name, totals[info.name]) for info in nodes]
 
-    # DefaultPreemption runs (when the profile enables it) only if this is True; off by
-    # default until the compiled kernel models preemption (the differential tests compare).
-    enable_preemption = False
+    # DefaultPreemption runs when the profile enables it (the default profile does) and this
+    # is True; tests of other plugins' messages may turn it off.
+    enable_preemption = True
 
     def post_filter(self, pod: dict, diagnosis: Diagnosis) -> str:
         """RunPostFilterPlugins for a pod that fits no node: DefaultPreemption's "preemption:
@@ -640,7 +640,8 @@ class ReferenceScheduler:
             metadata = pod.get("metadata") or {}
             rows.append({"pod": metadata.get("name"), "namespace": metadata.get("namespace", "default"),
                          **outcome})
-            if self.enable_preemption:  # DefaultPreemption's nomination ("namespace/name" victims)
+            if self.enable_preemption and outcome["node"] is None:
+                # DefaultPreemption's nomination of a pod that fit nowhere ("namespace/name" victims)
                 rows[-1].update({"nominated_node": None, "victims": [], **self.preemption})
             if outcome["node"] is not None:
                 # assume: the pod, with spec.nodeName set, joins its node.

@@ -441,3 +441,15 @@ def term(expressions: list[dict], topology_key: str, namespaces: list[str] | Non
     if namespace_selector is not None:
         result["namespaceSelector"] = namespace_selector
     return result
+
+
+def not_helpful(nodes: int) -> str:
+    """DefaultPreemption's text after a FitError when no node has a lower-priority pod whose
+    eviction could help (every node UnschedulableAndUnresolvable, or PreFilter rejected)."""
+    return f" preemption: 0/{nodes} nodes are available: {nodes} Preemption is not helpful for scheduling."
+
+
+def no_victims(nodes: int) -> str:
+    """DefaultPreemption's text when ``nodes`` nodes could only be helped by evicting pods
+    of a priority the pod does not exceed."""
+    return f" preemption: 0/{nodes} nodes are available: {nodes} No preemption victims found for incoming pod."

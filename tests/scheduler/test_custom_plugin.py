@@ -107,7 +107,8 @@ profiles:
         # two pods per node at most; busy-gpu already holds one: 2 + 2 + 1 placed
         assert sorted(per_node.values()) == [1, 2, 2]
         message = c.get("pod", "p6").status.conditions[0]["message"]
-        assert message == "0/3 nodes are available: 3 node(s) are full enough."
+        assert message == ("0/3 nodes are available: 3 node(s) are full enough. preemption: 0/3 nodes are "
+                           "available: 3 No preemption victims found for incoming pod.")
     finally:
         unregister_plugin("AtMostNPods")
 

@@ -464,16 +464,17 @@ def test_schedule_rows_carry_the_nomination():
                                   "available: 2 No preemption victims found for incoming pod.")
 
 
-def test_schedule_rows_unchanged_without_preemption():
-    """enable_preemption off (the default until the kernel has it), or DefaultPreemption
-    disabled in the profile: no preemption text, no extra row fields."""
+def test_schedule_rows_without_preemption():
+    """enable_preemption off, or DefaultPreemption disabled in the profile: no preemption
+    text, no nomination."""
     nodes = [node("node1", ONE_POD)]
     pods = [pod("p1", LOW, node="node1"), pod("p", HIGH)]
-    rows = ReferenceScheduler().schedule(nodes, pods)
+    sched = ReferenceScheduler()
+    sched.enable_preemption = False
+    rows = sched.schedule(nodes, pods)
     assert rows[0]["message"] == "0/1 nodes are available: 1 Too many pods."
     assert "nominated_node" not in rows[0]
     sched = ReferenceScheduler({"plugins": {"postFilter": {"disabled": [{"name": "*"}]}}})
-    sched.enable_preemption = True
     rows = sched.schedule(nodes, pods)
     assert rows[0]["message"] == "0/1 nodes are available: 1 Too many pods."
     assert (rows[0]["nominated_node"], rows[0]["victims"]) == (None, [])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from scheduler.builders import no_victims
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kbench import Cluster
@@ -131,7 +132,8 @@ def test_hostname_anti_affinity_puts_at_most_one_pod_per_node():
     pending = [row for row in kernel if row[1] is None]
     assert len(pending) == 3
     for row in pending:
-        assert row[3] == "0/5 nodes are available: 5 node(s) didn't match pod anti-affinity rules."
+        assert row[3] == ("0/5 nodes are available: 5 node(s) didn't match pod anti-affinity "
+                          "rules." + no_victims(5))
 
 
 def test_required_affinity_follows_the_first_pod_into_its_zone():
@@ -160,7 +162,9 @@ def test_existing_pods_anti_affinity_and_missing_label():
     assert messages == {
         "0/4 nodes are available: 1 node(s) didn't match pod topology spread constraints, "
         "1 node(s) didn't match pod topology spread constraints (missing required label), "
-        "2 node(s) didn't satisfy existing pods anti-affinity rules."}
+        "2 node(s) didn't satisfy existing pods anti-affinity rules. preemption: 0/4 nodes are "
+        "available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found "
+        "for incoming pod."}
 
 
 def test_preferred_terms_and_namespace_selectors_score_as_the_reference():

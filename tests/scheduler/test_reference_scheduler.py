@@ -21,7 +21,7 @@ from reference.scheduler import (
     select_host,
 )
 from kbench.scheduler.rng import PythonRandom
-from scheduler.builders import make_node, make_pod
+from scheduler.builders import make_node, make_pod, no_victims, not_helpful
 
 
 def worker(name, cpu=4000, memory="8Gi", pods=110):
@@ -309,20 +309,22 @@ def test_fit_error_message_end_to_end():
     rows = ReferenceScheduler().schedule(nodes, [make_pod("big").req(cpu=2000, memory="1Gi").obj()])
     assert rows == [{"pod": "big", "namespace": "default", "node": None, "score": None,
                      "message": "0/3 nodes are available: 1 Insufficient cpu, "
-                                "2 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }."}]
+                                "2 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }."
+                                + not_helpful(3), "nominated_node": None, "victims": []}]
 
 
 def test_fit_error_lists_every_reason_of_a_node():
     nodes = [worker("a", cpu=1000, memory="1Gi").obj(), worker("b", cpu=1000, memory="1Gi").obj()]
     rows = ReferenceScheduler().schedule(nodes, [make_pod("big").req(cpu=2000, memory="2Gi").obj()])
-    assert rows[0]["message"] == "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory."
+    assert rows[0]["message"] == ("0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory."
+                                  + not_helpful(2))
 
 
 def test_first_failing_filter_in_plugin_order_is_reported():
     """RunFilterPlugins stops at the first rejection: NodeUnschedulable comes before Fit."""
     nodes = [worker("a", cpu=100).unschedulable().obj()]
     rows = ReferenceScheduler().schedule(nodes, [make_pod("p").req(cpu=2000).obj()])
-    assert rows[0]["message"] == "0/1 nodes are available: 1 node(s) were unschedulable."
+    assert rows[0]["message"] == "0/1 nodes are available: 1 node(s) were unschedulable." + not_helpful(1)
 
 
 def test_pre_filter_rejection_message():
@@ -333,7 +335,7 @@ def test_pre_filter_rejection_message():
             {"key": "metadata.name", "operator": "In", "values": ["b"]}]}]}}}).obj()
     nodes = [worker(name).obj() for name in "abc"]
     rows = ReferenceScheduler().schedule(nodes, [pod])
-    assert rows[0]["message"] == "0/3 nodes are available: pod affinity terms conflict."
+    assert rows[0]["message"] == "0/3 nodes are available: pod affinity terms conflict." + not_helpful(3)
 
 
 def name_affinity(*names):
@@ -351,12 +353,13 @@ def test_pre_filter_result_restricts_the_nodes():
     sched = ReferenceScheduler()
     rows = sched.schedule(nodes, [make_pod("p").req(cpu=2000).affinity(name_affinity("a")).obj()])
     assert rows[0]["message"] == ("0/3 nodes are available: 1 Insufficient cpu, "
-                                  "2 node(s) didn't satisfy plugin(s) [NodeAffinity].")
+                                  "2 node(s) didn't satisfy plugin(s) [NodeAffinity]." + not_helpful(3))
     assert sched.next_start_node_index == 1  # one node processed
     rows = ReferenceScheduler().schedule(nodes, [make_pod("q").req(cpu=100).affinity(name_affinity("b", "zzz")).obj()])
     assert rows[0]["node"] == "b"
     rows = ReferenceScheduler().schedule(nodes, [make_pod("r").affinity(name_affinity("zzz")).obj()])
-    assert rows[0]["message"] == "0/3 nodes are available: 3 node(s) didn't satisfy plugin(s) [NodeAffinity]."
+    assert rows[0]["message"] == ("0/3 nodes are available: 3 node(s) didn't satisfy plugin(s) [NodeAffinity]."
+                                  + not_helpful(3))
 
 
 def test_no_nodes():
@@ -409,7 +412,7 @@ def test_bound_pods_are_seen_by_later_pods():
     pods = [make_pod(f"p{i}").req(cpu=3000).obj() for i in range(2)]
     rows = by_name(ReferenceScheduler().schedule(nodes, pods))
     assert rows["p0"]["node"] == "only"
-    assert rows["p1"]["message"] == "0/1 nodes are available: 1 Insufficient cpu."
+    assert rows["p1"]["message"] == "0/1 nodes are available: 1 Insufficient cpu." + no_victims(1)
 
 
 def test_higher_priority_pod_takes_the_space_first():

@@ -13,7 +13,7 @@ import copy
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from scheduler.builders import make_node, make_pod
+from scheduler.builders import make_node, make_pod, not_helpful
 
 UNRESOLVABLE = "UnschedulableAndUnresolvable"
 BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind"
@@ -286,12 +286,12 @@ def test_kernel_matches_reference_scheduler_with_volumes():
     assert placed["pod-4"] is None and placed["pod-5"] is None
     assert placed["pod-6"] in ("node-0", "node-2")  # provisioned in zone-0
     messages = {row["pod"]: row["message"] for row in reference}
-    assert messages["pod-4"] == f"0/4 nodes are available: {UNBOUND_IMMEDIATE}."
+    assert messages["pod-4"] == f"0/4 nodes are available: {UNBOUND_IMMEDIATE}." + not_helpful(4)
     assert messages["pod-5"] == ('0/4 nodes are available: persistentvolumeclaim "missing" '
-                                 'not found.')
+                                 'not found.' + not_helpful(4))
     # node-0 and node-3: both reasons; node-1: the bound PV's affinity; node-2: no PV for "big"
     assert messages["pod-3"] == (f"0/4 nodes are available: 3 {BIND_CONFLICT}, "
-                                 f"3 {NODE_CONFLICT}.")
+                                 f"3 {NODE_CONFLICT}." + not_helpful(4))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

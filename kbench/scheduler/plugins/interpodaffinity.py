@@ -77,6 +77,10 @@ class AffinityData(NamedTuple):
     own_term: np.ndarray          # int32 (repeated when the pod has a term twice)
     skip_score: np.ndarray        # bool [templates]: PreScore returns Skip
     reasons: np.ndarray           # int32 [4]: batch reason ids of the verdicts
+    # for DefaultPreemption's dry run, which takes bound pods off a node
+    term_groups: np.ndarray       # bool [terms, pod groups]: the term selects the group's pods
+    bound_owned_start: np.ndarray  # int64 [bound pods + 1]: CSR offsets into bound_owned
+    bound_owned: np.ndarray       # int32: owned terms of each bound pod (PodGroups order)
 
 
 # ---------------------------------------------------------------------------
@@ -279,6 +283,7 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
             affinity[t], anti[t], preferred[t] = [], [], []
     # the owned terms of the bound pods, parsed once per (namespace, body)
     owners_of: list[tuple[list[int], np.ndarray]] = []  # (owned terms, nodes of the pods)
+    owned_by: list[tuple[list[int], np.ndarray]] = []   # (owned terms, bound pod indexes)
     if len(groups.bound_body):
         pairs = np.stack([groups.bound_group, groups.bound_body], axis=1)
         unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
@@ -288,9 +293,10 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
             spec = (batch.state.strings.document(int(body)) or {}).get("spec") or {}
             if _section(spec, "podAffinity") or _section(spec, "podAntiAffinity"):
                 members = order[bounds[i]:bounds[i + 1]]
-                owners_of.append((_owned_terms(compiler, spec, groups.namespaces[group],
-                                               filtering, scoring, args),
-                                  groups.bound_node[members]))
+                owned_terms = _owned_terms(compiler, spec, groups.namespaces[group],
+                                           filtering, scoring, args)
+                owners_of.append((owned_terms, groups.bound_node[members]))
+                owned_by.append((owned_terms, members))
     for t, node in zip(placed_templates.tolist(), placed_nodes.tolist()):
         owners_of.append((own[t], np.array([node], dtype=np.int64)))
     owner_nodes: list[list[np.ndarray]] = [[] for _ in compiler.owned_key]
@@ -320,6 +326,7 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
         ("existing_anti", existing_anti, 1), ("existing", existing, 2), ("match", match, 1),
         ("own", [[(o,) for o in owned] for owned in own], 1))}
     node_count = batch.node_count
+    bound_owned_start, bound_owned = _bound_owned(owned_by, len(groups.bound_group))
     return AffinityData(
         domain=(np.stack(compiler.domains) if compiler.domains
                 else np.zeros((0, node_count), dtype=np.int32)),
@@ -341,7 +348,25 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
         skip_score=skip_score,
         reasons=np.array([0, batch.reasons.id(REASON_AFFINITY),
                           batch.reasons.id(REASON_ANTI_AFFINITY),
-                          batch.reasons.id(REASON_EXISTING_ANTI_AFFINITY)], dtype=np.int32))
+                          batch.reasons.id(REASON_EXISTING_ANTI_AFFINITY)], dtype=np.int32),
+        term_groups=(np.stack(compiler.term_masks) if compiler.term_masks
+                     else np.zeros((0, len(groups.namespaces)), dtype=np.bool_)),
+        bound_owned_start=bound_owned_start, bound_owned=bound_owned)
+
+
+def _bound_owned(owned_by: list[tuple[list[int], np.ndarray]], count: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """CSR of the owned terms of each of ``count`` bound pods."""
+    sizes = np.zeros(count, dtype=np.int64)
+    for terms, members in owned_by:
+        sizes[members] = len(terms)
+    start = np.zeros(count + 1, dtype=np.int64)
+    start[1:] = np.cumsum(sizes)
+    entries = np.zeros(int(start[-1]), dtype=np.int32)
+    for terms, members in owned_by:
+        for j, term in enumerate(terms):
+            entries[start[members] + j] = term
+    return start, entries
 
 
 def _csr(lists: list[list[tuple]], width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -397,6 +422,47 @@ def affinity_prefilter(t, affinity, verdicts):
         _reject_counted(a.domain[a.owned_key[owned]],
                         a.owners[a.owned_start[owned]:a.owned_start[owned + 1]],
                         a.reasons[EXISTING_ANTI_AFFINITY], verdicts)
+
+
+@njit
+def affinity_filter_without(t, n, affinity, removed_affinity, removed_anti, removed_owners):
+    """Filter on node n for a pod of template t once pods are taken off n (DefaultPreemption's
+    dry run): removed_affinity[k] / removed_anti[k] of them were selected by the template's
+    k-th required affinity / anti-affinity term, removed_owners[k] owned its k-th matching
+    existing anti-affinity term. The reason id (0: pass), as affinity_prefilter."""
+    a = affinity
+    first, last = a.affinity_start[t], a.affinity_start[t + 1]
+    if last > first:
+        first_of_group = a.self_affinity[t]
+        pods_exist = True
+        for e in range(first, last):
+            term = a.affinity_term[e]
+            d = a.domain[a.term_key[term], n]
+            less = removed_affinity[e - first] if d >= 0 else 0
+            if a.matched_total[term] - less > 0:
+                first_of_group = False
+        for e in range(first, last):
+            term = a.affinity_term[e]
+            d = a.domain[a.term_key[term], n]
+            if d < 0:
+                return a.reasons[AFFINITY]
+            if a.matched[a.term_start[term] + d] - removed_affinity[e - first] <= 0:
+                pods_exist = False
+        if not pods_exist and not first_of_group:
+            return a.reasons[AFFINITY]
+    first = a.anti_start[t]
+    for e in range(first, a.anti_start[t + 1]):
+        term = a.anti_term[e]
+        d = a.domain[a.term_key[term], n]
+        if d >= 0 and a.matched[a.term_start[term] + d] - removed_anti[e - first] > 0:
+            return a.reasons[ANTI_AFFINITY]
+    first = a.existing_anti_start[t]
+    for e in range(first, a.existing_anti_start[t + 1]):
+        owned = a.existing_anti[e]
+        d = a.domain[a.owned_key[owned], n]
+        if d >= 0 and a.owners[a.owned_start[owned] + d] - removed_owners[e - first] > 0:
+            return a.reasons[EXISTING_ANTI_AFFINITY]
+    return 0
 
 
 @njit

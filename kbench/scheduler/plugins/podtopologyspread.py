@@ -73,6 +73,8 @@ class SpreadData(NamedTuple):
     bind_start: np.ndarray      # int64 [templates + 1]
     bind_instance: np.ndarray   # int32 [entries]
     reasons: np.ndarray         # int32 [3]: batch reason ids of PASS, MISMATCH, MISSING_LABEL
+    group_match: np.ndarray     # bool [instances, pod groups]: the instance counts the group's
+                                #   pods (DefaultPreemption's dry run takes victims out)
 
 
 # ---------------------------------------------------------------------------
@@ -316,7 +318,9 @@ def compile_spread(batch, profile, placed_templates=None, placed_nodes=None) -> 
         require_all=require_all,
         bind_start=bind_start,
         bind_instance=bind_entries[:, 0].astype(np.int32),
-        reasons=reasons)
+        reasons=reasons,
+        group_match=(np.stack(instances.group_masks) if total
+                     else np.zeros((0, len(groups.namespaces)), dtype=np.bool_)))
 
 
 class _Policies:
@@ -399,6 +403,34 @@ def spread_prefilter(t, spread, verdicts):
                 verdicts[n] = spread.reasons[MISSING_LABEL]
             elif counts[domain[n]] > limit:
                 verdicts[n] = spread.reasons[MISMATCH]
+
+
+@njit
+def spread_filter_without(t, n, spread, removed):
+    """Filter on node n for a pod of template t once pods are taken off n (DefaultPreemption's
+    dry run): removed[k] of them were counted by the template's k-th DoNotSchedule
+    constraint. The reason id of the first constraint failing, 0 when all pass (as
+    spread_prefilter, with the minimum over the domains recomputed)."""
+    first = spread.filter_start[t]
+    for e in range(first, spread.filter_start[t + 1]):
+        c = spread.filter_instance[e]
+        base = spread.start[c]
+        own = spread.domain[c, n]
+        less = removed[e - first] if spread.counted[c, n] else 0
+        smallest = MAX_INT32
+        domains = 0
+        for d in range(spread.start[c + 1] - base):
+            if spread.registered[base + d]:
+                domains += 1
+                smallest = min(smallest, spread.counts[base + d] - (less if d == own else 0))
+        if domains < spread.filter_min_domains[e]:
+            smallest = 0
+        if not spread.has_key[c, n]:
+            return spread.reasons[MISSING_LABEL]
+        limit = spread.filter_max_skew[e] + smallest - spread.filter_self[e]
+        if spread.counts[base + own] - less > limit:
+            return spread.reasons[MISMATCH]
+    return 0
 
 
 @njit

@@ -32,9 +32,11 @@ EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 #: Namespaces every cluster starts with.
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
-#: Kinds whose status is read from the manifest (a node's capacity is its status); for the
-#: others, as for the API server's status subresource, status in a manifest is ignored.
-STATUS_FROM_MANIFEST = {"Node"}
+#: Kinds whose status is read from the manifest (a node's capacity is its status; a
+#: PodDisruptionBudget's disruptionsAllowed, as its controller last wrote it, is what the
+#: scheduler's preemption reads); for the others, as for the API server's status
+#: subresource, status in a manifest is ignored.
+STATUS_FROM_MANIFEST = {"Node", "PodDisruptionBudget"}
 
 #: PriorityClasses the API server always has (pkg/apis/scheduling/types.go).
 SYSTEM_PRIORITY_CLASSES = {"system-node-critical": 2000001000,
@@ -265,11 +267,6 @@ def _derive_pod(state: ClusterState, doc: dict, context: "ApplyContext") -> dict
               "limits": state.resource_vector(pod_limits(spec)),
               "qos_class": QOS_CLASSES.index(qos_class(spec))}
     values["priority"] = context.priority_of(spec, doc)
-    # Ready as the manifest says: its Ready condition, else Running (there is no kubelet yet)
-    status = doc.get("status") or {}
-    ready = next((c.get("status") for c in status.get("conditions") or []
-                  if isinstance(c, dict) and c.get("type") == "Ready"), None)
-    values["ready"] = ready == "True" if ready is not None else status.get("phase") == "Running"
     return values
 
 

@@ -567,7 +567,7 @@ class Preemption:
         # countHealthyPods: Ready (the ready column) and not being deleted
         healthy = pods["ready"][rows] & np.isnan(pods["deletion_time"][rows])
         for index, row in enumerate(table.live_rows().tolist()):
-            pdb = decode(state, "poddisruptionbudgets", row)
+            pdb = decode(state, "poddisruptionbudgets", row).to_dict()
             namespace = (pdb.get("metadata") or {}).get("namespace") or "default"
             try:
                 selector = selector_from_dict((pdb.get("spec") or {}).get("selector"))

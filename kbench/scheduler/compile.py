@@ -110,18 +110,123 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
                      nonzero_requested=nonzero, port_usage=usage)
 
 
+def _key(*fields) -> str:
+    """A text of what a static plugin reads of a template: equal texts, equal fields (the
+    fields are decoded JSON, whose repr is unambiguous)."""
+    return repr(fields)
+
+
+def _tolerations_key(template) -> str:
+    return _key(template.spec.get("tolerations"))
+
+
+def _containers(spec: dict) -> list[dict]:
+    return [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+
+
+def _volumes_key(template) -> str:
+    """VolumeBinding and VolumeZone read the volumes' claims in the template's namespace; an
+    ephemeral volume's claim is named after (and owned by) the representative pod."""
+    volumes = template.spec.get("volumes")
+    ephemeral = any(volume.get("ephemeral") is not None for volume in volumes or [])
+    return _key(template.namespace, volumes, template.representative if ephemeral else None)
+
+
+#: Everything each static plugin (Filter, Score, PreFilter) reads of a template, as a key;
+#: besides, it reads only the batch and the profile's args for the plugin.
+STATIC_INPUTS = {
+    nodeunschedulable.NAME: _tolerations_key,
+    nodename.NAME: lambda template: _key(template.spec.get("nodeName")),
+    tainttoleration.NAME: _tolerations_key,
+    nodeaffinity.NAME: lambda template: _key(
+        template.spec.get("nodeSelector"),
+        (template.spec.get("affinity") or {}).get("nodeAffinity")),
+    imagelocality.NAME: lambda template: _key(
+        [container.get("image") for container in _containers(template.spec)]),
+    volumebinding.NAME: _volumes_key,
+    volumezone.NAME: _volumes_key,
+}
+
+
+class _Results:
+    """Static plugin results within one compile_templates: computed once per plugin,
+    extension point and STATIC_INPUTS key (once per template for a plugin without one)."""
+
+    def __init__(self) -> None:
+        self.results: dict[tuple, object] = {}
+        self.template = None
+        self.inputs: dict = {}  # the current template's keys, per STATIC_INPUTS function
+
+    def get(self, point: str, name: str, template, compute):
+        """(key, result) of plugin ``name`` at ``point`` for ``template``; ``compute()``
+        gives the result when no template with the same key came before."""
+        if template is not self.template:
+            self.template, self.inputs = template, {}
+        read = STATIC_INPUTS.get(name)
+        if read is None:
+            key = (point, name, "template", template.index)
+        else:
+            if read not in self.inputs:
+                self.inputs[read] = read(template)
+            key = (point, name, self.inputs[read])
+        if key not in self.results:
+            self.results[key] = compute()
+        return key, self.results[key]
+
+
+def _narrowing(names: np.ndarray, spec: dict):
+    """NodeAffinity's PreFilter: (its result, the positions of the nodes it names, if any)."""
+    result = nodeaffinity.pre_filter(spec)
+    if result is None or result == nodeaffinity.CONFLICT:
+        return result, None
+    return result, np.flatnonzero(np.isin(names, list(result)))
+
+
+def _first_rejections(results: list[tuple[int, np.ndarray]], node_count: int):
+    """(reason, filter position) per node of the first static filter rejecting it (0, -1
+    where none does), from (filter position, reason per node) in filter order."""
+    reason = np.zeros(node_count, dtype=np.int32)
+    position = np.full(node_count, -1, dtype=np.int32)
+    for index, reasons in results:
+        first = (position < 0) & (reasons != 0)
+        reason[first] = reasons[first]
+        position[first] = index
+    return reason, position
+
+
+def _requests_key(spec: dict) -> str:
+    """What nonzero_requests and nodeports.host_ports read of a spec."""
+    def fields(group: str) -> list:
+        return [[(container.get("resources") or {}).get("requests"),
+                 container.get("restartPolicy"), container.get("ports")]
+                for container in spec.get(group) or []]
+    return _key(spec.get("overhead"), fields("initContainers"), fields("containers"))
+
+
 def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
-    """Per-template requests, static filter verdicts, static raw scores and host ports."""
+    """Per-template requests, static filter verdicts, static raw scores and host ports. Each
+    static plugin runs once per distinct input (STATIC_INPUTS), in template order, so reason
+    ids are registered in the same order as by running it for every template."""
     state = batch.state
     pods = state.tables["pods"]
     count, node_count = len(batch.templates), batch.node_count
-    filters = list(profile.filters())
+    static_filters = [(position, name) for position, name in enumerate(profile.filters())
+                      if name in STATIC_FILTERS]
     scores = list(profile.scores())
-    static_reason = np.zeros((count, node_count), dtype=np.int32)
-    static_position = np.full((count, node_count), -1, dtype=np.int32)
+    narrows = profile.enabled(nodeaffinity.NAME, "preFilter")
+    # VolumeBinding's and VolumeZone's PreFilters run after NodeAffinity's (profile order); the
+    # first rejection (missing / lost claims, unbound Immediate ones, a missing PV or
+    # StorageClass) ends PreFilter
+    pre_filters = [name for name, _weight in profile.plugins.get("preFilter", ())
+                   if name in PRE_FILTERS]
+    results = _Results()
+    verdict_rows: dict[tuple, int] = {}  # the keys of a template's filter results -> its row
+    verdicts: list[tuple[np.ndarray, np.ndarray]] = []
+    verdict_row = np.zeros(count, dtype=np.int64)
     score_rows = np.full((count, max(len(scores), 1)), -1, dtype=np.int32)
     static_scores: list[np.ndarray] = []
     rows_of: dict[bytes, int] = {}
+    requests_of: dict[str, tuple] = {}
     nonzero = np.zeros((count, 2), dtype=np.int64)
     port_lists = []
     prefilter_reason = np.zeros(count, dtype=np.int32)
@@ -129,47 +234,66 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
     absent_reason = np.zeros(count, dtype=np.int32)
     candidate_lists = []
     names = np.asarray(batch.node_names, dtype=object)
+
+    def score_row(raw) -> int:
+        """The row of ``raw`` in static_scores (templates with the same raw scores share a
+        row); -1 for None (PreScore Skip)."""
+        if raw is None:
+            return -1
+        raw = np.asarray(raw, dtype=np.int64)
+        row = rows_of.setdefault(raw.tobytes() if raw.any() else b"", len(static_scores))
+        if row == len(static_scores):
+            static_scores.append(raw)
+        return row
+
     for template in batch.templates:
         t = template.index
         candidate_lists.append(np.zeros(0, dtype=np.int64))
-        if profile.enabled(nodeaffinity.NAME, "preFilter"):
-            result = nodeaffinity.pre_filter(template.spec)
+        if narrows:
+            _, (result, candidates) = results.get(
+                "preFilter", nodeaffinity.NAME, template,
+                lambda: _narrowing(names, template.spec))
             if result == nodeaffinity.CONFLICT:
                 prefilter_reason[t] = batch.reasons.id(nodeaffinity.REASON_CONFLICT)
             elif result is not None:
                 narrowed[t] = True
-                candidate_lists[t] = np.flatnonzero(np.isin(names, list(result)))
+                candidate_lists[t] = candidates
                 absent_reason[t] = batch.reasons.id(
                     f"node(s) didn't satisfy plugin(s) [{nodeaffinity.NAME}]")
-        for name, _weight in profile.plugins.get("preFilter", ()):
-            # VolumeBinding's and VolumeZone's PreFilters run after NodeAffinity's (profile
-            # order); the first rejection (missing / lost claims, unbound Immediate ones, a
-            # missing PV or StorageClass) ends PreFilter
+        for name in pre_filters:
             if prefilter_reason[t]:
                 break
-            if name in PRE_FILTERS:
-                rejection = PRE_FILTERS[name](batch, template)
-                if rejection is not None:
-                    prefilter_reason[t] = batch.reasons.id(rejection)
-        for position, name in enumerate(filters):
-            compute = STATIC_FILTERS.get(name)
-            if compute is None:
-                continue
-            reasons = compute(batch, template, profile.plugin_args.get(name))
-            first = (static_position[t] < 0) & (reasons != 0)
-            static_reason[t, first] = reasons[first]
-            static_position[t, first] = position
+            _, rejection = results.get("preFilter", name, template,
+                                       lambda: PRE_FILTERS[name](batch, template))
+            if rejection is not None:
+                prefilter_reason[t] = batch.reasons.id(rejection)
+        keys, reasons = [], []  # a template's static filter results, and their keys
+        for position, name in static_filters:
+            key, result = results.get("filter", name, template, lambda: STATIC_FILTERS[name](
+                batch, template, profile.plugin_args.get(name)))
+            keys.append(key)
+            reasons.append((position, result))
+        if tuple(keys) not in verdict_rows:
+            verdict_rows[tuple(keys)] = len(verdicts)
+            verdicts.append(_first_rejections(reasons, node_count))
+        verdict_row[t] = verdict_rows[tuple(keys)]
         for slot, (name, _weight) in enumerate(scores):
             if name in STATIC_SCORES:
-                raw = STATIC_SCORES[name][0](batch, template, profile.plugin_args.get(name))
-                if raw is not None:  # templates with the same raw scores share a row
-                    raw = np.asarray(raw, dtype=np.int64)
-                    score_rows[t, slot] = rows_of.setdefault(raw.tobytes(), len(static_scores))
-                    if score_rows[t, slot] == len(static_scores):
-                        static_scores.append(raw)
-        nonzero[t] = nonzero_requests(template.spec)
-        port_lists.append([port_keys.setdefault(key, len(port_keys))
-                           for key in nodeports.host_ports(template.spec)])
+                _, row = results.get("score", name, template, lambda: score_row(
+                    STATIC_SCORES[name][0](batch, template, profile.plugin_args.get(name))))
+                score_rows[t, slot] = row
+        key = _requests_key(template.spec)
+        if key not in requests_of:
+            requests_of[key] = (nonzero_requests(template.spec),
+                                nodeports.host_ports(template.spec))
+        nonzero[t], ports = requests_of[key]
+        port_lists.append([port_keys.setdefault(port, len(port_keys)) for port in ports])
+    static_reason = np.zeros((count, node_count), dtype=np.int32)
+    static_position = np.full((count, node_count), -1, dtype=np.int32)
+    for row, (reason, position) in enumerate(verdicts):
+        members = verdict_row == row
+        static_reason[members] = reason
+        static_position[members] = position
     fit_pairs, balanced_pairs = scored_resources(profile, state.resources)
     requests = pods["requests"][np.array([t.representative for t in batch.templates],
                                          dtype=np.int64)] if count else np.zeros(

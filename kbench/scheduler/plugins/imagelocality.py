@@ -42,9 +42,11 @@ def static_score(batch, template) -> np.ndarray:
     total_nodes = batch.node_count
     containers = [*(template.spec.get("initContainers") or []),
                   *(template.spec.get("containers") or [])]
+    names = [normalized_image_name(container.get("image") or "") for container in containers]
+    if containers and not any(name in batch._image_spread for name in names):
+        return np.zeros(total_nodes, dtype=np.int64)  # no node has an image: all below MIN
     sums = np.zeros(total_nodes, dtype=np.int64)
-    for container in containers:
-        name = normalized_image_name(container.get("image") or "")
+    for name in names:
         holders = batch._image_spread.get(name, 0)
         if holders == 0:
             continue

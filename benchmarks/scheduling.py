@@ -129,3 +129,27 @@ def mixed_cluster(nodes: int, pods: int, templates: int = 1000, seed: int = 0,
                 "labelSelector": {"matchLabels": {"app": f"app-{index}"}}}]
         return pod
     return _template_cluster(nodes, pods, templates, seed, percentage, spread)
+
+
+def preemption_cluster(nodes: int, preemptors: int, seed: int = 0) -> Cluster:
+    """Every node full of 1-CPU pods of priority 0 (bound by one scheduling pass), then
+    ``preemptors`` pending 1-CPU pods of priority 1000: each must preempt (DefaultPreemption's
+    dry run on every node, one victim each)."""
+    cluster = Cluster(seed=seed)
+    manifests = node_manifests(nodes, seed)
+    cluster.apply(manifests)
+    cores = sum(int(node["status"]["capacity"]["cpu"]) for node in manifests)
+    filler = {"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": {"app": "filler"}},
+              "spec": {"containers": [{"name": "app", "image": "registry.example/filler:1.0",
+                                       "resources": {"requests": {"cpu": "1",
+                                                                  "memory": "1Gi"}}}],
+                       "tolerations": [{"key": "dedicated", "operator": "Exists"}]}}
+    create_pods(cluster.state, filler, [f"filler-{i:06d}" for i in range(cores)])
+    cluster.schedule()
+    urgent = {"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": {"app": "urgent"}},
+              "spec": {"priority": 1000,
+                       "containers": [{"name": "app", "image": "registry.example/urgent:1.0",
+                                       "resources": {"requests": {"cpu": "1",
+                                                                  "memory": "1Gi"}}}]}}
+    create_pods(cluster.state, urgent, [f"urgent-{i:05d}" for i in range(preemptors)])
+    return cluster

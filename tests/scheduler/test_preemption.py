@@ -91,20 +91,10 @@ def kernel_dry_run(cluster: Cluster, offset: int) -> dict:
     nodes = _widen_ports(nodes, len(port_keys))
     potential = np.array(sorted(range(batch.node_count), key=lambda n: batch.node_names[n]),
                          dtype=np.int64)
-    size = len(potential)
-    victims = np.zeros(max(len(preemption.victims.row), 1), dtype=np.int64)
-    candidate_node = np.zeros(size, dtype=np.int64)
-    violations = np.zeros(size, dtype=np.int64)
-    starts = np.zeros(size + 1, dtype=np.int64)
-    count, _, error_node = defaultpreemption.dry_run(
-        0, np.int64(batch.templates[0].priority), potential, np.int64(offset),
-        np.int64(preemption.num_candidates(size)), preemption.victims, data, templates, nodes,
-        spread, affinity, preemption.matches(0, spread, affinity),
-        preemption.resolvable(spread, affinity), custom_filter(profile),
-        np.int64(defaultpreemption.UNSCHEDULABLE_CODE),
-        np.zeros(len(batch.reasons) + 1, dtype=np.int64),
-        np.zeros(len(state.resources), dtype=np.int64), candidate_node, violations, starts,
-        victims)
+    count, _, error_node, (candidate_node, violations, starts, victims) = preemption.dry_run(
+        0, potential, offset, nodes, templates, data, spread, affinity, custom_filter(profile),
+        defaultpreemption.UNSCHEDULABLE_CODE, np.zeros(len(batch.reasons) + 1, dtype=np.int64),
+        np.zeros(len(state.resources), dtype=np.int64))
     assert error_node < 0
     pods = state.tables["pods"]
     return {batch.node_names[int(candidate_node[c])]: (

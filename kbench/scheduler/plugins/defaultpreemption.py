@@ -138,62 +138,68 @@ def filter_node(t, n, filter_kinds, fit_ignored, static_position, static_reason,
     return 0, PASSED
 
 
-@njit
-def _verdicts(t, n, spread, affinity, matches, removed, resolvable, out_spread, out_affinity):
-    """PodTopologySpread's and InterPodAffinity's verdicts on node n with the pods ``removed``
-    (indexes into the victims) taken off it."""
-    ks = matches.spread.shape[1]
-    ka, kn, ko = matches.affinity.shape[1], matches.anti.shape[1], matches.owners.shape[1]
-    less_spread = np.zeros(ks, dtype=np.int64)
-    less_affinity = np.zeros(ka, dtype=np.int64)
-    less_anti = np.zeros(kn, dtype=np.int64)
-    less_owners = np.zeros(ko, dtype=np.int64)
-    for v in removed:
-        for k in range(ks):
-            less_spread[k] += matches.spread[v, k]
-        for k in range(ka):
-            less_affinity[k] += matches.affinity[v, k]
-        for k in range(kn):
-            less_anti[k] += matches.anti[v, k]
-        for k in range(ko):
-            less_owners[k] += matches.owners[v, k]
-    reason = spread_filter_without(t, n, spread, less_spread)
-    out_spread[0] = reason
-    out_spread[1] = UNSCHEDULABLE_CODE if resolvable[reason] else UNRESOLVABLE_CODE
-    reason = affinity_filter_without(t, n, affinity, less_affinity, less_anti, less_owners)
-    out_affinity[0] = reason
-    out_affinity[1] = UNSCHEDULABLE_CODE if resolvable[reason] else UNRESOLVABLE_CODE
+class NodeTrial(NamedTuple):
+    """Scratch of the dry run on one node: the node's requested resources and used ports with
+    some pods taken off, and how many of those pods each topology term counted."""
+    requested: np.ndarray       # int64 [resources]
+    ports: np.ndarray           # int32 [port keys]
+    less_spread: np.ndarray     # int64 [DoNotSchedule constraints of the template]
+    less_affinity: np.ndarray   # int64 [required affinity terms]
+    less_anti: np.ndarray       # int64 [required anti-affinity terms]
+    less_owners: np.ndarray     # int64 [existing anti-affinity terms matching the template]
+    verdicts: np.ndarray        # int64 [2, 2]: (reason, code) of PodTopologySpread, InterPodAffinity
+    failures: np.ndarray        # int8 [resources]: fit_filter's marks
+    potential: np.ndarray       # int64 [pods]: the node's lower-priority pods
+    violating: np.ndarray       # bool [pods]: PDB-violating, per potential pod
+    allowed: np.ndarray         # int64 [PDBs]: budgets left
+
+
+def new_trial(nodes, victims, matches) -> NodeTrial:
+    return NodeTrial(
+        np.zeros(nodes.requested.shape[1], dtype=np.int64),
+        np.zeros(nodes.port_usage.shape[1], dtype=np.int32),
+        np.zeros(matches.spread.shape[1], dtype=np.int64),
+        np.zeros(matches.affinity.shape[1], dtype=np.int64),
+        np.zeros(matches.anti.shape[1], dtype=np.int64),
+        np.zeros(matches.owners.shape[1], dtype=np.int64),
+        np.zeros((2, 2), dtype=np.int64), np.zeros(nodes.requested.shape[1], dtype=np.int8),
+        np.zeros(max(len(victims.row), 1), dtype=np.int64),
+        np.zeros(max(len(victims.row), 1), dtype=np.bool_),
+        np.zeros(len(victims.pdb_allowed), dtype=np.int64))
 
 
 @njit
-def _fits(t, n, remaining, victims, profile, templates, nodes, spread, affinity, matches,
-          resolvable, custom_filter, custom_code, failures, requested, ports, scratch_spread,
-          scratch_affinity):
-    """The filters on node n holding, of its bound pods, only those marked
-    in ``remaining`` (the pods placed this pass stay): (reason, code), code PASSED when the
-    pod fits."""
-    first = victims.start[n]
-    requested[:] = nodes.requested[n]
-    ports[:] = nodes.port_usage[n]
-    removed = np.zeros(len(remaining) - np.count_nonzero(remaining), dtype=np.int64)
-    count = 0
-    for v in range(first, victims.start[n + 1]):
-        if not remaining[v - first]:
-            removed[count] = v
-            count += 1
-            for r in range(len(requested)):
-                requested[r] -= victims.requests[v, r]
-            for k in range(victims.port_start[v], victims.port_start[v + 1]):
-                ports[victims.port_keys[k]] -= 1
-    _verdicts(t, n, spread, affinity, matches, removed, resolvable, scratch_spread,
-              scratch_affinity)
-    failures[:] = 0
-    wanted = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
-    return filter_node(t, n, profile.filter_kinds, profile.fit_ignored,
-                       templates.static_position, templates.static_reason, templates.requests,
-                       wanted, templates.port_conflicts, nodes.allocatable[n], requested, ports,
-                       scratch_spread, scratch_affinity, failures, custom_filter,
-                       profile.custom_filter_params, profile.custom_filter_reason, custom_code)
+def _take(v, sign, requests, port_start, port_keys, spread_match, affinity_match, anti_match,
+          owners_match, requested, ports, less_spread, less_affinity, less_anti, less_owners):
+    """Take pod v off the trial node (sign 1) or put it back (sign -1): removePod / AddPod.
+    (Plain arrays, not NamedTuples: see _topology_verdicts.)"""
+    for r in range(len(requested)):
+        requested[r] -= sign * requests[v, r]
+    for k in range(port_start[v], port_start[v + 1]):
+        ports[port_keys[k]] -= sign
+    for k in range(len(less_spread)):
+        less_spread[k] += sign * spread_match[v, k]
+    for k in range(len(less_affinity)):
+        less_affinity[k] += sign * affinity_match[v, k]
+    for k in range(len(less_anti)):
+        less_anti[k] += sign * anti_match[v, k]
+    for k in range(len(less_owners)):
+        less_owners[k] += sign * owners_match[v, k]
+
+
+@njit
+def _topology_verdicts(t, n, spread, affinity, resolvable, trial):
+    """PodTopologySpread's and InterPodAffinity's (reason, code) on the trial node into
+    trial.verdicts. Called only for templates with such filter terms: every call passing
+    SpreadData and AffinityData costs numba a reference count update per array they hold
+    (two thirds of a dry run's time when the dry run passed them on every check)."""
+    reason = spread_filter_without(t, n, spread, trial.less_spread)
+    trial.verdicts[0, 0] = reason
+    trial.verdicts[0, 1] = UNSCHEDULABLE_CODE if resolvable[reason] else UNRESOLVABLE_CODE
+    reason = affinity_filter_without(t, n, affinity, trial.less_affinity, trial.less_anti,
+                                     trial.less_owners)
+    trial.verdicts[1, 0] = reason
+    trial.verdicts[1, 1] = UNSCHEDULABLE_CODE if resolvable[reason] else UNRESOLVABLE_CODE
 
 
 @njit
@@ -218,56 +224,96 @@ def _sort_by_importance(victims, pods):
 
 @njit
 def select_victims_on_node(t, n, priority, victims, profile, templates, nodes, spread,
-                           affinity, matches, resolvable, custom_filter, custom_code, failures,
-                           requested, ports, scratch_spread, scratch_affinity, out):
-    """SelectVictimsOnNode: victims into ``out`` (most important first); returns (count,
-    PDB violations, reason, code); code PASSED on success, else the status that made the node
-    no candidate (reason NO_VICTIMS is -2)."""
-    first, last = victims.start[n], victims.start[n + 1]
-    remaining = np.ones(last - first, dtype=np.bool_)
-    potential = np.zeros(last - first, dtype=np.int64)
+                           affinity, matches, resolvable, custom_filter, custom_code, trial,
+                           out):
+    """SelectVictimsOnNode: remove every lower-priority pod; if the pod then fits, reprieve
+    them one by one (PDB-violating ones first, each group most important first) as long as
+    it still fits. Victims into ``out`` (most important first); returns (count, PDB
+    violations, reason, code): code PASSED on success, else the status that makes the node
+    no candidate (reason -2: no lower-priority pod, NO_VICTIMS)."""
+    # the plain arrays each check reads
+    requests, port_start, port_keys = victims.requests, victims.port_start, victims.port_keys
+    spread_match, affinity_match = matches.spread, matches.affinity
+    anti_match, owners_match = matches.anti, matches.owners
+    requested, ports, verdicts, failures = (trial.requested, trial.ports, trial.verdicts,
+                                            trial.failures)
+    less_spread, less_affinity = trial.less_spread, trial.less_affinity
+    less_anti, less_owners = trial.less_anti, trial.less_owners
+    filter_kinds, fit_ignored = profile.filter_kinds, profile.fit_ignored
+    custom_params, custom_reason = profile.custom_filter_params, profile.custom_filter_reason
+    static_position, static_reason = templates.static_position, templates.static_reason
+    pod_requests, port_conflicts = templates.requests, templates.port_conflicts
+    wanted = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
+    allocatable = nodes.allocatable[n]
+    topology = (spread.filter_start[t + 1] > spread.filter_start[t]
+                or affinity.affinity_start[t + 1] > affinity.affinity_start[t]
+                or affinity.anti_start[t + 1] > affinity.anti_start[t]
+                or affinity.existing_anti_start[t + 1] > affinity.existing_anti_start[t])
+    requested[:] = nodes.requested[n]
+    ports[:] = nodes.port_usage[n]
+    less_spread[:] = 0
+    less_affinity[:] = 0
+    less_anti[:] = 0
+    less_owners[:] = 0
+    verdicts[:] = 0
     count = 0
-    for v in range(first, last):
+    for v in range(victims.start[n], victims.start[n + 1]):
         if victims.priority[v] < priority:
-            potential[count] = v
+            trial.potential[count] = v
             count += 1
-            remaining[v - first] = False
+            _take(v, 1, requests, port_start, port_keys, spread_match, affinity_match,
+                  anti_match, owners_match, requested, ports, less_spread, less_affinity,
+                  less_anti, less_owners)
     if count == 0:
         return 0, 0, -2, UNRESOLVABLE_CODE
-    reason, code = _fits(t, n, remaining, victims, profile, templates, nodes, spread, affinity,
-                         matches, resolvable, custom_filter, custom_code, failures, requested,
-                         ports, scratch_spread, scratch_affinity)
+    if topology:
+        _topology_verdicts(t, n, spread, affinity, resolvable, trial)
+    failures[:] = 0
+    reason, code = filter_node(t, n, filter_kinds, fit_ignored, static_position, static_reason,
+                               pod_requests, wanted, port_conflicts, allocatable, requested,
+                               ports, verdicts[0], verdicts[1], failures, custom_filter,
+                               custom_params, custom_reason, custom_code)
     if code != PASSED:
         return 0, 0, reason, code
-    potential = potential[:count]
+    potential = trial.potential[:count]
     _sort_by_importance(victims, potential)
     # filterPodsWithPDBViolation: each PDB's budget goes down by every pod it covers
-    allowed = victims.pdb_allowed.copy()
-    violating = np.zeros(count, dtype=np.bool_)
+    trial.allowed[:] = victims.pdb_allowed
     violating_count = 0
     for i in range(count):
         v = potential[i]
+        trial.violating[i] = False
         for k in range(victims.pdb_start[v], victims.pdb_start[v + 1]):
             p = victims.pdbs[k]
-            allowed[p] -= 1
-            if allowed[p] < 0:
-                violating[i] = True
-        if violating[i]:
+            trial.allowed[p] -= 1
+            if trial.allowed[p] < 0:
+                trial.violating[i] = True
+        if trial.violating[i]:
             violating_count += 1
     found = 0
     violations = 0
     for phase in range(2):
         group = phase == 0  # the violating pods first
         for i in range(count):
-            if violating[i] != group:
+            if trial.violating[i] != group:
                 continue
             v = potential[i]
-            remaining[v - first] = True  # reprievePod
-            _, code = _fits(t, n, remaining, victims, profile, templates, nodes, spread,
-                            affinity, matches, resolvable, custom_filter, custom_code,
-                            failures, requested, ports, scratch_spread, scratch_affinity)
+            # reprievePod: put it back; if the pod no longer fits, it stays a victim
+            _take(v, -1, requests, port_start, port_keys, spread_match, affinity_match,
+                  anti_match, owners_match, requested, ports, less_spread, less_affinity,
+                  less_anti, less_owners)
+            if topology:
+                _topology_verdicts(t, n, spread, affinity, resolvable, trial)
+            failures[:] = 0
+            _, code = filter_node(t, n, filter_kinds, fit_ignored, static_position,
+                                  static_reason, pod_requests, wanted, port_conflicts,
+                                  allocatable, requested, ports, verdicts[0], verdicts[1],
+                                  failures, custom_filter, custom_params, custom_reason,
+                                  custom_code)
             if code != PASSED:
-                remaining[v - first] = False
+                _take(v, 1, requests, port_start, port_keys, spread_match, affinity_match,
+                      anti_match, owners_match, requested, ports, less_spread,
+                      less_affinity, less_anti, less_owners)
                 out[found] = v
                 found += 1
                 if group:
@@ -279,23 +325,20 @@ def select_victims_on_node(t, n, priority, victims, profile, templates, nodes, s
 
 @njit
 def dry_run(t, priority, potential, offset, num_candidates, victims, profile, templates,
-            nodes, spread, affinity, matches, resolvable, custom_filter, custom_code,
-            reason_counts,
-            resource_failures, candidate_node, candidate_violations, candidate_start,
-            candidate_victims):
+            nodes, spread, affinity, matches, resolvable, custom_filter, custom_code, trial,
+            reason_counts, resource_failures, candidate_node, candidate_violations,
+            candidate_start, candidate_victims):
     """DryRunPreemption from ``offset`` over the potential nodes: candidates (non-violating
     ones, then violating ones, each at most num_candidates) into candidate_*; the statuses of
     the other nodes checked counted into reason_counts / resource_failures (reason id -2 of
     select_victims_on_node is counted in reason_counts' last column). Returns (candidates,
     nodes with a status, the node of a success without victims or -1)."""
     resources = nodes.requested.shape[1]
-    failures = np.zeros(resources, dtype=np.int8)
-    requested = np.zeros(resources, dtype=np.int64)
-    ports = np.zeros(nodes.port_usage.shape[1], dtype=np.int32)
-    scratch_spread = np.zeros(2, dtype=np.int64)
-    scratch_affinity = np.zeros(2, dtype=np.int64)
-    out = np.zeros(max(len(victims.row), 1), dtype=np.int64)
     size = len(potential)
+    most = 0  # the most pods on one node: room for one node's victims
+    for n in potential:
+        most = max(most, victims.start[n + 1] - victims.start[n])
+    out = np.zeros(max(most, 1), dtype=np.int64)
     # candidates found so far, non-violating and violating apart
     good_nodes = np.zeros(size, dtype=np.int64)
     bad_nodes = np.zeros(size, dtype=np.int64)
@@ -303,7 +346,7 @@ def dry_run(t, priority, potential, offset, num_candidates, victims, profile, te
     bad_list = np.zeros(size, dtype=np.int64)
     entry_start = np.zeros(size + 1, dtype=np.int64)
     entry_violations = np.zeros(size, dtype=np.int64)
-    buffer = np.zeros(max(len(victims.row), 1), dtype=np.int64)
+    buffer = np.zeros(max(4 * most, 1), dtype=np.int64)
     good = bad = entries = 0
     used = 0
     statuses = 0
@@ -312,8 +355,7 @@ def dry_run(t, priority, potential, offset, num_candidates, victims, profile, te
         n = potential[(offset + i) % size]
         found, violations, reason, code = select_victims_on_node(
             t, n, priority, victims, profile, templates, nodes, spread, affinity, matches,
-            resolvable, custom_filter, custom_code, failures, requested, ports, scratch_spread,
-            scratch_affinity, out)
+            resolvable, custom_filter, custom_code, trial, out)
         if code == PASSED and found > 0:
             if violations == 0 and good < num_candidates:
                 good_nodes[good] = n
@@ -345,7 +387,7 @@ def dry_run(t, priority, potential, offset, num_candidates, victims, profile, te
                 error_node = n
         elif reason == FIT_FAILED:
             for r in range(resources):
-                if failures[r] != 0:
+                if trial.failures[r] != 0:
                     resource_failures[r] += 1
         elif reason == -2:
             reason_counts[len(reason_counts) - 1] += 1
@@ -554,6 +596,8 @@ class Preemption:
             port_start=port_start, port_keys=port_keys_flat,
             pdb_start=pdb_start, pdbs=pdbs, pdb_allowed=allowed)
         self._matches: dict[int, Matches] = {}
+        self._trials: dict[int, NodeTrial] = {}
+        self._chosen = np.zeros(max(len(rows), 1), dtype=np.int64)  # candidates' victims
 
     def _budgets(self, rows: np.ndarray, groups_of: np.ndarray, decode):
         """Per pod the PDBs budgeting it (same namespace, a non-empty selector matching its
@@ -671,22 +715,15 @@ class Preemption:
         resource_failures = np.zeros(len(state.resources), dtype=np.int64)
         if len(potential):
             offset = int(random_below(rng_state, np.int64(len(potential))))
-            size = len(potential)
-            victims_buffer = np.zeros(max(len(self.victims.row), 1), dtype=np.int64)
-            candidate_node = np.zeros(size, dtype=np.int64)
-            candidate_violations = np.zeros(size, dtype=np.int64)
-            candidate_start = np.zeros(size + 1, dtype=np.int64)
-            count, statuses, error_node = dry_run(
-                t, np.int64(template.priority), potential, np.int64(offset),
-                np.int64(self.num_candidates(size)), self.victims, profile, templates, nodes,
-                spread, affinity, self.matches(t, spread, affinity), resolvable, custom_filter,
-                np.int64(custom_code), reasons, resource_failures, candidate_node,
-                candidate_violations, candidate_start, victims_buffer)
+            count, statuses, error_node, candidates = self.dry_run(
+                t, potential, offset, nodes, templates, profile, spread, affinity,
+                custom_filter, custom_code, reasons, resource_failures)
             if count:
-                best = 0 if count == 1 else pick_one_node(
-                    self.victims, count, candidate_violations, candidate_start, victims_buffer)
-                chosen = victims_buffer[candidate_start[best]:candidate_start[best + 1]]
-                return Outcome("", int(candidate_node[best]), self.victims.row[chosen].copy())
+                nodes_of, violations, start, chosen = candidates
+                best = 0 if count == 1 else pick_one_node(self.victims, count, violations,
+                                                          start, chosen)
+                victims = chosen[start[best]:start[best + 1]]
+                return Outcome("", int(nodes_of[best]), self.victims.row[victims].copy())
             if error_node >= 0:
                 return Outcome(PREFIX + f'expected at least one victim pod on node '
                                f'"{batch.node_names[error_node]}"', None, none)
@@ -702,6 +739,28 @@ class Preemption:
         counts[not_helpful] += batch.node_count - statuses
         return Outcome(PREFIX + failure_message(batch, state.resources, counts, resource_failures),
                        -1, none)
+
+    def dry_run(self, t: int, potential: np.ndarray, offset: int, nodes, templates, profile,
+                spread, affinity, custom_filter, custom_code: int, reason_counts: np.ndarray,
+                resource_failures: np.ndarray):
+        """DryRunPreemption for a pod of template t over the ``potential`` nodes from
+        ``offset``: (candidates, nodes with a status, error node or -1, (candidate nodes,
+        their PDB violations, CSR offsets into their victims, the victims))."""
+        matches = self.matches(t, spread, affinity)
+        trial = self._trials.get(t)
+        if trial is None or len(trial.ports) != nodes.port_usage.shape[1]:
+            trial = self._trials[t] = new_trial(nodes, self.victims, matches)
+        size = len(potential)
+        nodes_of = np.zeros(size, dtype=np.int64)
+        violations = np.zeros(size, dtype=np.int64)
+        start = np.zeros(size + 1, dtype=np.int64)
+        count, statuses, error_node = dry_run(
+            t, np.int64(self.batch.templates[t].priority), potential, np.int64(offset),
+            np.int64(self.num_candidates(size)), self.victims, profile, templates, nodes,
+            spread, affinity, matches, self.resolvable(spread, affinity), custom_filter,
+            np.int64(custom_code), trial, reason_counts, resource_failures, nodes_of,
+            violations, start, self._chosen)
+        return count, statuses, error_node, (nodes_of, violations, start, self._chosen)
 
     def resolvable(self, spread, affinity) -> np.ndarray:
         """Per batch reason id: whether a dynamic filter's rejection with it is Unschedulable

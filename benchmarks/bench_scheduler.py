@@ -1,7 +1,8 @@
 """The scheduler kernel on the issue's workload (asv): 30 pods per node from 1,000 templates,
 mixed node shapes in 3 zones, some tainted nodes, a fifth of the templates with node affinity."""
 
-from benchmarks.scheduling import anti_affinity_cluster, mixed_cluster, scheduling_cluster
+from benchmarks.scheduling import (anti_affinity_cluster, mixed_cluster, preemption_cluster,
+                                   scheduling_cluster)
 
 
 class ScheduleSuite:
@@ -42,6 +43,20 @@ class AntiAffinitySuite:
     def setup(self):
         self.cluster = anti_affinity_cluster(5_000, 5_000)
         self.counters = dict(self.cluster.state.counters)
+
+    def time_schedule(self):
+        self.cluster.state.counters.update(self.counters)
+        self.cluster.scheduler.decide(self.cluster.state)
+
+
+class PreemptionSuite:
+    """1,000 pods that must preempt on 5,000 nodes full of lower-priority pods."""
+    timeout = 600
+
+    def setup(self):
+        self.cluster = preemption_cluster(5_000, 1_000)
+        self.counters = dict(self.cluster.state.counters)
+        self.cluster.scheduler.decide(preemption_cluster(50, 5).state)  # compiled
 
     def time_schedule(self):
         self.cluster.state.counters.update(self.counters)

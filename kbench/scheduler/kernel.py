@@ -10,7 +10,10 @@ TemplateData: numba updates the reference count of every array of a NamedTuple a
 receives, so per-node calls take small tuples and loops over nodes stay inside one function.
 
 A long run of pods of one node-local template (see node_local) is served by a RunTree
-(kbench.scheduler.windowtree) instead of walking the nodes for every pod.
+(kbench.scheduler.windowtree) instead of walking the nodes for every pod. Its build takes
+NodeResourcesFit's verdicts and the NodeResourcesFit and BalancedAllocation scores from a
+ClassCache shared by the templates with the same requests, recomputing them only on the nodes
+bound to since that request class's last tree.
 """
 
 from __future__ import annotations
@@ -185,6 +188,175 @@ def new_run_tree(node_count, score_count):
                    np.zeros(1, dtype=np.int64))
 
 
+class ClassCache(NamedTuple):
+    """The dynamic parts of the RunTree of templates with the same requests (a request
+    class), kept per node across runs: NodeResourcesFit's verdict and the raw
+    NodeResourcesFit and BalancedAllocation scores. An entry holds while its stamp equals
+    the node's version, which every bind bumps: a tree build recomputes only the nodes bound
+    since the class's last run."""
+    representative: np.ndarray  # int64 [classes]: a template of each class, -1: free slot
+    stamp: np.ndarray           # int64 [classes, nodes]: the node version of the entry, 0 none
+    fits: np.ndarray            # bool [classes, nodes]: NodeResourcesFit's verdict
+    fit_score: np.ndarray       # int64 [classes, nodes]: raw NodeResourcesFit score
+    balanced_score: np.ndarray  # int64 [classes, nodes]: raw BalancedAllocation score
+
+
+CLASS_CACHE_CELLS = 1 << 22  # entries per array of a ClassCache, at most
+CLASS_CACHE_SLOTS = 64       # request classes a ClassCache holds, at most
+
+
+@njit
+def new_class_cache(node_count, wanted):
+    """A ClassCache for ``node_count`` nodes, its slots free: none unless ``wanted``, else
+    as many as CLASS_CACHE_SLOTS and CLASS_CACHE_CELLS allow. (Only the stamps need
+    clearing: an entry is read only when its stamp is current.)"""
+    slots = min(CLASS_CACHE_SLOTS, max(1, CLASS_CACHE_CELLS // max(node_count, 1)))
+    if not wanted:
+        slots = 0
+    return ClassCache(np.full(slots, -1, dtype=np.int64),
+                      np.zeros((slots, node_count), dtype=np.int64),
+                      np.empty((slots, node_count), dtype=np.bool_),
+                      np.empty((slots, node_count), dtype=np.int64),
+                      np.empty((slots, node_count), dtype=np.int64))
+
+
+@njit
+def class_slot(t, representative, requests, fit_request, balanced_request):
+    """The slot of template t's request class among the cache's ``representative``
+    templates (those with the same requests, fit_request and balanced_request rows), else a
+    free slot claimed for it, else -1."""
+    free = -1
+    for k in range(len(representative)):
+        other = representative[k]
+        if other < 0:
+            if free < 0:
+                free = k
+        elif (np.array_equal(requests[t], requests[other])
+              and np.array_equal(fit_request[t], fit_request[other])
+              and np.array_equal(balanced_request[t], balanced_request[other])):
+            return k
+    if free >= 0:
+        representative[free] = t
+    return free
+
+
+@njit
+def reclaim_slot(t, slot, cache):
+    """Slot ``slot`` of the cache, its entries dropped, for template t's request class."""
+    cache.representative[slot] = t
+    cache.stamp[slot, :] = 0
+
+
+@njit
+def cacheable(t, filter_kinds, score_kinds, active, port_start):
+    """Template t's tree can use a ClassCache: its dynamic filters and scores are
+    NodeResourcesFit's and BalancedAllocation's alone (no host ports, no custom plugin)."""
+    for kind in filter_kinds:
+        if kind == FILTER_CUSTOM or (kind == FILTER_NODE_PORTS
+                                     and port_start[t] != port_start[t + 1]):
+            return False
+    for s in range(len(score_kinds)):
+        if active[s] and score_kinds[s] == SCORE_CUSTOM:
+            return False
+    return True
+
+
+@njit
+def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, allocatable,
+                  requested, nonzero_requested, request, fit_request, balanced_request,
+                  filter_kinds, score_kinds, active, fit_ignored, fit_strategy, fit_resources,
+                  fit_weights, shape_utilization, shape_score, balanced_resources, failures,
+                  fitting, buffer):
+    """A request class's cache entries (its rows ``stamp``, ``fits``, ``fit_score``,
+    ``balanced_score``) on the nodes ``stale``, afresh, for a template of the class (its
+    ``request``, ``fit_request``, ``balanced_request`` rows; ``active``: its score plugins,
+    the same for every template of the class). Plain arrays: it runs after every bind.
+    ``fitting`` and ``buffer``: scratch as long as ``stale``."""
+    check_fit = False
+    for kind in filter_kinds:
+        if kind == FILTER_FIT:
+            check_fit = True
+    score_fit = score_balanced = False
+    for s in range(len(score_kinds)):
+        if active[s] and score_kinds[s] == SCORE_FIT:
+            score_fit = True
+        elif active[s] and score_kinds[s] == SCORE_BALANCED:
+            score_balanced = True
+    fit_count = 0
+    for i in range(len(stale)):
+        n = stale[i]
+        node_fits = True
+        if check_fit and not fit_filter(allocatable[n], requested[n], request, fit_ignored,
+                                        failures):
+            node_fits = False
+            failures[:] = 0
+        fits[n] = node_fits
+        stamp[n] = versions[n]
+        if node_fits:
+            fitting[fit_count] = n
+            fit_count += 1
+    if score_fit:
+        fit_scores(fit_strategy, fit_resources, fit_weights, shape_utilization, shape_score,
+                   allocatable, requested, nonzero_requested, fit_request, fitting, fit_count,
+                   buffer)
+        for i in range(fit_count):
+            fit_score[fitting[i]] = buffer[i]
+    if score_balanced:
+        balanced_scores(balanced_resources, allocatable, requested, balanced_request, fitting,
+                        fit_count, buffer)
+        for i in range(fit_count):
+            balanced_score[fitting[i]] = buffer[i]
+
+
+@njit
+def cached_scores(chosen_nodes, fit_score, balanced_score, static_scores, score_rows, kinds,
+                  modes, weights, active, fixed, raw):
+    """tree_scores for a cacheable template: its raw NodeResourcesFit and BalancedAllocation
+    scores from its class's cache rows, the static ones from ``static_scores`` (its
+    ``score_rows``). Plain arrays: it runs after every bind."""
+    for i in range(len(chosen_nodes)):
+        fixed[chosen_nodes[i]] = 0
+    for s in range(len(kinds)):
+        if not active[s]:
+            continue
+        if kinds[s] == SCORE_FIT:
+            scores = fit_score
+        elif kinds[s] == SCORE_BALANCED:
+            scores = balanced_score
+        else:
+            scores = static_scores[score_rows[s]]
+        if modes[s] == NORMALIZE_NONE:
+            for i in range(len(chosen_nodes)):
+                n = chosen_nodes[i]
+                fixed[n] += scores[n] * weights[s]
+        else:
+            for i in range(len(chosen_nodes)):
+                n = chosen_nodes[i]
+                raw[s, n] = scores[n]
+
+
+@njit(inline="always")
+def cached_class_refresh(t, slot, stale, cache, versions, nodes, templates, profile,
+                         active, failures, fitting, buffer):
+    """refresh_class for template t's class (slot)."""
+    refresh_class(stale, versions, cache.stamp[slot], cache.fits[slot],
+                  cache.fit_score[slot], cache.balanced_score[slot], nodes.allocatable,
+                  nodes.requested, nodes.nonzero_requested, templates.requests[t],
+                  templates.fit_request[t], templates.balanced_request[t],
+                  profile.filter_kinds, profile.score_kinds, active, profile.fit_ignored,
+                  profile.fit_strategy, profile.fit_resources, profile.fit_weights,
+                  profile.shape_utilization, profile.shape_score, profile.balanced_resources,
+                  failures, fitting, buffer)
+
+
+@njit(inline="always")
+def cached_tree_scores(t, slot, chosen_nodes, cache, templates, profile, tree, active):
+    """cached_scores for template t (its class's slot)."""
+    cached_scores(chosen_nodes, cache.fit_score[slot], cache.balanced_score[slot],
+                  templates.static_scores, templates.static_score_row[t], profile.score_kinds,
+                  profile.score_normalize, profile.score_weights, active, tree.fixed, tree.raw)
+
+
 @njit
 def node_local(t, spread, affinity):
     """The template's filters and scores depend on each node alone: it has no
@@ -258,6 +430,14 @@ def tree_build(t, candidates, size, tree, nodes, templates, profile, active, nor
                         failures, custom_filter, feasible, reason_counts, resource_failures)
     tree_scores(t, feasible[:found], nodes, templates, profile, tree, active, custom_score,
                 buffer)
+    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
+
+
+@njit
+def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
+    """The leaves and inner nodes of a tree whose scores of the ``feasible`` candidates are
+    in tree.fixed and tree.raw. ``totals``: scratch."""
+    found = len(feasible)
     for k in range(len(norm_slots)):
         highest = 0
         for i in range(found):
@@ -268,9 +448,68 @@ def tree_build(t, candidates, size, tree, nodes, templates, profile, active, nor
                  tree.highest[:len(norm_slots)])
     for p in range(len(candidates)):
         tree.position_of[candidates[p]] = p
+    # the totals, plugin by plugin; nodes mostly share a few raw scores of a plugin, so the
+    # last one's normalized score is reused
     for i in range(found):
-        tree_leaf(feasible[i], True, size, tree, profile, norm_slots)
+        totals[i] = tree.fixed[feasible[i]]
+    for k in range(len(norm_slots)):
+        s = norm_slots[k]
+        last_raw = 0
+        last_score = 0
+        for i in range(found):
+            raw = tree.raw[s, feasible[i]]
+            if i == 0 or raw != last_raw:
+                last_raw = raw
+                last_score = normalized(raw, tree.assumed[k], profile.score_normalize[s]) * (
+                    profile.score_weights[s])
+            totals[i] += last_score
+    for i in range(found):
+        n = feasible[i]
+        for k in range(len(norm_slots)):
+            tree.raws[k] = tree.raw[norm_slots[k], n]
+        set_leaf(size, tree.position_of[n], True, totals[i], tree.raws, tree.count,
+                 tree.best, tree.best_count, tree.highest[:len(norm_slots)])
     build(size, tree.count, tree.best, tree.best_count, tree.highest[:len(norm_slots)])
+
+
+@njit
+def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile, active,
+                      norm_slots, cache, versions, failures, feasible, stale, buffer):
+    """tree_build for a cacheable template, from its class's cache (refreshed first where
+    stale). ``feasible``, ``stale`` and ``buffer``: scratch."""
+    count = 0
+    for p in range(len(candidates)):
+        n = candidates[p]
+        if templates.static_position[t, n] < 0 and cache.stamp[slot, n] != versions[n]:
+            stale[count] = n
+            count += 1
+    cached_class_refresh(t, slot, stale[:count], cache, versions, nodes, templates, profile,
+                         active, failures, feasible, buffer)
+    found = 0
+    for p in range(len(candidates)):
+        n = candidates[p]
+        if templates.static_position[t, n] < 0 and cache.fits[slot, n]:
+            feasible[found] = n
+            found += 1
+    cached_tree_scores(t, slot, feasible[:found], cache, templates, profile, tree, active)
+    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
+
+
+@njit(inline="always")
+def cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, active,
+                        norm_slots, cache, versions, failures):
+    """tree_refresh for a cacheable template: node n's cache entry and leaf afresh."""
+    tree.one[0] = n
+    feasible = templates.static_position[t, n] < 0
+    if feasible:
+        cached_class_refresh(t, slot, tree.one, cache, versions, nodes, templates,
+                             profile, active, failures, tree.one, tree.raws)
+        feasible = cache.fits[slot, n]
+    if feasible:
+        cached_tree_scores(t, slot, tree.one, cache, templates, profile, tree, active)
+    tree_leaf(n, feasible, size, tree, profile, norm_slots)
+    update(size, tree.position_of[n], tree.count, tree.best, tree.best_count,
+           tree.highest[:len(norm_slots)])
 
 
 @njit(inline="always")
@@ -521,6 +760,12 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     scratch_counts = np.zeros(reason_counts.shape[1], dtype=np.int64)
     scratch_failures = np.zeros(resource_failures.shape[1], dtype=np.int64)
     tree = new_run_tree(node_count, score_count)
+    stale = np.zeros(node_count, dtype=np.int64)
+    versions = np.ones(node_count, dtype=np.int64)  # bumped by every bind
+    cache = new_class_cache(node_count, False)  # made at the first cacheable tree
+    taken = 0  # class slots taken over from another class so far
+    cached = False
+    slot = 0
     active = np.zeros(max(score_count, 1), dtype=np.bool_)
     norm_slots = np.zeros(max(score_count, 1), dtype=np.int64)  # normalized active plugins
     normalized_count = 0
@@ -565,10 +810,25 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                         norm_slots[normalized_count] = s
                         normalized_count += 1
                 size = tree_size(leaves)
-                tree_build(t, candidates, size, tree, nodes, templates, profile, active,
-                           norm_slots[:normalized_count], custom_score, wanted_ports,
-                           verdicts, failures, custom_filter, feasible, buffer,
-                           scratch_counts, scratch_failures)
+                cached = cacheable(t, profile.filter_kinds, profile.score_kinds, active,
+                                   templates.port_start)
+                if cached:
+                    if len(cache.representative) == 0:
+                        cache = new_class_cache(node_count, True)
+                    slot = class_slot(t, cache.representative, templates.requests,
+                                      templates.fit_request, templates.balanced_request)
+                    if slot < 0:  # full: the slots are taken over in turn
+                        slot = taken % len(cache.representative)
+                        taken += 1
+                        reclaim_slot(t, slot, cache)
+                    cached_tree_build(t, slot, candidates, size, tree, nodes, templates,
+                                      profile, active, norm_slots[:normalized_count], cache,
+                                      versions, failures, feasible, stale, buffer)
+                else:
+                    tree_build(t, candidates, size, tree, nodes, templates, profile, active,
+                               norm_slots[:normalized_count], custom_score, wanted_ports,
+                               verdicts, failures, custom_filter, feasible, buffer,
+                               scratch_counts, scratch_failures)
         walk = True
         best = 0
         if use_tree:
@@ -607,8 +867,13 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         n = feasible[best]
         chosen[i] = n
         bind(t, n, nodes, templates, spread, affinity)
-        if use_tree:
+        versions[n] += 1
+        if use_tree and cached:
+            cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, active,
+                                norm_slots[:normalized_count], cache, versions, failures)
+        elif use_tree:
             tree_refresh(t, n, size, tree, nodes, templates, profile, active,
                          norm_slots[:normalized_count], custom_score, wanted_ports, verdicts,
                          failures, custom_filter, buffer, scratch_counts, scratch_failures)
     return start_index, len(queue_template)
+

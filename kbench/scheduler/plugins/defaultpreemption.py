@@ -43,6 +43,8 @@ import numpy as np
 from kbench._jit import njit
 from kbench.api.labels import selector_from_dict
 from kbench.errors import SelectorError
+from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_CUSTOM, FILTER_FIT,
+                                     FILTER_NODE_PORTS, FILTER_SPREAD, prefilter)
 from kbench.scheduler.plugins import nodeports
 from kbench.scheduler.plugins.interpodaffinity import affinity_filter_without
 from kbench.scheduler.plugins.noderesources import UNRESOLVABLE, fit_filter
@@ -60,7 +62,6 @@ NO_VICTIMS = "No preemption victims found for incoming pod"
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NEVER = "not eligible due to preemptionPolicy=Never."
 TERMINATING = "not eligible due to a terminating pod on the nominated node."
-NO_CANDIDATE = "no candidate node for preemption"
 PREFIX = "preemption: "
 
 # Framework status codes, as the dry run reports them per node
@@ -117,22 +118,22 @@ def filter_node(t, n, filter_kinds, fit_ignored, static_position, static_reason,
         kind = filter_kinds[position]
         if first_static == position:
             return static_reason[t, n], UNRESOLVABLE_CODE
-        if kind == 2:  # kernel.FILTER_FIT
+        if kind == FILTER_FIT:
             if not fit_filter(allocatable, requested, requests[t], fit_ignored, failures):
                 code = UNSCHEDULABLE_CODE
                 for r in range(len(failures)):
                     if failures[r] == UNRESOLVABLE:
                         code = UNRESOLVABLE_CODE
                 return FIT_FAILED, code
-        elif kind == 1:  # kernel.FILTER_NODE_PORTS
+        elif kind == FILTER_NODE_PORTS:
             if len(wanted_ports) and not nodeports.ports_filter(wanted_ports, port_conflicts,
                                                                 port_usage):
                 return 0, UNSCHEDULABLE_CODE
-        elif kind == 3 and spread_verdict[0] != 0:  # kernel.FILTER_SPREAD
+        elif kind == FILTER_SPREAD and spread_verdict[0] != 0:
             return spread_verdict[0], spread_verdict[1]
-        elif kind == 4 and affinity_verdict[0] != 0:  # kernel.FILTER_AFFINITY
+        elif kind == FILTER_AFFINITY and affinity_verdict[0] != 0:
             return affinity_verdict[0], affinity_verdict[1]
-        elif kind == 5:  # kernel.FILTER_CUSTOM
+        elif kind == FILTER_CUSTOM:
             if not custom_filter(allocatable, requested, requests[t], custom_params):
                 return custom_reason, custom_code
     return 0, PASSED
@@ -682,7 +683,6 @@ class Preemption:
         """Evaluator.Preempt for the pod at ``pod_row`` (of template t) that fit no node in the
         state ``nodes`` / ``spread`` / ``affinity`` (``rejected``: its PreFilter rejected it
         on every node)."""
-        from kbench.scheduler import kernel
         batch = self.batch
         state = batch.state
         pods = state.tables["pods"]
@@ -698,7 +698,7 @@ class Preemption:
                 candidates = templates.candidates[
                     templates.candidate_start[t]:templates.candidate_start[t + 1]]
             verdicts = np.zeros((2, batch.node_count), dtype=np.int32)
-            kernel.prefilter(t, profile, spread, affinity, verdicts)
+            prefilter(t, profile, spread, affinity, verdicts)
             node_statuses(t, candidates, bool(templates.narrowed[t]), profile, templates, nodes,
                           verdicts[0], verdicts[1], resolvable, custom_filter, custom_code,
                           codes)

@@ -15,3 +15,10 @@ def njit(function=None, **overrides):
     if function is None:
         return lambda f: numba.njit(**flags)(f)
     return numba.njit(**flags)(function)
+
+
+def compiled_for(function, argument_types: tuple):
+    """``function`` (a Python function) compiled for exactly these argument types, with
+    kbench's flags: the way to give a kernel first-class function arguments (see
+    kbench.scheduler.custom.call)."""
+    return numba.njit(argument_types, **JIT_FLAGS)(function)

@@ -17,8 +17,9 @@ then extended resources in ``cluster.state.resources`` order), ``pod_request`` t
 function ``params(args: dict, resources: list[str]) -> sequence of floats``). A filter
 returns True when the pod fits; a score returns an int64 raw score, normalized as
 ``normalize`` says ("none": already in [0, 100]; "default" / "reverse": Kubernetes'
-DefaultNormalizeScore). The kernel is compiled once per distinct pair of custom functions
-(numba caches it on disk); a profile may enable one custom Filter and one custom Score.
+DefaultNormalizeScore). Plugin functions reach the kernel as first-class functions of these
+signatures, so one compiled kernel (cached on disk) serves every plugin; a profile may enable
+one custom Filter and one custom Score.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from numba import typeof, types
+from numba.core.registry import CPUDispatcher
 
-from kbench._jit import njit
+from kbench._jit import compiled_for, njit
 from kbench.scheduler import config
 
 
@@ -44,6 +47,43 @@ class CustomPlugin:
 
 
 REGISTRY: dict[str, CustomPlugin] = {}
+
+# The plugin functions' types: first-class functions of one signature each. A kernel taking
+# a plugin function typed by the function object itself (numba's default) is compiled anew
+# in every process, the object being new; typed by its signature, it loads from the cache.
+_ARGUMENTS = (types.int64[::1], types.int64[::1], types.int64[::1], types.float64[::1])
+FILTER_SIGNATURE = types.boolean(*_ARGUMENTS)
+SCORE_SIGNATURE = types.int64(*_ARGUMENTS)
+_FUNCTION_TYPES: dict = {}  # plugin function -> its FunctionType
+_TYPED_KERNELS: dict = {}   # (kernel, argument types) -> the kernel compiled for them
+_LAST_TYPED: dict = {}      # kernel -> the typed version used last
+
+
+def _typed_function(function, signature) -> None:
+    function.compile(signature)
+    _FUNCTION_TYPES[function] = types.FunctionType(signature)
+
+
+def call(kernel, *arguments):
+    """``kernel(*arguments)``, the plugin functions among the arguments passed as first-class
+    functions of their signature, so the compiled kernel is cached between processes. The
+    kernel's last typed version is tried first (numba checks the types as for any call);
+    only arguments of other types make the signature be worked out again."""
+    typed = _LAST_TYPED.get(kernel)
+    if typed is not None:
+        try:
+            return typed(*arguments)
+        except TypeError as error:
+            if "No matching definition" not in str(error):
+                raise
+    argument_types = tuple(_FUNCTION_TYPES[a] if isinstance(a, CPUDispatcher) else typeof(a)
+                           for a in arguments)
+    typed = _TYPED_KERNELS.get((kernel, argument_types))
+    if typed is None:
+        typed = _TYPED_KERNELS[(kernel, argument_types)] = compiled_for(kernel.py_func,
+                                                                       argument_types)
+    _LAST_TYPED[kernel] = typed
+    return typed(*arguments)
 NORMALIZATIONS = ("none", "default", "reverse")
 
 
@@ -57,6 +97,10 @@ def register_plugin(name: str, *, filter=None, score=None, normalize: str = "non
         raise ValueError(f"plugin {name!r}: normalize must be one of {NORMALIZATIONS}")
     points = (("filter",) if filter is not None else ()) + (
         ("score",) if score is not None else ())
+    if filter is not None:
+        _typed_function(filter, FILTER_SIGNATURE)
+    if score is not None:
+        _typed_function(score, SCORE_SIGNATURE)
     plugin = CustomPlugin(name, filter, score, normalize,
                           reason or f"node(s) didn't satisfy plugin {name}", unresolvable, params)
     REGISTRY[name] = plugin
@@ -86,3 +130,7 @@ def no_filter(allocatable, requested, pod_request, params):
 def no_score(allocatable, requested, pod_request, params):
     """The score slot of a profile without a custom score."""
     return np.int64(0)
+
+
+_typed_function(no_filter, FILTER_SIGNATURE)
+_typed_function(no_score, SCORE_SIGNATURE)

@@ -78,17 +78,18 @@ def explain(state: ClusterState, pod_row: int, scheduler: Scheduler, sample: boo
     plugin_scores = np.zeros((max(len(scores), 1), max(count, 1)), dtype=np.int64)
     scored = count > 1 or (not sample and count == 1)
     if scored:
-        kernel.score_nodes(0, feasible, count, nodes, templates, data, spread, affinity,
-                           custom_score, plugin_scores, totals, np.zeros(count, dtype=np.int64))
+        custom.call(kernel.score_nodes, 0, feasible, count, nodes, templates, data, spread,
+                    affinity, custom_score, plugin_scores, totals,
+                    np.zeros(count, dtype=np.int64))
     for slot, (name, _weight) in enumerate(scores):
         raw = np.full(batch.node_count, np.nan)
         score = np.full(batch.node_count, np.nan)
         if scored and not kernel.skipped(data.score_kinds[slot], slot, 0, templates, data,
                                          spread, affinity):
             raws = np.zeros(count, dtype=np.int64)
-            kernel.raw_scores(data.score_kinds[slot], slot, 0, feasible, count, nodes,
-                              templates, data, spread, affinity, custom_score, raws,
-                              np.ones(count, dtype=np.bool_))
+            custom.call(kernel.raw_scores, data.score_kinds[slot], slot, 0, feasible, count,
+                        nodes, templates, data, spread, affinity, custom_score, raws,
+                        np.ones(count, dtype=np.bool_))
             raw[feasible] = raws
             score[feasible] = plugin_scores[slot, :count]
         elif scored:
@@ -184,7 +185,8 @@ def _sampled_feasible(batch, nodes, templates, data, verdicts, start: int,
     if len(candidates) == 0:
         return np.zeros(0, dtype=np.int64)
     feasible = np.zeros(len(candidates), dtype=np.int64)
-    found, _ = kernel.find_feasible(
+    found, _ = custom.call(
+        kernel.find_feasible,
         0, candidates.astype(np.int64), start % len(candidates), data.nodes_to_find,
         data.filter_kinds, data.fit_ignored, templates.static_position, templates.static_reason,
         templates.requests, templates.port_keys[templates.port_start[0]:templates.port_start[1]],

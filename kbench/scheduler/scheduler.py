@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kbench.scheduler import kernel
+from kbench.scheduler import custom, kernel
 from kbench.scheduler.batch import Batch, build_batch, pending_pod_rows, queue_order
 from kbench.scheduler.compile import (compile_nodes, compile_profile, compile_templates,
                                       compile_topology, custom_functions)
@@ -108,7 +108,8 @@ class Scheduler:
             done = 0
             outcomes: dict[int, defaultpreemption.Outcome] = {}
             while done < count:
-                start, stopped = kernel.schedule_batch(
+                start, stopped = custom.call(
+                    kernel.schedule_batch,
                     queue_template[done:], np.arange(batch.node_count, dtype=np.int64),
                     start, rng_state, nodes, templates, data, spread, affinity, chosen[done:],
                     totals[done:], reason_counts[done:], resource_failures[done:],

@@ -43,6 +43,7 @@ import numpy as np
 from kbench._jit import njit
 from kbench.api.labels import selector_from_dict
 from kbench.errors import SelectorError
+from kbench.scheduler import custom
 from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_CUSTOM, FILTER_FIT,
                                      FILTER_NODE_PORTS, FILTER_SPREAD, prefilter)
 from kbench.scheduler.plugins import nodeports
@@ -717,7 +718,7 @@ class Preemption:
                     templates.candidate_start[t]:templates.candidate_start[t + 1]]
             verdicts = np.zeros((2, batch.node_count), dtype=np.int32)
             prefilter(t, profile, spread, affinity, verdicts)
-            node_statuses(t, candidates, bool(templates.narrowed[t]), profile, templates, nodes,
+            custom.call(node_statuses, t, candidates, bool(templates.narrowed[t]), profile, templates, nodes,
                           verdicts[0], verdicts[1], resolvable, custom_filter, custom_code,
                           codes)
         # PodEligibleToPreemptOthers
@@ -772,7 +773,8 @@ class Preemption:
         nodes_of = np.zeros(size, dtype=np.int64)
         violations = np.zeros(size, dtype=np.int64)
         start = np.zeros(size + 1, dtype=np.int64)
-        count, statuses, error_node = dry_run(
+        count, statuses, error_node = custom.call(
+            dry_run,
             t, np.int64(self.batch.templates[t].priority), potential, np.int64(offset),
             np.int64(self.num_candidates(size)), self.victims, profile, templates, nodes,
             spread, affinity, matches, self.resolvable(spread, affinity), custom_filter,

@@ -115,9 +115,8 @@ class Scheduler:
                     totals[done:], reason_counts[done:], resource_failures[done:],
                     custom_filter, custom_score, stop)
                 start, done = int(start), done + int(stopped)
-                if done < count or (stopped and chosen[done - 1] < 0
-                                    and stop[queue_template[done - 1]]):
-                    i = done - 1  # the kernel stopped at pod i: it may preempt
+                i = done - 1
+                if chosen[i] < 0 and stop[queue_template[i]]:  # it stopped at pod i
                     t = int(queue_template[i])
                     outcomes[i] = preemption.evaluate(
                         int(batch.queue[begin + i]), t, batch.templates[t], False, nodes,

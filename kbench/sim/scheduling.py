@@ -88,6 +88,11 @@ def _preempt(state: ClusterState, decisions: Decisions) -> None:
     model; a victim already being deleted is left as it is (no second API call)."""
     pods, nodes = state.tables["pods"], state.tables["nodes"]
     changed = np.flatnonzero(decisions.nominated_rows != NOT_NOMINATED)
+    if len(changed) == 0:
+        return
+    # pods nominated before this pass; those nominated in it come in queue order, so a later
+    # nomination is never of a higher priority than an earlier one
+    nominated = np.flatnonzero(pods.alive & (pods["nominated_node_name"] >= 0))
     for i in changed.tolist():
         pod, node = int(decisions.pod_rows[i]), int(decisions.nominated_rows[i])
         pods["nominated_node_name"][pod] = -1 if node < 0 else nodes["name"][node]
@@ -103,6 +108,7 @@ def _preempt(state: ClusterState, decisions: Decisions) -> None:
                          f"Preempted by pod {uid} on node {state.strings[int(node_name)]}",
                          SCHEDULER)
             state.remove("pods", victim)
-        lower = np.flatnonzero(pods.alive & (pods["nominated_node_name"] == node_name)
-                               & (pods["priority"] < pods["priority"][pod]))
+        lower = nominated[pods.alive[nominated]
+                          & (pods["nominated_node_name"][nominated] == node_name)
+                          & (pods["priority"][nominated] < pods["priority"][pod])]
         pods["nominated_node_name"][lower] = -1

@@ -515,12 +515,14 @@ def _controller_replicas(state, rows: np.ndarray) -> int | None:
     pods = state.tables["pods"]
     tables = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}
     seen: dict[tuple, int] = {}
-    for row in rows.tolist():
-        refs = state.strings.document(int(pods["owner_references"][row])) or []
+    pairs = np.unique(np.stack([pods["namespace"][rows], pods["owner_references"][rows]],
+                               axis=1).astype(np.int64), axis=0)
+    for namespace_code, refs_code in pairs.tolist():  # once per distinct owner list
+        refs = state.strings.document(int(refs_code)) or []
         owner = next((ref for ref in refs if ref.get("controller")), None)
         if owner is None or owner.get("kind") not in tables:
             return None
-        namespace = state.strings[int(pods["namespace"][row])]
+        namespace = state.strings[int(namespace_code)]
         found = state.find(tables[owner["kind"]], owner.get("name"), namespace)
         if found is None:
             return None
@@ -561,6 +563,26 @@ def disruptions_allowed(state, pdb: dict, pod_rows: np.ndarray, healthy: np.ndar
 # The evaluator
 # ---------------------------------------------------------------------------
 
+def _host_ports(state, bodies: np.ndarray, port_keys: dict) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (offsets, port keys) of the host ports of pods with these bodies, each distinct
+    body read once."""
+    distinct, inverse = np.unique(bodies, return_inverse=True)
+    lists = []
+    for body in distinct.tolist():
+        spec = (state.strings.document(int(body)) or {}).get("spec") or {}
+        lists.append([port_keys.setdefault(key, len(port_keys))
+                      for key in nodeports.host_ports(spec)])
+    distinct_sizes = np.array([len(keys) for keys in lists], dtype=np.int64)
+    distinct_start = np.concatenate([[0], np.cumsum(distinct_sizes)]).astype(np.int64)
+    distinct_keys = np.array([k for keys in lists for k in keys], dtype=np.int32)
+    inverse = inverse.reshape(-1)
+    sizes = distinct_sizes[inverse]
+    start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    # entry j of pod i: its body's first key + j
+    within = np.arange(start[-1], dtype=np.int64) - np.repeat(start[:-1], sizes)
+    return start, distinct_keys[np.repeat(distinct_start[inverse], sizes) + within]
+
+
 def _lowest_priority(start: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """Per node (CSR ``start`` over pods sorted by node) the lowest priority of its pods; the
     largest int64 for a node without pods."""
@@ -593,17 +615,7 @@ class Preemption:
         start[1:] = np.cumsum(np.bincount(groups.bound_node, minlength=batch.node_count))
         start_time = pods["start_time"][rows].astype(np.float64)
         # host ports, per distinct body
-        bodies = pods["body"][rows]
-        port_lists: dict[int, list[int]] = {}
-        for body in np.unique(bodies).tolist():
-            spec = (state.strings.document(int(body)) or {}).get("spec") or {}
-            port_lists[body] = [port_keys.setdefault(key, len(port_keys))
-                                for key in nodeports.host_ports(spec)]
-        sizes = np.array([len(port_lists[b]) for b in bodies.tolist()], dtype=np.int64)
-        port_start = np.zeros(len(rows) + 1, dtype=np.int64)
-        port_start[1:] = np.cumsum(sizes)
-        port_keys_flat = np.array([k for b in bodies.tolist() for k in port_lists[b]],
-                                  dtype=np.int32)
+        port_start, port_keys_flat = _host_ports(state, pods["body"][rows], port_keys)
         pdb_start, pdbs, allowed = self._budgets(rows, groups.bound_group[order], decode)
         self.victims = Victims(
             start=start, row=rows.astype(np.int64), group=groups.bound_group[order],
@@ -645,16 +657,18 @@ class Preemption:
             allowed.append(disruptions_allowed(state, pdb, rows[counted], healthy[counted]))
             if selector is None or selector.empty:
                 continue  # an invalid, nil or empty selector budgets no pod for preemption
-            disrupted = set(((pdb.get("status") or {}).get("disruptedPods") or {}))
-            for i in np.flatnonzero(members & has_labels[groups_of]).tolist():
-                if state.strings[int(names[i])] not in disrupted:
-                    pairs_pod.append(i)
-                    pairs_pdb.append(index)
-        pairs_pod = np.array(pairs_pod, dtype=np.int64)
+            disrupted = [state.strings.code_of(name) for name in
+                         ((pdb.get("status") or {}).get("disruptedPods") or {})]
+            budgeted = np.flatnonzero(members & has_labels[groups_of]
+                                      & ~np.isin(names, disrupted))
+            pairs_pod.append(budgeted)
+            pairs_pdb.append(np.full(len(budgeted), index, dtype=np.int64))
+        pairs_pod = np.concatenate(pairs_pod) if pairs_pod else np.zeros(0, dtype=np.int64)
+        pairs_pdb = np.concatenate(pairs_pdb) if pairs_pdb else np.zeros(0, dtype=np.int64)
         order = np.argsort(pairs_pod, kind="stable")
         start = np.zeros(len(rows) + 1, dtype=np.int64)
         start[1:] = np.cumsum(np.bincount(pairs_pod, minlength=len(rows)))
-        return (start, np.array(pairs_pdb, dtype=np.int64)[order],
+        return (start, pairs_pdb[order],
                 np.array(allowed, dtype=np.int64))
 
     # -- per template -------------------------------------------------------------------
@@ -787,10 +801,11 @@ class Preemption:
         (preemption may help) rather than UnschedulableAndUnresolvable."""
         from kbench.scheduler.plugins import interpodaffinity, podtopologyspread
         resolvable = np.zeros(len(self.batch.reasons) + 2, dtype=np.bool_)
-        resolvable[spread.reasons[podtopologyspread.MISMATCH]] = True
-        resolvable[affinity.reasons[interpodaffinity.ANTI_AFFINITY]] = True
-        resolvable[affinity.reasons[interpodaffinity.EXISTING_ANTI_AFFINITY]] = True
-        resolvable[0] = False
+        texts = self.batch.reasons.texts
+        for plugin, ids in ((podtopologyspread, spread.reasons), (interpodaffinity,
+                                                                  affinity.reasons)):
+            for reason in ids[1:].tolist():  # 0 is "passed"
+                resolvable[reason] = texts[reason] not in plugin.UNRESOLVABLE_REASONS
         return resolvable
 
     def node_position(self, name: str) -> int:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kbench import Cluster
-from reference.scheduler import ReferenceScheduler
+from scheduler.both import schedule_both
 
 ZONES = ["zone-a", "zone-b", "zone-c"]
 TAINTS = [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"},
@@ -122,54 +122,14 @@ PRIORITY_CLASSES = [
 
 
 def compare(node_manifests, pod_manifests, seed, profile=None):
-    """Schedule with both implementations; return (kernel rows, reference rows): pod, node,
-    score, FailedScheduling message, and for a pod that fit nowhere DefaultPreemption's
-    nominated node and victims."""
+    """Schedule with both implementations; return (kernel rows, reference rows) (see
+    scheduler.both)."""
     cluster = Cluster(seed=seed)
     cluster.apply(PRIORITY_CLASSES + node_manifests + pod_manifests)
     if profile is not None:
         cluster.configure_scheduler({"apiVersion": "kubescheduler.config.k8s.io/v1",
                                      "kind": "KubeSchedulerConfiguration", "profiles": [profile]})
-    node_dicts = [node.to_dict() for node in cluster.list("nodes")]
-    pod_dicts = [pod.to_dict() for pod in cluster.list("pods")]
-    reference = ReferenceScheduler(profile, seed=seed).schedule(node_dicts, pod_dicts)
-    preemption = _preemption(cluster)
-    bindings = cluster.schedule().to_pylist()
-    kernel = {row["pod"]: (row["node"], row["score"]) for row in bindings}
-    kernel_rows, reference_rows = [], []
-    for row in reference:
-        name = row["pod"]
-        kernel_rows.append((name, *kernel.get(name, (None, None)),
-                            _message(cluster, name) if name not in kernel else "",
-                            *preemption.get(name, (None, []))))
-        reference_rows.append((name, row["node"], row["score"], row["message"],
-                               row.get("nominated_node"), row.get("victims", [])))
-    return kernel_rows, reference_rows
-
-
-def _preemption(cluster):
-    """The kernel's nominated node and victims ("namespace/name") per pod, from the
-    decisions of the pass schedule() is about to make (decide() on a copy of the state)."""
-    import copy
-    state = copy.deepcopy(cluster.state)
-    decisions = cluster.scheduler.decide(state)
-    pods, nodes = state.tables["pods"], state.tables["nodes"]
-    result = {}
-    for i, row in enumerate(decisions.pod_rows.tolist()):
-        node = int(decisions.nominated_rows[i])
-        victims = decisions.victims.get(i, [])
-        result[state.strings[int(pods["name"][row])]] = (
-            state.strings[int(nodes["name"][node])] if node >= 0 else None,
-            [f"{state.strings[int(pods['namespace'][v])]}/{state.strings[int(pods['name'][v])]}"
-             for v in list(victims)])
-    return result
-
-
-def _message(cluster, pod):
-    for condition in cluster.get("pod", pod).status.conditions:
-        if condition["type"] == "PodScheduled":
-            return condition.get("message", "")
-    return ""
+    return schedule_both(cluster, profile, seed)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

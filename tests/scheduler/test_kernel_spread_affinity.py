@@ -13,7 +13,7 @@ from scheduler.builders import no_victims
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kbench import Cluster
-from reference.scheduler import ReferenceScheduler
+from scheduler import both
 
 ZONE = "topology.kubernetes.io/zone"
 HOSTNAME = "kubernetes.io/hostname"
@@ -59,36 +59,14 @@ def term(app: str, key: str = HOSTNAME, **extra) -> dict:
 
 
 def schedule_both(manifests: list[dict], seed: int = 7, profile: dict | None = None):
-    """Schedule with both implementations: (kernel rows, reference rows) of (pod, node, score,
-    message), and the cluster after scheduling."""
+    """Schedule with both implementations: (kernel rows, reference rows) (see
+    scheduler.both), and the cluster after scheduling."""
     cluster = Cluster(seed=seed)
     cluster.apply(manifests)
     if profile is not None:
         cluster.configure_scheduler({"apiVersion": "kubescheduler.config.k8s.io/v1",
                                      "kind": "KubeSchedulerConfiguration", "profiles": [profile]})
-    nodes = [n.to_dict() for n in cluster.list("nodes")]
-    pods = [p.to_dict() for p in cluster.list("pods")]
-    namespaces = {ns.name: dict(ns.metadata.get("labels") or {})
-                  for ns in cluster.list("namespaces")}
-    services = [s.to_dict() for s in cluster.list("services")]
-    replica_sets = [rs.to_dict() for rs in cluster.list("replicasets")]
-    reference = ReferenceScheduler(profile, seed=seed).schedule(
-        nodes, pods, namespaces=namespaces, services=services, replica_sets=replica_sets)
-    bound = {row["pod"]: (row["node"], row["score"]) for row in cluster.schedule().to_pylist()}
-    kernel_rows, reference_rows = [], []
-    for row in reference:
-        name = row["pod"]
-        kernel_rows.append((name, *bound.get(name, (None, None)),
-                            "" if name in bound else _message(cluster, name, row["namespace"])))
-        reference_rows.append((name, row["node"], row["score"], row["message"]))
-    return kernel_rows, reference_rows, cluster
-
-
-def _message(cluster, name: str, namespace: str) -> str:
-    for condition in cluster.get("pod", name, namespace).status.conditions or []:
-        if condition["type"] == "PodScheduled":
-            return condition.get("message", "")
-    return ""
+    return (*both.schedule_both(cluster, profile, seed), cluster)
 
 
 def nodes_of(cluster, app: str) -> list[str]:

@@ -20,12 +20,11 @@ from kbench.scheduler.compile import (compile_nodes, compile_profile, compile_te
                                       compile_topology)
 from kbench.scheduler.plugins import defaultpreemption
 from kbench.scheduler.scheduler import _widen_ports
-from reference.scheduler import ReferenceScheduler
 from scheduler.builders import make_node, make_pod
 from scheduler.test_defaultpreemption import (DRY_RUN_CASES, HIGH, LARGE, LOW, MID, ONE_POD,
                                               SELECT_CASES, VERY_LARGE, dry_run_nodes, node,
                                               pdb, pod)
-from scheduler.test_differential import _preemption
+from scheduler.both import schedule_both
 
 CONFIGURATION = {"apiVersion": "kubescheduler.config.k8s.io/v1",
                  "kind": "KubeSchedulerConfiguration"}
@@ -215,28 +214,8 @@ def test_a_pass_sees_the_state_at_each_failure():
 # ---------------------------------------------------------------------------
 
 def both(nodes, pods, pdbs=(), seed=0, profile=None):
-    """Rows of (pod, node, score, message, nominated node, victims) from the kernel (one
-    Cluster.schedule() pass) and from the reference scheduler."""
-    cluster = cluster_of(nodes, pods, pdbs, profile, seed=seed)
-    node_dicts = [n.to_dict() for n in cluster.list("nodes")]
-    pod_dicts = [p.to_dict() for p in cluster.list("pods")]
-    pdb_dicts = [p.to_dict() for p in cluster.list("poddisruptionbudgets")]
-    namespaces = {ns.name: dict(ns.metadata.get("labels") or {}) for ns in cluster.list("namespaces")}
-    reference = ReferenceScheduler(profile, seed=seed).schedule(
-        node_dicts, pod_dicts, pod_disruption_budgets=pdb_dicts, namespaces=namespaces)
-    preemption = _preemption(cluster)
-    bound = {row["pod"]: (row["node"], row["score"]) for row in cluster.schedule().to_pylist()}
-    kernel_rows, reference_rows = [], []
-    for row in reference:
-        name = row["pod"]
-        message = ""
-        if name not in bound:
-            message = cluster.get("pod", name, row["namespace"]).status.conditions[0]["message"]
-        kernel_rows.append((name, *bound.get(name, (None, None)), message,
-                            *preemption.get(name, (None, []))))
-        reference_rows.append((name, row["node"], row["score"], row["message"],
-                               row.get("nominated_node"), row.get("victims", [])))
-    return kernel_rows, reference_rows
+    """(kernel rows, reference rows) of one pass over this cluster (see scheduler.both)."""
+    return schedule_both(cluster_of(nodes, pods, pdbs, profile, seed=seed), profile, seed)
 
 
 ZONES = ["zone-a", "zone-b"]

@@ -163,15 +163,21 @@ class Cluster:
         return EPOCH + timedelta(seconds=self.time)
 
     def delete(self, kind: str, name: str, namespace: str | None = "default") -> None:
-        """Delete one object; deleting a Namespace deletes everything in it."""
+        """``kubectl delete``: a running pod terminates gracefully (see kbench.sim.kubelet);
+        other objects go at once and their dependents at the next step (garbage
+        collection); deleting a Namespace deletes everything in it."""
         info, row = self._find(kind, name, namespace)
         if info.kind == "Namespace":
             self._delete_namespace_contents(name)
+        if info.kind == "Pod":
+            self.engine.delete_pods(np.array([row]), owner_events=False)
+            return
         if info.kind == "Node":
             pods = self.state.tables["pods"]
             for pod in np.flatnonzero(pods.alive & (pods["node_index"] == row)).tolist():
                 self.state.unbind_pod(pod)
-        self.state.remove(info.table, row)
+        from kbench.sim.engine import delete_objects
+        delete_objects(self.state, info.table, np.array([row]))
 
     def _delete_namespace_contents(self, namespace: str) -> None:
         code = self.state.strings.code_of(namespace)
@@ -226,6 +232,90 @@ class Cluster:
         from kbench.scheduler.explain import explain
         _, row = self._find("pod", pod, namespace)
         return explain(self.state, row, self.scheduler, sample=sample)
+
+    # -- running -------------------------------------------------------------------------------
+
+    @property
+    def engine(self):
+        """The simulation engine (kbench.sim.engine.Engine) driving this cluster."""
+        if getattr(self, "_engine", None) is None:
+            from kbench.sim.engine import Engine
+            self._engine = Engine(self.state, lambda: self.scheduler)
+        return self._engine
+
+    def configure_engine(self, tick=1.0, kubelet=None) -> None:
+        """Set the engine's tick (seconds or a duration string) and the kubelet model
+        (kbench.sim.kubelet.KubeletConfig); before the first step."""
+        from kbench.sim.clock import parse_duration
+        from kbench.sim.engine import Engine, EngineConfig
+        from kbench.sim.kubelet import KubeletConfig
+        config = EngineConfig(tick=parse_duration(tick, "tick"),
+                              kubelet=kubelet or KubeletConfig())
+        self._engine = Engine(self.state, lambda: self.scheduler, config)
+
+    def step(self, duration="1s") -> "Cluster":
+        """Run the simulation for ``duration`` (seconds, or "15s", "1h30m")."""
+        self.engine.run_for(duration)
+        return self
+
+    def run(self, until) -> "Cluster":
+        """Run the simulation until simulated time ``until`` ("24h", or seconds since the
+        start)."""
+        self.engine.run_until(until)
+        return self
+
+    # -- kubectl's workload verbs ----------------------------------------------------------------
+
+    def scale(self, kind: str, name: str, replicas: int, namespace: str = "default") -> None:
+        """``kubectl scale KIND NAME --replicas=N``."""
+        from kbench.errors import KbenchError
+        info, row = self._find(kind, name, namespace)
+        table = self.state.tables[info.table]
+        if "replicas" not in table or info.kind == "HorizontalPodAutoscaler":
+            raise KbenchError(f"{info.resource} {name}: cannot be scaled")
+        if int(replicas) < 0:
+            raise KbenchError(f"{info.resource} {name}: replicas {replicas}: must be >= 0")
+        from kbench.sim.engine import update_row
+        update_row(self.state, info.table, row, {"replicas": int(replicas)})
+
+    def set_image(self, kind: str, name: str, container: str, image: str,
+                  namespace: str = "default") -> None:
+        """``kubectl set image KIND/NAME CONTAINER=IMAGE``: a new pod template."""
+        from kbench.errors import KbenchError
+        info, row = self._find(kind, name, namespace)
+        table = self.state.tables[info.table]
+        if "template" not in table:
+            raise KbenchError(f"{info.resource} {name}: has no pod template")
+        template = self.state.strings.document(int(table["template"][row])) or {}
+        containers = [c for key in ("initContainers", "containers")
+                      for c in (template.get("spec") or {}).get(key) or []]
+        matching = [c for c in containers if c.get("name") == container]
+        if not matching:
+            raise KbenchError(f'{info.resource} {name}: unable to find container named '
+                              f'"{container}"')
+        for found in matching:
+            found["image"] = image
+        from kbench.sim.engine import update_row
+        update_row(self.state, info.table, row,
+                   {"template": self.state.strings.intern_document(template)})
+
+    def rollout_history(self, name: str, namespace: str = "default") -> "pa.Table":
+        """``kubectl rollout history deployment NAME``: revision and change cause."""
+        from kbench.controllers import rollout
+        return rollout.history(self.state, self._find("deployment", name, namespace)[1])
+
+    def rollout_status(self, name: str, namespace: str = "default") -> str:
+        """``kubectl rollout status deployment NAME`` (one look, no waiting)."""
+        from kbench.controllers import rollout
+        return rollout.status(self.state, self._find("deployment", name, namespace)[1])
+
+    def rollout_undo(self, name: str, to_revision: int | None = None,
+                     namespace: str = "default") -> str:
+        """``kubectl rollout undo deployment NAME [--to-revision=N]``: the Deployment takes
+        the pod template of that revision (default: the previous one)."""
+        from kbench.controllers import rollout
+        return rollout.undo(self.state, self._find("deployment", name, namespace)[1],
+                            to_revision)
 
     # -- tables ----------------------------------------------------------------------------------
 

@@ -129,8 +129,14 @@ def test_requests_resources_and_node_totals():
     # 250m + 500m; 1Gi + 512Mi; two pods
     assert state.tables["nodes"]["requested"][node].tolist() == [750, 1610612736, 0, 2, 0]
     assert state.tables["nodes"]["allocatable"][node].tolist() == [4000, 17179869184, 0, 110, 2]
-    cluster.delete("pod", "a")
-    assert state.tables["nodes"]["requested"][node].tolist() == [500, 536870912, 0, 1, 0]
+    cluster.delete("pod", "a")  # bound: Terminating, its requests held until it stops
+    assert cluster.get("pod", "a").metadata.deletionTimestamp is not None
+    assert state.tables["nodes"]["requested"][node].tolist() == [750, 1610612736, 0, 2, 0]
+    cluster.step("2s")  # containers stop after KubeletConfig.shutdown_seconds (1 s)
+    assert state.find("pods", "a") < 0
+    # a's 250m and 1Gi are back; the pending c (1 cpu, 1Gi) was scheduled meanwhile
+    assert cluster.get("pod", "c").spec.nodeName == "n1"
+    assert state.tables["nodes"]["requested"][node].tolist() == [1500, 1610612736, 0, 2, 0]
 
 
 def test_requests_default_from_limits_and_pods_bind_to_nodes_applied_later():

@@ -107,6 +107,9 @@ def encode(state: ClusterState, doc: dict, table: str) -> dict[str, object]:
         if kind not in STATUS_FROM_MANIFEST:
             doc.pop("status", None)
     values: dict[str, object] = {}
+    controller = controller_reference(_get_path(doc, "metadata.ownerReferences"))
+    if controller is not None:
+        values["controller_uid"] = state.strings.intern(str(controller.get("uid", "")))
     for column in table_columns(table):
         if column.path is None:
             continue
@@ -127,6 +130,14 @@ def encode(state: ClusterState, doc: dict, table: str) -> dict[str, object]:
             values[column.name] = value
     values["body"] = state.strings.intern_document(doc) if doc else NO_STRING
     return values
+
+
+def controller_reference(references) -> dict | None:
+    """metav1.GetControllerOf: the ownerReference with ``controller: true``, if any."""
+    for reference in references or []:
+        if isinstance(reference, dict) and reference.get("controller") is True:
+            return reference
+    return None
 
 
 def decode(state: ClusterState, table: str, row: int) -> KubeObject:

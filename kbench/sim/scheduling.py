@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from kbench.scheduler.scheduler import NOT_NOMINATED, Decisions
-from kbench.sim.events import record_event
+from kbench.sim.events import record_event, record_pod_events
 from kbench.state import ClusterState
-from kbench.state.schema import EVENT_TYPES
 
 SCHEDULER = "default-scheduler"
 INITIAL_BACKOFF = 1.0   # seconds; pkg/scheduler/backend/queue podInitialBackoffDuration
@@ -49,35 +48,14 @@ def apply_decisions(state: ClusterState, decisions: Decisions) -> None:
                      f"the pod waits for a scheduler that does not exist", SCHEDULER)
 
 
-def _record_scheduled(state: ClusterState, pods_rows: np.ndarray, node_rows: np.ndarray) -> None:
+def _record_scheduled(state: ClusterState, pod_rows: np.ndarray, node_rows: np.ndarray) -> None:
     """One Normal "Scheduled" event per bound pod, appended in one step."""
-    count = len(pods_rows)
-    if count == 0:
-        return
     strings = state.strings
     pods, nodes = state.tables["pods"], state.tables["nodes"]
-    names = strings.decode(pods["name"][pods_rows])
-    namespaces = strings.decode(pods["namespace"][pods_rows])
-    node_names = strings.decode(nodes["name"][node_rows])
-    first = state.counters.get("event", 0) + 1
-    state.counters["event"] = first + count - 1
-    values = {
-        "name": strings.intern_many(f"{name}.{first + i:x}" for i, name in enumerate(names)),
-        "namespace": pods["namespace"][pods_rows],
-        "creation_time": np.full(count, state.time),
-        "involved_kind": np.full(count, strings.intern("Pod"), dtype=np.int32),
-        "involved_name": pods["name"][pods_rows],
-        "involved_namespace": pods["namespace"][pods_rows],
-        "type": np.full(count, EVENT_TYPES.index("Normal"), dtype=np.int8),
-        "reason": np.full(count, strings.intern("Scheduled"), dtype=np.int32),
-        "message": strings.intern_many(
-            f"Successfully assigned {ns}/{name} to {node}"
-            for ns, name, node in zip(namespaces, names, node_names)),
-        "source_component": np.full(count, strings.intern(SCHEDULER), dtype=np.int32),
-        "first_time": np.full(count, state.time), "last_time": np.full(count, state.time),
-        "count": np.ones(count, dtype=np.int32)}
-    # A pod is scheduled once, so these events never aggregate: no event_rows entries.
-    state.index_rows("events", state.tables["events"].append_many(count, values))
+    messages = (f"Successfully assigned {ns}/{name} to {node}" for ns, name, node in zip(
+        strings.decode(pods["namespace"][pod_rows]), strings.decode(pods["name"][pod_rows]),
+        strings.decode(nodes["name"][node_rows])))
+    record_pod_events(state, pod_rows, "Normal", "Scheduled", list(messages), SCHEDULER)
 
 
 def _preempt(state: ClusterState, decisions: Decisions) -> None:

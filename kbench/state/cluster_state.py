@@ -97,6 +97,22 @@ class ClusterState:
         del self._index[table][self._row_key(table, row)]
         columns.delete(row)
 
+    def remove_many(self, table: str, rows: np.ndarray) -> None:
+        """remove() for many rows at once (the node totals updated in one step)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return
+        columns = self.tables[table]
+        if table == "pods":
+            self._unbind_many(rows)
+        index = self._index[table]
+        kinds = (columns["kind"][rows].tolist() if "kind" in columns
+                 else [NO_STRING] * len(rows))
+        for key in zip(columns["namespace"][rows].tolist(), columns["name"][rows].tolist(),
+                       kinds):
+            del index[key]
+        columns.alive[rows] = False
+
     def reindex(self) -> None:
         """Rebuild the name indexes and derived columns from the tables (after a restore)."""
         for name, table in self.tables.items():
@@ -154,6 +170,30 @@ class ClusterState:
         if node >= 0 and pods.alive[pod] and _holds_resources(pods["phase"][pod]):
             nodes["requested"][node] -= pods["requests"][pod]
         pods["node_index"][pod] = -1
+
+    def _unbind_many(self, rows: np.ndarray) -> None:
+        pods = self.tables["pods"]
+        nodes = pods["node_index"][rows]
+        phase = pods["phase"][rows]
+        holding = (nodes >= 0) & pods.alive[rows] & (phase != SUCCEEDED) & (phase != FAILED)
+        np.subtract.at(self.tables["nodes"]["requested"], nodes[holding],
+                       pods["requests"][rows[holding]])
+        pods["node_index"][rows] = -1
+
+    def set_pods_phase(self, rows: np.ndarray, phases) -> None:
+        """set_pod_phase for many pods at once."""
+        pods = self.tables["pods"]
+        rows = np.asarray(rows, dtype=np.int64)
+        phases = np.broadcast_to(np.asarray(phases, dtype=np.int8), rows.shape)
+        nodes = pods["node_index"][rows]
+        old = pods["phase"][rows]
+        before = (old != SUCCEEDED) & (old != FAILED)
+        after = (phases != SUCCEEDED) & (phases != FAILED)
+        sign = after.astype(np.int64) - before.astype(np.int64)
+        changed = (nodes >= 0) & (sign != 0)
+        np.add.at(self.tables["nodes"]["requested"], nodes[changed],
+                  sign[changed, None] * pods["requests"][rows[changed]])
+        pods["phase"][rows] = phases
 
     def set_pod_phase(self, pod: int, phase: int) -> None:
         """Change a pod's phase; a bound pod that ends gives its requests back to its node."""

@@ -32,6 +32,9 @@ METADATA = [
     C("creation_time", "time", "metadata.creationTimestamp"),
     C("deletion_time", "time", "metadata.deletionTimestamp"),
     C("body", "json"),
+    # the uid of the controlling ownerReference (controller: true), so controllers find what
+    # they own with one array lookup instead of reading JSON
+    C("controller_uid", "str"),
 ]
 
 _WORKLOAD_TEMPLATE = [
@@ -72,6 +75,12 @@ TABLES: dict[str, list[C]] = {
         C("scheduling_attempts", "int32"),
         C("unschedulable_message", "str"),   # the PodScheduled=False condition's message
         C("backoff_until", "time"),           # not retried before (kube-scheduler backoff)
+        # the kubelet model (kbench.sim.kubelet)
+        C("incarnation", "int32"),            # bumped at each container (re)start and delete
+        C("container_start_time", "time"),    # the running container's startedAt
+        C("waiting_reason", "str"),           # ContainerCreating, CrashLoopBackOff, ...
+        C("crash_loop_count", "int32"),       # exits since the container last ran 10 min
+        C("exit_code", "int32"),              # the last terminated container's exit code
     ],
     "replicasets": [
         C("replicas", "int32", "spec.replicas"),

@@ -18,7 +18,7 @@ from kbench.state.cluster_state import ClusterState
 from kbench.state.schema import TABLES
 
 FORMAT = "kbench-snapshot"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
 
 

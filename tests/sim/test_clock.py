@@ -59,7 +59,7 @@ def test_event_queue_order_matches_a_plain_sort(events, cuts):
         pushed.append((time, kind, sequence, payload))
     popped = []
     for cut in sorted(cuts) + [float("inf")]:
-        times, kinds, payloads = queue.pop_due(cut)
+        times, kinds, payloads, _ = queue.pop_due(cut)
         due = _reference_order([e for e in pushed if e[0] <= cut])
         pushed = [e for e in pushed if e[0] > cut]
         assert list(zip(times.tolist(), kinds.tolist(), payloads.tolist())) == \
@@ -73,10 +73,20 @@ def test_event_queue_pushes_many_at_once():
     queue.push(np.array([3.0, 1.0, 2.0]), 1, np.array([30, 10, 20]))
     queue.push(1.0, 0, [7, 8])  # one time for all; kind 0 before kind 1 at the same time
     assert queue.next_time() == 1.0
-    times, kinds, payloads = queue.pop_due(2.0)
+    times, kinds, payloads, tags = queue.pop_due(2.0)
     assert times.tolist() == [1.0, 1.0, 1.0, 2.0]
     assert kinds.tolist() == [0, 0, 1, 1]
     assert payloads.tolist() == [7, 8, 10, 20]
+    assert tags.tolist() == [0, 0, 0, 0]
     assert len(queue) == 1
     with pytest.raises(ValueError):
         queue.push(float("nan"), 0, [1])
+
+
+def test_event_queue_tags_and_arrays_round_trip():
+    queue = EventQueue()
+    queue.push([2.0, 1.0], 3, [5, 6], tags=[50, 60])
+    copy = EventQueue.from_arrays(queue.to_arrays())
+    copy.push(1.0, 3, [7], tags=70)  # sequences go on after the restored ones
+    due = copy.pop_due(5.0)
+    assert due.payloads.tolist() == [6, 7, 5] and due.tags.tolist() == [60, 70, 50]

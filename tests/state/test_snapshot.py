@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from kbench.errors import SnapshotError
 from kbench.state import ClusterState, read_snapshot, write_snapshot
+from kbench.state.snapshot import SCHEMA_VERSION
 
 
 def small_state(seed=1):
@@ -69,7 +70,7 @@ def test_readable_by_pandas_pyarrow_and_polars(tmp_path):
 def test_manifest_has_version_time_counts_and_seed(tmp_path):
     write_snapshot(small_state(seed=7), tmp_path / "snap")
     manifest = json.loads((tmp_path / "snap" / "manifest.json").read_text())
-    assert manifest["schema_version"] == 1 and manifest["time"] == 12.5
+    assert manifest["schema_version"] == SCHEMA_VERSION and manifest["time"] == 12.5
     assert manifest["seed"] == 7 and manifest["counts"]["pods"] == 5
 
 

@@ -1,0 +1,776 @@
+"""The Deployment controller (pkg/controller/deployment: deployment_controller.go, sync.go,
+rolling.go, recreate.go, progress.go, util/deployment_util.go): ReplicaSets named with the
+pod-template-hash, RollingUpdate with maxSurge / maxUnavailable, Recreate, proportional
+scaling, revisions and revisionHistoryLimit, the Progressing and Available conditions.
+
+Each Deployment is synced by the same steps as syncDeployment, on plain Python views of the
+Deployment and its ReplicaSets; only Deployments whose inputs changed since their last sync
+(or whose rollout is not complete) are synced, found with numpy over all of them.
+
+The pod-template-hash is FNV-32a over the template's canonical JSON plus the collision count,
+encoded as controller.ComputeHash encodes it (rand.SafeEncodeString of the decimal sum):
+the same shape as Kubernetes' hash, not its value (Kubernetes hashes Go's in-memory struct).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kbench.api.store import timestamp
+from kbench.controllers.actions import Actions, ObjectEvent
+from kbench.controllers.ownership import ALPHANUMS, controller_reference, owner_rows
+from kbench.sim.randomness import hash64
+from kbench.state import ClusterState
+from kbench.state.strings import canonical_json
+
+COMPONENT = "deployment-controller"
+HASH_LABEL = "pod-template-hash"
+REVISION = "deployment.kubernetes.io/revision"
+REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
+DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
+MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_NOT_COPIED = {LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS,
+               "deprecated.deployment.rollback.to"}
+MAX_INT32 = 2**31 - 1
+REVISION_HISTORY_CHARS = 500  # the controller's default --deployment-controller revision chars
+
+
+# -- arithmetic (deployment_util.go) -----------------------------------------------------------
+
+def scaled_value(value, total: int, round_up: bool) -> int:
+    """intstr.GetScaledValueFromIntOrPercent: an int as is, "25%" of ``total`` rounded up or
+    down."""
+    if isinstance(value, str):
+        if not value.endswith("%"):
+            raise ValueError(f"invalid value for IntOrString: invalid type: string is not a "
+                             f"percentage: {value!r}")
+        percent = int(value[:-1])
+        scaled = percent * total / 100
+        return int(math.ceil(scaled)) if round_up else int(math.floor(scaled))
+    return int(value)
+
+
+def resolve_fenceposts(max_surge, max_unavailable, desired: int) -> tuple[int, int]:
+    """ResolveFenceposts: maxSurge rounded up, maxUnavailable rounded down; both zero
+    resolves maxUnavailable to 1."""
+    surge = scaled_value(0 if max_surge is None else max_surge, desired, True)
+    unavailable = scaled_value(0 if max_unavailable is None else max_unavailable, desired, False)
+    if surge == 0 and unavailable == 0:
+        unavailable = 1
+    return surge, unavailable
+
+
+def round_to_int32(value: float) -> int:
+    """integer.RoundToInt32: half away from zero."""
+    return int(value - 0.5) if value < 0 else int(value + 0.5)
+
+
+def pod_template_hash(template: dict, collision_count: int | None) -> str:
+    """controller.ComputeHash's shape: FNV-32a, SafeEncodeString of the decimal value."""
+    data = canonical_json(template).encode()
+    if collision_count is not None:
+        data += str(int(collision_count)).encode()
+    value = 0x811C9DC5
+    for byte in data:
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return "".join(ALPHANUMS[ord(c) % len(ALPHANUMS)] for c in str(value))
+
+
+# -- views ------------------------------------------------------------------------------------
+
+@dataclass
+class ReplicaSetView:
+    row: int                      # -1: created in this sync
+    name: str
+    uid: str
+    replicas: int
+    status_replicas: int
+    ready: int
+    available: int
+    annotations: dict
+    creation_time: float
+    template: dict
+    generation: int = 1
+    observed_generation: int = 0
+    changed: dict = field(default_factory=dict)   # columns to write
+    deleted: bool = False
+
+    @property
+    def revision(self) -> int:
+        try:
+            return int(self.annotations.get(REVISION, "0") or 0)
+        except ValueError:
+            return 0
+
+
+@dataclass
+class DeploymentView:
+    row: int
+    name: str
+    namespace: str
+    uid: str
+    generation: int
+    replicas: int
+    paused: bool
+    strategy: str
+    max_surge_value: object
+    max_unavailable_value: object
+    min_ready_seconds: int
+    revision_history_limit: int | None
+    progress_deadline: int | None
+    template: dict
+    selector: dict
+    annotations: dict
+    status: dict                  # replicas, updatedReplicas, ... as the API names them
+    conditions: list
+    collision_count: int | None = None
+
+    @property
+    def rolling(self) -> bool:
+        return self.strategy == "RollingUpdate"
+
+    def max_surge(self) -> int:
+        if not self.rolling:
+            return 0
+        return resolve_fenceposts(self.max_surge_value, self.max_unavailable_value,
+                                  self.replicas)[0]
+
+    def max_unavailable(self) -> int:
+        if not self.rolling or self.replicas == 0:
+            return 0
+        unavailable = resolve_fenceposts(self.max_surge_value, self.max_unavailable_value,
+                                         self.replicas)[1]
+        return min(unavailable, self.replicas)
+
+    @property
+    def has_progress_deadline(self) -> bool:
+        return self.progress_deadline is not None and self.progress_deadline != MAX_INT32
+
+
+def _strip_hash(template: dict) -> dict:
+    template = copy.deepcopy(template)
+    labels = (template.get("metadata") or {}).get("labels")
+    if isinstance(labels, dict):
+        labels.pop(HASH_LABEL, None)
+        if not labels:
+            template["metadata"].pop("labels")
+        if not template["metadata"]:
+            template.pop("metadata")
+    return template
+
+
+def _by_creation(sets: list[ReplicaSetView]) -> list[ReplicaSetView]:
+    """controller.ReplicaSetsByCreationTimestamp (whole seconds, then name)."""
+    return sorted(sets, key=lambda rs: (math.floor(rs.creation_time), rs.name))
+
+
+# -- the sync ----------------------------------------------------------------------------------
+
+class DeploymentSync:
+    """syncDeployment for one Deployment over views; ``actions`` collects what it changes."""
+
+    def __init__(self, deployment: DeploymentView, sets: list[ReplicaSetView], now: float,
+                 pods_of_old_sets_running: bool) -> None:
+        self.d = deployment
+        self.sets = sets
+        self.now = now
+        self.old_pods_running = pods_of_old_sets_running
+        self.events: list[tuple[str, str, str]] = []   # (type, reason, message)
+        self.created: ReplicaSetView | None = None
+        self.deployment_changes: dict = {}
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def event(self, reason: str, message: str, kind: str = "Normal") -> None:
+        self.events.append((kind, reason, message))
+
+    def condition(self, kind: str, status: str, reason: str, message: str) -> dict:
+        stamp = timestamp(self.now)
+        return {"type": kind, "status": status, "reason": reason, "message": message,
+                "lastUpdateTime": stamp, "lastTransitionTime": stamp}
+
+    @staticmethod
+    def set_condition(conditions: list, condition: dict) -> list:
+        """SetDeploymentCondition: unchanged when status and reason are; lastTransitionTime
+        kept while the status is."""
+        current = next((c for c in conditions if c.get("type") == condition["type"]), None)
+        if current is not None and current.get("status") == condition["status"] and \
+                current.get("reason") == condition["reason"]:
+            return conditions
+        if current is not None and current.get("status") == condition["status"]:
+            condition = {**condition, "lastTransitionTime": current.get("lastTransitionTime")}
+        return [c for c in conditions if c.get("type") != condition["type"]] + [condition]
+
+    def set_annotation_replicas(self, rs: ReplicaSetView) -> bool:
+        """SetReplicasAnnotations: desired-replicas and max-replicas."""
+        desired, maximum = str(self.d.replicas), str(self.d.replicas + self.d.max_surge())
+        if rs.annotations.get(DESIRED_REPLICAS) == desired and \
+                rs.annotations.get(MAX_REPLICAS) == maximum:
+            return False
+        rs.annotations = {**rs.annotations, DESIRED_REPLICAS: desired, MAX_REPLICAS: maximum}
+        rs.changed["annotations"] = rs.annotations
+        return True
+
+    def scale(self, rs: ReplicaSetView, size: int, operation: str | None = None) -> bool:
+        """scaleReplicaSet: the size and the replica annotations; an event when resized."""
+        if operation is None:
+            if rs.replicas == size:
+                return False
+            operation = "up" if rs.replicas < size else "down"
+        resized = rs.replicas != size
+        annotated = self.set_annotation_replicas(rs)
+        if not (resized or annotated):
+            return False
+        old = rs.replicas
+        rs.replicas = size
+        if resized:
+            rs.changed["replicas"] = size
+            self.event("ScalingReplicaSet",
+                       f"Scaled {operation} replica set {rs.name} from {old} to {size}")
+        return resized
+
+    def active(self, sets) -> list[ReplicaSetView]:
+        return [rs for rs in sets if rs is not None and rs.replicas > 0]
+
+    # -- getAllReplicaSetsAndSyncRevision ----------------------------------------------------
+
+    def find_new(self) -> ReplicaSetView | None:
+        """FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's."""
+        wanted = canonical_json(self.d.template)
+        for rs in _by_creation([rs for rs in self.sets if not rs.deleted]):
+            if canonical_json(_strip_hash(rs.template)) == wanted:
+                return rs
+        return None
+
+    def all_sets(self, create: bool) -> tuple[ReplicaSetView | None, list[ReplicaSetView]]:
+        new = self.find_new()
+        old = [rs for rs in self.sets if rs is not new and not rs.deleted]
+        revision = str(max([rs.revision for rs in old], default=0) + 1)
+        if new is not None:
+            self.new_set_annotations(new, revision, exists=True)
+            self.set_deployment_revision(new.annotations.get(REVISION, ""))
+            if self.d.has_progress_deadline and not any(
+                    c.get("type") == "Progressing" for c in self.d.conditions):
+                self.d.conditions = self.set_condition(self.d.conditions, self.condition(
+                    "Progressing", "True", "FoundNewReplicaSet",
+                    f'Found new replica set "{new.name}"'))
+            return new, old
+        if not create:
+            return None, old
+        template = copy.deepcopy(self.d.template)
+        hash_value = pod_template_hash(template, self.d.collision_count)
+        template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = hash_value
+        new = ReplicaSetView(
+            row=-1, name=f"{self.d.name}-{hash_value}", uid="", replicas=0, status_replicas=0,
+            ready=0, available=0, annotations={}, creation_time=self.now, template=template)
+        new.replicas = self.new_set_replicas(old + [new], new)
+        self.new_set_annotations(new, revision, exists=False)
+        self.sets.append(new)
+        self.created = new
+        if new.replicas > 0:
+            self.event("ScalingReplicaSet",
+                       f"Scaled up replica set {new.name} from 0 to {new.replicas}")
+        self.set_deployment_revision(revision)
+        if self.d.has_progress_deadline:
+            self.d.conditions = self.set_condition(self.d.conditions, self.condition(
+                "Progressing", "True", "NewReplicaSetCreated",
+                f'Created new replica set "{new.name}"'))
+        return new, old
+
+    def new_set_annotations(self, rs: ReplicaSetView, revision: str, exists: bool) -> None:
+        """SetNewReplicaSetAnnotations: the Deployment's annotations, the revision (and the
+        revision history of a ReplicaSet rolled back to), the replica annotations."""
+        annotations = dict(rs.annotations)
+        for key, value in self.d.annotations.items():
+            if key not in _NOT_COPIED:
+                annotations[key] = value
+        old = annotations.get(REVISION)
+        try:
+            old_number = int(old) if old else 0
+        except ValueError:
+            return
+        if old_number < int(revision):
+            annotations[REVISION] = revision
+            if old is not None:
+                history = annotations.get(REVISION_HISTORY, "")
+                revisions = [r for r in history.split(",") if r] + [old]
+                while len(",".join(revisions)) > REVISION_HISTORY_CHARS and len(revisions) > 1:
+                    revisions.pop(0)
+                annotations[REVISION_HISTORY] = ",".join(revisions)
+        if annotations != rs.annotations:
+            rs.annotations = annotations
+            rs.changed["annotations"] = annotations
+        if not exists:
+            self.set_annotation_replicas(rs)
+
+    def set_deployment_revision(self, revision: str) -> None:
+        if self.d.annotations.get(REVISION) != revision:
+            self.d.annotations = {**self.d.annotations, REVISION: revision}
+            self.deployment_changes["annotations"] = self.d.annotations
+
+    def new_set_replicas(self, all_sets: list[ReplicaSetView], new: ReplicaSetView) -> int:
+        """NewRSNewReplicas."""
+        if not self.d.rolling:
+            return self.d.replicas
+        surge = scaled_value(self.d.max_surge_value, self.d.replicas, True)
+        current = sum(rs.replicas for rs in all_sets)
+        most = self.d.replicas + surge
+        if current >= most:
+            return new.replicas
+        return new.replicas + min(most - current, self.d.replicas - new.replicas)
+
+    # -- syncDeployment ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        if self.d.paused:
+            self.sync_scaling()
+            return
+        if self.is_scaling_event():
+            self.sync_scaling()
+            return
+        if self.d.rolling:
+            self.rollout_rolling()
+        else:
+            self.rollout_recreate()
+
+    def is_scaling_event(self) -> bool:
+        new, old = self.all_sets(create=False)
+        for rs in self.active([new] + old):
+            desired = rs.annotations.get(DESIRED_REPLICAS)
+            if desired is not None and desired.isdigit() and int(desired) != self.d.replicas:
+                return True
+        return False
+
+    def sync_scaling(self) -> None:
+        """sync(): scale, clean up when paused, status."""
+        new, old = self.all_sets(create=False)
+        self.proportional_scale(new, old)
+        if self.d.paused:
+            self.cleanup(old)
+        self.sync_status([new] + old, new, rollout=False)
+
+    def proportional_scale(self, new, old) -> None:
+        """scale(): one active ReplicaSet takes the whole size; a saturated new one makes the
+        old ones 0; otherwise the change is shared in proportion to their sizes."""
+        target = self.active_or_latest(new, old)
+        if target is not None:
+            if target.replicas != self.d.replicas:
+                self.scale(target, self.d.replicas)
+            return
+        if self.is_saturated(new):
+            for rs in self.active(old):
+                self.scale(rs, 0)
+            return
+        if not self.d.rolling:
+            return
+        sets = self.active(old + [new])
+        total = sum(rs.replicas for rs in sets)
+        allowed = self.d.replicas + self.d.max_surge() if self.d.replicas > 0 else 0
+        to_add = allowed - total
+        if to_add > 0:   # ReplicaSetsBySizeNewer
+            sets.sort(key=lambda rs: (-rs.replicas, -math.floor(rs.creation_time), rs.name))
+            operation = "up"
+        elif to_add < 0:  # ReplicaSetsBySizeOlder
+            sets.sort(key=lambda rs: (-rs.replicas, math.floor(rs.creation_time), rs.name))
+            operation = "down"
+        else:
+            operation = None
+        added = 0
+        sizes = {}
+        for rs in sets:
+            if to_add != 0:
+                proportion = self.proportion(rs, to_add, added)
+                sizes[rs.name] = rs.replicas + proportion
+                added += proportion
+            else:
+                sizes[rs.name] = rs.replicas
+        for i, rs in enumerate(sets):
+            if i == 0 and to_add != 0:
+                sizes[rs.name] = max(sizes[rs.name] + to_add - added, 0)
+            self.scale(rs, sizes[rs.name], operation or ("up" if sizes[rs.name] > rs.replicas
+                                                         else "down"))
+
+    def proportion(self, rs: ReplicaSetView, to_add: int, added: int) -> int:
+        """GetProportion / getReplicaSetFraction."""
+        if rs.replicas == 0 or to_add == 0 or to_add == added:
+            return 0
+        if self.d.replicas == 0:
+            fraction = -rs.replicas
+        else:
+            maximum = self.d.replicas + self.d.max_surge()
+            before = rs.annotations.get(MAX_REPLICAS)
+            before = int(before) if before is not None and before.isdigit() else 0
+            if before == 0:
+                before = int(self.d.status.get("replicas", 0))
+            fraction = 0 if before == 0 else round_to_int32(
+                rs.replicas * maximum / before) - rs.replicas
+        allowed = to_add - added
+        return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
+
+    def active_or_latest(self, new, old) -> ReplicaSetView | None:
+        """FindActiveOrLatest."""
+        if new is None and not old:
+            return None
+        newest_first = sorted(old, key=lambda rs: (math.floor(rs.creation_time), rs.name),
+                              reverse=True)
+        active = self.active(newest_first + [new])
+        if not active:
+            return new if new is not None else newest_first[0]
+        return active[0] if len(active) == 1 else None
+
+    def is_saturated(self, rs) -> bool:
+        if rs is None:
+            return False
+        desired = rs.annotations.get(DESIRED_REPLICAS, "")
+        return (desired.isdigit() and rs.replicas == self.d.replicas
+                and int(desired) == self.d.replicas and rs.available == self.d.replicas)
+
+    # -- rolling.go ---------------------------------------------------------------------------
+
+    def rollout_rolling(self) -> None:
+        new, old = self.all_sets(create=True)
+        all_sets = old + [new]
+        if self.reconcile_new(all_sets, new):
+            self.sync_status(all_sets, new)
+            return
+        if self.reconcile_old(all_sets, self.active(old), new):
+            self.sync_status(all_sets, new)
+            return
+        if self.complete(self.d.status):
+            self.cleanup(old)
+        self.sync_status(all_sets, new)
+
+    def reconcile_new(self, all_sets, new) -> bool:
+        if new.replicas == self.d.replicas:
+            return False
+        if new.replicas > self.d.replicas:
+            return self.scale(new, self.d.replicas)
+        return self.scale(new, self.new_set_replicas(all_sets, new))
+
+    def reconcile_old(self, all_sets, old, new) -> bool:
+        if sum(rs.replicas for rs in old) == 0:
+            return False
+        total = sum(rs.replicas for rs in all_sets)
+        min_available = self.d.replicas - self.d.max_unavailable()
+        new_unavailable = new.replicas - new.available
+        most = total - min_available - new_unavailable
+        if most <= 0:
+            return False
+        cleaned = self.cleanup_unhealthy(old, most)
+        scaled = self.scale_down_old(old + [new], old)
+        return cleaned + scaled > 0
+
+    def cleanup_unhealthy(self, old, most: int) -> int:
+        done = 0
+        for rs in _by_creation(old):
+            if done >= most:
+                break
+            if rs.replicas == 0 or rs.replicas == rs.available:
+                continue
+            count = min(most - done, rs.replicas - rs.available)
+            self.scale(rs, rs.replicas - count)
+            done += count
+        return done
+
+    def scale_down_old(self, all_sets, old) -> int:
+        min_available = self.d.replicas - self.d.max_unavailable()
+        available = sum(rs.available for rs in all_sets)
+        if available <= min_available:
+            return 0
+        wanted = available - min_available
+        done = 0
+        for rs in _by_creation(old):
+            if done >= wanted:
+                break
+            if rs.replicas == 0:
+                continue
+            count = min(rs.replicas, wanted - done)
+            self.scale(rs, rs.replicas - count)
+            done += count
+        return done
+
+    # -- recreate.go ---------------------------------------------------------------------------
+
+    def rollout_recreate(self) -> None:
+        new, old = self.all_sets(create=False)
+        all_sets = old + [new]
+        scaled = False
+        for rs in self.active(old):
+            scaled |= self.scale(rs, 0)
+        if scaled or sum(rs.status_replicas for rs in old) > 0 or self.old_pods_running:
+            self.sync_status(all_sets, new)
+            return
+        if new is None:
+            new, old = self.all_sets(create=True)
+            all_sets = old + [new]
+        self.scale(new, self.d.replicas)
+        if self.complete(self.d.status):
+            self.cleanup(old)
+        self.sync_status(all_sets, new)
+
+    # -- sync.go: cleanup and status ------------------------------------------------------------
+
+    def cleanup(self, old) -> None:
+        """cleanupDeployment: delete the oldest revisions beyond revisionHistoryLimit."""
+        if self.d.revision_history_limit is None:
+            return
+        cleanable = [rs for rs in old if rs is not None and not rs.deleted and rs.row >= 0]
+        excess = len(cleanable) - self.d.revision_history_limit
+        if excess <= 0:
+            return
+        cleanable.sort(key=lambda rs: (rs.revision, math.floor(rs.creation_time), rs.name))
+        for rs in cleanable[:excess]:
+            if rs.status_replicas != 0 or rs.replicas != 0 or \
+                    rs.generation > rs.observed_generation:
+                continue
+            rs.deleted = True
+
+    def complete(self, status: dict) -> bool:
+        """DeploymentComplete."""
+        return (status.get("updatedReplicas", 0) == self.d.replicas
+                and status.get("replicas", 0) == self.d.replicas
+                and status.get("availableReplicas", 0) == self.d.replicas
+                and status.get("observedGeneration", 0) >= self.d.generation)
+
+    def calculate_status(self, all_sets, new) -> dict:
+        sets = [rs for rs in all_sets if rs is not None]
+        available = sum(rs.available for rs in sets)
+        total = sum(rs.replicas for rs in sets)
+        return {"observedGeneration": self.d.generation,
+                "replicas": sum(rs.status_replicas for rs in sets),
+                "updatedReplicas": new.status_replicas if new is not None else 0,
+                "readyReplicas": sum(rs.ready for rs in sets),
+                "availableReplicas": available,
+                "unavailableReplicas": max(total - available, 0)}
+
+    def sync_status(self, all_sets, new, rollout: bool = True) -> None:
+        """syncRolloutStatus (rollout) or syncDeploymentStatus: counts and conditions."""
+        status = self.calculate_status(all_sets, new)
+        conditions = list(self.d.conditions)
+        if status["availableReplicas"] >= self.d.replicas - self.d.max_unavailable():
+            conditions = self.set_condition(conditions, self.condition(
+                "Available", "True", "MinimumReplicasAvailable",
+                "Deployment has minimum availability."))
+        else:
+            conditions = self.set_condition(conditions, self.condition(
+                "Available", "False", "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability."))
+        if rollout:
+            conditions = self.progress(status, conditions, new)
+        self.d.status = status
+        self.d.conditions = conditions
+
+    def progress(self, status: dict, conditions: list, new) -> list:
+        if not self.d.has_progress_deadline:
+            return [c for c in conditions if c.get("type") != "Progressing"]
+        current = next((c for c in self.d.conditions if c.get("type") == "Progressing"), None)
+        done = (status["replicas"] == status["updatedReplicas"] and current is not None
+                and current.get("reason") == "NewReplicaSetAvailable")
+        if done:
+            return conditions
+        what = f'ReplicaSet "{new.name}"' if new is not None else f'Deployment "{self.d.name}"'
+        old = self.d.status
+        if self.complete(status):
+            return self.set_condition(conditions, self.condition(
+                "Progressing", "True", "NewReplicaSetAvailable",
+                f"{what} has successfully progressed."))
+        if (status["updatedReplicas"] > old.get("updatedReplicas", 0)
+                or status["replicas"] - status["updatedReplicas"]
+                < old.get("replicas", 0) - old.get("updatedReplicas", 0)
+                or status["readyReplicas"] > old.get("readyReplicas", 0)
+                or status["availableReplicas"] > old.get("availableReplicas", 0)):
+            condition = self.condition("Progressing", "True", "ReplicaSetUpdated",
+                                       f"{what} is progressing.")
+            present = next((c for c in conditions if c.get("type") == "Progressing"), None)
+            if present is not None and present.get("status") == "True":
+                condition["lastTransitionTime"] = present.get("lastTransitionTime")
+            return [c for c in conditions if c.get("type") != "Progressing"] + [condition]
+        present = next((c for c in conditions if c.get("type") == "Progressing"), None)
+        if present is None or present.get("reason") == "NewReplicaSetAvailable":
+            return conditions
+        if present.get("reason") == "ProgressDeadlineExceeded" or _seconds(
+                present.get("lastUpdateTime")) + self.d.progress_deadline < self.now:
+            return self.set_condition(conditions, self.condition(
+                "Progressing", "False", "ProgressDeadlineExceeded",
+                f"{what} has timed out progressing."))
+        return conditions
+
+
+def _seconds(stamp: str | None) -> float:
+    """Simulated seconds of an RFC3339 timestamp written by kbench."""
+    from datetime import datetime
+
+    from kbench.api.store import EPOCH
+    if not stamp:
+        return -math.inf
+    instant = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=EPOCH.tzinfo)
+    return (instant - EPOCH).total_seconds()
+
+
+# -- over the state ---------------------------------------------------------------------------
+
+_STATUS_COLUMNS = {"replicas": "status_replicas", "updatedReplicas": "updated_replicas",
+                   "readyReplicas": "ready_replicas", "availableReplicas": "available_replicas",
+                   "unavailableReplicas": "unavailable_replicas",
+                   "observedGeneration": "observed_generation"}
+
+
+class DeploymentController:
+    """Syncs the Deployments whose inputs changed since their last sync, or whose rollout
+    has not finished (progress and availability depend on time too)."""
+
+    def __init__(self) -> None:
+        self._fingerprints = np.zeros(0, dtype=np.uint64)
+
+    def fingerprints(self, state: ClusterState, set_owner: np.ndarray) -> np.ndarray:
+        """A hash per Deployment row of everything its sync reads."""
+        deployments, sets = state.tables["deployments"], state.tables["replicasets"]
+        seed = state.seed
+        own = hash64(seed, 11, deployments["generation"], deployments["replicas"],
+                     deployments["paused"], deployments["template"],
+                     deployments["annotations"], deployments["body"],
+                     deployments.alive, deployments["conditions"])
+        live = np.flatnonzero(sets.alive & (set_owner >= 0))
+        per_set = hash64(seed, 12, live, sets["replicas"][live], sets["status_replicas"][live],
+                         sets["ready_replicas"][live], sets["available_replicas"][live],
+                         sets["annotations"][live], sets["observed_generation"][live],
+                         sets["generation"][live])
+        total = np.zeros(len(deployments), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            np.add.at(total, set_owner[live], per_set)
+            return own ^ total
+
+    def sync(self, state: ClusterState) -> Actions:
+        actions = Actions()
+        deployments = state.tables["deployments"]
+        if deployments.live_count == 0:
+            return actions
+        set_owner = owner_rows(state, "replicasets", "deployments")
+        prints = self.fingerprints(state, set_owner)
+        known = np.zeros(len(deployments), dtype=np.uint64)
+        known[:len(self._fingerprints)] = self._fingerprints[:len(deployments)]
+        settled = ((deployments["replicas"] == deployments["updated_replicas"])
+                   & (deployments["replicas"] == deployments["available_replicas"])
+                   & (deployments["replicas"] == deployments["status_replicas"]))
+        due = deployments.alive & ((prints != known) | ~settled)
+        pod_owner = owner_rows(state, "pods", "replicasets")
+        pods = state.tables["pods"]
+        phase = pods["phase"]
+        running = pods.alive & (pod_owner >= 0) & (phase != 2) & (phase != 3)
+        sets_with_pods = np.bincount(pod_owner[running], minlength=len(state.tables[
+            "replicasets"]))
+        for row in np.flatnonzero(due).tolist():
+            owned = np.flatnonzero(state.tables["replicasets"].alive & (set_owner == row))
+            self._sync_one(state, row, owned, sets_with_pods, actions)
+        self._fingerprints = prints
+        return actions
+
+    def _sync_one(self, state: ClusterState, row: int, owned: np.ndarray,
+                  sets_with_pods: np.ndarray, actions: Actions) -> None:
+        d = read_deployment(state, row)
+        sets = [read_replica_set(state, r) for r in owned.tolist()]
+        new = None
+        wanted = canonical_json(d.template)
+        for rs in _by_creation(sets):
+            if canonical_json(_strip_hash(rs.template)) == wanted:
+                new = rs
+                break
+        old_running = any(sets_with_pods[rs.row] > 0 for rs in sets if rs is not new)
+        sync = DeploymentSync(d, sets, state.time, old_running)
+        sync.run()
+        write_sync(state, sync, actions)
+
+
+def read_deployment(state: ClusterState, row: int) -> DeploymentView:
+    columns = state.tables["deployments"]
+    text = state.strings
+    body = text.document(int(columns["body"][row])) or {}
+    spec = body.get("spec") or {}
+    strategy = spec.get("strategy") or {}
+    rolling = strategy.get("rollingUpdate") or {}
+    status = {api: int(columns[column][row]) for api, column in _STATUS_COLUMNS.items()}
+    return DeploymentView(
+        row=row, name=text[int(columns["name"][row])],
+        namespace=text[int(columns["namespace"][row])], uid=text[int(columns["uid"][row])],
+        generation=int(columns["generation"][row]), replicas=int(columns["replicas"][row]),
+        paused=bool(columns["paused"][row]), strategy=strategy.get("type", "RollingUpdate"),
+        max_surge_value=rolling.get("maxSurge", "25%"),
+        max_unavailable_value=rolling.get("maxUnavailable", "25%"),
+        min_ready_seconds=int(spec.get("minReadySeconds") or 0),
+        revision_history_limit=spec.get("revisionHistoryLimit"),
+        progress_deadline=spec.get("progressDeadlineSeconds"),
+        template=text.document(int(columns["template"][row])) or {},
+        selector=text.document(int(columns["selector"][row])) or {},
+        annotations=text.document(int(columns["annotations"][row])) or {},
+        status=status, conditions=text.document(int(columns["conditions"][row])) or [],
+        collision_count=(body.get("status") or {}).get("collisionCount"))
+
+
+def read_replica_set(state: ClusterState, row: int) -> ReplicaSetView:
+    columns = state.tables["replicasets"]
+    text = state.strings
+    return ReplicaSetView(
+        row=row, name=text[int(columns["name"][row])], uid=text[int(columns["uid"][row])],
+        replicas=int(columns["replicas"][row]),
+        status_replicas=int(columns["status_replicas"][row]),
+        ready=int(columns["ready_replicas"][row]),
+        available=int(columns["available_replicas"][row]),
+        annotations=text.document(int(columns["annotations"][row])) or {},
+        creation_time=float(columns["creation_time"][row]),
+        template=text.document(int(columns["template"][row])) or {},
+        generation=int(columns["generation"][row]),
+        observed_generation=int(columns["observed_generation"][row]))
+
+
+def write_sync(state: ClusterState, sync: DeploymentSync, actions: Actions) -> None:
+    """The changes of one sync as actions: ReplicaSets created, resized, annotated, deleted;
+    the Deployment's annotations and status; events."""
+    d = sync.d
+    text = state.strings
+    for rs in sync.sets:
+        if rs.row < 0:
+            actions.create_objects.append(replica_set_manifest(state, d, rs))
+        elif rs.deleted:
+            actions.delete_objects.append(("replicasets", np.array([rs.row])))
+        elif rs.changed:
+            values = {}
+            if "replicas" in rs.changed:
+                values["replicas"] = rs.replicas
+            if "annotations" in rs.changed:
+                values["annotations"] = text.intern_document(rs.annotations)
+            actions.updates.append(("replicasets", rs.row, values))
+    values = {}
+    if "annotations" in sync.deployment_changes:
+        values["annotations"] = text.intern_document(d.annotations)
+    columns = state.tables["deployments"]
+    for api, column in _STATUS_COLUMNS.items():
+        if int(columns[column][d.row]) != d.status.get(api, 0):
+            values[column] = d.status.get(api, 0)
+    conditions = text.intern_document(d.conditions) if d.conditions else -1
+    if conditions != columns["conditions"][d.row]:
+        values["conditions"] = conditions
+    if values:
+        actions.updates.append(("deployments", d.row, values))
+    for kind, reason, message in sync.events:
+        actions.events.append(ObjectEvent("Deployment", d.name, d.namespace, kind, reason,
+                                          message, COMPONENT))
+
+
+def replica_set_manifest(state: ClusterState, d: DeploymentView, rs: ReplicaSetView) -> dict:
+    """The new ReplicaSet as getNewReplicaSet creates it."""
+    selector = copy.deepcopy(d.selector)
+    selector.setdefault("matchLabels", {})[HASH_LABEL] = rs.template["metadata"]["labels"][
+        HASH_LABEL]
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": rs.name, "namespace": d.namespace,
+                         "labels": dict(rs.template["metadata"]["labels"]),
+                         "annotations": rs.annotations,
+                         "ownerReferences": [controller_reference(
+                             state, "deployments", d.row, "apps/v1", "Deployment")]},
+            "spec": {"replicas": rs.replicas, "minReadySeconds": d.min_ready_seconds,
+                     "selector": selector, "template": rs.template}}

@@ -1,0 +1,59 @@
+"""Who owns what: controllerRef lookups over whole tables, and names for created objects."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kbench.sim.randomness import hash64
+from kbench.state import ClusterState
+
+#: k8s.io/apimachinery/pkg/util/rand: the alphabet of generated name suffixes (no vowels,
+#: no look-alike characters).
+ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
+_NAME_SUFFIX = 7  # randomness purpose
+
+
+def owner_rows(state: ClusterState, child_table: str, owner_table: str) -> np.ndarray:
+    """For every row of ``child_table``, the row in ``owner_table`` of its live controller
+    (its ownerReference with controller: true), or -1."""
+    owners = state.tables[owner_table]
+    children = state.tables[child_table]
+    live = owners.live_rows()
+    row_of_uid = np.full(len(state.strings) + 1, -1, dtype=np.int64)  # last slot: no uid
+    row_of_uid[owners["uid"][live]] = live
+    return row_of_uid[children["controller_uid"]]
+
+
+def controller_reference(state: ClusterState, table: str, row: int, api_version: str,
+                         kind: str) -> dict:
+    """metav1.NewControllerRef for the object at ``row``."""
+    columns = state.tables[table]
+    return {"apiVersion": api_version, "kind": kind,
+            "name": state.strings[int(columns["name"][row])],
+            "uid": state.strings[int(columns["uid"][row])],
+            "controller": True, "blockOwnerDeletion": True}
+
+
+def generate_names(state: ClusterState, prefix: str, count: int, table: str = "pods",
+                   namespace: str | None = None) -> list[str]:
+    """``count`` names ``<prefix><5 random characters>`` as the API server's generateName
+    makes them (names.SimpleNameGenerator), from the seeded counter-based generator, none
+    taken yet."""
+    names: list[str] = []
+    taken = set()
+    while len(names) < count:
+        start = state.counters.get("generated_name", 0)
+        want = count - len(names)
+        state.counters["generated_name"] = start + want
+        bits = hash64(state.seed, _NAME_SUFFIX, np.arange(start, start + want))
+        for value in bits.tolist():
+            suffix = ""
+            for _ in range(5):
+                suffix += ALPHANUMS[value % len(ALPHANUMS)]
+                value //= len(ALPHANUMS)
+            name = prefix + suffix
+            if name in taken or state.find(table, name, namespace) >= 0:
+                continue
+            taken.add(name)
+            names.append(name)
+    return names

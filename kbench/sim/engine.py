@@ -1,0 +1,245 @@
+"""The engine: runs a cluster forward on a simulated clock.
+
+Time advances in ticks (EngineConfig.tick seconds). Each tick ending at time T does, in this
+fixed order:
+
+1. events due: every queued event with time <= T (kubelet transitions: container started,
+   pod ready, container exited, pod terminated), in (time, kind, sequence) order, kind by kind,
+   until none is due (handling one may queue another that is due too);
+2. controllers due: garbage collection (when something with dependents was deleted), then
+   Deployments, then ReplicaSets (so a ReplicaSet resized by its Deployment gets its pods in
+   the same tick); each decides, the engine applies its actions;
+3. the scheduler: one batch of the pending pods whose back-off has passed (see retry_rows);
+4. the kubelet: pods bound in this tick are admitted and their starts queued;
+5. hooks registered for the end of a tick (metrics scrape, HPA sync: see add_hook).
+
+Events keep their exact times (a pod started at 12.34 s says so); what a tick batches is when
+the other parts see them. Nothing here loops over pods or nodes in Python.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from kbench.api.manifests import Document
+from kbench.api.store import commit, plan
+from kbench.api.store import create_pods as store_create_pods
+from kbench.controllers.actions import Actions
+from kbench.controllers.deployment import DeploymentController
+from kbench.controllers.ownership import owner_rows
+from kbench.controllers.replicaset import sync_replicasets
+from kbench.sim.clock import EventQueue, parse_duration
+from kbench.sim.events import record_event, record_events
+from kbench.sim.kubelet import Kubelet, KubeletConfig
+from kbench.sim.scheduling import MAX_BACKOFF, apply_decisions, backoff
+from kbench.state import ClusterState
+from kbench.state.schema import POD_PHASES
+
+#: podMaxInUnschedulablePodsDuration: an unschedulable pod is retried after this long even
+#: when nothing in the cluster changed.
+MAX_UNSCHEDULABLE_SECONDS = 300.0
+PENDING = POD_PHASES.index("Pending")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    tick: float = 1.0                     # seconds of simulated time per engine tick
+    kubelet: KubeletConfig = KubeletConfig()
+
+
+class Engine:
+    """The engine of one ClusterState; ``scheduler`` gives the scheduler to use each tick."""
+
+    def __init__(self, state: ClusterState, scheduler: Callable[[], object],
+                 config: EngineConfig | None = None) -> None:
+        self.state = state
+        self.config = config or EngineConfig()
+        if not self.config.tick > 0:
+            raise ValueError(f"tick: {self.config.tick!r}: must be a positive number of seconds")
+        self.scheduler = scheduler
+        self.queue = EventQueue()
+        self.kubelet = Kubelet(self.config.kubelet, seed=state.seed)
+        self.deployments = DeploymentController()
+        self.hooks: list[Callable[[Engine], None]] = []
+        self._deletions_collected = -1
+        #: the last time something that may let a pending pod fit happened (a pod ended or
+        #: was deleted, a node was added)
+        self.last_cluster_change = state.time
+        self._nodes_seen = len(state.tables["nodes"])
+
+    def add_hook(self, hook: Callable[["Engine"], None]) -> None:
+        """Call ``hook(engine)`` at the end of every tick (after the kubelet)."""
+        self.hooks.append(hook)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run_for(self, duration) -> None:
+        """Advance by ``duration`` (seconds or a Go duration string) in ticks."""
+        seconds = parse_duration(duration, "duration")
+        if seconds < 0:
+            raise ValueError(f"duration: {duration!r}: must not be negative")
+        self.run_until(self.state.time + seconds)
+
+    def run_until(self, until) -> None:
+        """Advance to simulated time ``until`` (seconds since the start, or a duration
+        string counted from the start)."""
+        end = parse_duration(until, "until")
+        tick = self.config.tick
+        steps = math.ceil(round((end - self.state.time) / tick, 9))
+        start = self.state.time
+        for i in range(1, steps + 1):
+            self.tick(min(start + i * tick, end))
+
+    def tick(self, until: float) -> None:
+        """One tick ending at ``until`` (the fixed order of the module's docstring)."""
+        state = self.state
+        state.time = float(until)
+        self._events_due(until)
+        self._controllers()
+        self._schedule()
+        self.kubelet.admit(state, self.queue)
+        for hook in self.hooks:
+            hook(self)
+
+    # -- 1. events ---------------------------------------------------------------------------
+
+    def _events_due(self, until: float) -> None:
+        while self.queue.next_time() <= until:
+            due = self.queue.pop_due(until)
+            for kind in np.unique(due.kinds).tolist():
+                mine = due.kinds == kind
+                self.kubelet.handle(self.state, self.queue, type(due)(
+                    due.times[mine], due.kinds[mine], due.payloads[mine], due.tags[mine]))
+            self.last_cluster_change = until
+
+    # -- 2. controllers ----------------------------------------------------------------------
+
+    def _controllers(self) -> None:
+        state = self.state
+        if len(state.tables["nodes"]) != self._nodes_seen:
+            self._nodes_seen = len(state.tables["nodes"])
+            self.last_cluster_change = state.time
+        deletions = state.counters.get("object_deletions", 0)
+        if deletions != self._deletions_collected:
+            self._deletions_collected = deletions
+            self.apply(collect_garbage(state))
+        self.apply(self.deployments.sync(state))
+        self.apply(sync_replicasets(state))
+
+    def apply(self, actions: Actions) -> None:
+        """Carry out what a controller decided."""
+        state = self.state
+        for manifest in actions.create_objects:
+            commit(state, plan(state, [Document("<controller>", 1, manifest)]))
+        for table, row, values in actions.updates:
+            update_row(state, table, row, values)
+        for batch in actions.create_pods:
+            store_create_pods(state, batch.manifest, batch.names, batch.namespace)
+            count = len(batch.names)
+            record_events(state, batch.owner_kind,
+                          np.full(count, state.strings.intern(batch.owner_name)),
+                          state.strings.intern(batch.namespace), "Normal", "SuccessfulCreate",
+                          [f"Created pod: {name}" for name in batch.names], batch.component)
+        for rows in actions.delete_pods:
+            self.delete_pods(rows)
+        for table, rows in actions.delete_objects:
+            delete_objects(state, table, rows)
+        for event in actions.events:
+            record_event(state, event.kind, event.name, event.namespace, event.type,
+                         event.reason, event.message, event.component)
+
+    def delete_pods(self, rows: np.ndarray, owner_events: bool = True) -> None:
+        """Delete pods through the kubelet model (graceful termination); a pod's owning
+        ReplicaSet records SuccessfulDelete."""
+        state = self.state
+        rows = np.asarray(rows, dtype=np.int64)
+        if owner_events and len(rows):
+            owner = owner_rows(state, "pods", "replicasets")[rows]
+            sets, pods = state.tables["replicasets"], state.tables["pods"]
+            mine = owner >= 0
+            record_events(state, "ReplicaSet", sets["name"][owner[mine]],
+                          sets["namespace"][owner[mine]], "Normal", "SuccessfulDelete",
+                          [f"Deleted pod: {name}" for name in
+                           state.strings.decode(pods["name"][rows[mine]])],
+                          "replicaset-controller")
+        self.kubelet.delete(state, self.queue, rows)
+
+    # -- 3. scheduler ------------------------------------------------------------------------
+
+    def retry_rows(self) -> np.ndarray:
+        """Pending pods the scheduling queue hands out now: never tried, or their back-off
+        has passed and the cluster changed since their last attempt (or they waited
+        podMaxInUnschedulablePodsDuration)."""
+        state = self.state
+        pods = state.tables["pods"]
+        pending = np.flatnonzero(pods.alive & (pods["phase"] == PENDING)
+                                 & (pods["node_name"] < 0) & np.isnan(pods["deletion_time"]))
+        attempts = pods["scheduling_attempts"][pending]
+        until = pods["backoff_until"][pending]
+        tried = attempts > 0
+        last = until - backoff(np.maximum(attempts, 1))
+        ready = ~tried | ((until <= state.time) & (
+            (self.last_cluster_change > last)
+            | (state.time - last >= MAX_UNSCHEDULABLE_SECONDS)))
+        return pending[ready]
+
+    def _schedule(self) -> None:
+        rows = self.retry_rows()
+        if len(rows) == 0:
+            return
+        decisions = self.scheduler().decide(self.state, rows)
+        apply_decisions(self.state, decisions)
+        if len(decisions.victims):
+            self.last_cluster_change = self.state.time
+
+
+def update_row(state: ClusterState, table: str, row: int, values: dict) -> None:
+    """Write columns of one object; a change to its spec bumps metadata.generation."""
+    columns = state.tables[table]
+    spec_changed = False
+    for name, value in values.items():
+        path = columns.columns[name].path or ""
+        if path.startswith("spec.") and columns[name][row] != value:
+            spec_changed = True
+        columns[name][row] = value
+    if spec_changed:
+        columns["generation"][row] += 1
+
+
+def delete_objects(state: ClusterState, table: str, rows: np.ndarray) -> None:
+    """Remove objects now; their dependents go at the next garbage collection."""
+    rows = np.asarray(rows, dtype=np.int64)
+    rows = rows[state.tables[table].alive[rows]]
+    if len(rows) == 0:
+        return
+    state.remove_many(table, rows)
+    state.counters["object_deletions"] = state.counters.get("object_deletions", 0) + 1
+
+
+def collect_garbage(state: ClusterState) -> Actions:
+    """The garbage collector (background propagation): objects whose controller owner is
+    gone are deleted; pods through the kubelet, the rest at once (their own dependents
+    follow at the next collection)."""
+    actions = Actions()
+    uids = [table["uid"][table.live_rows()] for table in state.tables.values()]
+    live_uids = np.unique(np.concatenate(uids)) if uids else np.zeros(0, np.int32)
+    for name, table in state.tables.items():
+        owned = table.alive & (table["controller_uid"] >= 0)
+        if not owned.any():
+            continue
+        orphans = np.flatnonzero(owned)
+        orphans = orphans[~np.isin(table["controller_uid"][orphans], live_uids)]
+        if len(orphans) == 0:
+            continue
+        if name == "pods":
+            actions.delete_pods.append(orphans)
+        else:
+            actions.delete_objects.append((name, orphans))
+    return actions
+
+
+__all__ = ["Engine", "EngineConfig", "MAX_BACKOFF", "collect_garbage", "update_row"]

@@ -216,41 +216,60 @@ def table_kind(table: str) -> str | None:
 # -- status views that the simulator derives -------------------------------------------------
 
 def _pod_status(state: ClusterState, row: int, doc: dict) -> None:
-    """Conditions and container statuses of a pod, from its columns (kubelet's view)."""
+    """Conditions and container statuses of a pod, from its columns (the kubelet's view)."""
     pods = state.tables["pods"]
     status = doc.setdefault("status", {})
     scheduled = pods["node_index"][row] >= 0 or pods["node_name"][row] >= 0
     ready = bool(pods["ready"][row])
     message = state.strings[int(pods["unschedulable_message"][row])]
-    conditions = [{"type": "PodScheduled", "status": "True" if scheduled else "False"}]
+    at = lambda column: timestamp(pods[column][row])  # noqa: E731
+    conditions = [{"type": "PodScheduled", "status": "True" if scheduled else "False",
+                   "lastTransitionTime": at("scheduled_time") or at("creation_time")}]
     if not scheduled and message:
         conditions[0].update(reason="Unschedulable", message=message)
     if scheduled:
-        running = status.get("phase") in ("Running", "Succeeded", "Failed")
+        phase = status.get("phase")
+        running = phase in ("Running", "Succeeded", "Failed")
+        changed = at("ready_time") if ready else (at("finish_time")
+                                                  or at("container_start_time")
+                                                  or at("start_time"))
         conditions += [
-            {"type": "Initialized", "status": "True" if running else "False"},
-            {"type": "ContainersReady", "status": "True" if ready else "False"},
-            {"type": "Ready", "status": "True" if ready else "False"},
+            {"type": "Initialized", "status": "True" if running else "False",
+             "lastTransitionTime": at("start_time")},
+            {"type": "ContainersReady", "status": "True" if ready else "False",
+             "lastTransitionTime": changed},
+            {"type": "Ready", "status": "True" if ready else "False",
+             "lastTransitionTime": changed},
         ]
-    status["conditions"] = conditions
+    status["conditions"] = [{k: v for k, v in c.items() if v is not None} for c in conditions]
     phase = status.get("phase")
     containers = (doc.get("spec") or {}).get("containers") or []
+    waiting = state.strings[int(pods["waiting_reason"][row])]
+    restarts_of_first = int(pods["restarts"][row])
     statuses = []
     for i, container in enumerate(containers):
-        restarts = int(pods["restarts"][row]) if i == 0 else 0
+        restarts = restarts_of_first if i == 0 else 0
         entry = {"name": container.get("name"), "image": container.get("image"),
-                 "ready": ready, "restartCount": restarts, "started": phase == "Running"}
-        if phase == "Running":
-            entry["state"] = {"running": {"startedAt": timestamp(pods["start_time"][row])}}
-        elif phase in ("Succeeded", "Failed"):
+                 "ready": ready, "restartCount": restarts,
+                 "started": phase == "Running" and not waiting}
+        if phase in ("Succeeded", "Failed"):
+            code = int(pods["exit_code"][row])
             entry["state"] = {"terminated": {
-                "reason": "Completed" if phase == "Succeeded" else "Error",
-                "exitCode": 0 if phase == "Succeeded" else 1,
-                "finishedAt": timestamp(pods["finish_time"][row])}}
+                "reason": "Completed" if code == 0 else "Error", "exitCode": code,
+                "startedAt": at("container_start_time"), "finishedAt": at("finish_time")}}
+        elif waiting:
+            entry["state"] = {"waiting": {"reason": waiting}}
+        elif phase == "Running":
+            entry["state"] = {"running": {"startedAt": at("container_start_time")
+                                          or at("start_time")}}
         elif scheduled:
             entry["state"] = {"waiting": {"reason": "ContainerCreating"}}
         else:
             continue
+        if restarts and i == 0 and phase not in ("Succeeded", "Failed"):
+            code = int(pods["exit_code"][row])
+            entry["lastState"] = {"terminated": {
+                "reason": "Completed" if code == 0 else "Error", "exitCode": code}}
         statuses.append(entry)
     if statuses:
         status["containerStatuses"] = statuses

@@ -12,6 +12,7 @@ Per pod, from the moment it is bound to a node:
   succeeds once the application answers (annotation ``kbench.io/ready-after``, default at
   once; ``never`` for an application that never becomes ready); Ready after successThreshold
   successes in a row.
+- durations in annotations are Go durations ("90s", "1h") or numbers of seconds ("60").
 - exits: ``kbench.io/run-for`` (the work of a Job's pod; exit code ``kbench.io/exit-code``,
   default 0) and ``kbench.io/crash-after`` (the container crashes, exit code 1, every time it
   has run that long). restartPolicy decides: Never ends the pod (Succeeded on exit code 0,
@@ -122,9 +123,13 @@ def _duration(annotations: dict, key: str, where: str) -> float:
     value = annotations.get(key)
     if value is None:
         return math.inf
-    if str(value).strip().lower() == "never":
+    text = str(value).strip()
+    if text.lower() == "never":
         return math.inf
-    seconds = parse_duration(value, f"{where}: metadata.annotations[{key}]")
+    try:
+        seconds = float(text)  # annotations are strings: "60" means seconds
+    except ValueError:
+        seconds = parse_duration(text, f"{where}: metadata.annotations[{key}]")
     if seconds < 0:
         raise BehaviourError(f"{where}: metadata.annotations[{key}]: {value!r}: must not be "
                              f"negative")

@@ -6,7 +6,8 @@ fixed order:
 1. events due: every queued event with time <= T (kubelet transitions: container started,
    pod ready, container exited, pod terminated), in (time, kind, sequence) order, kind by kind,
    until none is due (handling one may queue another that is due too);
-2. controllers due: garbage collection (when something with dependents was deleted), then
+2. controllers due: garbage collection (when something with dependents was deleted; down
+   the whole chain of owners in one tick), then
    Deployments, then ReplicaSets (so a ReplicaSet resized by its Deployment gets its pods in
    the same tick); each decides, the engine applies its actions;
 3. the scheduler: one batch of the pending pods whose back-off has passed (see retry_rows);
@@ -123,10 +124,9 @@ class Engine:
         if len(state.tables["nodes"]) != self._nodes_seen:
             self._nodes_seen = len(state.tables["nodes"])
             self.last_cluster_change = state.time
-        deletions = state.counters.get("object_deletions", 0)
-        if deletions != self._deletions_collected:
-            self._deletions_collected = deletions
-            self.apply(collect_garbage(state))
+        while state.counters.get("object_deletions", 0) != self._deletions_collected:
+            self._deletions_collected = state.counters.get("object_deletions", 0)
+            self.apply(collect_garbage(state))  # owners of owners: until nothing is left
         self.apply(self.deployments.sync(state))
         self.apply(sync_replicasets(state))
 

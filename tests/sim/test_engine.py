@@ -1,0 +1,155 @@
+"""The engine: the order inside a tick, durations, the scheduling queue's retries,
+garbage collection and determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kbench import Cluster
+from kbench.sim.clock import DurationError
+from kbench.sim.kubelet import KubeletConfig
+
+EXACT = KubeletConfig(container_start_sigma=0.0)
+
+
+def node(name: str, cpu: str = "4") -> dict:
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+            "status": {"capacity": {"cpu": cpu, "memory": "16Gi", "pods": "110"}}}
+
+
+def deployment(name: str = "web", replicas: int = 2, cpu: str = "100m") -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{
+                                      "name": "app", "image": "app:1",
+                                      "resources": {"requests": {"cpu": cpu}}}]}}}}
+
+
+def big_pod(name: str, cpu: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"containers": [{"name": "app", "image": "app:1",
+                                     "resources": {"requests": {"cpu": cpu}}}]}}
+
+
+def test_one_tick_runs_controllers_then_scheduler_then_kubelet():
+    c = Cluster.from_manifests([node("n1"), deployment()])
+    c.step("1s")
+    pods = c.list("pods")
+    assert len(pods) == 2  # the Deployment made a ReplicaSet, which made its pods ...
+    for pod in pods:
+        assert pod.spec.nodeName == "n1"  # ... which the scheduler bound ...
+        assert pod.status.startTime == "2026-01-01T00:00:01Z"  # ... and the kubelet admitted
+    reasons = [e.to_dict()["reason"] for e in c.events(c.get("rs", pods[0].metadata
+                                                             .ownerReferences[0]["name"]))]
+    assert reasons == ["SuccessfulCreate", "SuccessfulCreate"]
+
+
+def test_durations_and_ticks():
+    c = Cluster.from_manifests([node("n1")])
+    c.step("1m30s")
+    assert c.time == 90.0
+    c.run("2h")
+    assert c.time == 7200.0
+    c.step(2.5)
+    assert c.time == 7202.5
+    with pytest.raises(DurationError):
+        c.step("soon")
+    with pytest.raises(ValueError, match="must not be negative"):
+        c.step("-1s")
+    with pytest.raises(ValueError, match="positive"):
+        c.configure_engine(tick=0)
+
+
+def test_hooks_run_at_the_end_of_every_tick():
+    c = Cluster.from_manifests([node("n1"), deployment()])
+    c.configure_engine(tick="15s")
+    seen = []
+    c.engine.add_hook(lambda engine: seen.append((engine.state.time, len(c.list("pods")))))
+    c.step("1m")
+    assert seen == [(15.0, 2), (30.0, 2), (45.0, 2), (60.0, 2)]
+
+
+def test_unschedulable_pods_wait_for_a_change_or_five_minutes():
+    c = Cluster.from_manifests([node("n1", cpu="1"), big_pod("big", "2")])
+    c.step("1m")
+    attempts = c.state.tables["pods"]["scheduling_attempts"]
+    row = c.state.find("pods", "big", "default")
+    assert attempts[row] == 1   # nothing changed: not retried within the minute
+    c.step("4m")
+    assert attempts[row] == 1
+    c.step("1s")
+    assert attempts[row] == 2   # podMaxInUnschedulablePodsDuration (5 min) passed
+    c.apply(node("n2", cpu="4"))
+    c.step("2s")  # after its back-off of 2 s (second attempt)
+    assert c.get("pod", "big").spec.nodeName == "n2"
+    assert attempts[row] == 3
+
+
+def test_a_deleted_pod_lets_a_waiting_pod_in():
+    c = Cluster.from_manifests([node("n1", cpu="1"), big_pod("small", "600m")])
+    c.step("5s")
+    c.apply(big_pod("waiting", "600m"))
+    c.step("5s")
+    assert c.get("pod", "waiting").spec.nodeName is None
+    c.delete("pod", "small")
+    c.step("3s")  # terminated after 1 s; retried once its back-off passed
+    assert c.get("pod", "waiting").spec.nodeName == "n1"
+
+
+def test_garbage_collection_follows_owner_references():
+    c = Cluster.from_manifests([node("n1"), deployment(replicas=3)])
+    c.step("10s")
+    assert len(c.list("rs")) == 1 and len(c.list("pods")) == 3
+    c.delete("deployment", "web")
+    c.step("1s")  # the ReplicaSet goes; its pods start terminating
+    assert c.list("rs") == []
+    assert all(p.metadata.deletionTimestamp for p in c.list("pods"))
+    c.step("2s")
+    assert c.list("pods") == []
+
+
+def test_scale_and_a_replica_set_deleting_its_surplus():
+    c = Cluster.from_manifests([node("n1"), deployment(replicas=4)])
+    c.configure_engine(kubelet=EXACT)
+    c.step("10s")
+    c.scale("deployment", "web", 1)
+    c.step("1s")
+    live = [p for p in c.list("pods") if not p.metadata.deletionTimestamp]
+    assert len(live) == 1
+    # the ReplicaSet counts its pods before deleting (calculateStatus after manageReplicas
+    # reads the pods it started with) and the Deployment reads that status a sync later
+    c.step("2s")
+    deployment_status = c.get("deploy", "web").status
+    assert deployment_status.replicas == 1
+    with pytest.raises(Exception, match="must be >= 0"):
+        c.scale("deployment", "web", -1)
+
+
+def test_same_seed_same_tables_different_seed_different_names():
+    def run(seed):
+        c = Cluster.from_manifests([node("n1"), node("n2"), deployment(replicas=5)], seed=seed)
+        c.step("20s")
+        c.set_image("deployment", "web", "app", "app:2")
+        c.step("40s")
+        return c
+
+    first, second, other = run(1), run(1), run(2)
+    assert first == second
+    for name, table in first.tables().items():
+        assert table.equals(second.tables()[name]), name
+    names = lambda c: sorted(p.name for p in c.list("pods"))  # noqa: E731
+    assert names(first) != names(other)
+
+
+def test_pod_names_come_from_the_generate_name_alphabet():
+    c = Cluster.from_manifests([node("n1"), deployment(replicas=20)])
+    c.step("1s")
+    for pod in c.list("pods"):
+        rs = pod.metadata.ownerReferences[0]["name"]
+        suffix = pod.name[len(rs) + 1:]
+        assert pod.name.startswith(rs + "-") and len(suffix) == 5
+        assert set(suffix) <= set("bcdfghjklmnpqrstvwxz2456789")
+    hashes = {p.metadata.labels["pod-template-hash"] for p in c.list("pods")}
+    assert len(hashes) == 1 and np.all([len(h) >= 6 for h in hashes])

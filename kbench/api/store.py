@@ -676,7 +676,7 @@ def create_pods(state: ClusterState, pod: dict, names: list[str],
     strings = state.strings
     columns["name"] = strings.intern_many(names)
     columns["namespace"] = np.full(count, strings.intern(namespace), dtype=np.int32)
-    columns["uid"] = strings.intern_many(state.next_uid() for _ in range(count))
+    columns["uid"] = strings.intern_many(state.next_uids(count))
     columns["creation_time"] = np.full(count, state.time)
     width = len(state.resources)
     for name, column in columns.items():

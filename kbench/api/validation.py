@@ -1005,93 +1005,17 @@ def _time_zone(time_zone: str, path: str) -> None:
 # Cron schedules (robfig/cron v3 ParseStandard, as the CronJob validation calls it)
 # ---------------------------------------------------------------------------
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
-_DAYS = {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
-_CRON_FIELDS = ((0, 59, None), (0, 23, None), (1, 31, None), (1, 12, _MONTHS), (0, 6, _DAYS))
-_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-_GO_DURATION_RE = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)")
-
-
-class _CronError(Exception):
-    pass
-
-
-def _cron_int(text: str, names: dict | None) -> int:
-    # parseIntOrName / mustParseInt
-    if names and text.lower() in names:
-        return names[text.lower()]
-    if not re.fullmatch(r"[+-]?[0-9]+", text):
-        raise _CronError(f'failed to parse int from {text}: strconv.Atoi: parsing "{text}": invalid syntax')
-    number = int(text)
-    if number < 0:
-        raise _CronError(f"negative number ({number}) not allowed: {text}")
-    return number
-
-
-def _cron_range(expr: str, low: int, high: int, names: dict | None) -> None:
-    # getRange
-    range_and_step = expr.split("/")
-    low_and_high = range_and_step[0].split("-")
-    if low_and_high[0] in ("*", "?"):
-        start, end = low, high
-    else:
-        start = _cron_int(low_and_high[0], names)
-        if len(low_and_high) == 1:
-            end = start
-        elif len(low_and_high) == 2:
-            end = _cron_int(low_and_high[1], names)
-        else:
-            raise _CronError(f"too many hyphens: {expr}")
-    if len(range_and_step) == 2:
-        step = _cron_int(range_and_step[1], None)
-        if len(low_and_high) == 1:
-            end = high  # "N/step" means "N-max/step"
-    elif len(range_and_step) > 2:
-        raise _CronError(f"too many slashes: {expr}")
-    else:
-        step = 1
-    if start < low:
-        raise _CronError(f"beginning of range ({start}) below minimum ({low}): {expr}")
-    if end > high:
-        raise _CronError(f"end of range ({end}) above maximum ({high}): {expr}")
-    if start > end:
-        raise _CronError(f"beginning of range ({start}) beyond end of range ({end}): {expr}")
-    if step == 0:
-        raise _CronError(f"step of range should be a positive number: {expr}")
-
-
 def cron_schedule_error(schedule: str) -> str | None:
-    """The error robfig/cron's ParseStandard gives for ``schedule``, or None if it parses.
-
-    Five fields (minute hour day-of-month month day-of-week, with ``*``, ``?``, ranges, steps,
-    lists and JAN-DEC / SUN-SAT names) or a descriptor (@hourly, @daily, @every 1h30m, ...).
-    """
-    spec = schedule.strip()
-    if not spec:
-        return "empty spec string"
-    if spec.startswith(("TZ=", "CRON_TZ=")):
-        if " " not in spec:
-            return f"provided bad location {spec.split('=', 1)[1]}: missing schedule"
-        spec = spec.split(" ", 1)[1].strip()
-    if spec.startswith("@"):
-        if spec in _DESCRIPTORS:
-            return None
-        if spec.startswith("@every "):
-            duration = spec[len("@every "):]
-            if _GO_DURATION_RE.fullmatch(duration):
-                return None
-            return f"failed to parse duration {spec}: time: invalid duration \"{duration}\""
-        return f"unrecognized descriptor: {spec}"
-    fields = spec.split()
-    if len(fields) != 5:
-        return f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]"
+    """The error robfig/cron's ParseStandard gives for ``schedule`` (without a TZ= prefix,
+    which _validate_cron_job refuses on its own), or None if it parses: the simulator's own
+    parser (kbench.controllers.cron) decides."""
+    from kbench.controllers.cron import CronScheduleError, parse_schedule
+    if schedule.startswith(("TZ=", "CRON_TZ=")):
+        return None
     try:
-        for text, (low, high, names) in zip(fields, _CRON_FIELDS):
-            for expr in text.split(","):
-                _cron_range(expr, low, high, names)
-    except _CronError as error:
-        return str(error)
+        parse_schedule(schedule)
+    except CronScheduleError as error:
+        return error.detail
     return None
 
 

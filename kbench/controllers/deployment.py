@@ -23,7 +23,7 @@ import numpy as np
 from kbench.api.store import timestamp
 from kbench.controllers.actions import Actions, ObjectEvent
 from kbench.controllers.ownership import ALPHANUMS, controller_reference, owner_rows
-from kbench.sim.randomness import hash64
+from kbench.randomness import hash64
 from kbench.state import ClusterState
 from kbench.state.strings import canonical_json
 
@@ -51,7 +51,7 @@ def scaled_value(value, total: int, round_up: bool) -> int:
                              f"percentage: {value!r}")
         percent = int(value[:-1])
         scaled = percent * total / 100
-        return int(math.ceil(scaled)) if round_up else int(math.floor(scaled))
+        return math.ceil(scaled) if round_up else math.floor(scaled)
     return int(value)
 
 
@@ -171,6 +171,11 @@ def _by_creation(sets: list[ReplicaSetView]) -> list[ReplicaSetView]:
 
 # -- the sync ----------------------------------------------------------------------------------
 
+class SyncError(Exception):
+    """A step of syncDeployment that returns an error in Kubernetes (an invalid scale-down
+    request, seen when a ReplicaSet's status is older than its spec)."""
+
+
 class DeploymentSync:
     """syncDeployment for one Deployment over views; ``actions`` collects what it changes."""
 
@@ -183,6 +188,7 @@ class DeploymentSync:
         self.events: list[tuple[str, str, str]] = []   # (type, reason, message)
         self.created: ReplicaSetView | None = None
         self.deployment_changes: dict = {}
+        self.error: str | None = None       # why the sync ended early (SyncError)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -327,16 +333,40 @@ class DeploymentSync:
     # -- syncDeployment ----------------------------------------------------------------------
 
     def run(self) -> None:
-        if self.d.paused:
-            self.sync_scaling()
+        """syncDeployment. A step that Kubernetes ends with an error (SyncError) ends the sync
+        there: what it changed before stays, the status is not written, and the Deployment is
+        synced again (here: at the next tick, as it is not settled)."""
+        try:
+            self.check_paused_conditions()
+            if self.d.paused:
+                self.sync_scaling()
+                return
+            if self.is_scaling_event():
+                self.sync_scaling()
+                return
+            if self.d.rolling:
+                self.rollout_rolling()
+            else:
+                self.rollout_recreate()
+        except SyncError as error:
+            self.error = str(error)
+
+    def check_paused_conditions(self) -> None:
+        """checkPausedConditions: Progressing Unknown while paused (DeploymentPaused) and when
+        resumed (DeploymentResumed), so that the time spent paused does not count against
+        progressDeadlineSeconds; a ProgressDeadlineExceeded condition is left as it is."""
+        if not self.d.has_progress_deadline:
             return
-        if self.is_scaling_event():
-            self.sync_scaling()
+        current = next((c for c in self.d.conditions if c.get("type") == "Progressing"), None)
+        if current is not None and current.get("reason") == "ProgressDeadlineExceeded":
             return
-        if self.d.rolling:
-            self.rollout_rolling()
-        else:
-            self.rollout_recreate()
+        paused = current is not None and current.get("reason") == "DeploymentPaused"
+        if self.d.paused and not paused:
+            self.d.conditions = self.set_condition(self.d.conditions, self.condition(
+                "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused"))
+        elif not self.d.paused and paused:
+            self.d.conditions = self.set_condition(self.d.conditions, self.condition(
+                "Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed"))
 
     def is_scaling_event(self) -> bool:
         new, old = self.all_sets(create=False)
@@ -372,8 +402,9 @@ class DeploymentSync:
         total = sum(rs.replicas for rs in sets)
         allowed = self.d.replicas + self.d.max_surge() if self.d.replicas > 0 else 0
         to_add = allowed - total
-        if to_add > 0:   # ReplicaSetsBySizeNewer
-            sets.sort(key=lambda rs: (-rs.replicas, -math.floor(rs.creation_time), rs.name))
+        if to_add > 0:   # ReplicaSetsBySizeNewer: equal sizes newest first, names descending
+            sets.sort(key=lambda rs: rs.name, reverse=True)
+            sets.sort(key=lambda rs: (-rs.replicas, -math.floor(rs.creation_time)))
             operation = "up"
         elif to_add < 0:  # ReplicaSetsBySizeOlder
             sets.sort(key=lambda rs: (-rs.replicas, math.floor(rs.creation_time), rs.name))
@@ -466,6 +497,11 @@ class DeploymentSync:
         return cleaned + scaled > 0
 
     def cleanup_unhealthy(self, old, most: int) -> int:
+        """cleanupUnhealthyReplicas: scale old ReplicaSets down by their unavailable pods.
+
+        A ReplicaSet whose status still counts more available pods than its spec asks for
+        (it was just scaled down) would be "scaled down" to a larger size: Kubernetes refuses
+        with an error, and so does this (SyncError) rather than scaling it up."""
         done = 0
         for rs in _by_creation(old):
             if done >= most:
@@ -473,6 +509,9 @@ class DeploymentSync:
             if rs.replicas == 0 or rs.replicas == rs.available:
                 continue
             count = min(most - done, rs.replicas - rs.available)
+            if rs.replicas - count > rs.replicas:
+                raise SyncError(f"when cleaning up unhealthy replicas, got invalid request to "
+                                f"scale down {rs.name} {rs.replicas} -> {rs.replicas - count}")
             self.scale(rs, rs.replicas - count)
             done += count
         return done
@@ -579,26 +618,41 @@ class DeploymentSync:
             return self.set_condition(conditions, self.condition(
                 "Progressing", "True", "NewReplicaSetAvailable",
                 f"{what} has successfully progressed."))
-        if (status["updatedReplicas"] > old.get("updatedReplicas", 0)
-                or status["replicas"] - status["updatedReplicas"]
-                < old.get("replicas", 0) - old.get("updatedReplicas", 0)
-                or status["readyReplicas"] > old.get("readyReplicas", 0)
-                or status["availableReplicas"] > old.get("availableReplicas", 0)):
+        if deployment_progressing(old, status):
             condition = self.condition("Progressing", "True", "ReplicaSetUpdated",
                                        f"{what} is progressing.")
             present = next((c for c in conditions if c.get("type") == "Progressing"), None)
             if present is not None and present.get("status") == "True":
                 condition["lastTransitionTime"] = present.get("lastTransitionTime")
             return [c for c in conditions if c.get("type") != "Progressing"] + [condition]
-        present = next((c for c in conditions if c.get("type") == "Progressing"), None)
-        if present is None or present.get("reason") == "NewReplicaSetAvailable":
-            return conditions
-        if present.get("reason") == "ProgressDeadlineExceeded" or _seconds(
-                present.get("lastUpdateTime")) + self.d.progress_deadline < self.now:
+        if self.timed_out(conditions):
             return self.set_condition(conditions, self.condition(
                 "Progressing", "False", "ProgressDeadlineExceeded",
                 f"{what} has timed out progressing."))
         return conditions
+
+    def timed_out(self, conditions: list) -> bool:
+        """DeploymentTimedOut: the Progressing condition was last updated (progress, a new
+        ReplicaSet, a resume) more than progressDeadlineSeconds ago; never after a completed
+        rollout (NewReplicaSetAvailable), always once ProgressDeadlineExceeded."""
+        if not self.d.has_progress_deadline:
+            return False
+        present = next((c for c in conditions if c.get("type") == "Progressing"), None)
+        if present is None or present.get("reason") == "NewReplicaSetAvailable":
+            return False
+        if present.get("reason") == "ProgressDeadlineExceeded":
+            return True
+        return _seconds(present.get("lastUpdateTime")) + self.d.progress_deadline < self.now
+
+
+def deployment_progressing(old: dict, new: dict) -> bool:
+    """DeploymentProgressing: between two statuses, more updated, ready or available pods, or
+    fewer old ones."""
+    return (new["updatedReplicas"] > old.get("updatedReplicas", 0)
+            or new["replicas"] - new["updatedReplicas"]
+            < old.get("replicas", 0) - old.get("updatedReplicas", 0)
+            or new["readyReplicas"] > old.get("readyReplicas", 0)
+            or new["availableReplicas"] > old.get("availableReplicas", 0))
 
 
 def _seconds(stamp: str | None) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kbench.sim.randomness import hash64
+from kbench.randomness import hash64
 from kbench.state import ClusterState
 
 #: k8s.io/apimachinery/pkg/util/rand: the alphabet of generated name suffixes (no vowels,
@@ -40,18 +40,19 @@ def generate_names(state: ClusterState, prefix: str, count: int, table: str = "p
     makes them (names.SimpleNameGenerator), from the seeded counter-based generator, none
     taken yet."""
     names: list[str] = []
-    taken = set()
+    taken: set[str] = set()
+    alphabet = np.frombuffer(ALPHANUMS.encode(), dtype=np.uint8)
     while len(names) < count:
         start = state.counters.get("generated_name", 0)
         want = count - len(names)
         state.counters["generated_name"] = start + want
         bits = hash64(state.seed, _NAME_SUFFIX, np.arange(start, start + want))
-        for value in bits.tolist():
-            suffix = ""
-            for _ in range(5):
-                suffix += ALPHANUMS[value % len(ALPHANUMS)]
-                value //= len(ALPHANUMS)
-            name = prefix + suffix
+        letters = np.empty((want, 5), dtype=np.uint8)
+        for i in range(5):
+            bits, digit = np.divmod(bits, np.uint64(len(ALPHANUMS)))
+            letters[:, i] = alphabet[digit.astype(np.int64)]
+        for suffix in letters.view("S5").ravel().tolist():
+            name = prefix + suffix.decode()
             if name in taken or state.find(table, name, namespace) >= 0:
                 continue
             taken.add(name)

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from kbench.controllers.actions import Actions, ObjectEvent, PodBatch
-from kbench.controllers.ownership import controller_reference, generate_names, owner_rows
+from kbench.controllers.actions import Actions, PodBatch
+from kbench.controllers.ownership import (
+    controller_reference,
+    generate_names,
+    owner_rows,
+)
 from kbench.state import ClusterState
 from kbench.state.schema import POD_PHASES
 
@@ -116,11 +120,12 @@ def _deletion_costs(state: ClusterState, rows: np.ndarray) -> np.ndarray:
 
 def _log_rank(times: np.ndarray, now: float) -> np.ndarray:
     """logarithmicRankDiff's rank: floor(log2(age in nanoseconds)), -1 for no age; times are
-    the API's, whole seconds."""
+    the API's, whole seconds. A missing time (NaN) ranks -2, first, as afterOrZero puts a zero
+    timestamp before any other."""
     age = (now - np.floor(times)) * 1e9
     with np.errstate(divide="ignore", invalid="ignore"):
         rank = np.floor(np.log2(age))
-    return np.where(age > 0, rank, -1.0)
+    return np.where(np.isnan(times), -2.0, np.where(age > 0, rank, -1.0))
 
 
 def pods_to_delete(state: ClusterState, surplus_sets: np.ndarray, owner: np.ndarray,

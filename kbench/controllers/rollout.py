@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from kbench.controllers.deployment import HASH_LABEL, REVISION, _strip_hash
+from kbench.controllers.deployment import _NOT_COPIED, HASH_LABEL, REVISION, _strip_hash
 from kbench.controllers.ownership import owner_rows
 from kbench.errors import KbenchError
 from kbench.state import ClusterState
@@ -68,20 +68,20 @@ def status(state: ClusterState, deployment: int) -> str:
 
 def undo(state: ClusterState, deployment: int, to_revision: int | None = None) -> str:
     """DeploymentRollbacker.Rollback: copy the template of that revision (default: the one
-    before the newest) into the Deployment."""
+    before the newest) into the Deployment, and its annotations (change-cause, ...) in place of
+    the Deployment's, except those the Deployment controller owns (revision, replicas,
+    last-applied), which stay."""
     from kbench.sim.engine import update_row
 
     d = state.tables["deployments"]
     name = state.strings[int(d["name"][deployment])]
     if d["paused"][deployment]:
-        raise KbenchError(f"you cannot rollback a paused deployment; resume it first with "
-                          f"'kubectl rollout resume' and try again")
+        raise KbenchError("you cannot rollback a paused deployment; resume it first with "
+                          "'kubectl rollout resume' and try again")
     revisions = _revisions(state, deployment)
     if to_revision in (None, 0):
-        if len(revisions) < 2:
-            raise KbenchError("no rollout history found for deployment "
-                              f'"{name}"' if not revisions else
-                              f'no last revision to roll back to')
+        if len(revisions) < 2:   # deploymentRevision finds no previous ReplicaSet
+            raise KbenchError(f'no rollout history found for deployment "{name}"')
         target = sorted(revisions)[-2]
     else:
         target = int(to_revision)
@@ -95,5 +95,11 @@ def undo(state: ClusterState, deployment: int, to_revision: int | None = None) -
     if code == d["template"][deployment]:
         return (f"deployment.apps/{name} skipped rollback (current template already matches "
                 f"revision {target})")
-    update_row(state, "deployments", deployment, {"template": code})
+    current = state.strings.document(int(d["annotations"][deployment])) or {}
+    annotations = {key: value for key, value in current.items() if key in _NOT_COPIED}
+    target_annotations = state.strings.document(int(sets["annotations"][revisions[target]])) or {}
+    annotations.update({key: value for key, value in target_annotations.items()
+                        if key not in _NOT_COPIED})
+    update_row(state, "deployments", deployment,
+               {"template": code, "annotations": state.strings.intern_document(annotations)})
     return f"deployment.apps/{name} rolled back"

@@ -7,9 +7,10 @@ fixed order:
    pod ready, container exited, pod terminated), in (time, kind, sequence) order, kind by kind,
    until none is due (handling one may queue another that is due too);
 2. controllers due: garbage collection (when something with dependents was deleted; down
-   the whole chain of owners in one tick), then
-   Deployments, then ReplicaSets (so a ReplicaSet resized by its Deployment gets its pods in
-   the same tick); each decides, the engine applies its actions;
+   the whole chain of owners in one tick), then CronJobs, Deployments, ReplicaSets, Jobs
+   (an owner before what it owns, so a ReplicaSet resized by its Deployment, or a Job a
+   CronJob created, gets its pods in the same tick); each decides, the engine applies its
+   actions;
 3. the scheduler: one batch of the pending pods whose back-off has passed (see retry_rows);
 4. the kubelet: pods bound in this tick are admitted and their starts queued;
 5. hooks registered for the end of a tick (metrics scrape, HPA sync: see add_hook).
@@ -30,9 +31,12 @@ from kbench.api.manifests import Document
 from kbench.api.store import commit, plan
 from kbench.api.store import create_pods as store_create_pods
 from kbench.controllers.actions import Actions
+from kbench.controllers.batch import CronJobController, JobController
 from kbench.controllers.deployment import DeploymentController
 from kbench.controllers.ownership import owner_rows
+from kbench.controllers.daemonset import sync_daemonsets
 from kbench.controllers.replicaset import sync_replicasets
+from kbench.controllers.statefulset import sync_statefulsets
 from kbench.sim.clock import EventQueue, parse_duration
 from kbench.sim.events import record_event, record_events
 from kbench.sim.kubelet import Kubelet, KubeletConfig
@@ -65,6 +69,8 @@ class Engine:
         self.queue = EventQueue()
         self.kubelet = Kubelet(self.config.kubelet, seed=state.seed)
         self.deployments = DeploymentController()
+        self.jobs = JobController()
+        self.cronjobs = CronJobController()
         self.hooks: list[Callable[[Engine], None]] = []
         self._deletions_collected = -1
         #: the last time something that may let a pending pod fit happened (a pod ended or
@@ -127,8 +133,12 @@ class Engine:
         while state.counters.get("object_deletions", 0) != self._deletions_collected:
             self._deletions_collected = state.counters.get("object_deletions", 0)
             self.apply(collect_garbage(state))  # owners of owners: until nothing is left
+        self.apply(self.cronjobs.sync(state))
         self.apply(self.deployments.sync(state))
         self.apply(sync_replicasets(state))
+        self.apply(sync_statefulsets(state))
+        self.apply(sync_daemonsets(state))
+        self.apply(self.jobs.sync(state))
 
     def apply(self, actions: Actions) -> None:
         """Carry out what a controller decided."""

@@ -43,7 +43,7 @@ import numpy as np
 from kbench.errors import KbenchError
 from kbench.sim.clock import Due, EventQueue, parse_duration
 from kbench.sim.events import record_pod_events
-from kbench.sim.randomness import lognormal
+from kbench.randomness import lognormal
 from kbench.state import ClusterState
 from kbench.state.schema import POD_PHASES
 
@@ -183,7 +183,10 @@ class Kubelet:
         self._behaviour_of: dict[tuple[int, int], int] = {}
         self._behaviours: list[Behaviour] = []
         self._columns: dict[str, np.ndarray] = {}
-        self._node_images: set[tuple[int, str]] = set()
+        self._image_codes: dict[str, int] = {}
+        self._image_bytes = np.zeros(0)
+        #: node * len(image codes) + image code of every image a node has, sorted
+        self._present = np.zeros(0, dtype=np.int64)
         self._nodes_seen = 0
 
     # -- behaviours --------------------------------------------------------------------------
@@ -220,41 +223,78 @@ class Kubelet:
     # -- images ------------------------------------------------------------------------------
 
     def _learn_node_images(self, state: ClusterState) -> None:
-        """Images the nodes' manifests list in status.images (once per new node)."""
+        """Images the nodes' manifests list in status.images (once per new node and body)."""
         nodes = state.tables["nodes"]
-        for node in range(self._nodes_seen, len(nodes)):
-            body = state.strings.document(int(nodes["body"][node])) or {}
-            for image in (body.get("status") or {}).get("images") or []:
-                for name in image.get("names") or []:
-                    self._node_images.add((node, name))
+        bodies = nodes["body"][self._nodes_seen:]
+        listed = []
+        for code in np.unique(bodies).tolist():
+            body = state.strings.document(int(code)) or {}
+            names = [name for image in (body.get("status") or {}).get("images") or []
+                     for name in image.get("names") or []]
+            if names:
+                listed.append((code, [self._image_code(name) for name in names]))
+        self._columns.pop("image_codes", None)
+        self._columns.pop("image_starts", None)
+        for code, images in listed:
+            rows = self._nodes_seen + np.flatnonzero(bodies == code)
+            keys = (rows[:, None] * len(self._image_codes) + np.array(images)[None, :])
+            self._present = np.union1d(self._present, keys.ravel())
         self._nodes_seen = len(nodes)
 
     def _pull_seconds(self, state: ClusterState, rows: np.ndarray,
                       ids: np.ndarray) -> np.ndarray:
         """Seconds each pod spends pulling images on its node; the node has them afterwards.
-        One Python step per distinct (node, image) pulled, not per pod."""
+        Pods of one step that need the same image on the same node each wait for the whole
+        pull (they share one download)."""
         self._learn_node_images(state)
         config = self.config
-        nodes = state.tables["pods"]["node_index"][rows]
-        seconds = np.zeros(len(rows))
-        for b in np.unique(ids).tolist():
-            mine = ids == b
-            for image, policy in zip(self._behaviours[b].images,
-                                     self._behaviours[b].pull_policies):
-                size = float(config.image_bytes.get(image, config.default_image_bytes))
-                full = config.image_pull_overhead_seconds + size / config.image_pull_bytes_per_second
-                for node in np.unique(nodes[mine]).tolist():
-                    on_node = mine & (nodes == node)
-                    present = (node, image) in self._node_images
-                    if policy == PULL_POLICIES.index("Never"):
-                        continue
-                    if present:
-                        if policy == PULL_POLICIES.index("Always"):
-                            seconds[on_node] += config.image_pull_overhead_seconds
-                        continue
-                    seconds[on_node] += full
-                    self._node_images.add((node, image))
-        return seconds
+        # (pod, container) pairs: the behaviour's images, in CSR form
+        starts, codes, policies = self._image_columns()
+        counts = starts[ids + 1] - starts[ids]
+        pod_of = np.repeat(np.arange(len(rows)), counts)
+        first = np.repeat(starts[ids], counts)
+        within = np.arange(len(pod_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+        image = codes[first + within]
+        policy = policies[first + within]
+        node = state.tables["pods"]["node_index"][rows][pod_of].astype(np.int64)
+        keys = node * len(self._image_codes) + image
+        present = np.isin(keys, self._present)
+        size = self._image_bytes[image]
+        full = config.image_pull_overhead_seconds + size / config.image_pull_bytes_per_second
+        seconds = np.where(present, 0.0, full)
+        seconds[present & (policy == PULL_POLICIES.index("Always"))] = \
+            config.image_pull_overhead_seconds
+        seconds[policy == PULL_POLICIES.index("Never")] = 0.0
+        pulled = keys[~present & (policy != PULL_POLICIES.index("Never"))]
+        if len(pulled):
+            self._present = np.union1d(self._present, pulled)
+        return np.bincount(pod_of, weights=seconds, minlength=len(rows))
+
+    def _image_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The behaviours' images as CSR arrays: starts, image codes, pull policies."""
+        if "image_starts" not in self._columns:
+            lengths = [len(b.images) for b in self._behaviours]
+            self._columns["image_starts"] = np.concatenate([[0], np.cumsum(lengths)]).astype(
+                np.int64)
+            self._columns["image_codes"] = np.array(
+                [self._image_code(i) for b in self._behaviours for i in b.images], np.int64)
+            self._columns["pull_policies"] = np.array(
+                [p for b in self._behaviours for p in b.pull_policies], np.int64)
+        return (self._columns["image_starts"], self._columns["image_codes"],
+                self._columns["pull_policies"])
+
+    def _image_code(self, image: str) -> int:
+        """A dense code per image name; growing the code space re-keys what nodes have."""
+        code = self._image_codes.get(image)
+        if code is None:
+            old = len(self._image_codes)
+            code = self._image_codes[image] = old
+            if old:
+                nodes, images = np.divmod(self._present, old)
+                self._present = nodes * (old + 1) + images
+            self._image_bytes = np.append(self._image_bytes, float(
+                self.config.image_bytes.get(image, self.config.default_image_bytes)))
+        return code
 
     # -- the kubelet's work --------------------------------------------------------------------
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 
 import numpy as np
 
+from kbench.randomness import hash64
 from kbench.state.schema import CORE_RESOURCES, POD_PHASES, TABLES, table_columns
 from kbench.state.strings import NO_STRING, StringTable
 from kbench.state.table import Table
 
 EVENT_KEY = ("involved_kind", "involved_name", "involved_namespace", "reason", "message")
 SUCCEEDED = POD_PHASES.index("Succeeded")
+_UID_HIGH, _UID_LOW = 101, 102  # randomness purposes
 FAILED = POD_PHASES.index("Failed")
 
 
@@ -224,10 +224,19 @@ class ClusterState:
 
     def next_uid(self) -> str:
         """A UUID that depends only on the seed and how many uids were handed out before."""
-        self.counters["uid"] += 1
-        digest = hashlib.blake2b(f"{self.seed}:{self.counters['uid']}".encode(),
-                                 digest_size=16).digest()
-        return str(uuid.UUID(bytes=digest, version=4))
+        return self.next_uids(1)[0]
+
+    def next_uids(self, count: int) -> list[str]:
+        """``count`` uids at once (version-4 UUIDs whose bits hash (seed, counter))."""
+        start = self.counters["uid"] + 1
+        self.counters["uid"] += count
+        counter = np.arange(start, start + count, dtype=np.int64)
+        high = hash64(self.seed, _UID_HIGH, counter)
+        low = hash64(self.seed, _UID_LOW, counter)
+        high = (high & np.uint64(0xFFFFFFFFFFFF0FFF)) | np.uint64(0x4000)          # version 4
+        low = (low & np.uint64(0x3FFFFFFFFFFFFFFF)) | np.uint64(0x8000000000000000)  # variant
+        texts = [f"{h:016x}{lo:016x}" for h, lo in zip(high.tolist(), low.tolist())]
+        return [f"{t[:8]}-{t[8:12]}-{t[12:16]}-{t[16:20]}-{t[20:]}" for t in texts]
 
     # -- size ------------------------------------------------------------------------------
 
@@ -245,3 +254,4 @@ class ClusterState:
         return state_equal(self, other)
 
     __hash__ = None  # mutable
+

@@ -61,12 +61,21 @@ class Cluster:
 
     @classmethod
     def restore(cls, path: str | os.PathLike) -> "Cluster":
-        """The cluster saved by ``snapshot(path)``."""
-        return cls(state=read_snapshot(path))
+        """The cluster saved by ``snapshot(path)``, with its engine's pending events."""
+        from kbench.state.snapshot import read_extras
+        cluster = cls(state=read_snapshot(path))
+        extras = read_extras(path)
+        if "engine" in extras:
+            cluster.configure_engine(tick=float(extras["engine"]["tick"][0]))
+            cluster.engine.restore(extras)
+        return cluster
 
     def snapshot(self, path: str | os.PathLike):
-        """Save the whole state as a folder of Arrow IPC (Feather v2) files plus manifest.json."""
-        return write_snapshot(self.state, path)
+        """Save the whole state as a folder of Arrow IPC (Feather v2) files plus manifest.json
+        (and, once the cluster has run, what its engine needs to go on)."""
+        engine = getattr(self, "_engine", None)
+        return write_snapshot(self.state, path,
+                              extras=engine.to_arrays() if engine is not None else None)
 
     # -- kubectl's verbs -----------------------------------------------------------------------
 

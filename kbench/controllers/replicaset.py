@@ -80,11 +80,13 @@ def sync_replicasets(state: ClusterState) -> Actions:
     status = {"status_replicas": count, "fully_labeled_replicas": count,
               "ready_replicas": ready, "available_replicas": avail,
               "observed_generation": sets["generation"]}
-    for row in live.tolist():
+    differs = np.zeros(len(sets), dtype=np.bool_)
+    for column, values in status.items():
+        differs |= sets[column] != values
+    for row in live[differs[live]].tolist():
         changed = {column: values[row] for column, values in status.items()
                    if sets[column][row] != values[row]}
-        if changed:
-            actions.updates.append(("replicasets", row, changed))
+        actions.updates.append(("replicasets", row, changed))
     return actions
 
 

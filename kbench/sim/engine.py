@@ -78,6 +78,22 @@ class Engine:
         self.last_cluster_change = state.time
         self._nodes_seen = len(state.tables["nodes"])
 
+    def to_arrays(self) -> dict[str, dict[str, np.ndarray]]:
+        """What a snapshot must keep to go on from here: the event queue and the clock's
+        bookkeeping. (The kubelet's image cache is not kept: a resumed run pulls again.)"""
+        engine = self.queue.to_arrays()
+        engine["last_cluster_change"] = np.array([self.last_cluster_change])
+        engine["tick"] = np.array([self.config.tick])
+        return {"engine": engine}
+
+    def restore(self, extras: dict[str, dict[str, np.ndarray]]) -> None:
+        """Take back what to_arrays gave (read from a snapshot)."""
+        engine = extras.get("engine")
+        if engine is None:
+            return
+        self.queue = EventQueue.from_arrays(engine)
+        self.last_cluster_change = float(engine["last_cluster_change"][0])
+
     def add_hook(self, hook: Callable[["Engine"], None]) -> None:
         """Call ``hook(engine)`` at the end of every tick (after the kubelet)."""
         self.hooks.append(hook)

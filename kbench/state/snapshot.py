@@ -20,13 +20,18 @@ from kbench.state.schema import TABLES
 FORMAT = "kbench-snapshot"
 SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
+EXTRAS = "extras"
 
 
-def write_snapshot(state: ClusterState, path: str | os.PathLike) -> Path:
+def write_snapshot(state: ClusterState, path: str | os.PathLike,
+                   extras: dict[str, dict[str, np.ndarray]] | None = None) -> Path:
     """Write ``state`` to the folder ``path`` (replaced whole if it exists; never half-written).
 
     The folder holds ``<table>.feather`` for every table and ``manifest.json`` with the schema
-    version, simulated time, seed, resource names, counters and row counts.
+    version, simulated time, seed, resource names, counters and row counts. ``extras`` are
+    the numeric arrays of the parts that run beside the state (the engine's event queue,
+    metrics-server's samples, the HPA controller's history): one ``extras/<part>.feather``
+    per part, read back by read_extras.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +46,12 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike) -> Path:
         manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "time": state.time,
                     "seed": state.seed, "resources": state.resources,
                     "counters": state.counters, "counts": counts}
+        if extras:
+            (staging / EXTRAS).mkdir()
+            for part, arrays in extras.items():
+                feather.write_feather(_arrays_to_arrow(arrays), staging / EXTRAS / f"{part}.feather",
+                                      compression="lz4")
+            manifest["extras"] = sorted(extras)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         if target.exists():
             if not (target / MANIFEST).exists() and any(target.iterdir()):
@@ -66,6 +77,44 @@ def read_snapshot(path: str | os.PathLike) -> ClusterState:
         _read_table(state, folder, name, manifest["counts"].get(name))
     state.reindex()
     return state
+
+
+def read_extras(path: str | os.PathLike) -> dict[str, dict[str, np.ndarray]]:
+    """The ``extras`` written with the snapshot at ``path`` (empty when none)."""
+    folder = Path(path)
+    manifest = _read_manifest(folder)
+    result = {}
+    for part in manifest.get("extras", []):
+        file = folder / EXTRAS / f"{part}.feather"
+        if not file.is_file():
+            raise SnapshotError(f"{folder}: {EXTRAS}/{part}.feather is missing")
+        try:
+            table = feather.read_table(file, memory_map=False)
+        except (pa.ArrowException, OSError) as error:
+            raise SnapshotError(f"{file}: corrupt or truncated Arrow file ({error})") from None
+        result[part] = _arrays_from_arrow(table)
+    return result
+
+
+def _arrays_to_arrow(arrays: dict[str, np.ndarray]) -> pa.Table:
+    """Arrays of any lengths and shapes as one-row list columns (plus each shape)."""
+    columns = {}
+    for name, array in arrays.items():
+        array = np.asarray(array)
+        columns[name] = pa.array([array.ravel()], type=pa.list_(pa.from_numpy_dtype(array.dtype)))
+        columns[f"{name}.shape"] = pa.array([list(array.shape)], type=pa.list_(pa.int64()))
+    return pa.table(columns)
+
+
+def _arrays_from_arrow(table: pa.Table) -> dict[str, np.ndarray]:
+    arrays = {}
+    for name in table.column_names:
+        if name.endswith(".shape"):
+            continue
+        values = table.column(name)[0].values.to_numpy(zero_copy_only=False)
+        shape = table.column(f"{name}.shape")[0].as_py()
+        arrays[name] = values.reshape(shape)
+    return arrays
 
 
 def _read_manifest(folder: Path) -> dict:

@@ -153,3 +153,16 @@ def test_pod_names_come_from_the_generate_name_alphabet():
         assert set(suffix) <= set("bcdfghjklmnpqrstvwxz2456789")
     hashes = {p.metadata.labels["pod-template-hash"] for p in c.list("pods")}
     assert len(hashes) == 1 and np.all([len(h) >= 6 for h in hashes])
+
+
+def test_a_snapshot_taken_mid_run_goes_on_like_the_original(tmp_path):
+    c = Cluster.from_manifests([node("n1"), deployment(replicas=3)])
+    c.configure_engine(kubelet=EXACT)
+    c.step("2s")  # pods bound, their starts queued (image pull + start: 4 s)
+    c.snapshot(tmp_path / "mid")
+    copy = Cluster.restore(tmp_path / "mid")
+    assert copy == c and len(copy.engine.queue) == len(c.engine.queue) == 3
+    c.step("10s")
+    copy.step("10s")
+    assert [p.status.phase for p in copy.list("pods")] == ["Running"] * 3
+    assert copy == c

@@ -23,6 +23,9 @@ run: $(STAMP)
 	$(BIN)/kbench schedule -f results/quickstart-snapshot --out results/quickstart-scheduled
 	$(BIN)/kbench get pods -f results/quickstart-scheduled -o wide
 	$(BIN)/kbench describe pod task-pv-pod -f results/quickstart-scheduled
+	$(BIN)/kbench step -f results/quickstart-snapshot --for 2m --out results/quickstart-running
+	$(BIN)/kbench get deployments,replicasets,pods -f results/quickstart-running
+	$(BIN)/kbench describe deployment nginx-deployment -f results/quickstart-running
 
 test: $(STAMP)
 	$(BIN)/ruff check --select F,E9 kbench tests benchmarks

@@ -130,6 +130,38 @@ def schedule(
 
 
 @app.command()
+def step(
+    snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),
+    duration: str = typer.Option(..., "--for", help='Simulated time to run: "90s", "2h", 600.'),
+    out: Path = typer.Option(..., "--out", help="Snapshot folder to write the result to."),
+    tick: Optional[str] = typer.Option(None, "--tick",
+                                       help='Engine tick for a cluster that has not run yet '
+                                            '(default "1s").'),
+    config: Optional[Path] = typer.Option(None, "--config",
+                                          help="KubeSchedulerConfiguration YAML."),
+) -> None:
+    """Run the cluster of a snapshot forward in simulated time (controllers, scheduler,
+    kubelet) and write where it got to."""
+    from kbench.sim.clock import parse_duration
+    cluster = Cluster.restore(snapshot)
+    if config is not None:
+        cluster.configure_scheduler(config)
+    if tick is not None:
+        cluster.configure_engine(tick=parse_duration(tick, "--tick"))
+    start = cluster.time
+    cluster.step(parse_duration(duration, "--for"))
+    cluster.snapshot(out)
+    pods = cluster.state.tables["pods"]
+    phases = {}
+    from kbench.state.schema import POD_PHASES
+    for phase in pods["phase"][pods.alive].tolist():
+        phases[POD_PHASES[phase]] = phases.get(POD_PHASES[phase], 0) + 1
+    summary = ", ".join(f"{count} {phase}" for phase, count in sorted(phases.items()))
+    typer.echo(f"simulated {start:g}s -> {cluster.time:g}s; pods: {summary or 'none'}; "
+               f"snapshot written to {out}")
+
+
+@app.command()
 def explain(
     pod: str = typer.Argument(..., help="Name of the pod."),
     snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),

@@ -165,3 +165,20 @@ def test_explain_with_a_bad_scheduler_config_is_one_line(snapshot, tmp_path):
     code, _, err = run("explain", "one", "-f", snapshot, "--config", config)
     assert code == 2 and err.count("\n") == 1
     assert "profiles[0].plugins.score.enabled[0].name" in err
+
+
+def test_step_runs_a_snapshot_forward(snapshot, tmp_path):
+    code, out, err = run("step", "-f", snapshot, "--for", "1m", "--out", tmp_path / "later")
+    assert code == 0, err
+    assert out.strip() == ("simulated 0s -> 60s; pods: 3 Running; snapshot written to "
+                           + str(tmp_path / "later"))
+    _, out, _ = run("get", "deploy", "-f", tmp_path / "later")
+    assert out.splitlines()[1].split()[:4] == ["web", "2/2", "2", "2"]
+    _, out, _ = run("get", "pods", "-f", tmp_path / "later")
+    assert [line.split()[2] for line in out.splitlines()[1:]] == ["Running"] * 3
+    code, _, err = run("step", "-f", tmp_path / "later", "--for", "soon", "--out",
+                       tmp_path / "x")
+    assert code == 2 and "--for" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run("step", "-f", tmp_path / "later", "--for", "30s", "--out",
+                         tmp_path / "more")
+    assert code == 0 and "60s -> 90s" in out

@@ -185,8 +185,10 @@ class Kubelet:
         self._columns: dict[str, np.ndarray] = {}
         self._image_codes: dict[str, int] = {}
         self._image_bytes = np.zeros(0)
-        #: node * len(image codes) + image code of every image a node has, sorted
+        #: node * len(image codes) + image code of every image a node has (or is pulling),
+        #: sorted, and when each pull finishes
         self._present = np.zeros(0, dtype=np.int64)
+        self._pulled_at = np.zeros(0)
         self._nodes_seen = 0
 
     # -- behaviours --------------------------------------------------------------------------
@@ -237,15 +239,20 @@ class Kubelet:
         self._columns.pop("image_starts", None)
         for code, images in listed:
             rows = self._nodes_seen + np.flatnonzero(bodies == code)
-            keys = (rows[:, None] * len(self._image_codes) + np.array(images)[None, :])
-            self._present = np.union1d(self._present, keys.ravel())
+            keys = (rows[:, None] * len(self._image_codes) + np.array(images)[None, :]).ravel()
+            keys = np.setdiff1d(keys, self._present)
+            keys_all = np.concatenate([self._present, keys])
+            times_all = np.concatenate([self._pulled_at, np.full(len(keys), -np.inf)])
+            order = np.argsort(keys_all, kind="stable")
+            self._present, self._pulled_at = keys_all[order], times_all[order]
         self._nodes_seen = len(nodes)
 
     def _pull_seconds(self, state: ClusterState, rows: np.ndarray,
                       ids: np.ndarray) -> np.ndarray:
         """Seconds each pod spends pulling images on its node; the node has them afterwards.
         Pods of one step that need the same image on the same node each wait for the whole
-        pull (they share one download)."""
+        pull (they share one download); a pod admitted while a pull is under way waits for
+        what is left of it."""
         self._learn_node_images(state)
         config = self.config
         # (pod, container) pairs: the behaviour's images, in CSR form
@@ -258,16 +265,27 @@ class Kubelet:
         policy = policies[first + within]
         node = state.tables["pods"]["node_index"][rows][pod_of].astype(np.int64)
         keys = node * len(self._image_codes) + image
-        present = np.isin(keys, self._present)
+        now = state.time
+        slot = np.searchsorted(self._present, keys)
+        known = slot < len(self._present)
+        known[known] = self._present[slot[known]] == keys[known]
+        # a pull still under way (started by an earlier pod) is waited for, not repeated
+        remaining = np.zeros(len(keys))
+        remaining[known] = np.maximum(self._pulled_at[slot[known]] - now, 0.0)
         size = self._image_bytes[image]
         full = config.image_pull_overhead_seconds + size / config.image_pull_bytes_per_second
-        seconds = np.where(present, 0.0, full)
-        seconds[present & (policy == PULL_POLICIES.index("Always"))] = \
-            config.image_pull_overhead_seconds
-        seconds[policy == PULL_POLICIES.index("Never")] = 0.0
-        pulled = keys[~present & (policy != PULL_POLICIES.index("Never"))]
-        if len(pulled):
-            self._present = np.union1d(self._present, pulled)
+        seconds = np.where(known, remaining, full)
+        always = known & (policy == PULL_POLICIES.index("Always"))
+        seconds[always] = np.maximum(remaining[always], config.image_pull_overhead_seconds)
+        never = policy == PULL_POLICIES.index("Never")
+        seconds[never] = 0.0
+        new = ~known & ~never
+        if new.any():
+            added, first = np.unique(keys[new], return_index=True)
+            keys_all = np.concatenate([self._present, added])
+            times_all = np.concatenate([self._pulled_at, now + full[new][first]])
+            order = np.argsort(keys_all, kind="stable")
+            self._present, self._pulled_at = keys_all[order], times_all[order]
         return np.bincount(pod_of, weights=seconds, minlength=len(rows))
 
     def _image_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

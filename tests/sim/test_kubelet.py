@@ -200,3 +200,13 @@ def test_start_latencies_are_seeded_per_pod():
     assert first == second
     times = [column(first, name, "container_start_time") for name in "ab"]
     assert times[0] != times[1]  # each pod draws its own latency
+
+
+def test_a_pod_admitted_during_a_pull_waits_for_what_is_left_of_it():
+    c = cluster(pod("first"))
+    c.step("1s")   # the pull starts at 1 s and ends at 4.5 s
+    c.apply(pod("second"))
+    c.step("1s")   # admitted at 2 s: waits 2.5 s for the same pull, then starts in 0.5 s
+    c.step("5s")
+    assert column(c, "first", "container_start_time") == pytest.approx(1.0 + PULL + 0.5)
+    assert column(c, "second", "container_start_time") == pytest.approx(1.0 + PULL + 0.5)

@@ -15,6 +15,8 @@ the same shape as Kubernetes' hash, not its value (Kubernetes hashes Go's in-mem
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -99,6 +101,12 @@ class ReplicaSetView:
     observed_generation: int = 0
     changed: dict = field(default_factory=dict)   # columns to write
     deleted: bool = False
+    template_key: str | None = None  # canonical JSON of the template without the hash label
+
+    def key(self) -> str:
+        if self.template_key is None:
+            self.template_key = canonical_json(_strip_hash(self.template))
+        return self.template_key
 
     @property
     def revision(self) -> int:
@@ -129,6 +137,12 @@ class DeploymentView:
     status: dict                  # replicas, updatedReplicas, ... as the API names them
     conditions: list
     collision_count: int | None = None
+    template_key: str | None = None  # canonical JSON of the template
+
+    def key(self) -> str:
+        if self.template_key is None:
+            self.template_key = canonical_json(self.template)
+        return self.template_key
 
     @property
     def rolling(self) -> bool:
@@ -247,9 +261,9 @@ class DeploymentSync:
 
     def find_new(self) -> ReplicaSetView | None:
         """FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's."""
-        wanted = canonical_json(self.d.template)
+        wanted = self.d.key()
         for rs in _by_creation([rs for rs in self.sets if not rs.deleted]):
-            if canonical_json(_strip_hash(rs.template)) == wanted:
+            if rs.key() == wanted:
                 return rs
         return None
 
@@ -729,9 +743,8 @@ class DeploymentController:
         d = read_deployment(state, row)
         sets = [read_replica_set(state, r) for r in owned.tolist()]
         new = None
-        wanted = canonical_json(d.template)
         for rs in _by_creation(sets):
-            if canonical_json(_strip_hash(rs.template)) == wanted:
+            if rs.key() == d.key():
                 new = rs
                 break
         old_running = any(sets_with_pods[rs.row] > 0 for rs in sets if rs is not new)
@@ -762,7 +775,8 @@ def read_deployment(state: ClusterState, row: int) -> DeploymentView:
         selector=text.document(int(columns["selector"][row])) or {},
         annotations=text.document(int(columns["annotations"][row])) or {},
         status=status, conditions=text.document(int(columns["conditions"][row])) or [],
-        collision_count=(body.get("status") or {}).get("collisionCount"))
+        collision_count=(body.get("status") or {}).get("collisionCount"),
+        template_key=text[int(columns["template"][row])] or canonical_json({}))
 
 
 def read_replica_set(state: ClusterState, row: int) -> ReplicaSetView:
@@ -778,7 +792,15 @@ def read_replica_set(state: ClusterState, row: int) -> ReplicaSetView:
         creation_time=float(columns["creation_time"][row]),
         template=text.document(int(columns["template"][row])) or {},
         generation=int(columns["generation"][row]),
-        observed_generation=int(columns["observed_generation"][row]))
+        observed_generation=int(columns["observed_generation"][row]),
+        template_key=_stripped_key(text[int(columns["template"][row])] or "{}"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _stripped_key(template_text: str) -> str:
+    """The canonical JSON of a ReplicaSet's template without its pod-template-hash label
+    (EqualIgnoreHash), once per distinct template."""
+    return canonical_json(_strip_hash(json.loads(template_text)))
 
 
 def write_sync(state: ClusterState, sync: DeploymentSync, actions: Actions) -> None:

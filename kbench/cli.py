@@ -162,6 +162,27 @@ def step(
 
 
 @app.command()
+def top(
+    what: str = typer.Argument(..., help="pods or nodes"),
+    snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),
+    namespace: str = typer.Option("default", "-n", "--namespace"),
+    all_namespaces: bool = typer.Option(False, "-A", "--all-namespaces"),
+    selector: Optional[str] = typer.Option(None, "-l", "--selector"),
+) -> None:
+    """Show CPU and memory use as kubectl top does (metrics-server's view at the snapshot)."""
+    from kbench.metrics.top import MetricsNotAvailableError
+    cluster = Cluster.restore(snapshot)
+    try:
+        table = cluster.top(what, namespace, all_namespaces, selector)
+    except MetricsNotAvailableError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1)
+    if table.notice:
+        typer.echo(table.notice.rstrip("\n"), err=True)
+    typer.echo(table.text, nl=False)
+
+
+@app.command()
 def explain(
     pod: str = typer.Argument(..., help="Name of the pod."),
     snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),
@@ -194,7 +215,9 @@ def explain(
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; kbench's own errors print on one line (no traceback) and exit 2."""
     try:
-        app(args=argv, prog_name="kbench", standalone_mode=False)
+        status = app(args=argv, prog_name="kbench", standalone_mode=False)
+        if isinstance(status, int) and status:  # a command's typer.Exit(code)
+            sys.exit(status)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except NotFoundError as error:

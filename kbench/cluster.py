@@ -273,6 +273,46 @@ class Cluster:
         self.engine.run_until(until)
         return self
 
+    # -- usage and metrics ---------------------------------------------------------------------
+
+    def set_usage(self, pods: str | dict, cpu=None, memory=None,
+                  namespace: str = "default") -> int:
+        """Pin what pods use: ``pods`` is a pod name or a label selector ("app=web" or a
+        dict); ``cpu`` / ``memory`` a quantity ("250m", "64Mi") or a pattern spec
+        ({"pattern": "diurnal", "mean": "200m", "amplitude": "100m"}). Returns how many pods.
+        Pods created later are not pinned (put a kbench.io/usage annotation on the template
+        for those)."""
+        from kbench.errors import KbenchError
+        if isinstance(pods, str) and self.state.find("pods", pods, namespace) >= 0:
+            rows = np.array([self.state.find("pods", pods, namespace)])
+        elif isinstance(pods, dict) or (isinstance(pods, str) and any(c in pods for c in "=!,")
+                                        or isinstance(pods, str) and " in " in pods):
+            rows = self.rows("pods", namespace, selector=pods)
+        else:
+            raise NotFoundError("pods", str(pods), namespace)
+        if cpu is None and memory is None:
+            raise KbenchError("set_usage: give cpu, memory or both")
+        self.engine.usage.pin(rows, cpu=cpu, memory=memory)
+        return len(rows)
+
+    def set_load(self, deployment: str, requests_per_second, namespace: str = "default") -> None:
+        """The requests/s reaching a Deployment (a number or a pattern spec; None: back to its
+        kbench.io/load annotation), shared by its ready pods at their kbench.io/cost-per-request."""
+        _, row = self._find("deployment", deployment, namespace)
+        self.engine.usage.set_load(np.array([row]), requests_per_second)
+
+    def top(self, what: str = "pods", namespace: str = "default", all_namespaces: bool = False,
+            selector=None):
+        """``kubectl top pods`` / ``kubectl top nodes`` from metrics-server's last scrapes:
+        a TopTable (rows, text as kubectl prints it, notice)."""
+        from kbench.metrics.top import top_nodes, top_pods
+        if what in ("pods", "pod", "po"):
+            return top_pods(self.state, self.engine.metrics, namespace, all_namespaces, selector)
+        if what in ("nodes", "node", "no"):
+            return top_nodes(self.state, self.engine.metrics, selector)
+        from kbench.errors import KbenchError
+        raise KbenchError(f'top: {what!r}: one of "pods", "nodes"')
+
     # -- kubectl's workload verbs ----------------------------------------------------------------
 
     def scale(self, kind: str, name: str, replicas: int, namespace: str = "default") -> None:

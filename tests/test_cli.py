@@ -182,3 +182,17 @@ def test_step_runs_a_snapshot_forward(snapshot, tmp_path):
     code, out, err = run("step", "-f", tmp_path / "later", "--for", "30s", "--out",
                          tmp_path / "more")
     assert code == 0 and "60s -> 90s" in out
+
+
+def test_top_reads_metrics_from_a_snapshot_taken_mid_run(snapshot, tmp_path):
+    code, out, err = run("top", "pods", "-f", snapshot)
+    assert code == 1 and err.strip() == "error: metrics not available yet"
+    code, out, err = run("step", "-f", snapshot, "--for", "1m", "--out", tmp_path / "later")
+    assert code == 0, err
+    code, out, err = run("top", "nodes", "-f", tmp_path / "later")
+    assert code == 0, err
+    header, line = out.splitlines()
+    assert header.split() == ["NAME", "CPU(cores)", "CPU%", "MEMORY(bytes)", "MEMORY%"]
+    assert line.split()[0] == "node-a"
+    code, out, err = run("top", "pods", "-f", tmp_path / "later")
+    assert code == 0 and len(out.splitlines()) == 4  # header and the three pods

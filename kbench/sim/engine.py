@@ -13,7 +13,8 @@ fixed order:
    actions;
 3. the scheduler: one batch of the pending pods whose back-off has passed (see retry_rows);
 4. the kubelet: pods bound in this tick are admitted and their starts queued;
-5. hooks registered for the end of a tick (metrics scrape, HPA sync: see add_hook).
+5. metrics-server's scrapes due by T (every metrics_resolution seconds: kbench.metrics);
+6. hooks registered for the end of a tick (see add_hook).
 
 Events keep their exact times (a pod started at 12.34 s says so); what a tick batches is when
 the other parts see them. Nothing here loops over pods or nodes in Python.
@@ -36,6 +37,8 @@ from kbench.controllers.deployment import DeploymentController
 from kbench.controllers.ownership import owner_rows
 from kbench.controllers.daemonset import sync_daemonsets
 from kbench.controllers.replicaset import sync_replicasets
+from kbench.metrics.server import MetricsServer
+from kbench.metrics.usage import UsageModel
 from kbench.controllers.statefulset import sync_statefulsets
 from kbench.sim.clock import EventQueue, parse_duration
 from kbench.sim.events import record_event, record_events
@@ -54,6 +57,7 @@ PENDING = POD_PHASES.index("Pending")
 class EngineConfig:
     tick: float = 1.0                     # seconds of simulated time per engine tick
     kubelet: KubeletConfig = KubeletConfig()
+    metrics_resolution: float = 15.0      # metrics-server's --metric-resolution
 
 
 class Engine:
@@ -68,6 +72,8 @@ class Engine:
         self.scheduler = scheduler
         self.queue = EventQueue()
         self.kubelet = Kubelet(self.config.kubelet, seed=state.seed)
+        self.usage = UsageModel(seed=state.seed)
+        self.metrics = MetricsServer(resolution=self.config.metrics_resolution)
         self.deployments = DeploymentController()
         self.jobs = JobController()
         self.cronjobs = CronJobController()
@@ -84,7 +90,8 @@ class Engine:
         engine = self.queue.to_arrays()
         engine["last_cluster_change"] = np.array([self.last_cluster_change])
         engine["tick"] = np.array([self.config.tick])
-        return {"engine": engine}
+        return {"engine": engine, "usage": self.usage.to_arrays(),
+                "metrics": self.metrics.to_arrays()}
 
     def restore(self, extras: dict[str, dict[str, np.ndarray]]) -> None:
         """Take back what to_arrays gave (read from a snapshot)."""
@@ -93,6 +100,10 @@ class Engine:
             return
         self.queue = EventQueue.from_arrays(engine)
         self.last_cluster_change = float(engine["last_cluster_change"][0])
+        if "usage" in extras:
+            self.usage = UsageModel.from_arrays(extras["usage"])
+        if "metrics" in extras:
+            self.metrics = MetricsServer.from_arrays(extras["metrics"])
 
     def add_hook(self, hook: Callable[["Engine"], None]) -> None:
         """Call ``hook(engine)`` at the end of every tick (after the kubelet)."""
@@ -125,6 +136,8 @@ class Engine:
         self._controllers()
         self._schedule()
         self.kubelet.admit(state, self.queue)
+        while self.metrics.next_scrape_time <= state.time:
+            self.metrics.scrape(state, self.usage, self.metrics.next_scrape_time)
         for hook in self.hooks:
             hook(self)
 

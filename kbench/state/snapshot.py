@@ -101,7 +101,11 @@ def _arrays_to_arrow(arrays: dict[str, np.ndarray]) -> pa.Table:
     columns = {}
     for name, array in arrays.items():
         array = np.asarray(array)
-        columns[name] = pa.array([array.ravel()], type=pa.list_(pa.from_numpy_dtype(array.dtype)))
+        if array.dtype.kind == "U":
+            columns[name] = pa.array([array.ravel().tolist()], type=pa.list_(pa.string()))
+        else:
+            columns[name] = pa.array([array.ravel()],
+                                     type=pa.list_(pa.from_numpy_dtype(array.dtype)))
         columns[f"{name}.shape"] = pa.array([list(array.shape)], type=pa.list_(pa.int64()))
     return pa.table(columns)
 
@@ -111,7 +115,9 @@ def _arrays_from_arrow(table: pa.Table) -> dict[str, np.ndarray]:
     for name in table.column_names:
         if name.endswith(".shape"):
             continue
-        values = table.column(name)[0].values.to_numpy(zero_copy_only=False)
+        values = table.column(name)[0].values
+        values = (np.array(values.to_pylist(), dtype=np.str_) if pa.types.is_string(values.type)
+                  else values.to_numpy(zero_copy_only=False))
         shape = table.column(f"{name}.shape")[0].as_py()
         arrays[name] = values.reshape(shape)
     return arrays

@@ -166,3 +166,17 @@ def test_a_snapshot_taken_mid_run_goes_on_like_the_original(tmp_path):
     copy.step("10s")
     assert [p.status.phase for p in copy.list("pods")] == ["Running"] * 3
     assert copy == c
+
+
+def test_set_usage_reaches_metrics_server_and_top():
+    c = Cluster.from_manifests([node("n1"), deployment(replicas=2)])
+    c.configure_engine(kubelet=EXACT)
+    c.step("20s")
+    assert c.set_usage("app=web", cpu="300m", memory="100Mi") == 2
+    c.step("45s")  # two scrapes with the pinned usage give a rate
+    table = c.top("pods")
+    assert [(row["cpu"], row["memory"]) for row in table.rows] == [("300m", "100Mi")] * 2
+    nodes = c.top("nodes").text.splitlines()[1].split()
+    assert nodes[:2] == ["n1", "600m"]
+    with pytest.raises(Exception, match="not found"):
+        c.set_usage("nope", cpu="1")

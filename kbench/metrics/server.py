@@ -1,0 +1,424 @@
+"""metrics-server: cumulative usage counters sampled at its resolution, rates from the last two
+samples, per-pod and per-node metrics for the HPA and ``kubectl top``.
+
+Semantics follow kubernetes-sigs/metrics-server pkg/storage (types.go resourceUsage, pod.go and
+node.go Store/GetMetrics):
+
+- At each scrape every scraped pod and node gets a new sample (time, cumulative CPU counter,
+  working-set memory); the sample before it becomes the previous one. Only the last two are kept.
+- A metric exists only with two samples: CPU = (counter_last - counter_prev) / window, where
+  window = time_last - time_prev; memory is the last sample's working set. The metric's
+  timestamp is time_last. So a pod or node seen for the first time has no metric yet.
+- Fresh containers (pod.go): a pod that started less than one resolution but at least 10 s
+  before its first sample gets a synthetic previous sample at its start time with counter 0,
+  so it has a metric at once.
+- A restart (the pod's ``restarts`` went up since the last sample) starts the counter again
+  from 0: that scrape keeps no previous sample (pod.go keeps it only if the container started
+  before the stored sample), so the pod has no metric until the next scrape. A counter that
+  decreases between the two samples drops the metric (types.go: "unexpected decrease in
+  cumulative CPU usage value").
+- A pod that is not scraped (not Running, unbound, deleted, or on a node that is not Ready)
+  loses its samples, as metrics-server keeps only pods of the latest batch.
+
+How the simulator makes counters: the usage model gives each pod's instantaneous usage at the
+scrape times; between two scrapes the counter grows by the trapezoid
+0.5 * (usage_prev + usage_now) * (t_now - t_prev). The first sample of a container integrates
+from its start time with the usage then sampled (a rectangle): counter = usage_now * (now -
+start), 0 when the start time is unknown or it just restarted. Rates are therefore the mean of
+the two scrape-time usages.
+
+Nodes: a node's usage is the sum of the usage of its scraped pods plus an optional per-node
+overhead (default 0: kbench models no system daemons, kubelet or kernel usage, which the real
+node cgroup would include). Node counters are integrated the same way and start at 0 at a
+node's first sample.
+
+Everything is float64: CPU in millicores (counters in millicore-seconds), memory in bytes. Unlike
+metrics-server, CPU is not truncated to whole nanocores (a difference below 1e-6 millicores);
+``kubectl top`` printing (kbench.metrics.top) applies Go's truncation.
+
+The scrape kernel is generic over a [rows, metrics] usage matrix: ``counter_metric`` lists the
+metrics integrated into counters (rates); the others are gauges, reported as sampled.
+MetricsServer uses two metrics (cpu a counter, memory a gauge); the benchmark runs ten. The
+kernel only stores samples and sums nodes; metrics are worked out from the two samples when
+asked for (``metrics_of``), as metrics-server's GetMetrics does. To move little memory, the
+last and previous counter buffers swap at each scrape instead of being copied, and a scrape's
+usage matrix is kept as the samples' usage (gauges need no other storage).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from kbench._jit import njit
+from kbench.metrics.usage import UsageModel, active_pod_mask
+from kbench.sim.clock import parse_duration
+
+__all__ = [
+    "CPU",
+    "FRESH_CONTAINER_MIN_SECONDS",
+    "MEMORY",
+    "MetricsServer",
+    "NodeMetricsArrays",
+    "PodMetricsArrays",
+    "Samples",
+    "ScrapeInput",
+    "empty_samples",
+    "metrics_of",
+    "scrape_samples",
+]
+
+#: Column of each metric in the [rows, metrics] matrices of MetricsServer.
+CPU, MEMORY = 0, 1
+#: pod.go freshContainerMinMetricsResolution: younger containers get no synthetic sample.
+FRESH_CONTAINER_MIN_SECONDS = 10.0
+
+
+class PodMetricsArrays(NamedTuple):
+    """Pod metrics by pod row, what the HPA reads. NaN everywhere for a pod with no metric."""
+
+    cpu_usage: np.ndarray     # float64 millicores
+    memory_usage: np.ndarray  # float64 working-set bytes
+    sample_time: np.ndarray   # float64 simulated seconds of the newer sample (the timestamp)
+    window: np.ndarray        # float64 seconds between the two samples
+
+
+class NodeMetricsArrays(NamedTuple):
+    """Node metrics by node row (``kubectl top nodes``); NaN for a node with no metric."""
+
+    cpu_usage: np.ndarray
+    memory_usage: np.ndarray
+    sample_time: np.ndarray
+    window: np.ndarray
+
+
+class Samples(NamedTuple):
+    """The last two samples of every row (pods or nodes), as metrics-server stores them.
+
+    Counters exist only for the cumulative metrics (``counter_metric`` lists which, in
+    order); a gauge's sample is its usage. Metrics are worked out from these on request
+    (``metrics_of``), as metrics-server's GetMetrics does.
+    """
+
+    time_last: np.ndarray      # [rows] float64, NaN: no sample
+    time_prev: np.ndarray      # [rows] float64, NaN: no previous sample
+    counter_last: np.ndarray   # [rows, counters] float64 cumulative usage at time_last
+    counter_prev: np.ndarray   # [rows, counters] at time_prev
+    usage_last: np.ndarray     # [rows, metrics] float64 usage sampled at time_last
+    restarts_last: np.ndarray  # [rows] int32 restart count at time_last
+
+
+class ScrapeInput(NamedTuple):
+    """What one scrape sees."""
+
+    pod_usage: np.ndarray      # [pods, metrics] float64 usage at the scrape time
+    node_of_pod: np.ndarray    # [pods] int32 node row of a scraped pod, -1: not scraped
+    start_time: np.ndarray     # [pods] float64 container start, NaN: unknown
+    restarts: np.ndarray       # [pods] int32
+    node_scraped: np.ndarray   # [nodes] bool
+    node_overhead: np.ndarray  # [nodes, metrics] float64 added to each scraped node
+    counter_metric: np.ndarray  # [counters] int64 the metrics integrated into counters
+
+
+def empty_samples(rows: int, metrics: int, counters: int) -> Samples:
+    """Samples of ``rows`` rows that have never been scraped."""
+    return Samples(np.full(rows, np.nan), np.full(rows, np.nan),
+                   np.zeros((rows, counters)), np.zeros((rows, counters)),
+                   np.zeros((rows, metrics)), np.zeros(rows, dtype=np.int32))
+
+
+def _grown_samples(samples: Samples, rows: int) -> Samples:
+    """``samples`` with room for ``rows`` rows (capacity doubles; new rows never scraped).
+    ``usage_last`` is left as it is: it is replaced by every scrape."""
+    have = len(samples.time_last)
+    if have >= rows:
+        return samples
+    grown = empty_samples(max(rows, 2 * have), samples.usage_last.shape[1],
+                          samples.counter_last.shape[1])
+    for name in ("time_last", "time_prev", "counter_last", "counter_prev", "restarts_last"):
+        getattr(grown, name)[:have] = getattr(samples, name)
+    return grown._replace(usage_last=samples.usage_last)
+
+
+def _rows(samples: Samples, rows: int) -> Samples:
+    return Samples(*(array[:rows] for array in samples[:4]), samples.usage_last,
+                   samples.restarts_last[:rows])
+
+
+# -- the kernel ----------------------------------------------------------------------------
+
+@njit
+def _sample_rows(samples, usage_before, usage, scraped, start_time, restarts, counter_metric,
+                 now, resolution):
+    """A new sample of every scraped row; rows not scraped lose their samples (metrics-server
+    keeps only the latest batch). ``samples.counter_prev`` holds the rows' last counters (the
+    caller swapped the buffers), ``usage_before`` the usage sampled with them.
+
+    A row whose last sample is of the same container continues: its counters grow by the
+    trapezoid and the last sample becomes the previous one. Otherwise (first sample, or a
+    restart) the counters start at ``usage * since``, where ``since`` is the time since the
+    pod started for a first sample of a container that never restarted, else 0; a container
+    that started between 10 s and one resolution ago also gets a zero sample at its start
+    (pod.go). One loop over all rows, not a call per row: a call costs more than its body.
+    """
+    rows_before = usage_before.shape[0]
+    for r in range(scraped.shape[0]):
+        if not scraped[r]:
+            samples.time_last[r] = np.nan
+            samples.time_prev[r] = np.nan
+            continue
+        sampled = r < rows_before and not np.isnan(samples.time_last[r])
+        restarted = sampled and restarts[r] != samples.restarts_last[r]
+        samples.restarts_last[r] = restarts[r]
+        if sampled and not restarted:
+            dt = now - samples.time_last[r]
+            for c in range(counter_metric.shape[0]):
+                m = counter_metric[c]
+                samples.counter_last[r, c] = (samples.counter_prev[r, c]
+                                              + 0.5 * (usage_before[r, m] + usage[r, m]) * dt)
+            samples.time_prev[r] = samples.time_last[r]
+        else:
+            since = 0.0
+            if not sampled and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
+                since = now - start_time[r]
+            for c in range(counter_metric.shape[0]):
+                samples.counter_last[r, c] = usage[r, counter_metric[c]] * since
+                samples.counter_prev[r, c] = 0.0
+            fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
+            samples.time_prev[r] = now - since if fresh else np.nan
+        samples.time_last[r] = now
+
+
+@njit
+def _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage, node_start,
+            node_restarts, now, resolution):
+    """One scrape: segment sums of the scraped pods' usage by node into ``node_usage``
+    [nodes, metrics] (plus each scraped node's overhead), then a new sample of every pod and
+    node. Nodes never restart and have no start time (``node_start`` NaN, ``node_restarts``
+    0): their counters start at 0."""
+    metrics = node_usage.shape[1]
+    pod_scraped = np.empty(inputs.node_of_pod.shape[0], dtype=np.bool_)
+    for p in range(inputs.node_of_pod.shape[0]):
+        n = inputs.node_of_pod[p]
+        pod_scraped[p] = n >= 0
+        if n >= 0:
+            for m in range(metrics):
+                node_usage[n, m] += inputs.pod_usage[p, m]
+    for n in range(node_usage.shape[0]):
+        if inputs.node_scraped[n]:
+            for m in range(metrics):
+                node_usage[n, m] += inputs.node_overhead[n, m]
+    _sample_rows(pods, pod_usage_before, inputs.pod_usage, pod_scraped, inputs.start_time,
+                 inputs.restarts, inputs.counter_metric, now, resolution)
+    _sample_rows(nodes, node_usage_before, node_usage, inputs.node_scraped, node_start,
+                 node_restarts, inputs.counter_metric, now, resolution)
+
+
+@njit
+def _first_misplaced(node_of_pod, node_scraped):
+    """The first pod scraped on a node that is not scraped (or does not exist), else -1."""
+    for p in range(node_of_pod.shape[0]):
+        n = node_of_pod[p]
+        if n >= 0 and (n >= node_scraped.shape[0] or not node_scraped[n]):
+            return p
+    return -1
+
+
+def scrape_samples(inputs: ScrapeInput, pods: Samples, nodes: Samples, now: float,
+                   resolution: float) -> tuple[Samples, Samples, np.ndarray]:
+    """One scrape: returns the new (pod samples, node samples, node usage [nodes, metrics]).
+
+    The counter buffers of ``pods`` and ``nodes`` are reused (last and previous swap, so the
+    last sample becomes the previous one without a copy) and the new samples keep
+    ``inputs.pod_usage`` itself as their usage: do not change it afterwards. Checks shapes
+    and dtypes, then calls the kernel.
+    """
+    pod_count, metrics = inputs.pod_usage.shape
+    node_count = len(inputs.node_scraped)
+    counters = len(inputs.counter_metric)
+    expected = {"pod_usage": ((pod_count, metrics), np.float64),
+                "node_of_pod": ((pod_count,), np.int32), "start_time": ((pod_count,), np.float64),
+                "restarts": ((pod_count,), np.int32), "node_scraped": ((node_count,), np.bool_),
+                "node_overhead": ((node_count, metrics), np.float64),
+                "counter_metric": ((counters,), np.int64)}
+    for name, (shape, dtype) in expected.items():
+        array = getattr(inputs, name)
+        if array.shape != shape or array.dtype != dtype:
+            raise ValueError(f"ScrapeInput.{name}: {array.dtype}{array.shape}, expected "
+                             f"{np.dtype(dtype)}{shape}")
+    if counters and (inputs.counter_metric.min() < 0 or inputs.counter_metric.max() >= metrics):
+        raise ValueError(f"ScrapeInput.counter_metric: {inputs.counter_metric}: metrics are "
+                         f"0..{metrics - 1}")
+    for label, samples, rows in (("pods", pods, pod_count), ("nodes", nodes, node_count)):
+        if len(samples.time_last) != rows or samples.counter_last.shape != (rows, counters):
+            raise ValueError(f"{label} samples hold {samples.counter_last.shape} counters, the "
+                             f"scrape {(rows, counters)}")
+        if samples.usage_last.ndim != 2 or samples.usage_last.shape[1] != metrics:
+            raise ValueError(f"{label} samples hold usage of {samples.usage_last.shape}, the "
+                             f"scrape {metrics} metrics")
+    misplaced = _first_misplaced(inputs.node_of_pod, inputs.node_scraped)
+    if misplaced >= 0:
+        raise ValueError(f"ScrapeInput.node_of_pod: pod row {misplaced} is scraped on node "
+                         f"{inputs.node_of_pod[misplaced]}, which is not scraped")
+    pod_usage_before, node_usage_before = pods.usage_last, nodes.usage_last
+    node_usage = np.zeros((node_count, metrics), dtype=np.float64)
+    pods = pods._replace(counter_last=pods.counter_prev, counter_prev=pods.counter_last,
+                         usage_last=inputs.pod_usage)
+    nodes = nodes._replace(counter_last=nodes.counter_prev, counter_prev=nodes.counter_last,
+                           usage_last=node_usage)
+    _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage,
+            np.full(node_count, np.nan), np.zeros(node_count, dtype=np.int32), float(now),
+            float(resolution))
+    return pods, nodes, node_usage
+
+
+def metrics_of(samples: Samples, counter_metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(metrics [rows, metrics], window [rows]) from the last two samples, NaN where a row has
+    none: types.go resourceUsage. A counter is a rate, (last - prev) / window; a gauge is the
+    last sample. A pair with a counter that went down gives no metric."""
+    window = samples.time_last - samples.time_prev
+    rows = len(window)
+    values = np.array(samples.usage_last[:rows], dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values[:, counter_metric] = (samples.counter_last - samples.counter_prev) / window[:, None]
+    dropped = np.isnan(window) | (samples.counter_last < samples.counter_prev).any(axis=1)
+    values[dropped] = np.nan
+    window = np.where(dropped, np.nan, window)
+    return values, window
+
+
+# -- the server ----------------------------------------------------------------------------
+
+class MetricsServer:
+    """metrics-server over a ClusterState: call ``scrape`` at every resolution boundary.
+
+    The engine's loop::
+
+        while server.next_scrape_time <= state.time:
+            server.scrape(state, usage_model, server.next_scrape_time)
+
+    Samples are kept by pod and node row (rows are stable: deleted rows are tombstones, new
+    objects append rows); arrays grow with the tables.
+    """
+
+    METRICS = ("cpu", "memory")
+    #: CPU is a counter (cpu-seconds, here millicore-seconds); memory is a gauge.
+    COUNTER_METRIC = np.array([CPU], dtype=np.int64)
+
+    def __init__(self, resolution: float | str = 15.0, node_overhead_cpu: float = 0.0,
+                 node_overhead_memory: float = 0.0) -> None:
+        """``resolution``: seconds or a Go duration (metrics-server --metric-resolution, 15s by
+        default). ``node_overhead_cpu`` (millicores) and ``node_overhead_memory`` (bytes) are
+        added to every scraped node's usage (system daemons; 0 by default)."""
+        self.resolution = parse_duration(resolution, field="resolution")
+        if not self.resolution > 0:
+            raise ValueError(f"resolution: {resolution!r}: must be more than 0 seconds")
+        self.node_overhead = np.array([float(node_overhead_cpu), float(node_overhead_memory)])
+        if (self.node_overhead < 0).any() or not np.isfinite(self.node_overhead).all():
+            raise ValueError("node overhead must be finite and not negative")
+        self.next_scrape_time = 0.0
+        self.last_scrape_time = np.nan
+        self.pod_count = 0
+        self.node_count = 0
+        metrics, counters = len(self.METRICS), len(self.COUNTER_METRIC)
+        self._pods = empty_samples(0, metrics, counters)
+        self._nodes = empty_samples(0, metrics, counters)
+
+    @property
+    def pods(self) -> Samples:
+        """The pods' samples by pod row (views of the rows of the last scrape)."""
+        return _rows(self._pods, self.pod_count)
+
+    @property
+    def nodes(self) -> Samples:
+        return _rows(self._nodes, self.node_count)
+
+    def scrape(self, state, usage_model: UsageModel, now: float | None = None) -> None:
+        """Sample every Running bound pod on a Ready node, and every Ready node, at ``now``
+        (default: the state's clock); the usage comes from ``usage_model.usage(state, now)``."""
+        now = state.time if now is None else float(now)
+        if not np.isnan(self.last_scrape_time) and now <= self.last_scrape_time:
+            raise ValueError(f"scrape at {now:g} s: the last scrape was at "
+                             f"{self.last_scrape_time:g} s; scrapes must move forward in time")
+        pods, nodes = state.tables["pods"], state.tables["nodes"]
+        pod_count, node_count = len(pods), len(nodes)
+        usage = usage_model.usage_matrix(state, now)
+        node_scraped = nodes.alive & nodes["ready"]
+        node_index = pods["node_index"]
+        scraped = active_pod_mask(state)
+        scraped[scraped] = node_scraped[node_index[scraped]]
+        inputs = ScrapeInput(
+            pod_usage=usage,
+            node_of_pod=np.where(scraped, node_index, np.int32(-1)),
+            start_time=np.ascontiguousarray(pods["start_time"], dtype=np.float64),
+            restarts=np.ascontiguousarray(pods["restarts"], dtype=np.int32),
+            node_scraped=np.ascontiguousarray(node_scraped),
+            node_overhead=np.tile(self.node_overhead, (node_count, 1)),
+            counter_metric=self.COUNTER_METRIC)
+        grown_pods = _grown_samples(self._pods, pod_count)
+        grown_nodes = _grown_samples(self._nodes, node_count)
+        new_pods, new_nodes, _ = scrape_samples(inputs, _rows(grown_pods, pod_count),
+                                                _rows(grown_nodes, node_count), now,
+                                                self.resolution)
+        # keep the full-capacity buffers, swapped as scrape_samples swapped the views
+        self._pods = _swapped(grown_pods, new_pods)
+        self._nodes = _swapped(grown_nodes, new_nodes)
+        self.pod_count, self.node_count = pod_count, node_count
+        self.last_scrape_time = now
+        self.next_scrape_time = now + self.resolution
+
+    def pod_metrics(self, pod_count: int | None = None) -> PodMetricsArrays:
+        """Metrics of every pod row (NaN: none), padded with NaN to ``pod_count`` rows when the
+        pods table grew since the last scrape."""
+        return PodMetricsArrays(*_metric_arrays(self.pods, self.COUNTER_METRIC, pod_count))
+
+    def node_metrics(self, node_count: int | None = None) -> NodeMetricsArrays:
+        """Metrics of every node row (NaN: none)."""
+        return NodeMetricsArrays(*_metric_arrays(self.nodes, self.COUNTER_METRIC, node_count))
+
+    def node_usage(self) -> np.ndarray:
+        """[nodes, (cpu, memory)] usage summed at the last scrape (pods plus overhead)."""
+        return self._nodes.usage_last.copy()
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The server's whole state as numpy arrays (np.savez-able, no pickle)."""
+        arrays = {"resolution": np.array([self.resolution]),
+                  "node_overhead": self.node_overhead.copy(),
+                  "times": np.array([self.next_scrape_time, self.last_scrape_time])}
+        for label, samples in (("pod", self.pods), ("node", self.nodes)):
+            for field, array in zip(Samples._fields, samples):
+                arrays[f"{label}_{field}"] = np.array(array)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays) -> MetricsServer:
+        """The server saved by to_arrays."""
+        overhead = arrays["node_overhead"]
+        server = cls(float(arrays["resolution"][0]), float(overhead[0]), float(overhead[1]))
+        server.next_scrape_time, server.last_scrape_time = (float(v) for v in arrays["times"])
+        server._pods = Samples(*(np.array(arrays[f"pod_{f}"]) for f in Samples._fields))
+        server._nodes = Samples(*(np.array(arrays[f"node_{f}"]) for f in Samples._fields))
+        server.pod_count, server.node_count = len(server._pods.time_last), len(server._nodes.time_last)
+        return server
+
+
+def _swapped(buffers: Samples, scraped: Samples) -> Samples:
+    """Full-capacity ``buffers`` arranged as ``scraped`` (views of their first rows) are."""
+    return buffers._replace(counter_last=buffers.counter_prev, counter_prev=buffers.counter_last,
+                            usage_last=scraped.usage_last)
+
+
+def _metric_arrays(samples: Samples, counter_metric: np.ndarray, count: int | None):
+    """(cpu, memory, sample_time, window), NaN where there is no metric."""
+    values, window = metrics_of(samples, counter_metric)
+    columns = [values[:, CPU], values[:, MEMORY], np.where(np.isnan(window), np.nan,
+                                                           samples.time_last), window]
+    if count is not None and count != len(window):
+        padded = [np.full(count, np.nan) for _ in columns]
+        for new, old in zip(padded, columns):
+            new[: min(count, len(old))] = old[:count]
+        columns = padded
+    return columns

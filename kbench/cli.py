@@ -162,6 +162,32 @@ def step(
 
 
 @app.command()
+def run(
+    spec: Path = typer.Argument(..., help="Experiment spec (YAML)."),
+    out: Path = typer.Option(Path("results"), "--out",
+                             help="Results folder; the run goes to OUT/<name>/run-NNN."),
+) -> None:
+    """Run an experiment spec: writes its resolved spec, timeseries.parquet and the final
+    snapshot to a new run folder (an earlier run is never overwritten)."""
+    import pyarrow.parquet as pq
+
+    from kbench.experiments import load_spec, run_experiment
+    experiment = load_spec(spec)
+    folder = out / experiment.name
+    folder.mkdir(parents=True, exist_ok=True)
+    number = 1 + max([int(p.name[4:]) for p in folder.glob("run-[0-9][0-9][0-9]")
+                      if p.name[4:].isdigit()], default=0)
+    target = folder / f"run-{number:03d}"
+    result = run_experiment(experiment)
+    target.mkdir()
+    (target / "spec.yaml").write_text(Path(spec).read_text())
+    pq.write_table(result.timeseries, target / "timeseries.parquet")
+    result.cluster.snapshot(target / "snapshot")
+    typer.echo(f"{experiment.name}: simulated {experiment.duration:g}s; "
+               f"{result.timeseries.num_rows} samples; results in {target}")
+
+
+@app.command()
 def top(
     what: str = typer.Argument(..., help="pods or nodes"),
     snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),

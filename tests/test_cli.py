@@ -196,3 +196,16 @@ def test_top_reads_metrics_from_a_snapshot_taken_mid_run(snapshot, tmp_path):
     assert line.split()[0] == "node-a"
     code, out, err = run("top", "pods", "-f", tmp_path / "later")
     assert code == 0 and len(out.splitlines()) == 4  # header and the three pods
+
+
+def test_run_writes_a_new_run_folder_each_time(tmp_path):
+    spec = Path(__file__).parents[1] / "experiments" / "rolling-update" / "experiment.yaml"
+    for number in (1, 2):
+        code, out, err = run("run", spec, "--out", tmp_path)
+        assert code == 0, err
+        folder = tmp_path / "rolling-update" / f"run-{number:03d}"
+        assert out.strip().endswith(f"results in {folder}")
+        assert {p.name for p in folder.iterdir()} == {"spec.yaml", "timeseries.parquet",
+                                                      "snapshot"}
+    code, _, err = run("run", tmp_path / "missing.yaml")
+    assert code == 2 and "no such file" in err

@@ -1,0 +1,71 @@
+"""Experiment specs: checked before any work, run to a tidy time series, deterministic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from kbench.experiments import SpecError, load_spec, run_experiment
+from kbench.experiments.spec import parse_spec
+
+EXAMPLES = Path(__file__).parents[2] / "experiments"
+
+
+def replica_set_sizes(table) -> list[tuple]:
+    """The distinct (old, new) ReplicaSet sizes in time order."""
+    frame = table.to_pandas()
+    sizes = frame[(frame.kind == "ReplicaSet") & (frame.metric == "spec_replicas")]
+    wide = sizes.pivot_table(index="time", columns="name", values="value", observed=True)
+    order = sorted(wide.columns, key=lambda name: wide[name].first_valid_index())
+    rows = [tuple(int(v) if v == v else 0 for v in row) for row in wide[order].to_numpy()]
+    return [row for i, row in enumerate(rows) if i == 0 or row != rows[i - 1]]
+
+
+def test_the_rolling_update_example_goes_through_kubernetes_sizes():
+    result = run_experiment(load_spec(EXAMPLES / "rolling-update" / "experiment.yaml"))
+    # maxSurge 1, maxUnavailable 0 (rolling.go): one new pod, ready, one old pod fewer, ...
+    assert replica_set_sizes(result.timeseries) == [
+        (3, 0), (3, 1), (2, 1), (2, 2), (1, 2), (1, 3), (0, 3)]
+    assert result.cluster.rollout_status("nginx-deployment").startswith(
+        'deployment "nginx-deployment" successfully rolled out')
+
+
+def test_same_spec_same_parquet_bytes(tmp_path):
+    spec = load_spec(EXAMPLES / "rolling-update" / "experiment.yaml")
+    for name in ("a", "b"):
+        pq.write_table(run_experiment(spec).timeseries, tmp_path / f"{name}.parquet")
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+@pytest.mark.parametrize("change, field, reason", [
+    ({"name": ""}, "name", "required"),
+    ({"duration": "soon"}, "duration", "not a duration"),
+    ({"duration": "-5s"}, "duration", "must be positive"),
+    ({"colour": "red"}, "colour", "unknown field"),
+    ({"seed": -1}, "seed", "non-negative integer"),
+    ({"manifests": ["missing.yaml"]}, "manifests[0]", "no such file"),
+    ({"kubelet": {"speed": 1}}, "kubelet.speed", "unknown field"),
+    ({"actions": [{"at": "10m", "scale": {"deployment": "a", "replicas": 1}}]},
+     "actions[0].at", "within the duration"),
+    ({"actions": [{"at": "1s", "dance": {}}]}, "actions[0]", "one verb of"),
+    ({"actions": [{"at": "1s", "scale": {"deployment": "a"}}]},
+     "actions[0].scale.replicas", "required"),
+    ({"actions": [{"at": "1s", "scale": {"deployment": "a", "replicas": -2}}]},
+     "actions[0].scale.replicas", "non-negative"),
+])
+def test_bad_specs_name_the_field(tmp_path, change, field, reason):
+    data = {"name": "x", "duration": "1m", **change}
+    with pytest.raises(SpecError) as caught:
+        parse_spec(data, tmp_path, "spec.yaml")
+    assert caught.value.field == field and reason in str(caught.value)
+    assert str(caught.value).startswith(f"spec.yaml: {field}: ")
+
+
+def test_a_missing_or_broken_spec_file(tmp_path):
+    with pytest.raises(SpecError, match="no such file"):
+        load_spec(tmp_path / "nope.yaml")
+    (tmp_path / "bad.yaml").write_text("name: [unclosed")
+    with pytest.raises(SpecError, match="not valid YAML"):
+        load_spec(tmp_path / "bad.yaml")

@@ -7,7 +7,8 @@ fixed order:
    pod ready, container exited, pod terminated), in (time, kind, sequence) order, kind by kind,
    until none is due (handling one may queue another that is due too);
 2. controllers due: garbage collection (when something with dependents was deleted; down
-   the whole chain of owners in one tick), then CronJobs, Deployments, ReplicaSets, Jobs
+   the whole chain of owners in one tick), pod garbage collection (pods of deleted nodes),
+   then CronJobs, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs
    (an owner before what it owns, so a ReplicaSet resized by its Deployment, or a Job a
    CronJob created, gets its pods in the same tick); each decides, the engine applies its
    actions;
@@ -36,6 +37,7 @@ from kbench.controllers.batch import CronJobController, JobController
 from kbench.controllers.deployment import DeploymentController
 from kbench.controllers.ownership import owner_rows
 from kbench.controllers.daemonset import sync_daemonsets
+from kbench.controllers.podgc import PodGarbageCollector
 from kbench.controllers.replicaset import sync_replicasets
 from kbench.metrics.server import MetricsServer
 from kbench.metrics.usage import UsageModel
@@ -76,6 +78,7 @@ class Engine:
         self.metrics = MetricsServer(resolution=self.config.metrics_resolution)
         self.deployments = DeploymentController()
         self.jobs = JobController()
+        self.pod_gc = PodGarbageCollector()
         self.cronjobs = CronJobController()
         self.hooks: list[Callable[[Engine], None]] = []
         self._deletions_collected = -1
@@ -162,6 +165,7 @@ class Engine:
         while state.counters.get("object_deletions", 0) != self._deletions_collected:
             self._deletions_collected = state.counters.get("object_deletions", 0)
             self.apply(collect_garbage(state))  # owners of owners: until nothing is left
+        self.apply(self.pod_gc.sync(state))
         self.apply(self.cronjobs.sync(state))
         self.apply(self.deployments.sync(state))
         self.apply(sync_replicasets(state))

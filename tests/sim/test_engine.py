@@ -180,3 +180,18 @@ def test_set_usage_reaches_metrics_server_and_top():
     assert nodes[:2] == ["n1", "600m"]
     with pytest.raises(Exception, match="not found"):
         c.set_usage("nope", cpu="1")
+
+
+def test_pods_of_a_deleted_node_are_collected_and_replaced():
+    c = Cluster.from_manifests([node("n1"), node("n2"), deployment(replicas=4)])
+    c.step("10s")
+    on_n1 = [p.name for p in c.list("pods") if p.spec.nodeName == "n1"]
+    assert on_n1
+    c.delete("node", "n1")
+    c.step("39s")
+    assert all(c.state.find("pods", name, "default") >= 0 for name in on_n1)  # quarantine
+    c.step("2s")  # the pod garbage collector deletes them; the ReplicaSet makes new ones
+    assert all(c.state.find("pods", name, "default") < 0 for name in on_n1)
+    c.step("5s")
+    pods = c.list("pods")
+    assert len(pods) == 4 and {p.spec.nodeName for p in pods} == {"n2"}

@@ -14,6 +14,12 @@ A long run of pods of one node-local template (see node_local) is served by a Ru
 NodeResourcesFit's verdicts and the NodeResourcesFit and BalancedAllocation scores from a
 ClassCache shared by the templates with the same requests, recomputing them only on the nodes
 bound to since that request class's last tree.
+
+A run of a template spread over the zones (see spread_partition: its PodTopologySpread
+verdict and raw score on a node depend on the node's domain alone) is served by ZoneTrees: the
+RunTree's leaves split into one tree per domain. Each pod reads the trees of the domains its
+Filter allows together, and adds to each domain's best total the domain's normalized
+PodTopologySpread score, which depends only on the domains present in the pod's window.
 """
 
 from __future__ import annotations
@@ -27,12 +33,15 @@ from kbench.scheduler.plugins.interpodaffinity import (affinity_bind, affinity_n
                                                        affinity_prefilter, affinity_scores)
 from kbench.scheduler.plugins.noderesources import balanced_scores, fit_filter, fit_scores
 from kbench.scheduler.plugins.nodeports import ports_filter
-from kbench.scheduler.plugins.podtopologyspread import (spread_bind, spread_normalize,
+from kbench.scheduler.plugins.podtopologyspread import (partition_allowed, partition_domains,
+                                                        partition_score, spread_bind,
+                                                        spread_normalize, spread_partition,
                                                         spread_prefilter, spread_scores,
                                                         spread_skipped)
 from kbench.scheduler.rng import random_below
-from kbench.scheduler.windowtree import (build, kth_feasible, nth_best, range_best, set_leaf,
-                                         tree_size, update, window_end)
+from kbench.scheduler.windowtree import (NO_TOTAL, build, forest_kth_feasible, forest_nth_best,
+                                         forest_window_end, kth_feasible, nth_best, range_best,
+                                         set_leaf, tree_size, update, window_end)
 
 MAX_NODE_SCORE = 100
 
@@ -360,16 +369,207 @@ def cached_tree_scores(t, slot, chosen_nodes, cache, templates, profile, tree, a
 @njit
 def node_local(t, spread, affinity):
     """The template's filters and scores depend on each node alone: it has no
-    PodTopologySpread constraint (nor system defaults), no pod affinity terms, and no
-    existing pod has an affinity term that could select it (InterPodAffinity then scores
-    every node 0, even when its PreScore does not Skip)."""
+    PodTopologySpread constraint (nor system defaults) and is affinity_free."""
     return (spread.filter_start[t] == spread.filter_start[t + 1]
             and spread.score_start[t] == spread.score_start[t + 1]
-            and affinity.affinity_start[t] == affinity.affinity_start[t + 1]
+            and affinity_free(t, affinity))
+
+
+@njit
+def affinity_free(t, affinity):
+    """InterPodAffinity passes every node for the template and adds nothing to its scores:
+    it has no pod affinity terms, and no existing pod has an affinity term that could select
+    it (InterPodAffinity then scores every node 0, even when its PreScore does not Skip)."""
+    return (affinity.affinity_start[t] == affinity.affinity_start[t + 1]
             and affinity.anti_start[t] == affinity.anti_start[t + 1]
             and affinity.existing_anti_start[t] == affinity.existing_anti_start[t + 1]
             and affinity.preferred_start[t] == affinity.preferred_start[t + 1]
             and affinity.existing_start[t] == affinity.existing_start[t + 1])
+
+
+ZONE_TREES = 16  # a template over more domains (and the nodes without the key) walks
+
+
+@njit
+def zone_domains(t, spread, affinity, profile):
+    """The number of domains of the template's spread_partition when its runs can use
+    ZoneTrees, else -1: it is affinity_free, and PodTopologySpread's score is normalized
+    the plugin's way."""
+    if not affinity_free(t, affinity):
+        return -1
+    for s in range(len(profile.score_kinds)):
+        if (profile.score_kinds[s] == SCORE_SPREAD
+                and profile.score_normalize[s] != NORMALIZE_SPREAD):
+            return -1
+    return spread_partition(t, spread, ZONE_TREES)
+
+
+class ZoneTrees(NamedTuple):
+    """The leaves of a zone-spread template's RunTree (a feasible node's total holds every
+    plugin's score but PodTopologySpread's) split by the node's domain: tree d holds the
+    candidates of domain d (the last one, the nodes without the topology key), each tree
+    over all the candidate positions, so that a pod's window and ties read the trees of its
+    allowed domains together (windowtree's forest queries)."""
+    domain_of: np.ndarray      # int64 [nodes]: the node's domain
+    count: np.ndarray          # int64 [trees, 2 * size]
+    best: np.ndarray           # int64 [trees, 2 * size]
+    best_count: np.ndarray     # int64 [trees, 2 * size]
+    highest: np.ndarray        # int64 [trees, normalized plugins, 2 * size]
+    allowed: np.ndarray        # bool [trees]: PodTopologySpread's Filter passes the domain
+    members: np.ndarray        # int64 [trees]: scratch, the trees a query reads
+    top: np.ndarray            # int64 [trees]: scratch, each domain's best in the window
+    ties: np.ndarray           # int64 [trees]: scratch, and how many nodes have it
+    first_ties: np.ndarray     # int64 [trees]: scratch, of which before the window wraps
+    bonus: np.ndarray          # int64 [trees]: scratch, weighted PodTopologySpread score
+
+
+@njit
+def new_zone_trees(node_count, score_count, trees):
+    """ZoneTrees with ``trees`` trees for ``node_count`` candidates."""
+    size = 2 * tree_size(max(node_count, 1))
+    plugins = max(score_count, 1)
+    return ZoneTrees(np.zeros(node_count, dtype=np.int64),
+                     np.zeros((trees, size), dtype=np.int64),
+                     np.zeros((trees, size), dtype=np.int64),
+                     np.zeros((trees, size), dtype=np.int64),
+                     np.zeros((trees, plugins, size), dtype=np.int64),
+                     np.zeros(trees, dtype=np.bool_), np.zeros(trees, dtype=np.int64),
+                     np.zeros(trees, dtype=np.int64), np.zeros(trees, dtype=np.int64),
+                     np.zeros(trees, dtype=np.int64), np.zeros(trees, dtype=np.int64))
+
+
+@njit
+def zone_fill(candidates, size, domains, zones, tree, normalized_count):
+    """Every tree of ``zones`` (domains + 1 of them) from the leaves of the run's freshly
+    built RunTree."""
+    k = normalized_count
+    for d in range(domains + 1):
+        for p in range(size):
+            set_leaf(size, p, False, 0, tree.raws, zones.count[d], zones.best[d],
+                     zones.best_count[d], zones.highest[d, :k])
+    for p in range(len(candidates)):
+        zone_copy_leaf(p, zones.domain_of[candidates[p]], size, zones, tree, k)
+    for d in range(domains + 1):
+        build(size, zones.count[d], zones.best[d], zones.best_count[d], zones.highest[d, :k])
+
+
+@njit(inline="always")
+def zone_copy_leaf(position, d, size, zones, tree, normalized_count):
+    """The RunTree's leaf ``position`` into tree d."""
+    leaf = size + position
+    zones.count[d, leaf] = tree.count[leaf]
+    zones.best[d, leaf] = tree.best[leaf]
+    zones.best_count[d, leaf] = tree.best_count[leaf]
+    for k in range(normalized_count):
+        zones.highest[d, k, leaf] = tree.highest[k, leaf]
+
+
+@njit
+def zone_refresh(n, size, zones, tree, normalized_count):
+    """Node n's leaf (refreshed in the RunTree) into its domain's tree."""
+    d = zones.domain_of[n]
+    position = tree.position_of[n]
+    zone_copy_leaf(position, d, size, zones, tree, normalized_count)
+    update(size, position, zones.count[d], zones.best[d], zones.best_count[d],
+           zones.highest[d, :normalized_count])
+
+
+@njit
+def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, normalized_count,
+                spread_weight, spread, rng_state):
+    """tree_choose for a pod of a zone-spread template, whose PodTopologySpread Filter passes
+    the domains zones.allowed: its window over the allowed trees; for each domain present
+    in it, its best total there plus the domain's PodTopologySpread score (scoring.go over
+    the window's feasible nodes: the counts of the node's domain weighed by the number of
+    domains present, normalized by their lowest and highest; 0 for the nodes without the
+    key), times ``spread_weight`` (0: the plugin does not score the pod); then selectHost's
+    pick among the ties of all the domains, in position order. Same results: (found,
+    processed, position or -1, total, ok)."""
+    members = zones.members
+    member_count = 0
+    for d in range(domains + 1):
+        if zones.allowed[d] and zones.count[d, 1] > 0:
+            members[member_count] = d
+            member_count += 1
+    found, processed = forest_window_end(size, leaves, start, wanted, zones.count, members,
+                                         member_count)
+    if found == 0:
+        return found, processed, -1, NOT_SCORED, True
+    if found == 1:  # the one feasible node is taken without scoring
+        if found == wanted:
+            return found, processed, (start + processed - 1) % leaves, NOT_SCORED, True
+        return found, processed, forest_kth_feasible(size, 1, zones.count, members,
+                                                     member_count), NOT_SCORED, True
+    end = start + processed
+    first_end = min(end, leaves)
+    highest = tree.window_highest[:normalized_count]
+    highest[:] = -1
+    for m in range(member_count):
+        d = members[m]
+        top, ties = range_best(size, start, first_end, zones.best[d], zones.best_count[d],
+                               zones.highest[d, :normalized_count], highest)
+        first_ties = ties
+        if end > leaves:
+            value, number = range_best(size, 0, end - leaves, zones.best[d],
+                                       zones.best_count[d],
+                                       zones.highest[d, :normalized_count], highest)
+            if value > top:
+                top, ties, first_ties = value, number, 0
+            elif value == top:
+                ties += number
+        zones.top[d], zones.ties[d], zones.first_ties[d] = top, ties, first_ties
+    for k in range(normalized_count):
+        if highest[k] != tree.assumed[k]:
+            return found, processed, -1, NOT_SCORED, False
+    # PodTopologySpread's normalized score of each domain present (spread_normalize)
+    present = 0
+    for m in range(member_count):
+        d = members[m]
+        zones.bonus[d] = 0
+        if d < domains and zones.top[d] != NO_TOTAL:
+            present += 1
+    if spread_weight != 0 and present > 0:
+        lowest = np.iinfo(np.int64).max
+        highest_raw = 0
+        for m in range(member_count):
+            d = members[m]
+            if d < domains and zones.top[d] != NO_TOTAL:
+                raw = partition_score(t, d, present, spread)
+                zones.bonus[d] = raw
+                lowest = min(lowest, raw)
+                highest_raw = max(highest_raw, raw)
+        for m in range(member_count):
+            d = members[m]
+            if d < domains and zones.top[d] != NO_TOTAL:
+                score = MAX_NODE_SCORE
+                if highest_raw != 0:
+                    score = MAX_NODE_SCORE * (highest_raw + lowest - zones.bonus[d]) // (
+                        highest_raw)
+                zones.bonus[d] = score * spread_weight
+    # selectHost over the domains' best: the ties of the domains reaching the top
+    top = NO_TOTAL
+    for m in range(member_count):
+        d = members[m]
+        if zones.top[d] != NO_TOTAL:
+            top = max(top, zones.top[d] + zones.bonus[d])
+    ties = 0
+    first_ties = 0
+    tied = 0
+    for m in range(member_count):
+        d = members[m]
+        if zones.top[d] != NO_TOTAL and zones.top[d] + zones.bonus[d] == top:
+            ties += zones.ties[d]
+            first_ties += zones.first_ties[d]
+            members[tied] = d  # (in place: tied <= m)
+            tied += 1
+    pick = random_below(rng_state, ties) if ties > 1 else 0
+    if pick < first_ties:
+        position = forest_nth_best(size, start, first_end, zones.top, pick, zones.best,
+                                   zones.best_count, members, tied)
+    else:  # (zones.top: the tied domains' best in the whole window, so in either part)
+        position = forest_nth_best(size, 0, end - leaves, zones.top, pick - first_ties,
+                                   zones.best, zones.best_count, members, tied)
+    return found, processed, position, top, True
 
 
 @njit(inline="always")
@@ -760,6 +960,12 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     scratch_counts = np.zeros(reason_counts.shape[1], dtype=np.int64)
     scratch_failures = np.zeros(resource_failures.shape[1], dtype=np.int64)
     tree = new_run_tree(node_count, score_count)
+    # PodTopologySpread's and InterPodAffinity's verdicts for the trees' builds: they pass
+    # (ZoneTrees apply PodTopologySpread's per domain; walks fill ``verdicts``)
+    no_verdicts = np.zeros((2, node_count), dtype=np.int32)
+    zones = new_zone_trees(0, 0, 0)  # made at the first zone-spread run
+    domains = -1  # the current template's domains when its run uses ZoneTrees, else -1
+    spread_weight = 0
     stale = np.zeros(node_count, dtype=np.int64)
     versions = np.ones(node_count, dtype=np.int64)  # bumped by every bind
     cache = new_class_cache(node_count, False)  # made at the first cacheable tree
@@ -789,9 +995,11 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if t != current:
             current = t
             local = node_local(t, spread, affinity)
+            domains = -1 if local else zone_domains(t, spread, affinity, profile)
             use_tree = False
             if local:
                 verdicts[:] = 0  # PodTopologySpread and InterPodAffinity pass every node
+            if local or domains >= 0:
                 # a tree pays when the run's walks would cover the candidates twice or more
                 length = 1
                 while (i + length < len(queue_template)
@@ -827,14 +1035,31 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                 else:
                     tree_build(t, candidates, size, tree, nodes, templates, profile, active,
                                norm_slots[:normalized_count], custom_score, wanted_ports,
-                               verdicts, failures, custom_filter, feasible, buffer,
+                               no_verdicts, failures, custom_filter, feasible, buffer,
                                scratch_counts, scratch_failures)
+            if use_tree and domains >= 0:
+                if zones.count.shape[0] < domains + 1:
+                    zones = new_zone_trees(node_count, score_count, domains + 1)
+                partition_domains(t, spread, domains, zones.domain_of)
+                zone_fill(candidates, size, domains, zones, tree, normalized_count)
+                spread_weight = 0
+                for s in range(score_count):
+                    if (profile.score_kinds[s] == SCORE_SPREAD
+                            and not spread_skipped(t, spread)):
+                        spread_weight += profile.score_weights[s]
         walk = True
         best = 0
-        if use_tree:
+        if use_tree and domains >= 0:
+            # PodTopologySpread's PreFilter on the counts so far: the domains it allows
+            partition_allowed(t, spread, domains, zones.allowed)
+            found, processed, position, total, ok = zone_choose(
+                t, size, leaves, start_index % leaves, profile.nodes_to_find, zones, domains,
+                tree, normalized_count, spread_weight, spread, rng_state)
+        elif use_tree:
             found, processed, position, total, ok = tree_choose(
                 size, leaves, start_index % leaves, profile.nodes_to_find, tree,
                 normalized_count, rng_state)
+        if use_tree:
             walk = not ok or found == 0  # (the walk counts what rejected the nodes)
             if not walk:
                 feasible[0] = candidates[position]
@@ -873,7 +1098,10 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                                 norm_slots[:normalized_count], cache, versions, failures)
         elif use_tree:
             tree_refresh(t, n, size, tree, nodes, templates, profile, active,
-                         norm_slots[:normalized_count], custom_score, wanted_ports, verdicts,
-                         failures, custom_filter, buffer, scratch_counts, scratch_failures)
+                         norm_slots[:normalized_count], custom_score, wanted_ports,
+                         no_verdicts, failures, custom_filter, buffer, scratch_counts,
+                         scratch_failures)
+        if use_tree and domains >= 0:
+            zone_refresh(n, size, zones, tree, normalized_count)
     return start_index, len(queue_template)
 

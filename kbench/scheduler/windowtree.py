@@ -190,3 +190,99 @@ def nth_best(size, low, high, value, nth, best, best_count):
                 node = left + 1
         return node - size
     return -1
+
+
+# ---------------------------------------------------------------------------
+# Several trees over the same positions, read together (a "forest"): one tree per topology
+# domain, each holding the candidates of its domain, for a template whose PodTopologySpread
+# verdict depends on the node's domain alone. The arrays are 2-D ([tree, 2 * size]) and the
+# queries take the trees to read: ``members[:member_count]``.
+# ---------------------------------------------------------------------------
+
+@njit
+def forest_count(node, count, members, member_count):
+    """Feasible leaves under tree node ``node``, summed over the member trees."""
+    total = 0
+    for m in range(member_count):
+        total += count[members[m], node]
+    return total
+
+
+@njit
+def forest_kth_feasible(size, k, count, members, member_count):
+    """kth_feasible over the member trees' feasible leaves together."""
+    node = 1
+    while node < size:
+        here = forest_count(2 * node, count, members, member_count)
+        if here >= k:
+            node = 2 * node
+        else:
+            k -= here
+            node = 2 * node + 1
+    return node - size
+
+
+@njit
+def forest_window_end(size, leaves, start, wanted, count, members, member_count):
+    """window_end over the member trees' feasible leaves together."""
+    total = forest_count(1, count, members, member_count)
+    if total < wanted:
+        return total, leaves
+    before = 0
+    for m in range(member_count):
+        before += count_before(size, start, count[members[m]])
+    if total - before >= wanted:
+        end = forest_kth_feasible(size, before + wanted, count, members, member_count)
+        return wanted, end - start + 1
+    end = forest_kth_feasible(size, wanted - (total - before), count, members, member_count)
+    return wanted, leaves - start + end + 1
+
+
+@njit(inline="always")
+def _forest_ties(node, best, best_count, value, members, member_count):
+    """Leaves under ``node`` whose total is value[tree], summed over the member trees."""
+    total = 0
+    for m in range(member_count):
+        d = members[m]
+        if best[d, node] == value[d]:
+            total += best_count[d, node]
+    return total
+
+
+@njit
+def forest_nth_best(size, low, high, value, nth, best, best_count, members, member_count):
+    """nth_best over the member trees together: the position of the nth (0-based) leaf in
+    [low, high), in position order, whose total in its tree d is ``value[d]`` (the best total
+    of tree d over that range), or -1 when there are not that many."""
+    lefts = np.empty(64, dtype=np.int64)
+    rights = np.empty(64, dtype=np.int64)
+    left_count = right_count = 0
+    low += size
+    high += size
+    while low < high:
+        if low & 1:
+            lefts[left_count] = low
+            left_count += 1
+            low += 1
+        if high & 1:
+            high -= 1
+            rights[right_count] = high
+            right_count += 1
+        low //= 2
+        high //= 2
+    for k in range(left_count + right_count):
+        node = lefts[k] if k < left_count else rights[right_count - 1 - (k - left_count)]
+        here = _forest_ties(node, best, best_count, value, members, member_count)
+        if here <= nth:
+            nth -= here
+            continue
+        while node < size:  # within the subtree no total of tree d is higher than value[d]
+            left = 2 * node
+            here = _forest_ties(left, best, best_count, value, members, member_count)
+            if here > nth:
+                node = left
+            else:
+                nth -= here
+                node = left + 1
+        return node - size
+    return -1

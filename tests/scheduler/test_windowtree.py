@@ -84,3 +84,60 @@ def test_window_queries_match_the_walk(leaves, data):
         feasible, total, raw = leaves[position]
         wt.set_leaf(size, position, feasible, total, np.array([raw]), *arrays)
         wt.update(size, position, *arrays)
+
+
+def _forest(leaves, domain_of, trees):
+    """One tree per domain over all the positions, each holding its domain's leaves."""
+    size = wt.tree_size(max(len(leaves), 1))
+    count, best, best_count = (np.zeros((trees, 2 * size), np.int64) for _ in range(3))
+    highest = np.zeros((trees, 1, 2 * size), np.int64)
+    for d in range(trees):
+        for position in range(size):
+            feasible, total, raw = (leaves[position] if position < len(leaves)
+                                    and domain_of[position] == d else (False, 0, 0))
+            wt.set_leaf(size, position, feasible, total, np.array([raw]), count[d], best[d],
+                        best_count[d], highest[d])
+        wt.build(size, count[d], best[d], best_count[d], highest[d])
+    return size, count, best, best_count
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(leaf, st.integers(0, 3)), min_size=1, max_size=70), st.data())
+def test_forest_queries_match_the_walk_over_the_chosen_domains(cells, data):
+    """forest_window_end, forest_kth_feasible and forest_nth_best over some of the domain
+    trees equal the walk over the leaves of those domains (the others infeasible), with
+    each domain's ties taken at its own best total."""
+    leaves = [cell[0] for cell in cells]
+    domain_of = [cell[1] for cell in cells]
+    size, count, best, best_count = _forest(leaves, domain_of, 4)
+    chosen = data.draw(st.lists(st.integers(0, 3), unique=True))
+    members = np.array(chosen + [0] * (4 - len(chosen)), np.int64)
+    visible = [leaf if domain_of[p] in chosen else (False, 0, 0) for p, leaf in enumerate(leaves)]
+    start = data.draw(st.integers(0, len(leaves) - 1))
+    wanted = data.draw(st.integers(1, len(leaves) + 2))
+    found, processed, _, _, _ = _walk(visible, start, wanted)
+    assert wt.forest_window_end(size, len(leaves), start, wanted, count, members,
+                                len(chosen)) == (found, processed)
+    feasible = [p for p in range(len(leaves)) if visible[p][0]]
+    for k, position in enumerate(feasible):
+        assert wt.forest_kth_feasible(size, k + 1, count, members, len(chosen)) == position
+    # each chosen domain's ties at a value of its own (its best over [low, high))
+    low = data.draw(st.integers(0, len(leaves) - 1))
+    high = data.draw(st.integers(low + 1, len(leaves)))
+    value = np.full(4, wt.NO_TOTAL, np.int64)
+    for d in chosen:
+        totals = [visible[p][1] for p in range(low, high) if visible[p][0] and domain_of[p] == d]
+        if totals:
+            value[d] = max(totals)
+    expected = [p for p in range(low, high)
+                if visible[p][0] and visible[p][1] == value[domain_of[p]]]
+    tied = np.array([d for d in chosen if value[d] != wt.NO_TOTAL] + [0] * 4, np.int64)
+    count_tied = sum(1 for d in chosen if value[d] != wt.NO_TOTAL)
+    order = []
+    while True:
+        position = wt.forest_nth_best(size, low, high, value, len(order), best, best_count,
+                                      tied, count_tied)
+        if position < 0:
+            break
+        order.append(position)
+    assert order == expected

@@ -518,3 +518,90 @@ def spread_bind(t, n, spread):
         c = spread.bind_instance[e]
         if spread.counted[c, n]:
             spread.counts[spread.start[c] + spread.domain[c, n]] += 1
+
+
+# ---------------------------------------------------------------------------
+# Templates spread over one partition of the nodes (zones): the kernel's per-domain trees
+# ---------------------------------------------------------------------------
+
+@njit
+def spread_partition(t, spread, most):
+    """The number of topology domains when every PodTopologySpread constraint of template t
+    (there is one at least) splits the nodes the same way, so that its Filter verdict and its
+    raw score on a node depend on the node's domain alone, else -1: every constraint's
+    instance has the same domain and has_key rows and is not counted per node (a hostname
+    Score constraint), ScheduleAnyway constraints ignore the nodes lacking the key
+    (require_all), and the domains and the nodes without the key number ``most`` at most."""
+    first_filter, last_filter = spread.filter_start[t], spread.filter_start[t + 1]
+    first_score, last_score = spread.score_start[t], spread.score_start[t + 1]
+    if first_filter == last_filter and first_score == last_score:
+        return -1
+    if first_score != last_score and not spread.require_all[t]:
+        return -1
+    base = spread.filter_instance[first_filter] if first_filter != last_filter else (
+        spread.score_instance[first_score])
+    domains = spread.start[base + 1] - spread.start[base]
+    if domains + 1 > most:
+        return -1
+    for k in range((last_filter - first_filter) + (last_score - first_score)):
+        if k < last_filter - first_filter:
+            c = spread.filter_instance[first_filter + k]
+        else:
+            c = spread.score_instance[first_score + k - (last_filter - first_filter)]
+        if (spread.per_node[c] or spread.start[c + 1] - spread.start[c] != domains
+                or not np.array_equal(spread.domain[c], spread.domain[base])
+                or not np.array_equal(spread.has_key[c], spread.has_key[base])):
+            return -1
+    return domains
+
+
+@njit
+def partition_domains(t, spread, domains, domain_of):
+    """Each node's domain under spread_partition's split (``domains``: for the nodes without
+    the topology key) into ``domain_of``."""
+    c = spread.filter_instance[spread.filter_start[t]] if (
+        spread.filter_start[t] != spread.filter_start[t + 1]) else (
+        spread.score_instance[spread.score_start[t]])
+    for n in range(len(domain_of)):
+        domain_of[n] = spread.domain[c, n] if spread.has_key[c, n] else domains
+
+
+@njit
+def partition_allowed(t, spread, domains, allowed):
+    """spread_prefilter by domain under spread_partition's split: allowed[d] True when the
+    nodes of domain d pass Filter (d == ``domains``: the nodes without the topology key,
+    which fail every DoNotSchedule constraint)."""
+    for d in range(domains):
+        allowed[d] = True
+    allowed[domains] = spread.filter_start[t] == spread.filter_start[t + 1]
+    for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
+        c = spread.filter_instance[e]
+        counts = spread.counts[spread.start[c]:spread.start[c + 1]]
+        registered = spread.registered[spread.start[c]:spread.start[c + 1]]
+        smallest = MAX_INT32
+        present = 0
+        for d in range(len(counts)):
+            if registered[d]:
+                present += 1
+                smallest = min(smallest, counts[d])
+        if present < spread.filter_min_domains[e]:
+            smallest = 0
+        limit = spread.filter_max_skew[e] + smallest - spread.filter_self[e]
+        for d in range(domains):
+            if counts[d] > limit:
+                allowed[d] = False
+
+
+@njit
+def partition_score(t, d, size, spread):
+    """spread_scores' raw score of a node of domain d (one with the topology key) when the
+    scored nodes with the key cover ``size`` domains (the same float operations, in the same
+    order, so the same rounding)."""
+    first, last = spread.score_start[t], spread.score_start[t + 1]
+    weight = math.log(size + 2)  # topologyNormalizingWeight
+    score = 0.0
+    for e in range(first, last):
+        c = spread.score_instance[e]
+        matched = spread.counts[spread.start[c] + d]
+        score += float(matched) * weight + float(spread.score_max_skew[e] - 1)
+    return go_round(score)

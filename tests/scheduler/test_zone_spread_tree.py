@@ -1,0 +1,154 @@
+"""Long runs of pods of one zone-spread template: the kernel serves them from per-zone trees
+(kernel.ZoneTrees, windowtree's forest queries) instead of walking the nodes, and must bind
+the same pods to the same nodes with the same scores, messages and random draws as the
+plain-Python reference scheduler (which walks).
+
+The clusters mix what the trees must get right: nodes without the zone label (they fail a
+DoNotSchedule constraint, and score 0 without being normalized for a ScheduleAnyway one),
+nodes labelled with an empty zone, minDomains, nodeAffinityPolicy / nodeTaintsPolicy,
+PreferNoSchedule taints (TaintToleration's normalized score differs between nodes, so some
+windows do not have the highest scores the trees assume and the pod walks), full nodes,
+several constraints per pod, and PodTopologySpread's Score weight.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from scheduler.test_kernel_spread_affinity import ZONE, ZONES, node, pod, schedule_both
+
+
+def cluster_nodes(count: int, missing_every: int = 7, empty_every: int = 0) -> list[dict]:
+    """Nodes over three zones, some without the zone label or with an empty one, some
+    tainted, of a few sizes."""
+    result = []
+    for i in range(count):
+        zone = ZONES[i % 3]
+        if missing_every and i % missing_every == 5:
+            zone = None
+        elif empty_every and i % empty_every == 2:
+            zone = ""
+        manifest = node(f"node-{i:03d}", zone, rack=f"rack-{i % 4}")
+        pods = 4 + i % 5
+        manifest["status"]["capacity"] = {"cpu": str(2 + i % 3), "memory": "16Gi",
+                                          "pods": str(pods)}
+        manifest["status"]["allocatable"] = manifest["status"]["capacity"]
+        if i % 9 == 3:
+            manifest["spec"] = {"taints": [{"key": "soft", "effect": "PreferNoSchedule"}]}
+        elif i % 11 == 6:
+            manifest["spec"] = {"taints": [{"key": "dedicated", "effect": "NoSchedule"}]}
+        result.append(manifest)
+    return result
+
+
+def run(app: str, count: int, constraints: list[dict], prefix: str = "", **spec) -> list[dict]:
+    """``count`` pods of one template (a run in the queue), labelled app=``app``."""
+    result = []
+    for i in range(count):
+        manifest = pod(f"{prefix or app}-{i:03d}", {"app": app, "tier": "a"},
+                       spread=constraints)
+        manifest["spec"].update(spec)
+        result.append(manifest)
+    return result
+
+
+def constraint(app: str, when: str = "DoNotSchedule", max_skew: int = 1, **extra) -> dict:
+    return {"maxSkew": max_skew, "topologyKey": ZONE, "whenUnsatisfiable": when,
+            "labelSelector": {"matchLabels": {"app": app}}, **extra}
+
+
+IN_TWO_ZONES = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+    "nodeSelectorTerms": [{"matchExpressions": [
+        {"key": ZONE, "operator": "In", "values": ["zone-a", "zone-b"]}]}]}}}
+TOLERATE = [{"key": "dedicated", "operator": "Exists"}]
+
+CASES = {
+    "do-not-schedule": [constraint("web")],
+    "min-domains": [constraint("web", max_skew=2, minDomains=4)],
+    "schedule-anyway": [constraint("web", "ScheduleAnyway", 2)],
+    "both": [constraint("web"), constraint("web", "ScheduleAnyway", 3)],
+    "other-selector": [constraint("web", "ScheduleAnyway"),
+                       {**constraint("db", max_skew=2), "matchLabelKeys": ["tier"]}],
+    "policies": [constraint("web", nodeTaintsPolicy="Honor", nodeAffinityPolicy="Ignore"),
+                 constraint("web", "ScheduleAnyway", nodeTaintsPolicy="Honor")],
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("empty_every", [0, 5])
+def test_zone_spread_runs_match_reference(case, empty_every):
+    nodes = cluster_nodes(30, empty_every=empty_every)
+    running = [pod(f"old-{i}", {"app": "web" if i % 2 else "db", "tier": "a"},
+                   node_name=f"node-{3 * i:03d}") for i in range(4)]
+    spec = {"affinity": IN_TWO_ZONES, "tolerations": TOLERATE} if case == "policies" else {}
+    pods = (run("web", 70, CASES[case], **spec) + run("db", 25, [constraint("db")])
+            + run("free", 10, []))
+    kernel, reference, _ = schedule_both(nodes + running + pods, seed=3)
+    assert kernel == reference
+    assert any(row[1] is not None for row in kernel)
+
+
+@pytest.mark.parametrize("weight", [1, 7])
+@pytest.mark.parametrize("percentage", [None, 20, 100])
+def test_zone_spread_runs_with_sampling_and_weights(weight, percentage):
+    """More than 100 nodes: each pod's window is a part of the nodes from the rotating start
+    index; PodTopologySpread's Score weight scales the zones' scores."""
+    nodes = cluster_nodes(130, missing_every=9)
+    profile = {"schedulerName": "default-scheduler", "plugins": {"score": {"enabled": [
+        {"name": "PodTopologySpread", "weight": weight}]}}}
+    if percentage is not None:
+        profile["percentageOfNodesToScore"] = percentage
+    pods = (run("web", 40, [constraint("web", "ScheduleAnyway", 1)])
+            + run("api", 30, [constraint("api"), constraint("api", "ScheduleAnyway", 2)])
+            + run("db", 20, [constraint("db", max_skew=1, minDomains=3)]))
+    kernel, reference, _ = schedule_both(nodes + pods, seed=5, profile=profile)
+    assert kernel == reference
+
+
+@st.composite
+def zone_constraints(draw, app: str) -> list[dict]:
+    """One or two zone constraints (at most one per whenUnsatisfiable)."""
+    result = []
+    for when in draw(st.lists(st.sampled_from(["DoNotSchedule", "ScheduleAnyway"]),
+                              unique=True, min_size=1, max_size=2)):
+        extra = {}
+        if when == "DoNotSchedule" and draw(st.booleans()):
+            extra["minDomains"] = draw(st.integers(1, 4))
+        if draw(st.integers(0, 3)) == 0:
+            extra["nodeTaintsPolicy"] = "Honor"
+        if draw(st.integers(0, 3)) == 0:
+            extra["nodeAffinityPolicy"] = "Ignore"
+        if draw(st.integers(0, 3)) == 0:
+            extra["matchLabelKeys"] = ["tier"]
+        selected = draw(st.sampled_from([app, "web", "db"]))
+        result.append(constraint(selected, when, draw(st.integers(1, 3)), **extra))
+    return result
+
+
+@st.composite
+def zone_runs(draw, templates: int) -> list[dict]:
+    result = []
+    for k in range(templates):
+        app = draw(st.sampled_from(["web", "db", "cache"]))
+        spec = {}
+        if draw(st.integers(0, 3)) == 0:
+            spec["nodeSelector"] = {"rack": f"rack-{draw(st.integers(0, 3))}"}
+        if draw(st.integers(0, 3)) == 0:
+            spec["tolerations"] = TOLERATE
+        if draw(st.integers(0, 4)) == 0:
+            spec["affinity"] = IN_TWO_ZONES
+        result += run(app, draw(st.integers(2, 30)), draw(zone_constraints(app)),
+                      prefix=f"{app}-{k}", **spec)
+    return result
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), node_count=st.integers(3, 40), missing_every=st.integers(0, 6),
+       empty_every=st.integers(0, 6), seed=st.integers(0, 2 ** 32))
+def test_zone_spread_runs_match_reference_on_random_clusters(data, node_count, missing_every,
+                                                             empty_every, seed):
+    nodes = cluster_nodes(node_count, missing_every, empty_every)
+    pods = data.draw(zone_runs(data.draw(st.integers(1, 3))))
+    kernel, reference, _ = schedule_both(nodes + pods, seed)
+    assert kernel == reference

@@ -1,0 +1,1230 @@
+"""The HorizontalPodAutoscaler controller (autoscaling/v2): every HPA decided in one kernel call per
+sync, with Kubernetes' replica calculator, stabilization windows, scaling policies, conditions,
+status and events.
+
+How the engine runs a sync (every --horizontal-pod-autoscaler-sync-period, 15 s by default)::
+
+    controller = HorizontalController(HpaConfig())            # once; keeps the history
+    decisions = controller.sync(state, pod_metrics, custom_metrics)   # decide (no writes)
+    apply_hpa_decisions(state, decisions)                      # the only writer
+
+``pod_metrics`` is a PodMetrics (metrics-server's latest sample per pod row) and
+``custom_metrics`` anything with the CustomMetrics methods (NO_CUSTOM_METRICS by default).
+
+Layers, as in the scheduler: ``compile_hpa_specs`` turns the HPA rows into HpaSpecs arrays
+(cached until the HPA or target tables change); ``observe`` packs what this sync sees (the
+targets' scale, their pods selected by the targets' selectors, the metrics) into HpaInputs;
+``decide`` calls the njit kernel (kbench.controllers.hpa_kernel.decide_hpas) once for all
+HPAs; HpaDecisions renders Kubernetes' words (conditions, reasons, events, currentMetrics)
+lazily, and ``apply_hpa_decisions`` writes them.
+
+Modelling notes (where kbench's state is coarser than a pod object):
+- A pod's request is its ``requests`` column (sum over containers); 0 counts as a container
+  with no request ("missing request for cpu in container ... of Pod ..."). ContainerResource
+  metrics use the pod's totals too: per-container usage is not in the state.
+- The Ready condition exists once the pod is bound; its lastTransitionTime is the pod's
+  ``ready_time`` column, or its start time while it has never been ready.
+- Usage samples are turned into milli-values as Quantity.MilliValue() does (rounded up):
+  cpu millicores as they are, memory bytes x 1000, custom metrics x 1000.
+- An HPA without spec.behavior takes Go's legacy path (normalizeDesiredReplicas: the
+  controller's downscale window, scale-up limit max(2 x current, 4)); with one, the v2
+  defaults fill its gaps. The tolerance is the flag's, or behavior.scaleUp/scaleDown.tolerance
+  where set (HPAConfigurableTolerance).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import NamedTuple, Protocol
+
+import numpy as np
+
+from kbench.api.defaults import DOWNSCALE_STABILIZATION_SECONDS, effective_hpa_behavior
+from kbench.api.labels import selector_from_dict
+from kbench.api.quantity import Quantity, parse_quantity
+from kbench.api.store import timestamp
+from kbench.controllers import hpa_kernel as k
+from kbench.controllers.hpa_kernel import (
+    HistoryArrays,
+    HpaInputs,
+    HpaOutputs,
+    HpaSpecs,
+    HpaTimings,
+)
+from kbench.sim.events import record_event
+from kbench.state import ClusterState
+from kbench.state.strings import canonical_json
+
+__all__ = [
+    "COMPONENT", "NO_CUSTOM_METRICS", "CompiledHpas", "CustomMetrics", "HorizontalController",
+    "HpaConfig", "HpaDecisions", "HpaHistory", "HpaInputs", "HpaSpecs", "PodMetrics",
+    "apply_hpa_decisions", "compile_hpa_specs", "compile_spec_documents", "decide",
+    "milli_quantity", "observe", "select_pods",
+]
+
+#: The event source of the HPA controller (horizontal.go NewHorizontalController).
+COMPONENT = "horizontal-pod-autoscaler"
+TABLE = "horizontalpodautoscalers"
+
+#: The scale subresources kbench models: scaleTargetRef.kind -> (table, Go group resource).
+TARGETS = {"Deployment": ("deployments", "deployments.apps"),
+           "ReplicaSet": ("replicasets", "replicasets.apps"),
+           "StatefulSet": ("statefulsets", "statefulsets.apps")}
+
+SOURCES = {"Resource": k.SOURCE_RESOURCE, "Pods": k.SOURCE_PODS, "Object": k.SOURCE_OBJECT,
+           "External": k.SOURCE_EXTERNAL, "ContainerResource": k.SOURCE_CONTAINER_RESOURCE}
+SOURCE_FIELD = {"Resource": "resource", "Pods": "pods", "Object": "object",
+                "External": "external", "ContainerResource": "containerResource"}
+TARGET_TYPES = {"Utilization": k.TARGET_UTILIZATION, "AverageValue": k.TARGET_AVERAGE_VALUE,
+                "Value": k.TARGET_VALUE}
+RESOURCES = {"cpu": k.RESOURCE_CPU, "memory": k.RESOURCE_MEMORY}
+SELECT_POLICIES = {"Max": k.SELECT_MAX, "Min": k.SELECT_MIN, "Disabled": k.SELECT_DISABLED}
+POLICY_TYPES = {"Pods": k.POLICY_PODS, "Percent": k.POLICY_PERCENT}
+
+#: setCondition calls of the kernel: code -> (type, status, reason, message template).
+CONDITIONS = {
+    k.COND_FAILED_GET_SCALE: ("AbleToScale", "False", "FailedGetScale",
+                              "the HPA controller was unable to get the target's current scale: {error}"),
+    k.COND_SUCCEEDED_GET_SCALE: ("AbleToScale", "True", "SucceededGetScale",
+                                 "the HPA controller was able to get the target's current scale"),
+    k.COND_SCALING_DISABLED: ("ScalingActive", "False", "ScalingDisabled",
+                              "scaling is disabled since the replica count of the target is zero"),
+    k.COND_INVALID_SELECTOR: ("ScalingActive", "False", "InvalidSelector",
+                              "the HPA target's scale is missing a selector"),
+    k.COND_VALID_METRIC_FOUND: ("ScalingActive", "True", "ValidMetricFound",
+                                "the HPA was able to successfully calculate a replica count from {metric}"),
+    k.COND_FAILED_GET_METRIC: ("ScalingActive", "False", "{reason}",
+                               "the HPA was unable to compute the replica count: {error}"),
+    k.COND_SCALE_UP_STABILIZED: ("AbleToScale", "True", "ScaleUpStabilized",
+                                 "recent recommendations were lower than current one, applying the lowest recent recommendation"),
+    k.COND_SCALE_DOWN_STABILIZED: ("AbleToScale", "True", "ScaleDownStabilized",
+                                   "recent recommendations were higher than current one, applying the highest recent recommendation"),
+    k.COND_READY_FOR_NEW_SCALE: ("AbleToScale", "True", "ReadyForNewScale",
+                                 "recommended size matches current size"),
+    k.COND_DESIRED_WITHIN_RANGE: ("ScalingLimited", "False", "DesiredWithinRange",
+                                  "the desired count is within the acceptable range"),
+    k.COND_TOO_MANY_REPLICAS: ("ScalingLimited", "True", "TooManyReplicas",
+                               "the desired replica count is more than the maximum replica count"),
+    k.COND_TOO_FEW_REPLICAS: ("ScalingLimited", "True", "TooFewReplicas",
+                              "the desired replica count is less than the minimum replica count"),
+    k.COND_SCALE_UP_LIMIT: ("ScalingLimited", "True", "ScaleUpLimit",
+                            "the desired replica count is increasing faster than the maximum scale rate"),
+    k.COND_SCALE_DOWN_LIMIT: ("ScalingLimited", "True", "ScaleDownLimit",
+                              "the desired replica count is decreasing faster than the maximum scale rate"),
+    k.COND_SUCCEEDED_RESCALE: ("AbleToScale", "True", "SucceededRescale",
+                               "the HPA controller was able to update the target scale to {desired}"),
+    k.COND_AMBIGUOUS_SELECTOR: ("ScalingActive", "False", "AmbiguousSelector", "{error}"),
+}
+
+
+#: Outcomes after which status.desiredReplicas keeps its previous value.
+KEEPS_DESIRED = (k.OUTCOME_METRICS_FAILED, k.OUTCOME_INVALID_SELECTOR,
+                 k.OUTCOME_AMBIGUOUS_SELECTOR, k.OUTCOME_FAILED_GET_SCALE)
+
+#: setCondition calls whose message has no argument.
+_STATIC_CALLS = {code: entry for code, entry in CONDITIONS.items() if "{" not in entry[3]}
+
+OUTCOME_NAMES = {k.OUTCOME_KEPT: "Kept", k.OUTCOME_RESCALED: "Rescaled",
+                 k.OUTCOME_FAILED_GET_SCALE: "FailedGetScale", k.OUTCOME_DISABLED: "ScalingDisabled",
+                 k.OUTCOME_INVALID_SELECTOR: "InvalidSelector",
+                 k.OUTCOME_METRICS_FAILED: "FailedComputeMetricsReplicas",
+                 k.OUTCOME_AMBIGUOUS_SELECTOR: "AmbiguousSelector"}
+
+
+# -- configuration and inputs -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HpaConfig:
+    """kube-controller-manager's HPA flags (pkg/controller/podautoscaler/config)."""
+
+    tolerance: float = field(default=0.1, metadata={
+        "help": "--horizontal-pod-autoscaler-tolerance: no scaling while |1 - usage ratio| is within it"})
+    cpu_initialization_period: float = field(default=300.0, metadata={
+        "help": "--horizontal-pod-autoscaler-cpu-initialization-period (s): CPU samples of a pod "
+                "this young are only trusted a full window after it became ready"})
+    delay_of_initial_readiness_status: float = field(default=30.0, metadata={
+        "help": "--horizontal-pod-autoscaler-initial-readiness-delay (s): unready pods this soon "
+                "after start count as never ready"})
+    downscale_stabilization_window: float = field(default=float(DOWNSCALE_STABILIZATION_SECONDS), metadata={
+        "help": "--horizontal-pod-autoscaler-downscale-stabilization (s): the scale-down window "
+                "when behavior sets none"})
+
+    def __post_init__(self) -> None:
+        for name in ("tolerance", "cpu_initialization_period", "delay_of_initial_readiness_status",
+                     "downscale_stabilization_window"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"HpaConfig.{name}: {value!r} is not a finite number >= 0")
+
+
+class PodMetrics(NamedTuple):
+    """metrics-server's latest sample per pod row (arrays as long as the pods table, or shorter
+    for pods created since: those have no sample). NaN usage = no sample."""
+
+    cpu_usage: np.ndarray     # float64 millicores
+    memory_usage: np.ndarray  # float64 bytes
+    sample_time: np.ndarray   # float64 simulated seconds of the sample's timestamp
+    window: np.ndarray        # float64 seconds the sample averages over
+
+    @classmethod
+    def empty(cls, pods: int = 0) -> PodMetrics:
+        nan = np.full(pods, np.nan)
+        return cls(nan, nan.copy(), nan.copy(), np.zeros(pods))
+
+
+class CustomMetrics(Protocol):
+    """The custom and external metrics APIs (values in the metric's units, floats).
+
+    pod_metric(name): the metric per pod row (NaN or missing row: no sample), or None;
+    external_metric(name, selector): the total over the series the selector picks, or None;
+    object_metric(name, described_object, selector): the described object's value, or None.
+    """
+
+    def pod_metric(self, name: str) -> np.ndarray | None: ...
+
+    def external_metric(self, name: str, selector: dict | None) -> float | None: ...
+
+    def object_metric(self, name: str, described_object: dict,
+                      selector: dict | None) -> float | None: ...
+
+
+class _NoCustomMetrics:
+    """No custom-metrics adapter installed: every Pods / Object / External metric is missing."""
+
+    def pod_metric(self, name: str) -> None:
+        return None
+
+    def external_metric(self, name: str, selector: dict | None) -> None:
+        return None
+
+    def object_metric(self, name: str, described_object: dict, selector: dict | None) -> None:
+        return None
+
+
+NO_CUSTOM_METRICS: CustomMetrics = _NoCustomMetrics()
+
+
+def to_milli(values) -> np.ndarray:
+    """Quantity.MilliValue() of float values given in base units: ceil(v * 1000), after rounding
+    away float noise (0.1 * 1000 is 100.00000000000001, and MilliValue of "0.1" is 100)."""
+    values = np.asarray(values, dtype=np.float64)
+    milli = np.ceil(np.round(values * 1000.0, 3))
+    return np.where(np.isnan(milli), 0, milli).astype(np.int64)
+
+
+# -- compiled specs ---------------------------------------------------------------------------------
+
+@dataclass
+class CompiledHpas:
+    """HpaSpecs plus what only the Python side needs: per HPA its namespace, name, target; per
+    metric its spec document (for names, status and error texts)."""
+
+    specs: HpaSpecs
+    namespaces: list[str]
+    names: list[str]
+    target_kinds: list[str]
+    target_names: list[str]
+    target_tables: list[str | None]   # None: a kind kbench has no scale subresource for
+    target_rows: np.ndarray           # int64, -1: not found
+    metric_docs: list[dict]           # the MetricSpec of each flat metric
+    fingerprint: tuple = ()
+    _names: list | None = None
+    _templates: list | None = None
+
+    def valid_metric_call(self, m: int) -> tuple[str, str, str, str]:
+        """The ValidMetricFound setCondition call naming metric m (cached)."""
+        if not hasattr(self, "_valid_calls"):
+            self._valid_calls = {}
+        call = self._valid_calls.get(m)
+        if call is None:
+            kind, status, reason, template = CONDITIONS[k.COND_VALID_METRIC_FOUND]
+            name = self.metric_names()[m] if m >= 0 else ""
+            call = self._valid_calls[m] = (kind, status, reason, template.format(metric=name))
+        return call
+
+    def metric_names(self) -> list[str]:
+        """metric_name of every flat metric (computed once per compile)."""
+        if self._names is None:
+            self._names = [metric_name(m) for m in self.metric_docs]
+        return self._names
+
+    def status_templates(self) -> list[str]:
+        """Per flat metric, its MetricStatus as canonical JSON with ``{u}`` / ``{v}`` where the
+        utilization and the quantity go, so that currentMetrics is text formatting per sync."""
+        if self._templates is None:
+            cache: dict[str, str] = {}
+            templates = []
+            for metric in self.metric_docs:
+                key = canonical_json(metric)
+                if key not in cache:
+                    text = canonical_json(metric_status(metric, -7777777, 0, "@quantity@"))
+                    text = text.replace("{", "{{").replace("}", "}}")
+                    cache[key] = text.replace("-7777777", "{u}").replace("@quantity@", "{v}")
+                templates.append(cache[key])
+            self._templates = templates
+        return self._templates
+
+
+def _behavior_rules(rules: dict, default_window: float):
+    """(window, select, policies [(type, value, period)], tolerance or None) of HPAScalingRules."""
+    window = rules.get("stabilizationWindowSeconds")
+    window = default_window if window is None else window
+    policies = [(POLICY_TYPES[p["type"]], int(p["value"]), int(p["periodSeconds"]))
+                for p in rules.get("policies") or []]
+    tolerance = rules.get("tolerance")
+    tolerance = float(parse_quantity(tolerance).value) if tolerance is not None else None
+    return int(window), SELECT_POLICIES.get(rules.get("selectPolicy") or "Max", k.SELECT_MAX), \
+        policies, tolerance
+
+
+def _target_value(metric: dict) -> tuple[int, int, int, int]:
+    """(source, target type, resource, target) of a MetricSpec; target is the percentage for
+    Utilization and the MilliValue of the quantity otherwise."""
+    kind = metric.get("type")
+    source = SOURCES[kind]
+    body = metric.get(SOURCE_FIELD[kind]) or {}
+    target = body.get("target") or {}
+    target_type = TARGET_TYPES[target.get("type")]
+    resource = RESOURCES.get(body.get("name"), -1) if kind in ("Resource", "ContainerResource") else -1
+    if target_type == k.TARGET_UTILIZATION:
+        value = int(target.get("averageUtilization"))
+    elif target_type == k.TARGET_AVERAGE_VALUE:
+        value = parse_quantity(target.get("averageValue")).milli_value()
+    else:
+        value = parse_quantity(target.get("value")).milli_value()
+    return source, target_type, resource, value
+
+
+def compile_spec_documents(specs: list[dict], config: HpaConfig = HpaConfig(),
+                           hpa_rows=None) -> tuple[HpaSpecs, list[dict]]:
+    """HpaSpecs from HPA spec documents (``spec`` of autoscaling/v2 objects, API-defaulted or not).
+
+    The behavior is taken as Kubernetes' controller sees it: absent means the legacy path
+    (normalizeDesiredReplicas); present is filled with the v2 defaults (defaults.go), and a
+    scale-down window left unset takes the controller's --downscale-stabilization.
+    """
+    n = len(specs)
+    cols: dict[str, list] = {name: [] for name in (
+        "min", "max", "has_behavior", "up_window", "down_window", "up_select", "down_select",
+        "up_tol", "down_tol")}
+    metric_start = [0]
+    metric_rows: list[tuple] = []
+    metric_docs: list[dict] = []
+    policies = {"up": ([0], []), "down": ([0], [])}
+    for spec in specs:
+        minimum = spec.get("minReplicas")
+        cols["min"].append(1 if minimum is None else int(minimum))
+        cols["max"].append(int(spec.get("maxReplicas", 0)))
+        metrics = spec.get("metrics") or [{"type": "Resource", "resource": {
+            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
+        for metric in metrics:
+            metric_rows.append(_target_value(metric))
+            metric_docs.append(metric)
+        metric_start.append(len(metric_rows))
+        behavior = spec.get("behavior")
+        cols["has_behavior"].append(isinstance(behavior, dict))
+        effective = effective_hpa_behavior(spec)
+        effective["scaleDown"]["stabilizationWindowSeconds"] = (
+            (behavior or {}).get("scaleDown") or {}).get("stabilizationWindowSeconds")
+        for direction, key in (("up", "scaleUp"), ("down", "scaleDown")):
+            default_window = config.downscale_stabilization_window if direction == "down" else 0
+            window, select, rules, tolerance = _behavior_rules(effective[key], default_window)
+            cols[f"{direction}_window"].append(window)
+            cols[f"{direction}_select"].append(select)
+            cols[f"{direction}_tol"].append(config.tolerance if tolerance is None else tolerance)
+            starts, flat = policies[direction]
+            flat.extend(rules)
+            starts.append(len(flat))
+    metric_arr = np.array(metric_rows, dtype=np.int64).reshape(-1, 4)
+
+    def policy_arrays(direction):
+        starts, flat = policies[direction]
+        arr = np.array(flat, dtype=np.int64).reshape(-1, 3)
+        return (np.array(starts, np.int64), arr[:, 0].astype(np.int8),
+                arr[:, 1].astype(np.int32), arr[:, 2].astype(np.int32))
+
+    up, down = policy_arrays("up"), policy_arrays("down")
+    rows = np.arange(n, dtype=np.int64) if hpa_rows is None else np.asarray(hpa_rows, np.int64)
+    compiled = HpaSpecs(
+        hpa_rows=rows,
+        min_replicas=np.array(cols["min"], np.int32), max_replicas=np.array(cols["max"], np.int32),
+        metric_start=np.array(metric_start, np.int64),
+        metric_source=metric_arr[:, 0].astype(np.int8),
+        metric_target_type=metric_arr[:, 1].astype(np.int8),
+        metric_resource=metric_arr[:, 2].astype(np.int8),
+        metric_target=metric_arr[:, 3].copy(),
+        has_behavior=np.array(cols["has_behavior"], np.bool_),
+        up_window=np.array(cols["up_window"], np.int32),
+        down_window=np.array(cols["down_window"], np.int32),
+        up_select=np.array(cols["up_select"], np.int8),
+        down_select=np.array(cols["down_select"], np.int8),
+        up_tolerance=np.array(cols["up_tol"], np.float64),
+        down_tolerance=np.array(cols["down_tol"], np.float64),
+        up_policy_start=up[0], up_policy_type=up[1], up_policy_value=up[2], up_policy_period=up[3],
+        down_policy_start=down[0], down_policy_type=down[1], down_policy_value=down[2],
+        down_policy_period=down[3])
+    return compiled, metric_docs
+
+
+def _fingerprint(state: ClusterState) -> tuple:
+    """What compiled specs depend on: the HPA columns read and the targets tables' sizes."""
+    hpas = state.tables[TABLE]
+    rows = hpas.live_rows()
+    columns = np.stack([rows.astype(np.int64)] + [
+        hpas[name][rows].astype(np.int64) for name in (
+            "body", "namespace", "name", "target_kind", "target_name", "min_replicas",
+            "max_replicas")]) if len(rows) else np.zeros((0, 0), np.int64)
+    sizes = tuple((len(state.tables[t]), state.tables[t].live_count) for t, _ in TARGETS.values())
+    return columns.tobytes(), columns.shape, sizes
+
+
+def compile_hpa_specs(state: ClusterState, config: HpaConfig = HpaConfig(),
+                      previous: CompiledHpas | None = None) -> CompiledHpas:
+    """The live HPAs of ``state`` as arrays; ``previous`` is returned as is when nothing it
+    depends on changed (the usual case between two syncs)."""
+    fingerprint = _fingerprint(state)
+    if previous is not None and previous.fingerprint == fingerprint:
+        return previous
+    hpas = state.tables[TABLE]
+    strings = state.strings
+    rows = hpas.live_rows()
+    spec_docs, namespaces, names, kinds, target_names, tables = [], [], [], [], [], []
+    target_rows = np.full(len(rows), -1, np.int64)
+    body_cache: dict[int, dict] = {}
+    for i, row in enumerate(rows.tolist()):
+        code = int(hpas["body"][row])
+        if code not in body_cache:
+            body_cache[code] = (strings.document(code) or {}).get("spec") or {}
+        spec = dict(body_cache[code])
+        spec["minReplicas"] = int(hpas["min_replicas"][row])
+        spec["maxReplicas"] = int(hpas["max_replicas"][row])
+        spec_docs.append(spec)
+        namespace = strings[int(hpas["namespace"][row])]
+        kind = strings[int(hpas["target_kind"][row])]
+        target = strings[int(hpas["target_name"][row])]
+        namespaces.append(namespace)
+        names.append(strings[int(hpas["name"][row])])
+        kinds.append(kind)
+        target_names.append(target)
+        table = TARGETS.get(kind, (None, None))[0]
+        tables.append(table)
+        if table is not None and target is not None:
+            target_rows[i] = state.find(table, target, namespace)
+    specs, metric_docs = compile_spec_documents(spec_docs, config, hpa_rows=rows)
+    return CompiledHpas(specs, namespaces, names, kinds, target_names, tables, target_rows,
+                        metric_docs, fingerprint)
+
+
+# -- history ------------------------------------------------------------------------------------------
+
+_HISTORY_FIELDS = ("rec_count", "rec_value", "rec_time", "up_count", "up_change", "up_time",
+                   "up_outdated", "down_count", "down_change", "down_time", "down_outdated")
+
+
+class HpaHistory:
+    """What the HPA controller remembers between syncs, per HPA table row: the unstabilized
+    recommendations with their times (horizontal.go ``recommendations``) and the scale-up and
+    scale-down events (``scaleUpEvents`` / ``scaleDownEvents``), each in Go's slice order so that
+    slot reuse matches. Columnar: rows x capacity arrays plus a count per row; capacity doubles
+    when a row fills (a row holds about window / sync period entries)."""
+
+    def __init__(self, rows: int = 0, capacity: int = 8) -> None:
+        self._arrays = {
+            "rec_count": np.zeros(rows, np.int32),
+            "rec_value": np.zeros((rows, capacity), np.int32),
+            "rec_time": np.zeros((rows, capacity), np.float64),
+            "up_count": np.zeros(rows, np.int32),
+            "up_change": np.zeros((rows, capacity), np.int32),
+            "up_time": np.zeros((rows, capacity), np.float64),
+            "up_outdated": np.zeros((rows, capacity), np.bool_),
+            "down_count": np.zeros(rows, np.int32),
+            "down_change": np.zeros((rows, capacity), np.int32),
+            "down_time": np.zeros((rows, capacity), np.float64),
+            "down_outdated": np.zeros((rows, capacity), np.bool_),
+        }
+
+    @property
+    def rows(self) -> int:
+        return len(self._arrays["rec_count"])
+
+    def ensure(self, rows: int, spare: int = 2) -> None:
+        """Room for ``rows`` HPA rows and ``spare`` more entries in every list."""
+        a = self._arrays
+        capacity = a["rec_value"].shape[1]
+        fullest = max(int(a[f"{p}_count"].max(initial=0)) for p in ("rec", "up", "down"))
+        new_capacity = capacity
+        while fullest + spare > new_capacity:
+            new_capacity *= 2
+        new_rows = max(rows, self.rows)
+        if new_rows == self.rows and new_capacity == capacity:
+            return
+        for name, old in a.items():
+            shape = (new_rows,) if old.ndim == 1 else (new_rows, new_capacity)
+            grown = np.zeros(shape, old.dtype)
+            grown[tuple(slice(0, s) for s in old.shape)] = old
+            a[name] = grown
+
+    def forget(self, rows: np.ndarray) -> None:
+        """Drop the history of these rows (their HPAs were deleted, as reconcileKey does)."""
+        rows = rows[rows < self.rows]
+        for prefix in ("rec", "up", "down"):
+            self._arrays[f"{prefix}_count"][rows] = 0
+            self._arrays[f"{prefix}_{'value' if prefix == 'rec' else 'change'}"][rows] = 0
+        self._arrays["up_outdated"][rows] = False
+        self._arrays["down_outdated"][rows] = False
+
+    def arrays(self) -> HistoryArrays:
+        """The kernel's view (shared memory: the kernel updates this history in place)."""
+        return HistoryArrays(**self._arrays)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Copies of the columns, for snapshots."""
+        return {name: value.copy() for name, value in self._arrays.items()}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> HpaHistory:
+        missing = set(_HISTORY_FIELDS) - set(arrays)
+        if missing:
+            raise ValueError(f"HpaHistory.from_arrays: missing arrays {sorted(missing)}")
+        history = cls()
+        dtypes = {name: value.dtype for name, value in history._arrays.items()}
+        history._arrays = {name: np.array(arrays[name], dtype=dtypes[name]) for name in _HISTORY_FIELDS}
+        return history
+
+    # -- per row, for tests and inspection ------------------------------------------------------
+
+    def recommendations(self, row: int) -> list[tuple[int, float]]:
+        a = self._arrays
+        if row >= self.rows:
+            return []
+        n = int(a["rec_count"][row])
+        return list(zip(a["rec_value"][row, :n].tolist(), a["rec_time"][row, :n].tolist()))
+
+    def scale_events(self, row: int, direction: str) -> list[tuple[int, float, bool]]:
+        a = self._arrays
+        if row >= self.rows:
+            return []
+        n = int(a[f"{direction}_count"][row])
+        return list(zip(a[f"{direction}_change"][row, :n].tolist(),
+                        a[f"{direction}_time"][row, :n].tolist(),
+                        a[f"{direction}_outdated"][row, :n].tolist()))
+
+    def set_recommendations(self, row: int, entries: list[tuple[int, float]]) -> None:
+        self.ensure(row + 1, spare=len(entries) + 2)
+        a = self._arrays
+        a["rec_count"][row] = len(entries)
+        for j, (value, time) in enumerate(entries):
+            a["rec_value"][row, j], a["rec_time"][row, j] = value, time
+
+    def set_scale_events(self, row: int, direction: str, entries) -> None:
+        """``entries``: (change, time) or (change, time, outdated)."""
+        self.ensure(row + 1, spare=len(entries) + 2)
+        a = self._arrays
+        a[f"{direction}_count"][row] = len(entries)
+        for j, entry in enumerate(entries):
+            a[f"{direction}_change"][row, j] = entry[0]
+            a[f"{direction}_time"][row, j] = entry[1]
+            a[f"{direction}_outdated"][row, j] = bool(entry[2]) if len(entry) > 2 else False
+
+
+# -- observation: scale, pods, metrics ------------------------------------------------------------
+
+def _ragged(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices start..start+length of every (start, length), concatenated (vectorized)."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total)
+
+
+def _equality_terms(selector) -> list[tuple[str, str]]:
+    """(key, value) pairs one of which a matching label set must have, per requirement that
+    is an equality or a set membership: the inverted index's entry points."""
+    return [(r.key, v) for r in selector.requirements if r.operator in ("=", "==", "in")
+            for v in r.values]
+
+
+def select_pods(state: ClusterState, namespaces: np.ndarray, selector_codes: np.ndarray,
+                caches: dict) -> tuple[np.ndarray, np.ndarray, dict[int, set[int]]]:
+    """CSR (pod_start, pod_rows) of the live pods each HPA's target selector picks in the HPA's
+    namespace (selector code -1: no pods), and for each HPA whose pods are also picked by other
+    HPAs' selectors, the set of all those HPAs (Go's AmbiguousSelector check; every HPA with a
+    found target counts as registered, as in a steady state).
+
+    Pods are grouped by (namespace, label set) with numpy; each group is matched against the
+    selectors once and the answer cached (label sets and selectors are immutable documents),
+    so a sync does one dictionary lookup per label set, not a selector evaluation per pod.
+    Matching candidates come from an inverted index of the selectors' matchLabels terms, and
+    are confirmed with LabelSelector.matches (Kubernetes' semantics).
+    """
+    strings = state.strings
+    pods = state.tables["pods"]
+    rows = pods.live_rows()
+    n = len(selector_codes)
+    wanted = np.flatnonzero(selector_codes >= 0)
+    keys = sorted(set(zip(namespaces[wanted].tolist(), selector_codes[wanted].tolist())))
+    selector_id = {key: j for j, key in enumerate(keys)}
+
+    parsed = caches.setdefault("selectors", {})
+    if caches.get("match_keys") != keys:  # new selectors: the group answers are stale
+        caches["match_keys"] = keys
+        caches["matches"] = {}
+        by_term: dict[tuple, list] = {}
+        general: dict[int, list] = {}
+        for key in keys:
+            selector = parsed.get(key[1])
+            if selector is None:
+                selector = parsed[key[1]] = selector_from_dict(strings.document(key[1]))
+            terms = _equality_terms(selector)
+            for term in terms:
+                by_term.setdefault((key[0], *term), []).append(key)
+            if not terms:
+                general.setdefault(key[0], []).append(key)
+        caches["by_term"], caches["general"] = by_term, general
+    matches, by_term, general = caches["matches"], caches["by_term"], caches["general"]
+    labels_cache = caches.setdefault("labels", {})
+
+    namespace = pods["namespace"][rows].astype(np.int64)
+    labels = pods["labels"][rows].astype(np.int64)
+    groups, inverse = np.unique(namespace * (len(strings) + 2) + labels + 1, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(groups) + 1))
+    firsts = order[bounds[:-1]]
+    pair_group, pair_selector = [], []
+    shared: set[tuple] = set()  # matched selector keys of live label sets matched more than once
+    live_keys: set[tuple] = set()  # selector keys that pick some live pod
+    for g, (ns, code) in enumerate(zip(namespace[firsts].tolist(), labels[firsts].tolist())):
+        found = matches.get((ns, code))
+        if found is None:
+            doc = labels_cache.get(code)
+            if doc is None:
+                doc = labels_cache[code] = (strings.document(code) or {}) if code >= 0 else {}
+            candidates = set(general.get(ns, ()))
+            for item in doc.items():
+                candidates.update(by_term.get((ns, *item), ()))
+            found = matches[(ns, code)] = tuple(
+                key for key in sorted(candidates) if parsed[key[1]].matches(doc))
+        if len(found) > 1:
+            shared.add(found)
+        live_keys.update(found)
+        for key in found:
+            pair_group.append(g)
+            pair_selector.append(selector_id[key])
+    pair_group = np.array(pair_group, np.int64)
+    pair_selector = np.array(pair_selector, np.int64)
+    by_selector = np.argsort(pair_selector, kind="stable")
+    pair_group, pair_selector = pair_group[by_selector], pair_selector[by_selector]
+    lengths = bounds[pair_group + 1] - bounds[pair_group]
+    selected = rows[order[_ragged(bounds[pair_group], lengths)]].astype(np.int64)
+    counts = np.bincount(pair_selector, weights=lengths, minlength=len(keys)).astype(np.int64)
+    selector_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    # hpasControllingPodsUnderSelector: the HPAs whose targets' selectors pick the same pods
+    hpas_of_key: dict[tuple, list[int]] = {}
+    for i in wanted.tolist():
+        hpas_of_key.setdefault((int(namespaces[i]), int(selector_codes[i])), []).append(i)
+    controllers: dict[int, set[int]] = {}
+    for key, owners in hpas_of_key.items():
+        if len(owners) > 1 and key in live_keys:  # several HPAs with one selector, and pods
+            shared.add((key,))
+    for found in shared:
+        owners = sorted({h for key in found for h in hpas_of_key.get(key, ())})
+        if len(owners) > 1:
+            for h in owners:
+                controllers.setdefault(h, set()).update(owners)
+
+    hpa_selector = np.full(n, -1, np.int64)
+    hpa_selector[wanted] = [selector_id[key] for key in zip(
+        namespaces[wanted].tolist(), selector_codes[wanted].tolist())]
+    hpa_lengths = np.where(hpa_selector >= 0, counts[np.maximum(hpa_selector, 0)] if len(keys)
+                           else 0, 0).astype(np.int64)
+    hpa_starts = selector_start[np.maximum(hpa_selector, 0)] if len(keys) else np.zeros(n, np.int64)
+    pod_start = np.concatenate([[0], np.cumsum(hpa_lengths)]).astype(np.int64)
+    return pod_start, selected[_ragged(hpa_starts, hpa_lengths)], controllers
+
+
+def _padded(values, length: int, fill: float) -> np.ndarray:
+    values = np.asarray(values if values is not None else [], dtype=np.float64)[:length]
+    if len(values) < length:
+        values = np.concatenate([values, np.full(length - len(values), fill)])
+    return values
+
+
+def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics | None = None,
+            custom_metrics: CustomMetrics = NO_CUSTOM_METRICS,
+            caches: dict | None = None) -> tuple[HpaInputs, dict[int, str]]:
+    """What this sync sees: each target's scale (spec/status replicas, selector), the pods its
+    selector picks in the HPA's namespace, and every metric the HPAs name. Also returns the
+    AmbiguousSelector message of each HPA whose pods other HPAs select too (by HPA index)."""
+    caches = {} if caches is None else caches
+    specs = compiled.specs
+    n = len(specs.hpa_rows)
+    target_found = np.zeros(n, np.bool_)
+    has_selector = np.zeros(n, np.bool_)
+    spec_replicas = np.zeros(n, np.int32)
+    status_replicas = np.zeros(n, np.int32)
+    selector_codes = np.full(n, -1, np.int64)
+    tables = np.array([t or "" for t in compiled.target_tables]) if n else np.zeros(0, str)
+    for table in {t for t in compiled.target_tables if t}:
+        mine = np.flatnonzero((tables == table) & (compiled.target_rows >= 0))
+        columns = state.tables[table]
+        rows = compiled.target_rows[mine]
+        alive = columns.alive[rows]
+        mine, rows = mine[alive], rows[alive]
+        target_found[mine] = True
+        spec_replicas[mine] = columns["replicas"][rows]
+        status_replicas[mine] = columns["status_replicas"][rows]
+        selector_codes[mine] = columns["selector"][rows]
+        has_selector[mine] = columns["selector"][rows] >= 0
+
+    # pods per HPA, selected by its target's selector, handed to the kernel as CSR
+    namespace_codes = (state.tables[TABLE]["namespace"][specs.hpa_rows].astype(np.int64)
+                       if n else np.zeros(0, np.int64))
+    selector_codes = np.where(target_found, selector_codes, -1)
+    pod_start, pod_rows, controllers = select_pods(state, namespace_codes, selector_codes, caches)
+    ambiguous = np.zeros(n, np.bool_)
+    notes: dict[int, str] = {}
+    selectors = caches.setdefault("selectors", {})
+    for i, owners in controllers.items():
+        ambiguous[i] = True
+        keys = " ".join(f"{compiled.namespaces[h]}/{compiled.names[h]}" for h in sorted(
+            owners, key=lambda h: (compiled.namespaces[h], compiled.names[h])))
+        notes[i] = (f"pods by selector {selectors[int(selector_codes[i])]} are controlled by "
+                    f"multiple HPAs: [{keys}]")
+
+    pods = state.tables["pods"]
+    count = len(pods)
+    start = pods["start_time"].astype(np.float64)
+    ready_time = pods["ready_time"].astype(np.float64)
+    cpu, memory = state.resource_index("cpu"), state.resource_index("memory")
+    requests = pods["requests"]
+    request_milli = np.stack([requests[:, cpu], requests[:, memory] * 1000])
+    if pod_metrics is None:
+        pod_metrics = PodMetrics.empty(count)
+    cpu_usage = _padded(pod_metrics.cpu_usage, count, np.nan)
+    memory_usage = _padded(pod_metrics.memory_usage, count, np.nan)
+    usage = np.stack([cpu_usage, memory_usage * 1000.0])
+    has_usage = ~np.isnan(usage)
+    usage_milli = np.where(has_usage, np.ceil(np.round(np.nan_to_num(usage), 3)), 0).astype(np.int64)
+
+    # Pods metrics: one series per distinct name; Object / External: one value per metric
+    m = len(compiled.metric_docs)
+    series_of: dict[str, int] = {}
+    series_values, series_has = [], []
+    metric_series = np.full(m, -1, np.int64)
+    scalar_value = np.zeros(m, np.int64)
+    scalar_has = np.zeros(m, np.bool_)
+    for j, metric in enumerate(compiled.metric_docs):
+        kind = metric.get("type")
+        if kind == "Pods":
+            name = metric["pods"]["metric"]["name"]
+            if name not in series_of:
+                values = custom_metrics.pod_metric(name)
+                values = _padded(values, count, np.nan)
+                series_of[name] = len(series_values)
+                series_values.append(to_milli(values))
+                series_has.append(~np.isnan(values))
+            metric_series[j] = series_of[name]
+        elif kind in ("Object", "External"):
+            body = metric[SOURCE_FIELD[kind]]
+            name = body["metric"]["name"]
+            selector = body["metric"].get("selector")
+            if kind == "External":
+                value = custom_metrics.external_metric(name, selector)
+            else:
+                lookup = getattr(custom_metrics, "object_metric", None)
+                value = lookup(name, body.get("describedObject") or {}, selector) if lookup else None
+            if value is not None and not math.isnan(value):
+                scalar_value[j] = int(to_milli([value])[0])
+                scalar_has[j] = True
+    pod_metric_values = (np.stack(series_values) if series_values
+                         else np.zeros((0, count), np.int64))
+    pod_metric_has = np.stack(series_has) if series_has else np.zeros((0, count), np.bool_)
+
+    return HpaInputs(
+        target_found=target_found, has_selector=has_selector, ambiguous=ambiguous,
+        spec_replicas=spec_replicas,
+        status_replicas=status_replicas, pod_start=pod_start, pod_rows=pod_rows,
+        phase=pods["phase"].astype(np.int8),
+        ready=pods["ready"].astype(np.bool_),
+        has_ready_condition=(pods["node_index"] >= 0) | (pods["node_name"] >= 0),
+        start_time=start,
+        ready_transition_time=np.where(np.isnan(ready_time), start, ready_time),
+        deleted=~np.isnan(pods["deletion_time"].astype(np.float64)),
+        request_milli=np.ascontiguousarray(request_milli, dtype=np.int64),
+        usage_milli=usage_milli, has_usage=has_usage,
+        sample_time=_padded(pod_metrics.sample_time, count, np.nan),
+        sample_window=_padded(pod_metrics.window, count, 0.0),
+        pod_metric_values=pod_metric_values, pod_metric_has=pod_metric_has,
+        metric_series=metric_series, scalar_value=scalar_value, scalar_has=scalar_has), notes
+
+
+# -- the kernel call ------------------------------------------------------------------------------
+
+def _check(specs: HpaSpecs, inputs: HpaInputs) -> None:
+    """Shapes and CSR indexes the kernel relies on (it does not bounds-check)."""
+    n = len(specs.hpa_rows)
+    m = len(specs.metric_source)
+    for name in ("min_replicas", "max_replicas", "has_behavior", "up_window", "down_window"):
+        if len(getattr(specs, name)) != n:
+            raise ValueError(f"HpaSpecs.{name} has {len(getattr(specs, name))} entries, expected {n}")
+    if len(specs.metric_start) != n + 1 or int(specs.metric_start[-1]) != m:
+        raise ValueError("HpaSpecs.metric_start is not a CSR index over the metrics")
+    if np.any(specs.metric_target[specs.metric_target_type == k.TARGET_UTILIZATION] == 0):
+        raise ValueError("HpaSpecs: a Utilization target of 0 % (validation requires >= 1)")
+    if len(inputs.pod_start) != n + 1 or int(inputs.pod_start[-1]) != len(inputs.pod_rows):
+        raise ValueError("HpaInputs.pod_start is not a CSR index over pod_rows")
+    if len(inputs.pod_rows) and int(inputs.pod_rows.max()) >= len(inputs.phase):
+        raise ValueError("HpaInputs.pod_rows names pod rows past the per-pod arrays")
+    if len(inputs.metric_series) != m or len(inputs.scalar_value) != m:
+        raise ValueError(f"HpaInputs: per-metric arrays must have {m} entries")
+    pods = len(inputs.phase)
+    for name in ("request_milli", "usage_milli", "has_usage"):
+        if getattr(inputs, name).shape != (2, pods):
+            raise ValueError(f"HpaInputs.{name} has shape {getattr(inputs, name).shape}, "
+                             f"expected (2, {pods}): one row per resource (cpu, memory)")
+    if inputs.pod_metric_values.shape[1:] != (pods,) and len(inputs.pod_metric_values):
+        raise ValueError("HpaInputs.pod_metric_values must have one column per pod row")
+    series = inputs.metric_series
+    if len(series) and int(series.max(initial=-1)) >= len(inputs.pod_metric_values):
+        raise ValueError("HpaInputs.metric_series names a series past pod_metric_values")
+
+
+def decide(specs: HpaSpecs, inputs: HpaInputs, history: HpaHistory, now: float,
+           config: HpaConfig = HpaConfig()) -> HpaOutputs:
+    """One kernel call deciding every HPA; ``history`` is updated in place."""
+    _check(specs, inputs)
+    rows = int(specs.hpa_rows.max()) + 1 if len(specs.hpa_rows) else 0
+    history.ensure(rows)
+    out = k.empty_outputs(len(specs.hpa_rows), len(specs.metric_source))
+    timings = HpaTimings(float(now), float(config.cpu_initialization_period),
+                         float(config.delay_of_initial_readiness_status),
+                         float(config.downscale_stabilization_window))
+    k.decide_hpas(specs, inputs, timings, history.arrays(), out)
+    return out
+
+
+# -- Kubernetes' words --------------------------------------------------------------------------------
+
+_DECIMAL_SUFFIXES = {-3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
+
+
+def milli_quantity(milli: int) -> str:
+    """resource.NewMilliQuantity(milli, DecimalSI).String(): the mantissa without trailing
+    zeros, the exponent lowered to a multiple of 3 (what Quantity.canonical() gives, without
+    the Fraction arithmetic: this runs for every metric of every HPA each sync)."""
+    milli = int(milli)
+    if milli == 0:
+        return "0"
+    sign = "-" if milli < 0 else ""
+    mantissa, exponent = abs(milli), -3
+    while mantissa % 10 == 0 and exponent < 18:
+        mantissa //= 10
+        exponent += 1
+    while exponent % 3:
+        mantissa *= 10
+        exponent -= 1
+    suffix = _DECIMAL_SUFFIXES.get(exponent)
+    if suffix is None:  # past E: Go writes the exponent
+        return Quantity(Fraction(milli, 1000)).canonical()
+    return f"{sign}{mantissa}{suffix}"
+
+
+def go_selector_text(selector: dict | None) -> str:
+    """``%+v`` of a *metav1.LabelSelector (its generated String()), as Go's messages print it."""
+    if selector is None:
+        return "nil"
+    labels = selector.get("matchLabels") or {}
+    label_text = "".join(f"{key}: {labels[key]}," for key in sorted(labels))
+    expressions = "".join(
+        f"LabelSelectorRequirement{{Key:{e.get('key')},Operator:{e.get('operator')},"
+        f"Values:[{' '.join(e.get('values') or [])}],}},"
+        for e in selector.get("matchExpressions") or [])
+    return (f"&LabelSelector{{MatchLabels:map[string]string{{{label_text}}},"
+            f"MatchExpressions:[]LabelSelectorRequirement{{{expressions}}},}}")
+
+
+def metric_name(metric: dict) -> str:
+    """The metricNameProposal horizontal.go gives a metric (in ValidMetricFound and reasons)."""
+    kind = metric["type"]
+    body = metric[SOURCE_FIELD[kind]]
+    target_type = body["target"]["type"]
+    if kind in ("Resource", "ContainerResource"):
+        if target_type == "AverageValue":
+            return f"{body['name']} resource"
+        if kind == "ContainerResource":
+            return f"{body['name']} container resource utilization (percentage of request)"
+        return f"{body['name']} resource utilization (percentage of request)"
+    if kind == "Pods":
+        return f"pods metric {body['metric']['name']}"
+    if kind == "Object" and target_type == "Value":
+        return f"{body['describedObject']['kind']} metric {body['metric']['name']}"
+    return f"external metric {body['metric']['name']}({go_selector_text(body['metric'].get('selector'))})"
+
+
+def metric_failure(metric: dict, error: int, namespace: str, pod_name: str | None = None,
+                   container: str | None = None) -> tuple[str, str, str]:
+    """(condition reason, error of the condition and event, error as computeReplicasForMetric
+    returns it) for a metric the kernel could not compute."""
+    kind = metric["type"]
+    body = metric[SOURCE_FIELD[kind]]
+    target_type = body["target"]["type"]
+    if kind in ("Resource", "ContainerResource"):
+        resource = body["name"]
+        base = {
+            k.ERR_NO_RESOURCE_METRICS: f"unable to get metrics for resource {resource}: "
+                                       "no metrics returned from resource metrics API",
+            k.ERR_NO_PODS: "no pods returned by selector while calculating replica count",
+            k.ERR_NO_READY_METRICS: "did not receive metrics for targeted pods (pods might be unready)",
+            k.ERR_MISSING_REQUEST: f"missing request for {resource} in container {container} "
+                                   f"of Pod {pod_name}",
+        }[error]
+        word = "usage" if target_type == "AverageValue" else "utilization"
+        inner = f"failed to get {resource} {word}: {base}"
+        if kind == "Resource":
+            return "FailedGetResourceMetric", inner, f"failed to get {resource} resource metric value: {inner}"
+        return ("FailedGetContainerResourceMetric", inner,
+                f"failed to get {body['container']} container metric value: {inner}")
+    name = body["metric"]["name"]
+    if kind == "Pods":
+        base = {k.ERR_NO_CUSTOM_METRICS: f"unable to get metric {name}: no metrics returned from custom metrics API",
+                k.ERR_NO_PODS: "no pods returned by selector while calculating replica count",
+                k.ERR_NO_READY_METRICS: "did not receive metrics for targeted pods (pods might be unready)",
+                }[error]
+        return "FailedGetPodsMetric", base, f"failed to get pods metric value: {base}"
+    if kind == "Object":
+        ref = body.get("describedObject") or {}
+        if error == k.ERR_READY_PODS:
+            base = "unable to calculate ready pods: no pods returned by selector while calculating replica count"
+        else:
+            # Go's format string puts the error last: "unable to get metric %s: %v on %s %s/%s"
+            base = (f"unable to get metric {name}: {ref.get('kind')} on {namespace} "
+                    f"{ref.get('name')}/no metrics returned from custom metrics API")
+        returned = base if target_type == "Value" else f"failed to get {name} object metric: {base}"
+        return "FailedGetObjectMetric", base, f"failed to get object metric value: {returned}"
+    selector = go_selector_text(body["metric"].get("selector"))
+    if error == k.ERR_READY_PODS:
+        base = "unable to calculate ready pods: no pods returned by selector while calculating replica count"
+    else:
+        base = (f"unable to get external metric {namespace}/{name}/{selector}: "
+                "no metrics returned from external metrics API")
+    returned = (f"failed to get external metric {name}: {base}" if target_type == "Value"
+                else f"failed to get {name} external metric: {base}")
+    return "FailedGetExternalMetric", base, f"failed to get {name} external metric value: {returned}"
+
+
+def metric_status(metric: dict, utilization: int, value: int, quantity: str | None = None) -> dict:
+    """The MetricStatus of a computed metric (status.currentMetrics entry); ``quantity``, when
+    given, is written in place of the value's quantity text (status_templates uses it)."""
+    kind = metric["type"]
+    body = metric[SOURCE_FIELD[kind]]
+    target_type = body["target"]["type"]
+    quantity = milli_quantity(value) if quantity is None else quantity
+    identifier = {"name": body["metric"]["name"]} if "metric" in body else None
+    if identifier is not None and body["metric"].get("selector") is not None:
+        identifier["selector"] = body["metric"]["selector"]
+    if kind in ("Resource", "ContainerResource"):
+        current = ({"averageValue": quantity} if target_type == "AverageValue"
+                   else {"averageUtilization": int(utilization), "averageValue": quantity})
+        status = {"name": body["name"], "current": current}
+        if kind == "ContainerResource":
+            status["container"] = body["container"]
+        return {"type": kind, SOURCE_FIELD[kind]: status}
+    if kind == "Pods":
+        return {"type": "Pods", "pods": {"metric": identifier, "current": {"averageValue": quantity}}}
+    if kind == "Object":
+        if target_type == "Value":
+            return {"type": "Object", "object": {"describedObject": body["describedObject"],
+                                                 "metric": identifier, "current": {"value": quantity}}}
+        # Go leaves describedObject zero for per-pod object metrics
+        return {"type": "Object", "object": {"describedObject": {"kind": "", "name": ""},
+                                             "metric": identifier,
+                                             "current": {"averageValue": quantity}}}
+    key = "value" if target_type == "Value" else "averageValue"
+    return {"type": "External", "external": {"metric": identifier, "current": {key: quantity}}}
+
+
+def scale_error(kind: str, name: str) -> str:
+    """The error a missing scale target gives (RESTMapper or the scale client)."""
+    if kind not in TARGETS:
+        return f'no matches for kind "{kind}" in group ""'
+    return f'{TARGETS[kind][1]} "{name}" not found'
+
+
+class HpaDecisions(NamedTuple):
+    """What one sync decided. Arrays per HPA (index i; ``hpa_rows[i]`` is its table row);
+    the methods give Kubernetes' words for HPA i."""
+
+    hpa_rows: np.ndarray
+    outcome: np.ndarray           # int8 OUTCOME_*
+    current_replicas: np.ndarray  # int32 status.currentReplicas
+    desired_replicas: np.ndarray  # int32 new status.desiredReplicas (see keeps_desired)
+    rescale: np.ndarray           # bool: the target's spec.replicas becomes desired_replicas
+    outputs: HpaOutputs
+    compiled: CompiledHpas
+    pod_names: tuple = ()         # (namer,): pod row -> (pod, container) for error texts
+    time: float = 0.0
+    caches: dict | None = None    # the controller's memo of status documents (apply reads it)
+    notes: dict | None = None     # i -> the AmbiguousSelector message (observe's notes)
+
+    def __len__(self) -> int:  # type: ignore[override]
+        return len(self.hpa_rows)
+
+    def keeps_desired(self, i: int) -> bool:
+        """On a metrics failure Go keeps the previous status.desiredReplicas
+        (setCurrentReplicasAndMetricsInStatus); after FailedGetScale only conditions change."""
+        return int(self.outcome[i]) in KEEPS_DESIRED
+
+    def rescale_reason(self, i: int) -> str:
+        """reconcileAutoscaler's rescaleReason ("" when there is none)."""
+        reason = int(self.outputs.reason[i])
+        if reason == k.REASON_ABOVE_TARGET:
+            m = int(self.outputs.reason_metric[i])
+            return f"{self.compiled.metric_names()[m] if m >= 0 else ''} above target"
+        return {k.REASON_ALL_BELOW: "All metrics below target",
+                k.REASON_ABOVE_MAX: "Current number of replicas above Spec.MaxReplicas",
+                k.REASON_BELOW_MIN: "Current number of replicas below Spec.MinReplicas"}.get(reason, "")
+
+    def _failure(self, i: int, m: int) -> tuple[str, str, str]:
+        pod_name = container = None
+        error = int(self.outputs.metric_error[m])
+        if error == k.ERR_MISSING_REQUEST and self.pod_names:
+            pod_name, container = self.pod_names[0](int(self.outputs.metric_error_pod[m]))
+        return metric_failure(self.compiled.metric_docs[m], error, self.compiled.namespaces[i],
+                              pod_name, container)
+
+    def conditions(self, i: int) -> list[tuple[str, str, str, str]]:
+        """The setCondition calls of HPA i in order: (type, status, reason, message)."""
+        out = self.outputs
+        codes = out.cond_code[i, :out.cond_count[i]].tolist()
+        return self._calls(i, codes, int(out.valid_metric[i]), int(self.desired_replicas[i]))
+
+    def _calls(self, i: int, codes: list[int], valid_metric: int, desired: int) -> list[tuple]:
+        result = []
+        for code in codes:
+            static = _STATIC_CALLS.get(code)
+            if static is not None:
+                result.append(static)
+                continue
+            kind, status, reason, template = CONDITIONS[code]
+            if code == k.COND_VALID_METRIC_FOUND:
+                result.append(self.compiled.valid_metric_call(valid_metric))
+            elif code == k.COND_SUCCEEDED_RESCALE:
+                result.append((kind, status, reason, template.format(desired=desired)))
+            elif code == k.COND_AMBIGUOUS_SELECTOR:
+                result.append((kind, status, reason, (self.notes or {}).get(i, "")))
+            elif code == k.COND_FAILED_GET_SCALE:
+                error = scale_error(self.compiled.target_kinds[i], self.compiled.target_names[i])
+                result.append((kind, status, reason, template.format(error=error)))
+            else:  # COND_FAILED_GET_METRIC
+                reason, error, _ = self._failure(i, int(self.outputs.cond_metric[i]))
+                result.append((kind, status, reason, template.format(error=error)))
+        return result
+
+    def current_metrics(self, i: int) -> list[dict] | None:
+        """status.currentMetrics: one MetricStatus per metric ({"type": ""} for a metric that
+        failed, as Go leaves it), or None when metrics were not computed."""
+        out = self.outputs
+        lo, hi = int(self.compiled.specs.metric_start[i]), int(self.compiled.specs.metric_start[i + 1])
+        if not out.metric_computed[lo:hi].any():
+            return None
+        result = []
+        for m in range(lo, hi):
+            if out.metric_error[m] != k.ERR_NONE or not out.metric_computed[m]:
+                result.append({"type": ""})
+            else:
+                result.append(metric_status(self.compiled.metric_docs[m],
+                                            int(out.metric_utilization[m]), int(out.metric_value[m])))
+        return result
+
+    def current_metrics_text(self, i: int, lists: dict | None = None) -> str | None:
+        """current_metrics(i) as canonical JSON, by filling the compiled templates (``lists``:
+        the outputs as Python lists, which apply makes once for all HPAs)."""
+        lists = lists if lists is not None else self.as_lists(i)
+        start = lists["metric_start"]
+        lo, hi = start[i], start[i + 1]
+        computed = lists["computed"]
+        if not any(computed[lo:hi]):
+            return None
+        templates = self.compiled.status_templates()
+        errors, utilization, values = lists["error"], lists["utilization"], lists["value"]
+        parts = [templates[m].format(u=utilization[m], v=milli_quantity(values[m]))
+                 if errors[m] == k.ERR_NONE and computed[m] else '{"type":""}'
+                 for m in range(lo, hi)]
+        return "[" + ",".join(parts) + "]"
+
+    def as_lists(self, i: int | None = None) -> dict:
+        """The per-metric outputs as Python lists (of all metrics; ``i`` is only a hint that a
+        single HPA is wanted, for which slicing is not worth it)."""
+        out = self.outputs
+        return {"metric_start": self.compiled.specs.metric_start.tolist(),
+                "computed": out.metric_computed.tolist(), "error": out.metric_error.tolist(),
+                "utilization": out.metric_utilization.tolist(), "value": out.metric_value.tolist()}
+
+    def events(self, i: int) -> list[tuple[str, str, str]]:
+        """Events HPA i emits this sync, in order: (type, reason, message)."""
+        out = self.outputs
+        outcome = int(self.outcome[i])
+        if outcome == k.OUTCOME_FAILED_GET_SCALE:
+            return [("Warning", "FailedGetScale",
+                     scale_error(self.compiled.target_kinds[i], self.compiled.target_names[i]))]
+        if outcome == k.OUTCOME_INVALID_SELECTOR:
+            return [("Warning", "SelectorRequired", "selector is required"),
+                    ("Warning", "FailedComputeMetricsReplicas", "selector is required")]
+        if outcome == k.OUTCOME_AMBIGUOUS_SELECTOR:
+            message = (self.notes or {}).get(i, "")
+            return [("Warning", "AmbiguousSelector", message),
+                    ("Warning", "FailedComputeMetricsReplicas", message)]
+        events = []
+        lo, hi = int(self.compiled.specs.metric_start[i]), int(self.compiled.specs.metric_start[i + 1])
+        for m in range(lo, hi):
+            if out.metric_computed[m] and out.metric_error[m] != k.ERR_NONE:
+                reason, message, _ = self._failure(i, m)
+                events.append(("Warning", reason, message))
+        if outcome == k.OUTCOME_METRICS_FAILED:
+            first = int(out.first_invalid[i])
+            _, _, wrapped = self._failure(i, first)
+            events.append(("Warning", "FailedComputeMetricsReplicas",
+                           (f"invalid metrics ({int(out.invalid_count[i])} invalid out of "
+                           f"{hi - lo}), first error is: {wrapped}")))
+        if self.rescale[i]:
+            events.append(("Normal", "SuccessfulRescale",
+                           f"New size: {int(self.desired_replicas[i])}; reason: {self.rescale_reason(i)}"))
+        return events
+
+    def describe(self, i: int) -> dict:
+        """Everything about HPA i in plain values (what tests compare with the reference)."""
+        return {"outcome": OUTCOME_NAMES[int(self.outcome[i])], "current": int(self.current_replicas[i]),
+                "desired": int(self.desired_replicas[i]), "rescale": bool(self.rescale[i]),
+                "reason": self.rescale_reason(i), "conditions": self.conditions(i),
+                "metrics": self.current_metrics(i), "events": self.events(i)}
+
+
+def _pod_namer(state: ClusterState):
+    """pod row -> (pod name, first container name), for "missing request" messages."""
+    pods = state.tables["pods"]
+
+    def name(row: int) -> tuple[str, str]:
+        body = state.strings.document(int(pods["body"][row])) or {}
+        containers = (body.get("spec") or {}).get("containers") or [{}]
+        return state.strings[int(pods["name"][row])], containers[0].get("name")
+    return (name,)
+
+
+# -- the controller -----------------------------------------------------------------------------------
+
+class HorizontalController:
+    """The HPA controller: its flags, its history, and its per-sync caches.
+
+    ``sync`` decides without writing; ``apply_hpa_decisions`` writes. Snapshot the history with
+    ``controller.history.to_arrays()`` and restore with ``HpaHistory.from_arrays``. One
+    controller serves one ClusterState (and its restored snapshots): the history is keyed by HPA
+    row and the caches by the state's string codes.
+    """
+
+    def __init__(self, config: HpaConfig = HpaConfig(), history: HpaHistory | None = None) -> None:
+        self.config = config
+        self.history = history if history is not None else HpaHistory()
+        self.compiled: CompiledHpas | None = None
+        self.caches: dict = {}
+
+    def sync(self, state: ClusterState, pod_metrics: PodMetrics | None = None,
+             custom_metrics: CustomMetrics = NO_CUSTOM_METRICS) -> HpaDecisions:
+        """Decide every live HPA of ``state`` at ``state.time`` (one kernel call). Updates the
+        history (as the Go controller does while deciding), writes nothing to the state."""
+        self.compiled = compile_hpa_specs(state, self.config, self.compiled)
+        compiled = self.compiled
+        hpas = state.tables[TABLE]
+        self.history.ensure(len(hpas))
+        self.history.forget(np.flatnonzero(~hpas.alive))
+        inputs, notes = observe(state, compiled, pod_metrics, custom_metrics, self.caches)
+        out = decide(compiled.specs, inputs, self.history, state.time, self.config)
+        return HpaDecisions(compiled.specs.hpa_rows, out.outcome, out.current_replicas,
+                            out.desired_replicas, out.rescale, out, compiled,
+                            _pod_namer(state), float(state.time), self.caches, notes)
+
+
+# -- apply: the only writer --------------------------------------------------------------------------
+
+def _merge_conditions(existing: list[dict], calls, now: str | None) -> tuple[list[dict], bool]:
+    """setConditionInList for each call: update in place, append when new; lastTransitionTime
+    changes only when the status does. Returns the list and whether any status changed."""
+    result = [dict(c) for c in existing]
+    changed = False
+    for kind, status, reason, message in calls:
+        current = next((c for c in result if c.get("type") == kind), None)
+        if current is None:
+            current = {"type": kind}
+            result.append(current)
+        if current.get("status") != status:
+            current["lastTransitionTime"] = now
+            changed = True
+        current.update(status=status, reason=reason, message=message)
+    return result, changed
+
+
+def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
+    """Write a sync's decisions: the targets' spec.replicas, each HPA's status (currentReplicas,
+    desiredReplicas, currentMetrics, conditions, lastScaleTime) and its events.
+
+    Numeric columns are written for all HPAs at once; the documents (conditions,
+    currentMetrics) are built per HPA from templates, and a conditions list is reused when the
+    same calls meet the same previous list (the memo lives in ``decisions.caches``).
+    """
+    hpas = state.tables[TABLE]
+    strings = state.strings
+    compiled = decisions.compiled
+    out = decisions.outputs
+    rows = decisions.hpa_rows
+    live = hpas.alive[rows] if len(rows) else np.zeros(0, np.bool_)
+    outcome = decisions.outcome
+
+    # numbers, all HPAs at once
+    observed = live & (outcome != k.OUTCOME_FAILED_GET_SCALE)
+    hpas["current_replicas"][rows[observed]] = decisions.current_replicas[observed]
+    keeps = np.isin(outcome, KEEPS_DESIRED)
+    writes_desired = observed & ~keeps
+    hpas["desired_replicas"][rows[writes_desired]] = decisions.desired_replicas[writes_desired]
+    rescaled = np.flatnonzero(live & decisions.rescale)
+    hpas["last_scale_time"][rows[rescaled]] = state.time
+    for i in rescaled.tolist():
+        target = state.tables[compiled.target_tables[i]]
+        target_row = compiled.target_rows[i]
+        target["replicas"][target_row] = decisions.desired_replicas[i]
+        target["generation"][target_row] += 1  # a spec change, as the scale update makes
+
+    # documents and events, per HPA
+    now = timestamp(state.time)
+    memo = (decisions.caches if decisions.caches is not None else {}).setdefault(
+        "conditions", {})
+    conditions = hpas["conditions"]
+    metrics = hpas["current_metrics"]
+    observed_list = observed.tolist()
+    noisy = ((outcome != k.OUTCOME_KEPT) | (out.invalid_count > 0)).tolist()
+    lists = decisions.as_lists()
+    cond_count, cond_code = out.cond_count.tolist(), out.cond_code.tolist()
+    valid_metric, desired = out.valid_metric.tolist(), decisions.desired_replicas.tolist()
+    row_list = rows.tolist()
+    for i in np.flatnonzero(live).tolist():
+        row = row_list[i]
+        calls = tuple(decisions._calls(i, cond_code[i][:cond_count[i]], valid_metric[i], desired[i]))
+        old_code = int(conditions[row])
+        key = (old_code, calls)
+        code = memo.get(key)
+        if code is None:
+            merged, changed = _merge_conditions(strings.document(old_code) or [], calls, now)
+            code = strings.intern_document(merged)
+            if not changed:  # without a new transition time the result holds for later syncs
+                memo[key] = code
+        conditions[row] = code
+        if observed_list[i]:
+            text = decisions.current_metrics_text(i, lists)
+            metrics[row] = -1 if text is None else strings.intern(text)
+        if noisy[i]:
+            for event_type, reason, message in decisions.events(i):
+                record_event(state, "HorizontalPodAutoscaler", compiled.names[i],
+                             compiled.namespaces[i], event_type, reason, message, COMPONENT)
+

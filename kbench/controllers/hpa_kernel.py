@@ -1,0 +1,967 @@
+"""The HorizontalPodAutoscaler decision kernel: every HPA of a sync decided in one compiled loop.
+
+A port of kubernetes pkg/controller/podautoscaler: replica_calculator.go (GetResourceReplicas,
+GetRawResourceReplicas, GetMetricReplicas, GetObjectMetricReplicas,
+GetObjectPerPodMetricReplicas, GetExternalMetricReplicas, GetExternalPerPodMetricReplicas,
+groupPods), metrics/utilization.go (GetResourceUtilizationRatio, GetMetricUsageRatio) and
+horizontal.go (reconcileAutoscaler, computeReplicasForMetrics, normalizeDesiredReplicas,
+normalizeDesiredReplicasWithBehaviors, stabilizeRecommendation[WithBehaviors],
+convertDesiredReplicasWith{Rules,BehaviorRate}, calculateScale{Up,Down}Limit*,
+storeScaleEvent). Names follow Go's so the two read side by side.
+
+decide_hpas runs three phases over all HPAs (the scale; every metric; combination and
+normalisation), see "how the kernel is laid out" below for why. Kernels see integer codes and
+arrays only (see kbench.controllers.hpa for the packing). All
+quantities are int64 milli-values as Go's Quantity.MilliValue() gives them (cpu millicores,
+memory bytes x 1000, custom metrics x 1000); utilization is Go's int32 percentage; times are
+simulated seconds. The history arrays are updated in place, exactly as the Go controller
+mutates its recommendation and scale-event slices.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from kbench._jit import njit
+
+# -- codes shared with kbench.controllers.hpa -------------------------------------------------
+
+# MetricSourceType
+SOURCE_RESOURCE, SOURCE_PODS, SOURCE_OBJECT, SOURCE_EXTERNAL, SOURCE_CONTAINER_RESOURCE = range(5)
+# MetricTargetType
+TARGET_UTILIZATION, TARGET_AVERAGE_VALUE, TARGET_VALUE = range(3)
+# resource names the metrics API serves; anything else has no metrics
+RESOURCE_CPU, RESOURCE_MEMORY = 0, 1
+# HPAScalingPolicyType and ScalingPolicySelect
+POLICY_PODS, POLICY_PERCENT = 0, 1
+SELECT_MAX, SELECT_MIN, SELECT_DISABLED = 0, 1, 2
+# pod phases, as kbench.state.schema.POD_PHASES orders them
+PHASE_PENDING, PHASE_RUNNING, PHASE_SUCCEEDED, PHASE_FAILED = 0, 1, 2, 3
+
+# what happened to an HPA in this sync
+(OUTCOME_KEPT, OUTCOME_RESCALED, OUTCOME_FAILED_GET_SCALE, OUTCOME_DISABLED,
+ OUTCOME_INVALID_SELECTOR, OUTCOME_METRICS_FAILED, OUTCOME_AMBIGUOUS_SELECTOR) = range(7)
+
+# the rescale reason (reconcileAutoscaler's rescaleReason)
+(REASON_NONE, REASON_ABOVE_TARGET, REASON_ALL_BELOW, REASON_ABOVE_MAX,
+ REASON_BELOW_MIN) = range(5)
+
+# setCondition calls, in the order Go makes them; the table in hpa.py gives type, status,
+# reason and message of each code.
+(COND_FAILED_GET_SCALE, COND_SUCCEEDED_GET_SCALE, COND_SCALING_DISABLED, COND_INVALID_SELECTOR,
+ COND_VALID_METRIC_FOUND, COND_FAILED_GET_METRIC, COND_SCALE_UP_STABILIZED,
+ COND_SCALE_DOWN_STABILIZED, COND_READY_FOR_NEW_SCALE, COND_DESIRED_WITHIN_RANGE,
+ COND_TOO_MANY_REPLICAS, COND_TOO_FEW_REPLICAS, COND_SCALE_UP_LIMIT, COND_SCALE_DOWN_LIMIT,
+ COND_SUCCEEDED_RESCALE, COND_AMBIGUOUS_SELECTOR) = range(16)
+MAX_CONDITIONS = 6
+
+# why a metric could not be computed (the error text is built in hpa.py)
+(ERR_NONE, ERR_NO_RESOURCE_METRICS, ERR_NO_PODS, ERR_NO_READY_METRICS, ERR_MISSING_REQUEST,
+ ERR_NO_CUSTOM_METRICS, ERR_NO_OBJECT_METRIC, ERR_NO_EXTERNAL_METRIC, ERR_READY_PODS) = range(9)
+
+MAX_INT32 = 2147483647
+MIN_INT32 = -2147483648
+MIN_INT64 = -9223372036854775808
+
+
+class HpaSpecs(NamedTuple):
+    """The spec of every live HPA, compiled once per change of the HPA table.
+
+    Index i is the HPA's position in this sync (``hpa_rows[i]`` is its table row); metrics
+    and policies are CSR: HPA i owns ``metric_start[i]:metric_start[i+1]``.
+    """
+
+    hpa_rows: np.ndarray          # int64 [n]
+    min_replicas: np.ndarray      # int32 [n] (spec.minReplicas, defaulted to 1)
+    max_replicas: np.ndarray      # int32 [n]
+    metric_start: np.ndarray      # int64 [n+1]
+    metric_source: np.ndarray     # int8 [m] SOURCE_*
+    metric_target_type: np.ndarray  # int8 [m] TARGET_*
+    metric_resource: np.ndarray   # int8 [m] RESOURCE_* or -1
+    metric_target: np.ndarray     # int64 [m] percent (Utilization) or milli-value
+    has_behavior: np.ndarray      # bool [n] spec.behavior set (else the legacy path)
+    up_window: np.ndarray         # int32 [n] scaleUp.stabilizationWindowSeconds
+    down_window: np.ndarray       # int32 [n] scaleDown's, or the controller's default
+    up_select: np.ndarray         # int8 [n] SELECT_*
+    down_select: np.ndarray       # int8 [n]
+    up_tolerance: np.ndarray      # float64 [n]
+    down_tolerance: np.ndarray    # float64 [n]
+    up_policy_start: np.ndarray   # int64 [n+1]
+    up_policy_type: np.ndarray    # int8 POLICY_*
+    up_policy_value: np.ndarray   # int32
+    up_policy_period: np.ndarray  # int32 seconds
+    down_policy_start: np.ndarray
+    down_policy_type: np.ndarray
+    down_policy_value: np.ndarray
+    down_policy_period: np.ndarray
+
+
+class HpaInputs(NamedTuple):
+    """What one sync observes: the scale of each target, its pods (CSR of pod rows) and the
+    metrics. Per-pod arrays are indexed by pod row; usage and requests are milli-values, one
+    row per resource ([RESOURCE_CPU], [RESOURCE_MEMORY]) so that each is contiguous."""
+
+    target_found: np.ndarray      # bool [n] the scale subresource could be read
+    has_selector: np.ndarray      # bool [n] the target's scale has a selector
+    ambiguous: np.ndarray         # bool [n] its pods are also selected by another HPA's target
+    spec_replicas: np.ndarray     # int32 [n] scale.spec.replicas
+    status_replicas: np.ndarray   # int32 [n] scale.status.replicas
+    pod_start: np.ndarray         # int64 [n+1]
+    pod_rows: np.ndarray          # int64 [k]
+    phase: np.ndarray             # int8 [P]
+    ready: np.ndarray             # bool [P] Ready condition status True
+    has_ready_condition: np.ndarray  # bool [P]
+    start_time: np.ndarray        # float64 [P] status.startTime (NaN: nil)
+    ready_transition_time: np.ndarray  # float64 [P] Ready condition lastTransitionTime
+    deleted: np.ndarray           # bool [P] metadata.deletionTimestamp set
+    request_milli: np.ndarray     # int64 [2, P] request of the resource (0: missing)
+    usage_milli: np.ndarray       # int64 [2, P]
+    has_usage: np.ndarray         # bool [2, P] metrics-server has a sample
+    sample_time: np.ndarray       # float64 [P] timestamp of the sample
+    sample_window: np.ndarray     # float64 [P] window of the sample
+    pod_metric_values: np.ndarray  # int64 [K, P] Pods metrics, one row per distinct metric
+    pod_metric_has: np.ndarray    # bool [K, P]
+    metric_series: np.ndarray     # int64 [m] row of pod_metric_values of a Pods metric
+    scalar_value: np.ndarray      # int64 [m] Object / External metric value (milli)
+    scalar_has: np.ndarray        # bool [m]
+
+
+class HpaTimings(NamedTuple):
+    """kube-controller-manager's HPA flags (seconds) and the sync's time."""
+
+    now: float
+    cpu_initialization_period: float        # --horizontal-pod-autoscaler-cpu-initialization-period
+    delay_of_initial_readiness_status: float  # ...-initial-readiness-delay
+    downscale_stabilization_window: float   # ...-downscale-stabilization
+
+
+class HistoryArrays(NamedTuple):
+    """Views of HpaHistory: per HPA table row, recommendations and scale events in slice order."""
+
+    rec_count: np.ndarray      # int32 [R]
+    rec_value: np.ndarray      # int32 [R, C]
+    rec_time: np.ndarray       # float64 [R, C]
+    up_count: np.ndarray       # int32 [R]
+    up_change: np.ndarray      # int32 [R, E]
+    up_time: np.ndarray        # float64 [R, E]
+    up_outdated: np.ndarray    # bool [R, E]
+    down_count: np.ndarray
+    down_change: np.ndarray
+    down_time: np.ndarray
+    down_outdated: np.ndarray
+
+
+class HpaOutputs(NamedTuple):
+    """Everything the kernel decided, per HPA (n) and per metric (m)."""
+
+    outcome: np.ndarray        # int8 [n] OUTCOME_*
+    current_replicas: np.ndarray  # int32 [n]
+    desired_replicas: np.ndarray  # int32 [n] what status.desiredReplicas becomes
+    rescale: np.ndarray        # bool [n]
+    reason: np.ndarray         # int8 [n] REASON_*
+    reason_metric: np.ndarray  # int64 [n] metric index named by "<metric> above target"
+    valid_metric: np.ndarray   # int64 [n] metric index named by ValidMetricFound
+    cond_count: np.ndarray     # int8 [n]
+    cond_code: np.ndarray      # int8 [n, MAX_CONDITIONS] setCondition calls in order
+    cond_metric: np.ndarray    # int64 [n] metric index of a FailedGet*Metric condition
+    invalid_count: np.ndarray  # int32 [n]
+    first_invalid: np.ndarray  # int64 [n] metric index of the first error
+    metric_computed: np.ndarray  # bool [m] the metric was evaluated this sync
+    metric_error: np.ndarray   # int8 [m] ERR_*
+    metric_error_pod: np.ndarray  # int64 [m] pod row of a missing-request error
+    metric_replicas: np.ndarray   # int32 [m] replicaCountProposal
+    metric_utilization: np.ndarray  # int32 [m] percentage (Utilization targets)
+    metric_value: np.ndarray   # int64 [m] milli-value: average / raw value / usage
+
+
+def empty_outputs(n: int, m: int) -> HpaOutputs:
+    """Output arrays for n HPAs with m metrics in total."""
+    return HpaOutputs(
+        outcome=np.zeros(n, np.int8), current_replicas=np.zeros(n, np.int32),
+        desired_replicas=np.zeros(n, np.int32), rescale=np.zeros(n, np.bool_),
+        reason=np.zeros(n, np.int8), reason_metric=np.full(n, -1, np.int64),
+        valid_metric=np.full(n, -1, np.int64), cond_count=np.zeros(n, np.int8),
+        cond_code=np.zeros((n, MAX_CONDITIONS), np.int8), cond_metric=np.full(n, -1, np.int64),
+        invalid_count=np.zeros(n, np.int32), first_invalid=np.full(n, -1, np.int64),
+        metric_computed=np.zeros(m, np.bool_), metric_error=np.zeros(m, np.int8),
+        metric_error_pod=np.full(m, -1, np.int64), metric_replicas=np.zeros(m, np.int32),
+        metric_utilization=np.zeros(m, np.int32), metric_value=np.zeros(m, np.int64))
+
+
+# -- small arithmetic as Go does it -----------------------------------------------------------
+# Helpers called once per pod are inlined by numba (inline="always"): called normally they would
+# receive the HpaInputs tuple by value, a copy of ~25 array structs per pod.
+
+@njit(inline="always")
+def _ceil_int32(x: float) -> int:
+    """int32(math.Ceil(x)), saturating at the int32 rails (Go's newer code caps explicitly;
+    an overflowing conversion is undefined in Go and never reached by sane inputs)."""
+    c = math.ceil(x)
+    if c > MAX_INT32:
+        return MAX_INT32
+    if c < MIN_INT32:
+        return MIN_INT32
+    return int(c)
+
+
+@njit(inline="always")
+def _within(ratio: float, down: float, up: float) -> bool:
+    """Tolerances.isWithin: (1 - scaleDown) <= usageRatio <= (1 + scaleUp)."""
+    return (1.0 - down) <= ratio <= (1.0 + up)
+
+
+@njit(inline="always")
+def _utilization(metrics_total: int, requests_total: int) -> int:
+    """GetResourceUtilizationRatio's int32((metricsTotal * 100) / requestsTotal), clamped to the
+    int32 rails as the current Go code does."""
+    u = (metrics_total * 100) // requests_total if metrics_total >= 0 else -((-metrics_total * 100) // requests_total)
+    if u > MAX_INT32:
+        return MAX_INT32
+    if u < MIN_INT32:
+        return MIN_INT32
+    return u
+
+
+@njit(inline="always")
+def _go_div(a: int, b: int) -> int:
+    """Go's int64 division truncates toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+# -- how the kernel is laid out ---------------------------------------------------------------------
+# numba updates the reference count of every array of a NamedTuple each time a field is read
+# and each time the tuple is passed to a function that is not inlined. Inside loops over
+# 10,000 HPAs and 150,000 pods that costs 20x the arithmetic (measured). So decide_hpas runs
+# three phases (scale, metrics, normalisation), each a function that unpacks its tuples once
+# and loops over all HPAs; the per-HPA and per-pod helpers are inlined and take plain arrays.
+# The wrappers at the end (taking HpaSpecs / HistoryArrays) are for tests of single functions.
+
+# what phase 1 leaves for HPA i
+PATH_DONE, PATH_ABOVE_MAX, PATH_BELOW_MIN, PATH_METRICS = range(4)
+
+# groupPods' answer for one pod
+GROUP_READY, GROUP_UNREADY, GROUP_MISSING, GROUP_IGNORED = 0, 1, 2, 3
+
+
+@njit(inline="always")
+def _add_condition(i, code, cond_count, cond_code) -> None:
+    c = cond_count[i]
+    cond_code[i, c] = code
+    cond_count[i] = c + 1
+
+
+# -- groupPods --------------------------------------------------------------------------------
+# groupPods is split in two: what depends on the pod alone (deleted / Failed, Pending, and the
+# CPU readiness rule, which reads the pod's conditions and its CPU sample's timestamp) is
+# computed once per pod and sync (POD_*); the metric only adds whether the pod has a sample.
+
+POD_IGNORED, POD_PENDING, POD_CPU_UNREADY, POD_COUNTED = 0, 1, 2, 3
+
+
+@njit(inline="always")
+def _pod_state(p, deleted, phase, has_ready_condition, start_time, ready_transition_time, ready,
+               sample_time, sample_window, now, cpu_initialization_period,
+               delay_of_initial_readiness_status) -> int:
+    """The metric-independent part of groupPods for pod p."""
+    if deleted[p] or phase[p] == PHASE_FAILED:
+        return POD_IGNORED
+    if phase[p] == PHASE_PENDING:
+        return POD_PENDING
+    start = start_time[p]
+    if not has_ready_condition[p] or math.isnan(start):
+        return POD_CPU_UNREADY
+    transition = ready_transition_time[p]
+    if start + cpu_initialization_period > now:
+        # within the initialisation period: unready, or no full window since it got ready
+        unready = (not ready[p]) or sample_time[p] < transition + sample_window[p]
+    else:
+        # afterwards: only a pod that has never been ready is ignored
+        unready = (not ready[p]) and start + delay_of_initial_readiness_status > transition
+    return POD_CPU_UNREADY if unready else POD_COUNTED
+
+
+@njit(inline="always")
+def _group(state, has_metric, is_cpu) -> int:
+    """groupPods for a pod in ``state``: ignored, unready (Pending, or a CPU sample that may
+    include initialisation), missing (no sample) or ready."""
+    if state == POD_IGNORED:
+        return GROUP_IGNORED
+    if state == POD_PENDING:
+        return GROUP_UNREADY
+    if not has_metric:
+        return GROUP_MISSING
+    if is_cpu and state == POD_CPU_UNREADY:
+        return GROUP_UNREADY
+    return GROUP_READY
+
+
+# -- replica calculator (per metric; pods lo:hi of pod_rows, their groups in groups[0:hi-lo]) --
+
+@njit(inline="always")
+def _resource_replicas(lo, hi, target_utilization, current, tol_down, tol_up, pod_rows, usage,
+                       requests, has, is_cpu, pod_state, groups):
+    """GetResourceReplicas: (error, replicas, utilization, rawUtilization, error pod).
+    ``usage`` / ``requests`` / ``has`` are the resource's columns (milli-values). The pods'
+    groups are kept in groups[0:hi-lo] for the second pass."""
+    ready_count = 0
+    unready_count = 0
+    missing_count = 0
+    metrics_total = 0
+    requests_total = 0
+    missing_request_pod = -1
+    for k in range(lo, hi):
+        p = pod_rows[k]
+        if requests[p] <= 0 and missing_request_pod < 0:
+            missing_request_pod = p
+        group = _group(pod_state[p], has[p], is_cpu)
+        groups[k - lo] = group
+        if group == GROUP_READY:
+            ready_count += 1
+            metrics_total += usage[p]
+            requests_total += requests[p]
+        elif group == GROUP_UNREADY:
+            unready_count += 1
+        elif group == GROUP_MISSING:
+            missing_count += 1
+    if ready_count == 0:
+        return ERR_NO_READY_METRICS, 0, 0, 0, -1
+    if missing_request_pod >= 0:
+        return ERR_MISSING_REQUEST, 0, 0, 0, missing_request_pod
+    utilization = _utilization(metrics_total, requests_total)
+    usage_ratio = utilization / target_utilization
+    raw = _go_div(metrics_total, ready_count)
+
+    scale_up_with_unready = unready_count > 0 and usage_ratio > 1.0
+    if not scale_up_with_unready and missing_count == 0:
+        if _within(usage_ratio, tol_down, tol_up):
+            return ERR_NONE, current, utilization, raw, -1
+        return ERR_NONE, _ceil_int32(usage_ratio * ready_count), utilization, raw, -1
+
+    # re-run the utilization: missing pods at 0 % (scale-up) or at max(100 %, target)
+    # (scale-down), unready pods at 0 % on a scale-up
+    entries = ready_count
+    new_metrics = metrics_total
+    new_requests = requests_total
+    fallback = max(100, target_utilization)
+    for k in range(lo, hi):
+        request = requests[pod_rows[k]]
+        group = groups[k - lo]
+        if group == GROUP_MISSING:
+            if usage_ratio < 1.0:
+                new_metrics += _go_div(request * fallback, 100)
+                new_requests += request
+                entries += 1
+            elif usage_ratio > 1.0:
+                new_requests += request
+                entries += 1
+        elif group == GROUP_UNREADY and scale_up_with_unready:
+            new_requests += request
+            entries += 1
+    new_usage_ratio = _utilization(new_metrics, new_requests) / target_utilization
+    if (_within(new_usage_ratio, tol_down, tol_up) or (usage_ratio < 1.0 and new_usage_ratio > 1.0)
+            or (usage_ratio > 1.0 and new_usage_ratio < 1.0)):
+        return ERR_NONE, current, utilization, raw, -1
+    new_replicas = _ceil_int32(new_usage_ratio * entries)
+    if ((new_usage_ratio < 1.0 and new_replicas > current)
+            or (new_usage_ratio > 1.0 and new_replicas < current)):
+        return ERR_NONE, current, utilization, raw, -1
+    return ERR_NONE, new_replicas, utilization, raw, -1
+
+
+@njit(inline="always")
+def _plain_metric_replicas(lo, hi, values, current, target_usage, tol_down, tol_up, pod_rows,
+                           has, is_cpu, pod_state):
+    """calcPlainMetricReplicas (a raw resource or a Pods metric): (error, replicas, usage)."""
+    ready_count = 0
+    unready_count = 0
+    missing_count = 0
+    metrics_total = 0
+    for k in range(lo, hi):
+        p = pod_rows[k]
+        group = _group(pod_state[p], has[p], is_cpu)
+        if group == GROUP_READY:
+            ready_count += 1
+            metrics_total += values[p]
+        elif group == GROUP_UNREADY:
+            unready_count += 1
+        elif group == GROUP_MISSING:
+            missing_count += 1
+    if ready_count == 0:
+        return ERR_NO_READY_METRICS, 0, 0
+    usage = _go_div(metrics_total, ready_count)
+    usage_ratio = usage / target_usage
+
+    scale_up_with_unready = unready_count > 0 and usage_ratio > 1.0
+    if not scale_up_with_unready and missing_count == 0:
+        if _within(usage_ratio, tol_down, tol_up):
+            return ERR_NONE, current, usage
+        return ERR_NONE, _ceil_int32(usage_ratio * ready_count), usage
+
+    entries = ready_count
+    new_total = metrics_total
+    if missing_count > 0:
+        if usage_ratio < 1.0:
+            # on a scale-down, treat missing pods as using exactly the target amount
+            new_total += target_usage * missing_count
+            entries += missing_count
+        elif usage_ratio > 1.0:
+            entries += missing_count
+    if scale_up_with_unready:
+        entries += unready_count
+    new_usage_ratio = _go_div(new_total, entries) / target_usage
+    if (_within(new_usage_ratio, tol_down, tol_up) or (usage_ratio < 1.0 and new_usage_ratio > 1.0)
+            or (usage_ratio > 1.0 and new_usage_ratio < 1.0)):
+        return ERR_NONE, current, usage
+    new_replicas = _ceil_int32(new_usage_ratio * entries)
+    if ((new_usage_ratio < 1.0 and new_replicas > current)
+            or (new_usage_ratio > 1.0 and new_replicas < current)):
+        return ERR_NONE, current, usage
+    return ERR_NONE, new_replicas, usage
+
+
+@njit(inline="always")
+def _usage_ratio_replica_count(lo, hi, current, usage_ratio, tol_down, tol_up, pod_rows, phase,
+                               ready):
+    """getUsageRatioReplicaCount: (error, replicas). With currentReplicas 0 it scales to
+    ceil(usageRatio) so that scale-to-zero can come back."""
+    if current != 0:
+        if _within(usage_ratio, tol_down, tol_up):
+            return ERR_NONE, current
+        if hi == lo:
+            return ERR_READY_PODS, 0
+        ready_count = 0
+        for k in range(lo, hi):
+            p = pod_rows[k]
+            if phase[p] == PHASE_RUNNING and ready[p]:
+                ready_count += 1
+        return ERR_NONE, _ceil_int32(usage_ratio * ready_count)
+    return ERR_NONE, _ceil_int32(usage_ratio)
+
+
+@njit(inline="always")
+def _per_pod_replicas(status_replicas, target_per_pod, usage, tol_down, tol_up):
+    """GetObjectPerPodMetricReplicas / GetExternalPerPodMetricReplicas: (replicas, usage)."""
+    replicas = status_replicas
+    if status_replicas != 0:
+        usage_ratio = usage / (target_per_pod * float(status_replicas))
+    else:  # float64(usage) / 0
+        usage_ratio = math.inf if usage > 0 else (-math.inf if usage < 0 else math.nan)
+    if not _within(usage_ratio, tol_down, tol_up):
+        replicas = _ceil_int32(usage / target_per_pod)
+    if status_replicas == 0:
+        # ±Inf or NaN; Go's int64 conversion of those gives MinInt64
+        return replicas, MIN_INT64
+    return replicas, math.ceil(usage / status_replicas)
+
+
+# -- phase 1: the scale --------------------------------------------------------------------------
+
+@njit
+def _scale_phase(specs: HpaSpecs, inputs: HpaInputs, out: HpaOutputs, path: np.ndarray) -> None:
+    """reconcileAutoscaler up to computeReplicasForMetrics: get the scale, then scaling
+    disabled (currentReplicas 0), out of [min, max], missing selector, or compute metrics."""
+    min_replicas, max_replicas = specs.min_replicas, specs.max_replicas
+    target_found, has_selector = inputs.target_found, inputs.has_selector
+    ambiguous, spec_replicas = inputs.ambiguous, inputs.spec_replicas
+    outcome, current_replicas, desired_replicas = out.outcome, out.current_replicas, out.desired_replicas
+    reason, cond_count, cond_code = out.reason, out.cond_count, out.cond_code
+    for i in range(len(min_replicas)):
+        path[i] = PATH_DONE
+        if not target_found[i]:
+            _add_condition(i, COND_FAILED_GET_SCALE, cond_count, cond_code)
+            outcome[i] = OUTCOME_FAILED_GET_SCALE
+            continue
+        _add_condition(i, COND_SUCCEEDED_GET_SCALE, cond_count, cond_code)
+        current = spec_replicas[i]
+        current_replicas[i] = current
+        if current == 0 and min_replicas[i] != 0:
+            _add_condition(i, COND_SCALING_DISABLED, cond_count, cond_code)
+            outcome[i] = OUTCOME_DISABLED
+            desired_replicas[i] = 0
+        elif current > max_replicas[i]:
+            reason[i] = REASON_ABOVE_MAX
+            path[i] = PATH_ABOVE_MAX
+        elif current < min_replicas[i]:
+            reason[i] = REASON_BELOW_MIN
+            path[i] = PATH_BELOW_MIN
+        elif not has_selector[i]:
+            _add_condition(i, COND_INVALID_SELECTOR, cond_count, cond_code)
+            outcome[i] = OUTCOME_INVALID_SELECTOR
+        elif ambiguous[i]:  # validateAndParseSelector: pods controlled by several HPAs
+            _add_condition(i, COND_AMBIGUOUS_SELECTOR, cond_count, cond_code)
+            outcome[i] = OUTCOME_AMBIGUOUS_SELECTOR
+        else:
+            path[i] = PATH_METRICS
+
+
+# -- phase 2: every metric -------------------------------------------------------------------------
+
+@njit
+def _metrics_phase(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, out: HpaOutputs,
+                   path: np.ndarray) -> None:
+    """computeReplicasForMetric for each metric of each HPA that reached it."""
+    metric_start, metric_source = specs.metric_start, specs.metric_source
+    metric_target_type, metric_resource = specs.metric_target_type, specs.metric_resource
+    metric_target = specs.metric_target
+    up_tolerance, down_tolerance = specs.up_tolerance, specs.down_tolerance
+    pod_start, pod_rows = inputs.pod_start, inputs.pod_rows
+    deleted, phase, ready = inputs.deleted, inputs.phase, inputs.ready
+    has_ready_condition, start_time = inputs.has_ready_condition, inputs.start_time
+    transition = inputs.ready_transition_time
+    sample_time, sample_window = inputs.sample_time, inputs.sample_window
+    request_milli, usage_milli, has_usage = inputs.request_milli, inputs.usage_milli, inputs.has_usage
+    pod_metric_values, pod_metric_has = inputs.pod_metric_values, inputs.pod_metric_has
+    metric_series, scalar_value, scalar_has = inputs.metric_series, inputs.scalar_value, inputs.scalar_has
+    spec_replicas, status_replicas = inputs.spec_replicas, inputs.status_replicas
+    now = timings.now
+    init, delay = timings.cpu_initialization_period, timings.delay_of_initial_readiness_status
+    metric_computed, metric_error = out.metric_computed, out.metric_error
+    metric_error_pod, metric_replicas = out.metric_error_pod, out.metric_replicas
+    metric_utilization, metric_value = out.metric_utilization, out.metric_value
+
+    most = 0
+    for i in range(len(path)):
+        most = max(most, pod_start[i + 1] - pod_start[i])
+    groups = np.empty(most, np.int8)
+    pod_state = np.empty(len(phase), np.int8)
+    for p in range(len(phase)):
+        pod_state[p] = _pod_state(p, deleted, phase, has_ready_condition, start_time, transition,
+                                  ready, sample_time, sample_window, now, init, delay)
+
+    for i in range(len(path)):
+        if path[i] != PATH_METRICS:
+            continue
+        lo, hi = pod_start[i], pod_start[i + 1]
+        current = spec_replicas[i]
+        tol_down, tol_up = down_tolerance[i], up_tolerance[i]
+        for m in range(metric_start[i], metric_start[i + 1]):
+            source = metric_source[m]
+            target = metric_target[m]
+            resource = metric_resource[m]
+            err = ERR_NONE
+            replicas = 0
+            utilization = 0
+            value = 0
+            pod = -1
+            if source == SOURCE_RESOURCE or source == SOURCE_CONTAINER_RESOURCE:
+                # metricsClient.GetResourceMetric fails when no pod has a sample
+                any_sample = False
+                if resource >= 0:
+                    has = has_usage[resource]
+                    for k in range(lo, hi):
+                        if has[pod_rows[k]]:
+                            any_sample = True
+                            break
+                if not any_sample:
+                    err = ERR_NO_RESOURCE_METRICS
+                elif metric_target_type[m] == TARGET_AVERAGE_VALUE:  # GetRawResourceReplicas
+                    err, replicas, value = _plain_metric_replicas(
+                        lo, hi, usage_milli[resource], current, target, tol_down, tol_up, pod_rows,
+                        has, resource == RESOURCE_CPU, pod_state)
+                else:
+                    err, replicas, utilization, value, pod = _resource_replicas(
+                        lo, hi, target, current, tol_down, tol_up, pod_rows, usage_milli[resource],
+                        request_milli[resource], has, resource == RESOURCE_CPU, pod_state, groups)
+            elif source == SOURCE_PODS:  # GetMetricReplicas
+                series = metric_series[m]
+                any_sample = False
+                if series >= 0:
+                    has = pod_metric_has[series]
+                    for k in range(lo, hi):
+                        if has[pod_rows[k]]:
+                            any_sample = True
+                            break
+                if not any_sample:
+                    err = ERR_NO_CUSTOM_METRICS
+                else:
+                    err, replicas, value = _plain_metric_replicas(
+                        lo, hi, pod_metric_values[series], current, target, tol_down, tol_up,
+                        pod_rows, has, False, pod_state)
+            elif not scalar_has[m]:
+                err = ERR_NO_OBJECT_METRIC if source == SOURCE_OBJECT else ERR_NO_EXTERNAL_METRIC
+            elif metric_target_type[m] == TARGET_VALUE:  # Get{Object,External}MetricReplicas
+                value = scalar_value[m]
+                err, replicas = _usage_ratio_replica_count(
+                    lo, hi, current, value / target, tol_down, tol_up, pod_rows, phase, ready)
+            else:  # Get{Object,External}PerPodMetricReplicas
+                replicas, value = _per_pod_replicas(status_replicas[i], target, scalar_value[m],
+                                                    tol_down, tol_up)
+            metric_computed[m] = True
+            metric_error[m] = err
+            metric_error_pod[m] = pod
+            metric_replicas[m] = replicas
+            metric_utilization[m] = utilization
+            metric_value[m] = value
+
+
+# -- phase 3: normalisation -------------------------------------------------------------------------
+
+@njit(inline="always")
+def _replicas_change_per_period(period, count, change, time, now) -> int:
+    """getReplicasChangePerPeriod: the replicas changed by events after now - period."""
+    cutoff = now - period
+    total = 0
+    for e in range(count):
+        if time[e] > cutoff:
+            total += change[e]
+    return total
+
+
+@njit(inline="always")
+def _scale_limit(up, current, select, lo, hi, policy_type, policy_value, policy_period,
+                 up_count, up_change, up_time, down_count, down_change, down_time, now) -> int:
+    """calculateScaleUpLimitWithScalingRules (up) / calculateScaleDownLimitWithBehaviors, over
+    the policies lo:hi and the HPA's scale events (row slices)."""
+    if select == SELECT_DISABLED:
+        return current
+    if up:
+        result = MAX_INT32 if select == SELECT_MIN else MIN_INT32
+    else:
+        result = MIN_INT32 if select == SELECT_MIN else MAX_INT32
+    for q in range(lo, hi):
+        period = policy_period[q]
+        added = _replicas_change_per_period(period, up_count, up_change, up_time, now)
+        deleted = _replicas_change_per_period(period, down_count, down_change, down_time, now)
+        period_start = current - added + deleted
+        if up:
+            if policy_type[q] == POLICY_PODS:
+                proposed = period_start + policy_value[q]
+            else:
+                # rounded up so that a small percentage still adds a pod
+                proposed = _ceil_int32(period_start * (1.0 + policy_value[q] / 100.0))
+            # Min picks the smallest limit; Max (the default) the largest
+            result = min(result, proposed) if select == SELECT_MIN else max(result, proposed)
+        else:
+            if policy_type[q] == POLICY_PODS:
+                proposed = period_start - policy_value[q]
+            else:
+                # int32(float64(...) * (1 - value/100)) truncates toward zero
+                proposed = int(period_start * (1.0 - policy_value[q] / 100.0))
+            result = max(result, proposed) if select == SELECT_MIN else min(result, proposed)
+    return result
+
+
+@njit(inline="always")
+def _record_recommendation(row, slot, value, now, rec_count, rec_value, rec_time) -> None:
+    """Replace the old sample at ``slot`` or, with slot -1, append."""
+    if slot < 0:
+        slot = rec_count[row]
+        rec_count[row] = slot + 1
+    rec_value[row, slot] = value
+    rec_time[row, slot] = now
+
+
+@njit(inline="always")
+def _stabilize_recommendation_rows(row, desired, window, now, rec_count, rec_value,
+                                   rec_time) -> int:
+    """stabilizeRecommendation (no behavior): the max recommendation of the window."""
+    best = desired
+    old = -1
+    cutoff = now - window
+    for r in range(rec_count[row]):
+        if rec_time[row, r] < cutoff:
+            old = r
+        elif rec_value[row, r] > best:
+            best = rec_value[row, r]
+    _record_recommendation(row, old, desired, now, rec_count, rec_value, rec_time)
+    return best
+
+
+@njit(inline="always")
+def _stabilize_with_behaviors_rows(row, current, desired, up_window, down_window, now,
+                                   rec_count, rec_value, rec_time) -> int:
+    """stabilizeRecommendationWithBehaviors: clamp between the lowest recommendation of the
+    scale-up window and the highest of the scale-down window."""
+    up_recommendation = desired
+    up_cutoff = now - up_window
+    down_recommendation = desired
+    down_cutoff = now - down_window
+    old = -1
+    for r in range(rec_count[row]):
+        t = rec_time[row, r]
+        v = rec_value[row, r]
+        if t > up_cutoff:
+            up_recommendation = min(v, up_recommendation)
+        if t > down_cutoff:
+            down_recommendation = max(v, down_recommendation)
+        if t < up_cutoff and t < down_cutoff:
+            old = r
+    recommendation = max(current, up_recommendation)
+    recommendation = min(recommendation, down_recommendation)
+    _record_recommendation(row, old, desired, now, rec_count, rec_value, rec_time)
+    return recommendation
+
+
+@njit(inline="always")
+def _convert_with_rules(current, desired, min_replicas, max_replicas):
+    """convertDesiredReplicasWithRules: (replicas, COND_*) with the legacy scale-up limit
+    max(2 * current, 4)."""
+    scale_up_limit = int(max(2.0 * current, 4.0))
+    if max_replicas > scale_up_limit:
+        maximum = scale_up_limit
+        limiting = COND_SCALE_UP_LIMIT
+    else:
+        maximum = max_replicas
+        limiting = COND_TOO_MANY_REPLICAS
+    if desired < min_replicas:
+        return min_replicas, COND_TOO_FEW_REPLICAS
+    if desired > maximum:
+        return maximum, limiting
+    return desired, COND_DESIRED_WITHIN_RANGE
+
+
+@njit(inline="always")
+def _convert_with_limits(current, desired, min_replicas, max_replicas, up_limit, down_limit):
+    """convertDesiredReplicasWithBehaviorRate given the two scale limits."""
+    if desired > current:
+        limit = max(up_limit, current)  # no further scale up until the events age out
+        maximum = max_replicas
+        if maximum > limit:
+            maximum = limit
+            reason = COND_SCALE_UP_LIMIT
+        else:
+            reason = COND_TOO_MANY_REPLICAS
+        if desired > maximum:
+            return maximum, reason
+    elif desired < current:
+        limit = min(down_limit, current)
+        minimum = min_replicas
+        if minimum < limit:
+            minimum = limit
+            reason = COND_SCALE_DOWN_LIMIT
+        else:
+            reason = COND_TOO_FEW_REPLICAS
+        if desired < minimum:
+            return minimum, reason
+    return desired, COND_DESIRED_WITHIN_RANGE
+
+
+@njit(inline="always")
+def _store_scale_event_rows(row, delta, lo, hi, policy_period, count, change, time, outdated,
+                            now) -> None:
+    """storeScaleEvent for one direction: mark events older than the longest policy period
+    outdated, then reuse the last outdated slot or append."""
+    longest = 0
+    for q in range(lo, hi):
+        longest = max(longest, policy_period[q])
+    cutoff = now - longest
+    slot = -1
+    for e in range(count[row]):
+        if time[row, e] < cutoff:
+            outdated[row, e] = True
+        if outdated[row, e]:
+            slot = e
+    if slot < 0:
+        slot = count[row]
+        count[row] = slot + 1
+    change[row, slot] = delta
+    time[row, slot] = now
+    outdated[row, slot] = False
+
+
+@njit
+def _normalize_phase(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings,
+                     h: HistoryArrays, out: HpaOutputs, path: np.ndarray) -> None:
+    """The rest of reconcileAutoscaler: combine the metrics (the largest proposal wins), then
+    normalizeDesiredReplicas[WithBehaviors], the rescale and storeScaleEvent."""
+    hpa_rows, min_replicas, max_replicas = specs.hpa_rows, specs.min_replicas, specs.max_replicas
+    metric_start, has_behavior = specs.metric_start, specs.has_behavior
+    up_window, down_window = specs.up_window, specs.down_window
+    up_select, down_select = specs.up_select, specs.down_select
+    up_start, up_type = specs.up_policy_start, specs.up_policy_type
+    up_value, up_period = specs.up_policy_value, specs.up_policy_period
+    down_start, down_type = specs.down_policy_start, specs.down_policy_type
+    down_value, down_period = specs.down_policy_value, specs.down_policy_period
+    spec_replicas = inputs.spec_replicas
+    now, window = timings.now, timings.downscale_stabilization_window
+    rec_count, rec_value, rec_time = h.rec_count, h.rec_value, h.rec_time
+    up_count, up_change, up_time, up_outdated = h.up_count, h.up_change, h.up_time, h.up_outdated
+    down_count, down_change = h.down_count, h.down_change
+    down_time, down_outdated = h.down_time, h.down_outdated
+    outcome, desired_replicas, rescale = out.outcome, out.desired_replicas, out.rescale
+    reason, reason_metric, valid_metric = out.reason, out.reason_metric, out.valid_metric
+    cond_count, cond_code, cond_metric = out.cond_count, out.cond_code, out.cond_metric
+    invalid_count, first_invalid = out.invalid_count, out.first_invalid
+    metric_error, metric_replicas = out.metric_error, out.metric_replicas
+
+    for i in range(len(path)):
+        if outcome[i] == OUTCOME_FAILED_GET_SCALE:
+            continue
+        row = hpa_rows[i]
+        current = spec_replicas[i]
+        if rec_count[row] == 0:  # recordInitialRecommendation
+            _record_recommendation(row, -1, current, now, rec_count, rec_value, rec_time)
+        route = path[i]
+        if route == PATH_DONE:
+            continue
+        if route == PATH_ABOVE_MAX:
+            desired = max_replicas[i]
+        elif route == PATH_BELOW_MIN:
+            desired = min_replicas[i]
+        else:
+            # computeReplicasForMetrics: the largest proposal of the valid metrics
+            replicas = 0
+            metric = -1
+            invalid = 0
+            first = -1
+            lo, hi = metric_start[i], metric_start[i + 1]
+            for m in range(lo, hi):
+                if metric_error[m] != ERR_NONE:
+                    if invalid <= 0:
+                        first = m
+                    invalid += 1
+                    continue
+                if replicas == 0 or metric_replicas[m] > replicas:
+                    replicas = metric_replicas[m]
+                    metric = m
+            invalid_count[i] = invalid
+            first_invalid[i] = first
+            if invalid >= hi - lo or (invalid > 0 and replicas < current):
+                _add_condition(i, COND_FAILED_GET_METRIC, cond_count, cond_code)
+                cond_metric[i] = first
+                outcome[i] = OUTCOME_METRICS_FAILED
+                continue
+            _add_condition(i, COND_VALID_METRIC_FOUND, cond_count, cond_code)
+            valid_metric[i] = metric
+            desired = 0
+            if replicas > desired:
+                desired = replicas
+                reason_metric[i] = metric
+            if desired > current:
+                reason[i] = REASON_ABOVE_TARGET
+            if desired < current:
+                reason[i] = REASON_ALL_BELOW
+            if not has_behavior[i]:
+                # normalizeDesiredReplicas
+                stabilized = _stabilize_recommendation_rows(row, desired, window, now, rec_count,
+                                                            rec_value, rec_time)
+                _add_condition(i, COND_SCALE_DOWN_STABILIZED if stabilized != desired
+                               else COND_READY_FOR_NEW_SCALE, cond_count, cond_code)
+                normalized, limited = _convert_with_rules(current, stabilized, min_replicas[i],
+                                                          max_replicas[i])
+            else:
+                # normalizeDesiredReplicasWithBehaviors
+                stabilized = _stabilize_with_behaviors_rows(
+                    row, current, desired, up_window[i], down_window[i], now, rec_count,
+                    rec_value, rec_time)
+                if stabilized != desired:
+                    _add_condition(i, COND_SCALE_UP_STABILIZED if desired >= current
+                                   else COND_SCALE_DOWN_STABILIZED, cond_count, cond_code)
+                else:
+                    _add_condition(i, COND_READY_FOR_NEW_SCALE, cond_count, cond_code)
+                up_limit = 0
+                down_limit = 0
+                if stabilized > current:
+                    up_limit = _scale_limit(
+                        True, current, up_select[i], up_start[i], up_start[i + 1], up_type,
+                        up_value, up_period, up_count[row], up_change[row], up_time[row],
+                        down_count[row], down_change[row], down_time[row], now)
+                elif stabilized < current:
+                    down_limit = _scale_limit(
+                        False, current, down_select[i], down_start[i], down_start[i + 1],
+                        down_type, down_value, down_period, up_count[row], up_change[row],
+                        up_time[row], down_count[row], down_change[row], down_time[row], now)
+                normalized, limited = _convert_with_limits(current, stabilized, min_replicas[i],
+                                                           max_replicas[i], up_limit, down_limit)
+            _add_condition(i, limited, cond_count, cond_code)
+            desired = normalized
+
+        if desired != current:
+            rescale[i] = True
+            outcome[i] = OUTCOME_RESCALED
+            desired_replicas[i] = desired
+            _add_condition(i, COND_SUCCEEDED_RESCALE, cond_count, cond_code)
+            if has_behavior[i]:
+                if desired > current:
+                    _store_scale_event_rows(row, desired - current, up_start[i], up_start[i + 1],
+                                            up_period, up_count, up_change, up_time, up_outdated,
+                                            now)
+                else:
+                    _store_scale_event_rows(row, current - desired, down_start[i],
+                                            down_start[i + 1], down_period, down_count,
+                                            down_change, down_time, down_outdated, now)
+        else:
+            outcome[i] = OUTCOME_KEPT
+            desired_replicas[i] = current
+
+
+@njit
+def decide_hpas(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, history: HistoryArrays,
+                out: HpaOutputs) -> None:
+    """Decide every HPA of a sync (the one kernel call); history is updated in place."""
+    path = np.empty(len(specs.hpa_rows), np.int8)
+    _scale_phase(specs, inputs, out, path)
+    _metrics_phase(specs, inputs, timings, out, path)
+    _normalize_phase(specs, inputs, timings, history, out, path)
+
+
+# -- single functions, for tests ------------------------------------------------------------------
+
+@njit
+def _scale_up_limit(i, current, specs: HpaSpecs, h: HistoryArrays, row, now) -> int:
+    return _scale_limit(True, current, specs.up_select[i], specs.up_policy_start[i],
+                        specs.up_policy_start[i + 1], specs.up_policy_type, specs.up_policy_value,
+                        specs.up_policy_period, h.up_count[row], h.up_change[row], h.up_time[row],
+                        h.down_count[row], h.down_change[row], h.down_time[row], now)
+
+
+@njit
+def _scale_down_limit(i, current, specs: HpaSpecs, h: HistoryArrays, row, now) -> int:
+    return _scale_limit(False, current, specs.down_select[i], specs.down_policy_start[i],
+                        specs.down_policy_start[i + 1], specs.down_policy_type,
+                        specs.down_policy_value, specs.down_policy_period, h.up_count[row],
+                        h.up_change[row], h.up_time[row], h.down_count[row], h.down_change[row],
+                        h.down_time[row], now)
+
+
+@njit
+def _convert_with_behavior_rate(i, row, current, desired, min_replicas, max_replicas,
+                                specs: HpaSpecs, h: HistoryArrays, now):
+    """convertDesiredReplicasWithBehaviorRate."""
+    up_limit = _scale_up_limit(i, current, specs, h, row, now) if desired > current else 0
+    down_limit = _scale_down_limit(i, current, specs, h, row, now) if desired < current else 0
+    return _convert_with_limits(current, desired, min_replicas, max_replicas, up_limit, down_limit)
+
+
+@njit
+def _store_scale_event(i, row, previous, new, specs: HpaSpecs, h: HistoryArrays, now) -> None:
+    if new > previous:
+        _store_scale_event_rows(row, new - previous, specs.up_policy_start[i],
+                                specs.up_policy_start[i + 1], specs.up_policy_period, h.up_count,
+                                h.up_change, h.up_time, h.up_outdated, now)
+    else:
+        _store_scale_event_rows(row, previous - new, specs.down_policy_start[i],
+                                specs.down_policy_start[i + 1], specs.down_policy_period,
+                                h.down_count, h.down_change, h.down_time, h.down_outdated, now)
+
+
+@njit
+def _stabilize_recommendation(row, desired, window, now, h: HistoryArrays) -> int:
+    return _stabilize_recommendation_rows(row, desired, window, now, h.rec_count, h.rec_value,
+                                          h.rec_time)
+
+
+@njit
+def _stabilize_with_behaviors(i, row, current, desired, specs: HpaSpecs, now,
+                              h: HistoryArrays) -> int:
+    return _stabilize_with_behaviors_rows(row, current, desired, specs.up_window[i],
+                                          specs.down_window[i], now, h.rec_count, h.rec_value,
+                                          h.rec_time)
+
+
+@njit
+def _group_pods(i, has, is_cpu, inputs: HpaInputs, timings: HpaTimings, groups) -> None:
+    """groupPods for the pods of HPA i into groups[0:count]."""
+    lo, hi = inputs.pod_start[i], inputs.pod_start[i + 1]
+    for k in range(lo, hi):
+        p = inputs.pod_rows[k]
+        state = _pod_state(p, inputs.deleted, inputs.phase, inputs.has_ready_condition,
+                           inputs.start_time, inputs.ready_transition_time, inputs.ready,
+                           inputs.sample_time, inputs.sample_window, timings.now,
+                           timings.cpu_initialization_period,
+                           timings.delay_of_initial_readiness_status)
+        groups[k - lo] = _group(state, has[p], is_cpu)

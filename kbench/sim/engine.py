@@ -15,7 +15,8 @@ fixed order:
 3. the scheduler: one batch of the pending pods whose back-off has passed (see retry_rows);
 4. the kubelet: pods bound in this tick are admitted and their starts queued;
 5. metrics-server's scrapes due by T (every metrics_resolution seconds: kbench.metrics);
-6. hooks registered for the end of a tick (see add_hook).
+6. the HorizontalPodAutoscalers, every hpa_sync_period (15 s), from those metrics;
+7. hooks registered for the end of a tick (see add_hook).
 
 Events keep their exact times (a pod started at 12.34 s says so); what a tick batches is when
 the other parts see them. Nothing here loops over pods or nodes in Python.
@@ -37,6 +38,8 @@ from kbench.controllers.batch import CronJobController, JobController
 from kbench.controllers.deployment import DeploymentController
 from kbench.controllers.ownership import owner_rows
 from kbench.controllers.daemonset import sync_daemonsets
+from kbench.controllers.hpa import HorizontalController, HpaConfig, HpaHistory, PodMetrics
+from kbench.controllers.hpa import apply_hpa_decisions
 from kbench.controllers.podgc import PodGarbageCollector
 from kbench.controllers.replicaset import sync_replicasets
 from kbench.metrics.server import MetricsServer
@@ -60,6 +63,8 @@ class EngineConfig:
     tick: float = 1.0                     # seconds of simulated time per engine tick
     kubelet: KubeletConfig = KubeletConfig()
     metrics_resolution: float = 15.0      # metrics-server's --metric-resolution
+    hpa: HpaConfig = HpaConfig()          # kube-controller-manager's HPA flags
+    hpa_sync_period: float = 15.0         # --horizontal-pod-autoscaler-sync-period
 
 
 class Engine:
@@ -79,6 +84,8 @@ class Engine:
         self.deployments = DeploymentController()
         self.jobs = JobController()
         self.pod_gc = PodGarbageCollector()
+        self.autoscaler = HorizontalController(self.config.hpa)
+        self.next_hpa_sync = state.time + self.config.hpa_sync_period
         self.cronjobs = CronJobController()
         self.hooks: list[Callable[[Engine], None]] = []
         self._deletions_collected = -1
@@ -93,8 +100,9 @@ class Engine:
         engine = self.queue.to_arrays()
         engine["last_cluster_change"] = np.array([self.last_cluster_change])
         engine["tick"] = np.array([self.config.tick])
+        engine["next_hpa_sync"] = np.array([self.next_hpa_sync])
         return {"engine": engine, "usage": self.usage.to_arrays(),
-                "metrics": self.metrics.to_arrays()}
+                "metrics": self.metrics.to_arrays(), "hpa": self.autoscaler.history.to_arrays()}
 
     def restore(self, extras: dict[str, dict[str, np.ndarray]]) -> None:
         """Take back what to_arrays gave (read from a snapshot)."""
@@ -107,6 +115,11 @@ class Engine:
             self.usage = UsageModel.from_arrays(extras["usage"])
         if "metrics" in extras:
             self.metrics = MetricsServer.from_arrays(extras["metrics"])
+        if "hpa" in extras:
+            self.autoscaler = HorizontalController(self.config.hpa,
+                                                   HpaHistory.from_arrays(extras["hpa"]))
+        if "next_hpa_sync" in engine:
+            self.next_hpa_sync = float(engine["next_hpa_sync"][0])
 
     def add_hook(self, hook: Callable[["Engine"], None]) -> None:
         """Call ``hook(engine)`` at the end of every tick (after the kubelet)."""
@@ -141,6 +154,10 @@ class Engine:
         self.kubelet.admit(state, self.queue)
         while self.metrics.next_scrape_time <= state.time:
             self.metrics.scrape(state, self.usage, self.metrics.next_scrape_time)
+        if self.next_hpa_sync <= state.time:
+            self.next_hpa_sync += self.config.hpa_sync_period * max(1, math.floor(
+                (state.time - self.next_hpa_sync) / self.config.hpa_sync_period) + 1)
+            self._autoscale()
         for hook in self.hooks:
             hook(self)
 
@@ -210,6 +227,16 @@ class Engine:
                            state.strings.decode(pods["name"][rows[mine]])],
                           "replicaset-controller")
         self.kubelet.delete(state, self.queue, rows)
+
+    # -- 6. autoscaling ----------------------------------------------------------------------
+
+    def _autoscale(self) -> None:
+        """One HPA sync from metrics-server's metrics (all HPAs in one kernel call)."""
+        state = self.state
+        if state.tables["horizontalpodautoscalers"].live_count == 0:
+            return
+        metrics = PodMetrics(*self.metrics.pod_metrics(len(state.tables["pods"])))
+        apply_hpa_decisions(state, self.autoscaler.sync(state, metrics))
 
     # -- 3. scheduler ------------------------------------------------------------------------
 

@@ -69,3 +69,22 @@ def test_a_missing_or_broken_spec_file(tmp_path):
     (tmp_path / "bad.yaml").write_text("name: [unclosed")
     with pytest.raises(SpecError, match="not valid YAML"):
         load_spec(tmp_path / "bad.yaml")
+
+
+def test_the_hpa_lab_adds_pods_under_load_and_removes_them_after():
+    result = run_experiment(load_spec(EXAMPLES / "hpa-lab" / "experiment.yaml"))
+    frame = result.timeseries.to_pandas()
+    replicas = frame[(frame.kind == "Deployment") & (frame.metric == "spec_replicas")]
+    curve = dict(zip(replicas.time, replicas.value.astype(int)))
+    # load from 60 s: the 75 s scrape averages 0 and 600m over its window (300m, 150 % of
+    # the 200m request: ceil(1 * 150 / 50) = 3 pods); then the new pods' metrics arrive:
+    # 4, then ceil(600m / 100m) = 6, held while the load lasts
+    assert [curve[t] for t in (0, 60, 75, 90, 105)] == [1, 1, 3, 4, 6]
+    assert all(curve[t] == 6 for t in range(105, 901, 15))
+    # load gone at 600 s: 5 minutes of scale-down stabilization keep the highest
+    # recommendation of the window (6, then the half-loaded 615 s one: 3), then 1
+    assert [curve[t] for t in (915, 930, 1200)] == [3, 1, 1]
+    events = [e.to_dict()["message"] for e in result.cluster.events(
+        result.cluster.get("hpa", "php-apache"))]
+    assert "New size: 6; reason: cpu resource utilization (percentage of request) above target" in events
+    assert "New size: 1; reason: All metrics below target" in events

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import weakref
+from typing import NamedTuple
+
 import numpy as np
 
 from kbench.scheduler.labelmatrix import LabelMatrix
@@ -128,9 +131,44 @@ def queue_order(state: ClusterState, rows: np.ndarray) -> np.ndarray:
 
 def build_batch(state: ClusterState, pod_rows: np.ndarray) -> Batch:
     """Nodes, templates and the queue for scheduling ``pod_rows`` (already in queue order)."""
+    nodes = _node_part(state)
+    templates, queue_template = _templates(state, pod_rows)
+    return Batch(state=state, node_rows=nodes.node_rows, node_names=nodes.names,
+                 node_labels=nodes.labels, node_taints=nodes.taints,
+                 taint_group=nodes.taint_group, taint_groups=nodes.taint_groups,
+                 node_unschedulable=nodes.unschedulable.copy(),
+                 node_images=nodes.images, templates=templates, queue=pod_rows,
+                 queue_template=queue_template)
+
+
+class _NodePart(NamedTuple):
+    """What a batch reads of the nodes (read only: shared by the batches of one cluster
+    while its nodes' names, labels, taints, bodies and unschedulable flags stay the same)."""
+
+    fingerprint: bytes
+    node_rows: np.ndarray
+    names: list
+    labels: LabelMatrix
+    taints: list
+    taint_group: np.ndarray
+    taint_groups: list
+    unschedulable: np.ndarray
+    images: list
+
+
+_NODE_PARTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _node_part(state: ClusterState) -> _NodePart:
     strings = state.strings
     nodes = state.tables["nodes"]
     live = nodes.live_rows()
+    fingerprint = b"".join(np.ascontiguousarray(array).tobytes() for array in (
+        live, nodes["name"][live], nodes["labels"][live], nodes["taints"][live],
+        nodes["body"][live], nodes["unschedulable"][live]))
+    cached = _NODE_PARTS.get(strings)
+    if cached is not None and cached.fingerprint == fingerprint:
+        return cached
     label_sets = [strings.document(int(code)) or {} for code in nodes["labels"][live]]
     order = node_tree_order([zone_key(labels) for labels in label_sets])
     node_rows = live[order]
@@ -142,14 +180,11 @@ def build_batch(state: ClusterState, pod_rows: np.ndarray) -> Batch:
     taint_groups = [state.strings.document(int(code)) or [] for code in distinct.tolist()]
     images = [((strings.document(int(code)) or {}).get("status") or {}).get("images") or []
               for code in nodes["body"][node_rows]]
-    templates, queue_template = _templates(state, pod_rows)
-    return Batch(state=state, node_rows=node_rows, node_names=names,
-                 node_labels=LabelMatrix(labels, names),
-                 node_taints=[doc or [] for doc in taint_docs],
-                 taint_group=taint_group.reshape(-1), taint_groups=taint_groups,
-                 node_unschedulable=nodes["unschedulable"][node_rows].copy(),
-                 node_images=images, templates=templates, queue=pod_rows,
-                 queue_template=queue_template)
+    part = _NodePart(fingerprint, node_rows, names, LabelMatrix(labels, names),
+                     [doc or [] for doc in taint_docs], taint_group.reshape(-1), taint_groups,
+                     nodes["unschedulable"][node_rows].copy(), images)
+    _NODE_PARTS[strings] = part
+    return part
 
 
 def _documents(state: ClusterState, codes: np.ndarray) -> list:

@@ -3,6 +3,8 @@ filter and score results, and the profile's plugin list, weights and args as arr
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from kbench.api.resources import pod_requests
@@ -83,7 +85,9 @@ def nonzero_requests(spec: dict) -> tuple[int, int]:
 
 
 def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
-    """Node arrays in the batch's node order, with what the bound pods already use."""
+    """Node arrays in the batch's node order, with what the bound pods already use. Each
+    distinct pod body is read once per cluster (its non-zero requests and host ports are
+    kept), and the per-node sums are bincounts, not one step per body."""
     state = batch.state
     nodes, pods = state.tables["nodes"], state.tables["pods"]
     rows = batch.node_rows
@@ -92,15 +96,22 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
     bound = state.active_pod_rows()
     bound = bound[position[pods["node_index"][bound]] >= 0]
     node_of_pod = position[pods["node_index"][bound]]
+    bodies, inverse = np.unique(pods["body"][bound], return_inverse=True)
+    known = _BODY_CACHE.setdefault(state.strings, {})
+    for body in bodies.tolist():
+        if body not in known:
+            spec = (state.strings.document(body) or {}).get("spec") or {}
+            known[body] = (nonzero_requests(spec), nodeports.host_ports(spec))
+    per_body = np.array([known[body][0] for body in bodies.tolist()],
+                        dtype=np.int64).reshape(-1, 2)
     nonzero = np.zeros((len(rows), 2), dtype=np.int64)
+    for column in range(2):  # exact: the sums stay far below 2**53
+        nonzero[:, column] = np.bincount(node_of_pod, weights=per_body[inverse, column],
+                                         minlength=len(rows)).astype(np.int64)
     usage_rows, usage_keys = [], []
-    for body in np.unique(pods["body"][bound]).tolist():
-        members = node_of_pod[pods["body"][bound] == body]
-        spec = (state.strings.document(body) or {}).get("spec") or {}
-        cpu, memory = nonzero_requests(spec)
-        np.add.at(nonzero, members, np.array([cpu, memory], dtype=np.int64))
-        for key in nodeports.host_ports(spec):
-            usage_rows.append(members)
+    for i, body in enumerate(bodies.tolist()):
+        for key in known[body][1]:
+            usage_rows.append(node_of_pod[inverse == i])
             usage_keys.append(port_keys.setdefault(key, len(port_keys)))
     usage = np.zeros((len(rows), max(len(port_keys), 1)), dtype=np.int32)
     for members, key in zip(usage_rows, usage_keys):
@@ -108,6 +119,10 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
     return NodeState(allocatable=nodes["allocatable"][rows].copy(),
                      requested=nodes["requested"][rows].copy(),
                      nonzero_requested=nonzero, port_usage=usage)
+
+
+#: per cluster (its string table), per pod body code: (non-zero cpu and memory, host ports)
+_BODY_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _key(*fields) -> str:

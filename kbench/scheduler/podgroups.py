@@ -34,6 +34,16 @@ class PodGroups:
         return np.array([verdicts[name] for name in self.namespaces.tolist()], dtype=np.bool_)
 
 
+def unique_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(np.stack([first, second], axis=1), axis=0, return_inverse=True) for two
+    columns of codes >= -1 (below 2**31), as one int64 key each: the same rows in the same
+    (lexicographic) order, without the slow row-wise sort."""
+    key = ((first.astype(np.int64) + 1) << 32) | (second.astype(np.int64) + 1)
+    unique, inverse = np.unique(key, return_inverse=True)
+    pairs = np.stack([(unique >> 32) - 1, (unique & 0xFFFFFFFF) - 1], axis=1)
+    return pairs, inverse.reshape(-1)
+
+
 def pod_groups(batch) -> PodGroups:
     """The groups of the batch's bound pods and templates (computed once per batch)."""
     cached = getattr(batch, "_pod_groups", None)
@@ -47,10 +57,7 @@ def pod_groups(batch) -> PodGroups:
     bound = bound[position[pods["node_index"][bound]] >= 0]
     representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
     rows = np.concatenate([bound, representatives])
-    keys = np.stack([pods["namespace"][rows].astype(np.int64),
-                     pods["labels"][rows].astype(np.int64)], axis=1)
-    unique, inverse = np.unique(keys.reshape(-1, 2), axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    unique, inverse = unique_pairs(pods["namespace"][rows], pods["labels"][rows])
     strings = state.strings
     groups = PodGroups(
         labels=LabelMatrix([strings.document(int(code)) or {} for code in unique[:, 1].tolist()]),

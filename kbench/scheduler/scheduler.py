@@ -99,10 +99,18 @@ class Scheduler:
             stop = np.array([preempting and not templates.prefilter_reason[t.index]
                              and (t.spec.get("preemptionPolicy") or "") != "Never"
                              for t in batch.templates], dtype=np.bool_)
-            if preempting and preemption is None:
-                preemption = defaultpreemption.Preemption(
-                    batch, port_keys, profile.plugin_args.get(defaultpreemption.NAME))
-                nodes = _widen_ports(nodes, len(port_keys))
+
+            def prepared():
+                """DefaultPreemption's per-pass data, built when a pod first needs it (the
+                victims' host ports are keys compile_nodes made already: nothing widens)."""
+                nonlocal preemption
+                if preemption is None:
+                    width = len(port_keys)
+                    preemption = defaultpreemption.Preemption(
+                        batch, port_keys, profile.plugin_args.get(defaultpreemption.NAME))
+                    if len(port_keys) != width:
+                        raise AssertionError("preemption found host ports the nodes lack")
+                return preemption
             custom_code = _custom_code(profile)
             queue_template = batch.queue_template[begin:end]
             done = 0
@@ -118,7 +126,7 @@ class Scheduler:
                 i = done - 1
                 if chosen[i] < 0 and stop[queue_template[i]]:  # it stopped at pod i
                     t = int(queue_template[i])
-                    outcomes[i] = preemption.evaluate(
+                    outcomes[i] = prepared().evaluate(
                         int(batch.queue[begin + i]), t, batch.templates[t], False, nodes,
                         templates, data, spread, affinity, custom_filter, custom_code,
                         rng_state)
@@ -136,7 +144,7 @@ class Scheduler:
                                                      resource_failures[i]))
                 outcome = outcomes.get(i)
                 if outcome is None and preempting and batch.node_count:
-                    outcome = preemption.evaluate(
+                    outcome = prepared().evaluate(
                         int(batch.queue[begin + i]), t, batch.templates[t], bool(rejected),
                         nodes, templates, data, spread, affinity, custom_filter, custom_code,
                         rng_state)

@@ -50,7 +50,7 @@ from kbench.scheduler.plugins import nodeports
 from kbench.scheduler.plugins.interpodaffinity import affinity_filter_without
 from kbench.scheduler.plugins.noderesources import UNRESOLVABLE, fit_filter
 from kbench.scheduler.plugins.podtopologyspread import spread_filter_without
-from kbench.scheduler.podgroups import pod_groups
+from kbench.scheduler.podgroups import pod_groups, unique_pairs
 from kbench.scheduler.rng import random_below
 
 NAME = "DefaultPreemption"
@@ -515,8 +515,7 @@ def _controller_replicas(state, rows: np.ndarray) -> int | None:
     pods = state.tables["pods"]
     tables = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}
     seen: dict[tuple, int] = {}
-    pairs = np.unique(np.stack([pods["namespace"][rows], pods["owner_references"][rows]],
-                               axis=1).astype(np.int64), axis=0)
+    pairs, _ = unique_pairs(pods["namespace"][rows], pods["owner_references"][rows])
     for namespace_code, refs_code in pairs.tolist():  # once per distinct owner list
         refs = state.strings.document(int(refs_code)) or []
         owner = next((ref for ref in refs if ref.get("controller")), None)

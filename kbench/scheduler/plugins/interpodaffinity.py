@@ -29,7 +29,7 @@ from kbench._jit import njit
 from kbench.api.labels import LabelSelector, selector_from_dict
 from kbench.errors import SelectorError
 from kbench.scheduler.args import InterPodAffinityArgs
-from kbench.scheduler.podgroups import namespace_labels, pod_groups
+from kbench.scheduler.podgroups import namespace_labels, pod_groups, unique_pairs
 
 NAME = "InterPodAffinity"
 # filtering.go
@@ -285,10 +285,9 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
     owners_of: list[tuple[list[int], np.ndarray]] = []  # (owned terms, nodes of the pods)
     owned_by: list[tuple[list[int], np.ndarray]] = []   # (owned terms, bound pod indexes)
     if len(groups.bound_body):
-        pairs = np.stack([groups.bound_group, groups.bound_body], axis=1)
-        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-        order = np.argsort(inverse.reshape(-1), kind="stable")  # the pods, pair by pair
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse.reshape(-1)))])
+        unique, inverse = unique_pairs(groups.bound_group, groups.bound_body)
+        order = np.argsort(inverse, kind="stable")  # the pods, pair by pair
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse))])
         for i, (group, body) in enumerate(unique.tolist()):
             spec = (batch.state.strings.document(int(body)) or {}).get("spec") or {}
             if _section(spec, "podAffinity") or _section(spec, "podAntiAffinity"):

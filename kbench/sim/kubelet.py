@@ -19,6 +19,9 @@ Per pod, from the moment it is bound to a node:
   else Failed), OnFailure ends it on exit code 0 and restarts it otherwise, Always restarts.
   Restarts wait CrashLoopBackOff's back-off: 10 s doubling to 5 min, reset after the
   container ran 10 min.
+- liveness: with a livenessProbe and ``kbench.io/unhealthy-after`` (the application stops
+  answering that long after start), the kubelet kills the container after failureThreshold
+  failed probes in a row (exit code 137), and restartPolicy decides as for an exit.
 - ``kbench.io/image-pull: fail``: the image never pulls (ErrImagePull, then ImagePullBackOff);
   the pod stays Pending.
 - deletion: a pod that is not bound or has ended goes at once; a running one is Terminating
@@ -59,6 +62,8 @@ READY_AFTER = "kbench.io/ready-after"
 RUN_FOR = "kbench.io/run-for"
 EXIT_CODE = "kbench.io/exit-code"
 CRASH_AFTER = "kbench.io/crash-after"
+UNHEALTHY_AFTER = "kbench.io/unhealthy-after"
+LIVENESS_EXIT_CODE = 137  # the container is killed (SIGKILL after SIGTERM's grace)
 IMAGE_PULL = "kbench.io/image-pull"
 SHUTDOWN_SECONDS = "kbench.io/shutdown-seconds"
 
@@ -99,7 +104,8 @@ class Behaviour(NamedTuple):
     ready_delay: float      # seconds from container start to Ready (inf: never)
     run_for: float          # seconds until the container exits by itself (inf: never)
     exit_code: int
-    crash_after: float      # seconds until it crashes (inf: never)
+    crash_after: float      # seconds until it crashes or its liveness probe kills it
+    crash_code: int         # the exit code of that: 1 for a crash, 137 for a liveness kill
     restart_policy: int     # index in RESTART_POLICIES
     grace: float
     shutdown: float
@@ -117,6 +123,18 @@ def readiness_delay(probe: dict | None, ready_after: float) -> float:
     first = max(float(probe.get("initialDelaySeconds") or 0), ready_after)
     successes = int(probe.get("successThreshold") or 1)
     return math.ceil(first / period) * period + (successes - 1) * period
+
+
+def liveness_kill_delay(probe: dict | None, unhealthy_after: float) -> float:
+    """Seconds from container start to the kubelet killing it for failing its liveness
+    probe: probes at 0, P, 2P, ... count from initialDelaySeconds on; from the first one after
+    the application stops answering, failureThreshold failures in a row."""
+    if probe is None or math.isinf(unhealthy_after):
+        return math.inf
+    period = float(probe.get("periodSeconds") or 10)
+    first = max(float(probe.get("initialDelaySeconds") or 0), unhealthy_after)
+    failures = int(probe.get("failureThreshold") or 3)
+    return math.ceil(first / period) * period + (failures - 1) * period
 
 
 def _duration(annotations: dict, key: str, where: str) -> float:
@@ -158,6 +176,9 @@ def behaviour(body: dict, annotations: dict, config: KubeletConfig,
                              f'"succeed" or "fail"')
     grace = spec.get("terminationGracePeriodSeconds")
     policy = spec.get("restartPolicy") or "Always"
+    crash = _duration(annotations, CRASH_AFTER, where)
+    killed = liveness_kill_delay(containers[0].get("livenessProbe"),
+                                 _duration(annotations, UNHEALTHY_AFTER, where))
     return Behaviour(
         container=str(containers[0].get("name", "")),
         images=tuple(str(c.get("image", "")) for c in containers),
@@ -167,7 +188,8 @@ def behaviour(body: dict, annotations: dict, config: KubeletConfig,
         ready_delay=readiness_delay(containers[0].get("readinessProbe"), ready_after),
         run_for=_duration(annotations, RUN_FOR, where),
         exit_code=exit_code,
-        crash_after=_duration(annotations, CRASH_AFTER, where),
+        crash_after=min(crash, killed),
+        crash_code=1 if crash <= killed else LIVENESS_EXIT_CODE,
         restart_policy=RESTART_POLICIES.index(policy) if policy in RESTART_POLICIES else 0,
         grace=DEFAULT_GRACE if grace is None else float(grace),
         shutdown=shutdown,
@@ -392,7 +414,8 @@ class Kubelet:
         ids = self.behaviours(state, rows)
         ran = times - pods["container_start_time"][rows]
         crashed = self.column("crash_after")[ids] <= self.column("run_for")[ids]
-        code = np.where(crashed, 1, self.column("exit_code")[ids]).astype(np.int32)
+        code = np.where(crashed, self.column("crash_code")[ids],
+                        self.column("exit_code")[ids]).astype(np.int32)
         policy = self.column("restart_policy")[ids]
         ends = (policy == RESTART_POLICIES.index("Never")) | (
             (policy == RESTART_POLICIES.index("OnFailure")) & (code == 0))

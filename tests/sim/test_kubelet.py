@@ -210,3 +210,27 @@ def test_a_pod_admitted_during_a_pull_waits_for_what_is_left_of_it():
     c.step("5s")
     assert column(c, "first", "container_start_time") == pytest.approx(1.0 + PULL + 0.5)
     assert column(c, "second", "container_start_time") == pytest.approx(1.0 + PULL + 0.5)
+
+
+@pytest.mark.parametrize("probe, unhealthy_after, expected", [
+    ({"periodSeconds": 10}, 25.0, 30.0 + 2 * 10),                       # fails at 30, 40, 50
+    ({"periodSeconds": 5, "failureThreshold": 1}, 12.0, 15.0),
+    ({"initialDelaySeconds": 60, "periodSeconds": 10}, 5.0, 60.0 + 20),  # probes from 60 s
+    (None, 5.0, math.inf),                                               # no probe: no kill
+    ({"periodSeconds": 10}, math.inf, math.inf),                         # always healthy
+])
+def test_liveness_kill_delay(probe, unhealthy_after, expected):
+    from kbench.sim.kubelet import liveness_kill_delay
+    assert liveness_kill_delay(probe, unhealthy_after) == expected
+
+
+def test_a_failing_liveness_probe_restarts_the_container():
+    liveness = pod("a", {"kbench.io/unhealthy-after": "25s"})
+    liveness["spec"]["containers"][0]["livenessProbe"] = {
+        "httpGet": {"path": "/healthz", "port": 80}, "periodSeconds": 10}
+    c = cluster(liveness)
+    c.step("60s")  # started at 5 s; killed at 5 + 50 = 55 s
+    assert column(c, "a", "restarts") == 1 and column(c, "a", "exit_code") == 137
+    status = c.get("pod", "a").status.containerStatuses[0]
+    assert status["lastState"]["terminated"]["exitCode"] == 137
+    assert status["state"] == {"waiting": {"reason": "CrashLoopBackOff"}}

@@ -195,3 +195,37 @@ def test_pods_of_a_deleted_node_are_collected_and_replaced():
     c.step("5s")
     pods = c.list("pods")
     assert len(pods) == 4 and {p.spec.nodeName for p in pods} == {"n2"}
+
+
+def test_bad_inputs_become_conditions_and_events_and_the_run_goes_on():
+    missing_target = {
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "orphan"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                    "name": "nowhere"},
+                 "minReplicas": 1, "maxReplicas": 5,
+                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                     "type": "Utilization", "averageUtilization": 50}}}]}}
+    no_source = {
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                    "name": "web"},
+                 "minReplicas": 1, "maxReplicas": 5,
+                 "metrics": [{"type": "Pods", "pods": {
+                     "metric": {"name": "requests_per_second"},
+                     "target": {"type": "AverageValue", "averageValue": "10"}}}]}}
+    broken = deployment("broken", replicas=1)
+    broken["spec"]["template"]["metadata"]["annotations"] = {"kbench.io/image-pull": "fail"}
+    c = Cluster.from_manifests([node("n1"), deployment(replicas=2), broken, missing_target,
+                                no_source])
+    c.step("2m")
+    reasons = lambda name: {e.to_dict()["reason"] for e in c.events(c.get("hpa", name))}  # noqa: E731
+    assert "FailedGetScale" in reasons("orphan")
+    assert "FailedGetPodsMetric" in reasons("web")
+    active = {x["type"]: x for x in c.get("hpa", "web").status.conditions}["ScalingActive"]
+    assert active["status"] == "False" and active["reason"] == "FailedGetPodsMetric"
+    assert c.get("deploy", "web").spec.replicas == 2       # nothing to go on: left alone
+    stuck = [p for p in c.list("pods") if p.name.startswith("broken-")]
+    assert [p.status.phase for p in stuck] == ["Pending"]  # ImagePullBackOff
+    assert c.time == 120.0

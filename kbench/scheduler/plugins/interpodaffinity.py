@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import weakref
+
 import numpy as np
 
 from kbench._jit import njit
@@ -241,6 +243,27 @@ def _owned_terms(compiler: _Compiler, spec: dict, namespace: str, filtering: boo
     return owned
 
 
+#: per cluster (its string table): pod body code -> whether its spec has (anti-)affinity terms
+_HAS_TERMS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _bodies_with_terms(state, bodies: np.ndarray) -> np.ndarray:
+    """The distinct body codes among ``bodies`` whose spec has podAffinity or podAntiAffinity."""
+    bodies = bodies[bodies >= 0]
+    if len(bodies) == 0:
+        return np.zeros(0, dtype=np.int64)
+    known = _HAS_TERMS.setdefault(state.strings, {})
+    present = np.flatnonzero(np.bincount(bodies))
+    found = []
+    for body in present.tolist():
+        if body not in known:
+            spec = (state.strings.document(body) or {}).get("spec") or {}
+            known[body] = bool(_section(spec, "podAffinity") or _section(spec, "podAntiAffinity"))
+        if known[body]:
+            found.append(body)
+    return np.array(found, dtype=np.int64)
+
+
 def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -> AffinityData:
     """Terms, owned terms, their counts and the per-template entries of the profile's
     InterPodAffinity (empty when the profile does not run it). ``placed_*``: pods placed
@@ -284,9 +307,12 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
     # the owned terms of the bound pods, parsed once per (namespace, body)
     owners_of: list[tuple[list[int], np.ndarray]] = []  # (owned terms, nodes of the pods)
     owned_by: list[tuple[list[int], np.ndarray]] = []   # (owned terms, bound pod indexes)
-    if len(groups.bound_body):
-        unique, inverse = unique_pairs(groups.bound_group, groups.bound_body)
-        order = np.argsort(inverse, kind="stable")  # the pods, pair by pair
+    # only the pods whose body has (anti-)affinity terms (each body read once per cluster)
+    with_terms = _bodies_with_terms(batch.state, groups.bound_body)
+    if len(with_terms):
+        subset = np.flatnonzero(np.isin(groups.bound_body, with_terms))
+        unique, inverse = unique_pairs(groups.bound_group[subset], groups.bound_body[subset])
+        order = subset[np.argsort(inverse, kind="stable")]  # the pods, pair by pair
         bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse))])
         for i, (group, body) in enumerate(unique.tolist()):
             spec = (batch.state.strings.document(int(body)) or {}).get("spec") or {}

@@ -1,15 +1,18 @@
 """metrics-server (asv): the scrape kernel on the issue's workload, 5,000 nodes x 30 pods x 10
-metrics (half of them counters), and a whole MetricsServer.scrape (usage model included) on a
-150,000-pod cluster."""
+metrics (half of them counters), a whole MetricsServer.scrape (usage model included) on a
+150,000-pod cluster, and the same on the day benchmark's cluster, where each of 1,000
+Deployments has its own load pattern."""
 
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 
 from benchmarks.common import columnar_cluster
-from kbench.metrics import MetricsServer, UsageModel
+from benchmarks.day import day_cluster
+from kbench.metrics import MetricsServer, UsageModel, parse_pattern
 from kbench.metrics.server import ScrapeInput, empty_samples, scrape_samples
 
 SCRAPE_SECONDS = 15.0
@@ -91,6 +94,47 @@ def server_usage_model(state) -> UsageModel:
                            {"pattern": "noise", "amplitude": "20m"}],
                       memory="128Mi")
     return model
+
+
+class DayScrapeSuite:
+    """MetricsServer.scrape on the day benchmark's cluster once its 150,000 pods run: 5,000
+    nodes, 1,000 Deployments, each with its own ``kbench.io/load`` (a diurnal of its phase
+    plus noise of its seed), spread over its pods by cost per request."""
+    timeout = 600
+
+    def setup(self):
+        self.cluster = day_cluster(5_000, 1_000, 150)
+        self.cluster.step("30s")   # the pods are created, then Running
+        self.state = self.cluster.state
+        self.model = UsageModel(seed=self.state.seed)
+        self.server = MetricsServer()
+        self.server.scrape(self.state, self.model, 0.0)
+        self.now = 0.0
+
+    def time_scrape(self):
+        self.now += SCRAPE_SECONDS
+        self.server.scrape(self.state, self.model, self.now)
+
+
+def parsed_patterns(model: UsageModel) -> list:
+    """The pattern objects of every pattern registered in ``model``, by pattern id."""
+    entries = [json.loads(text) for text in model.to_arrays()["patterns"].tolist()]
+    return [parse_pattern(entry["spec"], entry["unit"]) for entry in entries]
+
+
+def per_pattern_values(patterns: list, seed: int, ids: np.ndarray, keys: np.ndarray,
+                       t: float) -> np.ndarray:
+    """Values of patterns ``ids`` (-1: none, 0) for ``keys`` at ``t`` the way the usage model
+    worked them out before patterns were compiled: one Python ``evaluate`` call per distinct
+    pattern (per-pod ones on the keys of the rows that use them)."""
+    values = np.zeros(len(ids), dtype=np.float64)
+    order = np.argsort(ids, kind="stable")
+    for rows in np.split(order, np.flatnonzero(np.diff(ids[order])) + 1):
+        if len(rows) == 0 or ids[rows[0]] < 0:
+            continue
+        pattern = patterns[int(ids[rows[0]])]
+        values[rows] = pattern.evaluate(t, keys[rows] if pattern.per_pod else None, seed)
+    return values
 
 
 def time_first_call():

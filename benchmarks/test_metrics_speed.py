@@ -3,19 +3,30 @@
 Reports, measured in one run on this machine: samples/s of the scrape kernel on the issue's
 workload (5,000 nodes x 30 pods x 10 metrics = 1.5 M samples per scrape; target >= 100 M/s);
 its speed-up per sample over the plain-Python reference (tests/reference/metrics.py) on 50
-nodes of the same shape; and a whole MetricsServer.scrape (usage model included) on 150,000
-pods.
+nodes of the same shape; a whole MetricsServer.scrape (usage model included) on 150,000
+pods; and a whole scrape of the day benchmark's cluster, whose 1,000 Deployments each have
+their own load pattern, with the compiled pattern evaluation's speed-up over the per-pattern
+path (one Python call per pattern) it replaced.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_metrics import Aggregator, MetricsServerSuite, aggregation_inputs
+from benchmarks.bench_metrics import (
+    Aggregator,
+    DayScrapeSuite,
+    MetricsServerSuite,
+    aggregation_inputs,
+    parsed_patterns,
+    per_pattern_values,
+)
+from kbench.metrics.usage import LOAD_ANNOTATION, evaluate_patterns
 
 TARGET_SAMPLES_PER_SECOND = 100e6
 
@@ -96,3 +107,49 @@ def test_metrics_server_scrape_150k_pods(benchmark):
           f"(median of 10, best {benchmark.stats.stats.min * 1e3:.1f} ms); one simulated day "
           f"at 15 s = {5760 * seconds:.1f} s")
     assert (metrics.cpu_usage >= 80.0).all() and (metrics.cpu_usage <= 320.0).all()
+
+
+def _median_seconds(function, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def test_scrape_1000_deployment_load_patterns(benchmark):
+    """The day benchmark's cluster once its 150,000 pods run (target: a scrape in 3-5 ms); then,
+    in the same run, the 1,000 load patterns evaluated compiled (one kernel call) and the
+    per-pattern way (one Python call each), which must agree bit for bit."""
+    suite = DayScrapeSuite()
+    suite.setup()
+    benchmark.pedantic(suite.time_scrape, rounds=30, iterations=1)
+    scrape_seconds = benchmark.stats.stats.median
+    state, model = suite.state, suite.model
+    deployments = state.tables["deployments"]
+    rows = deployments.live_rows()
+    ids = np.array([model.pattern_id(json.loads(state.strings.document(code)[LOAD_ANNOTATION]),
+                                     "load") for code in deployments["annotations"][rows]],
+                   dtype=np.int32)
+    keys = deployments["uid"][rows].astype(np.int64)
+    patterns, compiled = parsed_patterns(model), model.compiled_patterns()
+    times = iter(np.arange(1e6) * 15.0 + 0.5)
+    compiled_seconds = _median_seconds(
+        lambda: evaluate_patterns(compiled, ids, keys, next(times)), 200)
+    per_pattern_seconds = _median_seconds(
+        lambda: per_pattern_values(patterns, model.seed, ids, keys, next(times)), 20)
+    for t in (0.5, 3600.25, 86400.0 * 3 + 7.0):
+        assert (evaluate_patterns(compiled, ids, keys, t).tobytes()
+                == per_pattern_values(patterns, model.seed, ids, keys, t).tobytes())
+    speedup = per_pattern_seconds / compiled_seconds
+    benchmark.extra_info.update(
+        scrape_ms=round(scrape_seconds * 1e3, 2), patterns=len(ids),
+        compiled_patterns_ms=round(compiled_seconds * 1e3, 3),
+        per_pattern_ms=round(per_pattern_seconds * 1e3, 2), speedup=round(speedup))
+    print(f"\nMetricsServer.scrape, day cluster (150,000 pods, {len(ids):,} Deployment load "
+          f"patterns): {scrape_seconds * 1e3:.2f} ms (median of 30, best "
+          f"{benchmark.stats.stats.min * 1e3:.2f} ms); the load patterns compiled "
+          f"{compiled_seconds * 1e3:.3f} ms vs per pattern {per_pattern_seconds * 1e3:.1f} ms: "
+          f"{speedup:,.0f}x")
+    assert np.isfinite(suite.server.node_metrics().cpu_usage).any()

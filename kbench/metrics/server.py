@@ -52,7 +52,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kbench._jit import njit
-from kbench.metrics.usage import UsageModel, active_pod_mask
+from kbench.metrics.usage import RUNNING, UsageModel
 from kbench.sim.clock import parse_duration
 
 __all__ = [
@@ -216,6 +216,18 @@ def _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage
 
 
 @njit
+def _scraped_node_of_pod(alive, node_index, phase, node_scraped, node_of_pod):
+    """node_of_pod [pods]: the node row of every pod that is scraped (alive, bound, Running,
+    on a scraped node), else -1. One pass instead of a mask, a gather and a where."""
+    for p in range(alive.shape[0]):
+        n = node_index[p]
+        if alive[p] and n >= 0 and phase[p] == RUNNING and node_scraped[n]:
+            node_of_pod[p] = n
+        else:
+            node_of_pod[p] = -1
+
+
+@njit
 def _first_misplaced(node_of_pod, node_scraped):
     """The first pod scraped on a node that is not scraped (or does not exist), else -1."""
     for p in range(node_of_pod.shape[0]):
@@ -345,12 +357,12 @@ class MetricsServer:
         pod_count, node_count = len(pods), len(nodes)
         usage = usage_model.usage_matrix(state, now)
         node_scraped = nodes.alive & nodes["ready"]
-        node_index = pods["node_index"]
-        scraped = active_pod_mask(state)
-        scraped[scraped] = node_scraped[node_index[scraped]]
+        node_of_pod = np.empty(pod_count, dtype=np.int32)
+        _scraped_node_of_pod(pods.alive, pods["node_index"], pods["phase"], node_scraped,
+                             node_of_pod)
         inputs = ScrapeInput(
             pod_usage=usage,
-            node_of_pod=np.where(scraped, node_index, np.int32(-1)),
+            node_of_pod=node_of_pod,
             start_time=np.ascontiguousarray(pods["start_time"], dtype=np.float64),
             restarts=np.ascontiguousarray(pods["restarts"], dtype=np.int32),
             node_scraped=np.ascontiguousarray(node_scraped),

@@ -59,13 +59,16 @@ from kbench.state.strings import canonical_json
 
 __all__ = [
     "COST_ANNOTATION",
+    "CompiledPatterns",
     "LOAD_ANNOTATION",
     "USAGE_ANNOTATION",
     "PodUsage",
     "UsageModel",
     "UsageSpecError",
     "active_pod_mask",
+    "evaluate_patterns",
     "parse_pattern",
+    "patterns_at",
     "uniform_hash",
 ]
 
@@ -197,9 +200,253 @@ def uniform_hash(model_seed: int, pattern_seed: int, keys, step: int) -> np.ndar
     keys = np.ascontiguousarray(np.atleast_1d(np.asarray(keys, dtype=np.int64))).view(np.uint64)
     out = np.empty(len(keys), dtype=np.float64)
     with np.errstate(over="ignore"):   # wrapping is meant (only numpy warns, without the JIT)
-        prefix = _splitmix64(_splitmix64(np.uint64(model_seed & _MASK64))
-                             ^ np.uint64(pattern_seed & _MASK64))
-        _uniform_hash(np.uint64(prefix), keys, np.uint64(step & _MASK64), out)
+        _uniform_hash(_noise_prefix(model_seed, pattern_seed), keys, np.uint64(step & _MASK64),
+                      out)
+    return out
+
+
+def _noise_prefix(model_seed: int, pattern_seed: int) -> np.uint64:
+    """The hash prefix of one noise pattern in one model: mix(mix(model seed) ^ pattern seed)."""
+    with np.errstate(over="ignore"):   # wrapping is meant (only numpy warns, without the JIT)
+        return np.uint64(_splitmix64(_splitmix64(np.uint64(model_seed & _MASK64))
+                                     ^ np.uint64(pattern_seed & _MASK64)))
+
+
+# -- compiled patterns ---------------------------------------------------------------------
+#
+# Every registered pattern is compiled once into rows of one node table: a node per pattern
+# and per part of a sum, each pattern's nodes contiguous and in post-order (parts before
+# their sum, the pattern's own node last). At a time t, one kernel call (patterns_at)
+# evaluates every node that is the same for every key; per-pod nodes (noise, and sums with
+# noise inside) are then evaluated per key by _keyed_values, grouped by pattern, as columns.
+# No Python call per pattern: a scrape of a cluster with 1,000 Deployments, each with its
+# own load pattern, makes a few kernel calls, not thousands of Python ones. The arithmetic
+# is the pattern classes' evaluate, operation for operation and in the same order, so that
+# values are equal to the last bit (tests/reference/metrics.py pattern_value is the twin).
+
+CONSTANT, DIURNAL, STEPS, SPIKES, NOISE, SUM = range(6)
+
+
+class CompiledPatterns(NamedTuple):
+    """The node table of a model's patterns (see above). ``params`` columns by kind:
+    constant (value), diurnal (mean, amplitude, period, phase), spikes (period, duration,
+    height, start), noise (amplitude, interval); steps and sum parts are CSR ranges."""
+
+    kind: np.ndarray           # [nodes] int8: CONSTANT ... SUM
+    per_pod: np.ndarray        # [nodes] bool: the value depends on the key (noise inside)
+    params: np.ndarray         # [nodes, 4] float64
+    noise_prefix: np.ndarray   # [nodes] uint64 hash prefix of a noise node (_noise_prefix)
+    step_start: np.ndarray     # [nodes + 1] int64: node n's steps: step_*[start[n]:start[n + 1]]
+    step_time: np.ndarray      # [steps] float64, increasing within a node
+    step_value: np.ndarray     # [steps] float64
+    part_start: np.ndarray     # [nodes + 1] int64: sum n's parts: part_node[start[n]:start[n + 1]]
+    part_node: np.ndarray      # [parts] int32 node of each part, in the sum's order
+    first_node: np.ndarray     # [patterns] int32 the first node of each pattern
+    root_node: np.ndarray      # [patterns] int32 each pattern's own node (its last)
+
+
+class _PatternCompiler:
+    """Appends patterns to a node table as Python lists; ``arrays()`` packs them (again only
+    after patterns were added)."""
+
+    def __init__(self, model_seed: int) -> None:
+        self.model_seed = model_seed
+        self.kind, self.params, self.noise_prefix = [], [], []
+        self.step_start, self.step_time, self.step_value = [0], [], []
+        self.part_start, self.part_node = [0], []
+        self.first_node, self.root_node = [], []
+        self.per_pod = []
+        self._arrays: CompiledPatterns | None = None
+
+    def __len__(self) -> int:
+        return len(self.root_node)
+
+    def add(self, pattern) -> None:
+        self.first_node.append(len(self.kind))
+        self.root_node.append(self._node(pattern))
+        self._arrays = None
+
+    def _node(self, pattern) -> int:
+        parts = [self._node(part) for part in pattern.parts] if isinstance(pattern, Sum) else []
+        kind, params, prefix = _NODE_OF[type(pattern)](pattern, self.model_seed)
+        if isinstance(pattern, Steps):
+            self.step_time.extend(pattern.times)
+            self.step_value.extend(pattern.values)
+        self.step_start.append(len(self.step_time))
+        self.part_node.extend(parts)
+        self.part_start.append(len(self.part_node))
+        self.kind.append(kind)
+        self.params.append(params + (0.0,) * (4 - len(params)))
+        self.noise_prefix.append(prefix)
+        self.per_pod.append(pattern.per_pod)
+        return len(self.kind) - 1
+
+    def arrays(self) -> CompiledPatterns:
+        if self._arrays is None:
+            self._arrays = CompiledPatterns(
+                np.array(self.kind, dtype=np.int8), np.array(self.per_pod, dtype=np.bool_),
+                np.array(self.params, dtype=np.float64).reshape(-1, 4),
+                np.array(self.noise_prefix, dtype=np.uint64),
+                np.array(self.step_start, dtype=np.int64),
+                np.array(self.step_time, dtype=np.float64),
+                np.array(self.step_value, dtype=np.float64),
+                np.array(self.part_start, dtype=np.int64),
+                np.array(self.part_node, dtype=np.int32),
+                np.array(self.first_node, dtype=np.int32),
+                np.array(self.root_node, dtype=np.int32))
+        return self._arrays
+
+
+#: What each pattern class becomes in the node table: (kind, params, noise prefix).
+_NODE_OF = {
+    Constant: lambda p, seed: (CONSTANT, (p.value,), 0),
+    Diurnal: lambda p, seed: (DIURNAL, (p.mean, p.amplitude, p.period, p.phase), 0),
+    Steps: lambda p, seed: (STEPS, (), 0),
+    Spikes: lambda p, seed: (SPIKES, (p.period, p.duration, p.height, p.start), 0),
+    Noise: lambda p, seed: (NOISE, (p.amplitude, p.interval), int(_noise_prefix(seed, p.seed))),
+    Sum: lambda p, seed: (SUM, (), 0),
+    _PerPodSum: lambda p, seed: (SUM, (), 0),
+}
+
+
+class PatternsAt(NamedTuple):
+    """The compiled patterns at one time t: what does not depend on the key."""
+
+    value: np.ndarray        # [nodes] float64 value of every node the same for every key
+    noise_step: np.ndarray   # [nodes] uint64 floor(t / interval) of every noise node
+
+
+def patterns_at(patterns: CompiledPatterns, t: float) -> PatternsAt:
+    """Every node's key-independent value (and noise step) at ``t``: one kernel call."""
+    at = PatternsAt(np.zeros(len(patterns.kind)), np.zeros(len(patterns.kind), dtype=np.uint64))
+    _shared_values(patterns, float(t), at)
+    return at
+
+
+@njit
+def _shared_values(patterns, t, at):
+    """``at.value`` [nodes]: every node's value at ``t`` that is the same for all keys (per-pod
+    nodes are left as they are); ``at.noise_step``: each noise node's step index. The
+    arithmetic is the pattern classes' evaluate, operation for operation, so that values are
+    equal to the last bit."""
+    values = at.value
+    for n in range(patterns.kind.shape[0]):
+        if patterns.kind[n] == NOISE:   # the step as Noise.evaluate takes it, wrapped to 64 bits
+            at.noise_step[n] = np.uint64(np.int64(math.floor(t / patterns.params[n, 1])))
+        if patterns.per_pod[n]:
+            continue
+        kind = patterns.kind[n]
+        a, b, c, d = (patterns.params[n, 0], patterns.params[n, 1], patterns.params[n, 2],
+                      patterns.params[n, 3])
+        if kind == CONSTANT:
+            values[n] = a
+        elif kind == DIURNAL:
+            values[n] = a + b * math.sin(2.0 * math.pi * (t - d) / c)
+        elif kind == STEPS:
+            # np.searchsorted(times, t, side="right") - 1: the last step at or before t
+            low, high = patterns.step_start[n], patterns.step_start[n + 1]
+            while low < high:
+                middle = (low + high) // 2
+                if patterns.step_time[middle] <= t:
+                    low = middle + 1
+                else:
+                    high = middle
+            values[n] = patterns.step_value[low - 1] if low > patterns.step_start[n] else 0.0
+        elif kind == SPIKES:
+            if t < d:
+                values[n] = 0.0
+            else:
+                values[n] = c if np.fmod(t - d, a) < b else 0.0   # math.fmod: exact, too
+        elif kind == SUM:
+            total = 0.0
+            for i in range(patterns.part_start[n], patterns.part_start[n + 1]):
+                total = total + values[patterns.part_node[i]]
+            values[n] = total
+
+
+@njit
+def _keyed_values(patterns, at, pattern_of, key_of, out):
+    """out[i] = the value of per-pod pattern pattern_of[i] for noise key key_of[i] (uint64) at
+    the time of ``at``. Rows are grouped by pattern (a counting sort), then each pattern's
+    per-pod nodes are evaluated in post-order as columns over its rows: tight loops, like
+    uniform_hash's, rather than one walk of the pattern per row."""
+    patterns_count = patterns.root_node.shape[0]
+    start = np.zeros(patterns_count + 1, dtype=np.int64)
+    for i in range(pattern_of.shape[0]):
+        start[pattern_of[i] + 1] += 1
+    for q in range(patterns_count):
+        start[q + 1] += start[q]
+    order = np.empty(pattern_of.shape[0], dtype=np.int64)
+    filled = start[:-1].copy()
+    for i in range(pattern_of.shape[0]):
+        order[filled[pattern_of[i]]] = i
+        filled[pattern_of[i]] += 1
+    for q in range(patterns_count):
+        rows = order[start[q]:start[q + 1]]
+        if rows.shape[0] == 0:
+            continue
+        first = patterns.first_node[q]
+        root = patterns.root_node[q]
+        columns = np.empty((root - first + 1, rows.shape[0]), dtype=np.float64)
+        for n in range(first, root + 1):
+            if not patterns.per_pod[n]:
+                continue   # the same for every row: at.value[n]
+            column = columns[n - first]
+            if patterns.kind[n] == NOISE:   # Noise.evaluate: amplitude * (2 u - 1)
+                prefix, step = patterns.noise_prefix[n], at.noise_step[n]
+                amplitude = patterns.params[n, 0]
+                for i in range(rows.shape[0]):
+                    h = _splitmix64(_splitmix64(prefix ^ key_of[rows[i]]) ^ step)
+                    fraction = np.float64(h >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+                    column[i] = amplitude * (2.0 * fraction - 1.0)
+            else:   # a sum with a per-pod part: 0.0 + part + part ..., in order (Sum.evaluate)
+                column[:] = 0.0
+                for j in range(patterns.part_start[n], patterns.part_start[n + 1]):
+                    part = patterns.part_node[j]
+                    if patterns.per_pod[part]:
+                        part_column = columns[part - first]
+                        for i in range(rows.shape[0]):
+                            column[i] = column[i] + part_column[i]
+                    else:
+                        value = at.value[part]
+                        for i in range(rows.shape[0]):
+                            column[i] = column[i] + value
+        result = columns[root - first]
+        for i in range(rows.shape[0]):
+            out[rows[i]] = result[i]
+
+
+@njit
+def _pattern_values(patterns, at, ids, keys, out):
+    """out[i] = the value of pattern ids[i] (-1: none, 0) for key keys[i] at ``at``'s time."""
+    keyed = np.zeros(ids.shape[0], dtype=np.bool_)
+    for i in range(ids.shape[0]):
+        pattern = ids[i]
+        if pattern < 0:
+            out[i] = 0.0
+        elif patterns.per_pod[patterns.root_node[pattern]]:
+            keyed[i] = True
+        else:
+            out[i] = at.value[patterns.root_node[pattern]]
+    rows = np.flatnonzero(keyed)
+    values = np.empty(rows.shape[0], dtype=np.float64)
+    _keyed_values(patterns, at, ids[rows], keys[rows], values)
+    out[rows] = values
+
+
+def evaluate_patterns(patterns: CompiledPatterns, ids: np.ndarray, keys: np.ndarray,
+                      t: float) -> np.ndarray:
+    """Values of patterns ``ids`` (-1: none, 0) at ``t``, per-pod ones for ``keys`` (uid codes):
+    every shared pattern once, then one pass over the rows, all compiled."""
+    ids = np.ascontiguousarray(ids, dtype=np.int32)
+    keys = np.ascontiguousarray(keys, dtype=np.int64).view(np.uint64)
+    if ids.shape != keys.shape:
+        raise ValueError(f"{len(ids)} pattern ids for {len(keys)} keys")
+    if len(ids) and ids.max() >= len(patterns.root_node):
+        raise ValueError(f"pattern id {ids.max()}: only {len(patterns.root_node)} are compiled")
+    out = np.empty(len(ids), dtype=np.float64)
+    with np.errstate(over="ignore"):   # hashing wraps (only numpy warns, without the JIT)
+        _pattern_values(patterns, patterns_at(patterns, t), ids, keys, out)
     return out
 
 
@@ -363,28 +610,61 @@ def _load_document(text: object, path: str) -> object:
 
 
 class PodPatternInputs(NamedTuple):
-    """What the assembly kernels read, by pod row (explicit and pinned arrays at least as long
-    as the pods table) and by annotation code + 1 (index 0: no annotations)."""
+    """What the pod usage kernel reads about pods, by pod row (explicit and pinned arrays at
+    least as long as the pods table) and by annotation code + 1 (index 0: no annotations)."""
 
     alive: np.ndarray            # [pods] bool
     node_index: np.ndarray       # [pods] int32, -1: unbound
     phase: np.ndarray            # [pods] int8 (POD_PHASES)
     annotations: np.ndarray      # [pods] int32 annotation document code, -1: none
+    uid: np.ndarray              # [pods] int32 uid string code: the key of per-pod noise
     known: np.ndarray            # [codes + 1] bool: the document was parsed
     annotated: np.ndarray        # [codes + 1, 2] int32 (cpu, memory) pattern ids, -1: none
     explicit: np.ndarray         # [>= pods, 2] int32 patterns set with set_pattern, -1: none
     pinned: np.ndarray           # [>= pods, 2] float64 pins, NaN: none
 
 
+class LoadInputs(NamedTuple):
+    """What the pod usage kernel reads about Deployment load; every array is empty when no
+    Deployment has load."""
+
+    requests: np.ndarray           # [deployments] float64 requests/s at the time
+    ready: np.ndarray              # [pods] bool
+    deployment_of_pod: np.ndarray  # [>= pods] int32 owning Deployment row, -1: none
+    deployment_alive: np.ndarray   # [deployments] bool
+    cost_cpu: np.ndarray           # [codes + 1] float64 millicores per request/s, NaN: not given
+    cost_memory: np.ndarray        # [codes + 1] float64 bytes per request/s, NaN: not given
+    deployment_cost: np.ndarray    # [deployments, 2] float64 (cpu, memory) per request/s
+
+
+NO_LOAD = LoadInputs(np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.int32),
+                     np.zeros(0, dtype=np.bool_), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
+
+
 @njit
-def _pattern_ids(inputs, ids, used):
-    """Each active pod's (cpu, memory) pattern id into ``ids`` [pods, 2] (-1: none or
-    pinned), marking ``used`` [patterns + 1] (slot id + 1). Returns the first active pod row
-    whose annotations were not parsed yet, or -1 (then nothing is written)."""
-    for p in range(inputs.alive.shape[0]):
+def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, usage):
+    """usage [pods, 2] of every pod row at the time of ``at``, in two passes over the pods.
+
+    First, each active pod's (cpu, memory) pattern id (a set pattern, else its annotation's;
+    -1: none) and, with load, its live Deployment and the count of ready active pods
+    per Deployment. Returns the first active pod row whose annotations were not parsed yet
+    (then ``usage`` is not written), else -1 after the second pass.
+
+    Second, each resource of an active pod: its pin if pinned, else its pattern's value
+    (``slot_value`` by id + 1, for patterns the same for every pod) plus its share of the
+    Deployment's requests/s times its cost per request (its own, else its Deployment's), never
+    below 0. Inactive rows use 0. Resources with a per-pod pattern (``slot_per_pod``) are
+    listed, then their values for the pods' uids added by _keyed_values (grouped by pattern)
+    before the clip. The additions are those of the per-pattern code this replaced, in its
+    order, so results are equal to the last bit.
+    """
+    pods = inputs.alive.shape[0]
+    with_load = load.requests.shape[0] > 0
+    ids = np.empty((pods, 2), dtype=np.int32)
+    deployment = np.full(pods if with_load else 0, -1, dtype=np.int32)
+    ready_count = np.zeros(load.requests.shape[0], dtype=np.int64)
+    for p in range(pods):
         if not (inputs.alive[p] and inputs.node_index[p] >= 0 and inputs.phase[p] == RUNNING):
-            ids[p, 0] = -1
-            ids[p, 1] = -1
             continue
         code = inputs.annotations[p] + 1
         if not inputs.known[code]:
@@ -393,39 +673,59 @@ def _pattern_ids(inputs, ids, used):
             pattern = inputs.explicit[p, unit]
             if pattern < 0:
                 pattern = inputs.annotated[code, unit]
-            if not np.isnan(inputs.pinned[p, unit]):
-                pattern = -1
             ids[p, unit] = pattern
-            used[pattern + 1] = True
-    return -1
-
-
-@njit
-def _assemble(inputs, ids, shared, per_pod, load, usage):
-    """usage [pods, 2] of every pod: 0 unless active; a pin if pinned; else the shared
-    pattern's value (``shared`` by id + 1) plus its load share (``load`` [pods, 2], or no
-    rows when no Deployment has load), never below 0. Rows left for a per-pod pattern keep
-    their id in ``ids`` and are not clipped yet; every other id is set to -1."""
-    with_load = load.shape[0] > 0
-    for p in range(inputs.alive.shape[0]):
+        if with_load:
+            d = load.deployment_of_pod[p]
+            if d >= 0 and load.deployment_alive[d] and load.ready[p]:
+                deployment[p] = d
+                ready_count[d] += 1
+    keyed = np.empty(2 * pods, dtype=np.int64)   # p * 2 + unit of the per-pod values to add
+    keyed_count = 0
+    for p in range(pods):
         if not (inputs.alive[p] and inputs.node_index[p] >= 0 and inputs.phase[p] == RUNNING):
             usage[p, 0] = 0.0
             usage[p, 1] = 0.0
             continue
+        d = deployment[p] if with_load else -1   # a ready pod of a live Deployment
+        share = 0.0
+        if d >= 0:
+            rate = load.requests[d]
+            share = (rate if (rate >= 0.0 or np.isnan(rate)) else 0.0) / ready_count[d]
+        code = inputs.annotations[p] + 1
         for unit in range(2):
             pin = inputs.pinned[p, unit]
             if not np.isnan(pin):
                 usage[p, unit] = max(pin, 0.0)
                 continue
             pattern = ids[p, unit]
-            value = shared[pattern + 1]
+            value = slot_value[pattern + 1]
             if with_load:
-                value += load[p, unit]
-            if pattern >= 0 and per_pod[pattern + 1]:
-                usage[p, unit] = value
+                load_value = 0.0
+                if d >= 0:
+                    cost = load.cost_cpu[code] if unit == 0 else load.cost_memory[code]
+                    if np.isnan(cost):
+                        cost = load.deployment_cost[d, unit]
+                    load_value = share * (0.0 if np.isnan(cost) else cost)
+                value += load_value
+            if pattern >= 0 and slot_per_pod[pattern + 1]:
+                usage[p, unit] = value   # clipped once the per-pod value is added
+                keyed[keyed_count] = 2 * p + unit
+                keyed_count += 1
             else:
                 usage[p, unit] = max(value, 0.0)
-                ids[p, unit] = -1
+    pattern_of = np.empty(keyed_count, dtype=np.int32)
+    key_of = np.empty(keyed_count, dtype=np.uint64)
+    for i in range(keyed_count):
+        p, unit = keyed[i] // 2, keyed[i] % 2
+        pattern_of[i] = ids[p, unit]
+        key_of[i] = np.uint64(np.int64(inputs.uid[p]))   # as uniform_hash reads keys
+    values = np.empty(keyed_count, dtype=np.float64)
+    _keyed_values(patterns, at, pattern_of, key_of, values)
+    for i in range(keyed_count):
+        p, unit = keyed[i] // 2, keyed[i] % 2
+        value = usage[p, unit] + values[i]
+        usage[p, unit] = value if (value >= 0.0 or np.isnan(value)) else 0.0  # as np.maximum
+    return -1
 
 
 def active_pod_mask(state) -> np.ndarray:
@@ -445,18 +745,6 @@ def _grown(array: np.ndarray, length: int, fill) -> np.ndarray:
     return grown
 
 
-def _groups(ids: np.ndarray, pattern_ids: list[int]) -> list[tuple[int, np.ndarray]]:
-    """(pattern id, rows whose id it is) for each of ``pattern_ids`` that some row has: a
-    mask per pattern when they are few, else one stable sort of the rows that have one."""
-    if len(pattern_ids) <= 8:
-        groups = [(i, np.flatnonzero(ids == i)) for i in pattern_ids]
-        return [(i, rows) for i, rows in groups if len(rows)]
-    rows = np.flatnonzero(np.isin(ids, pattern_ids))
-    rows = rows[np.argsort(ids[rows], kind="stable")]
-    return [(int(ids[group[0]]), group)
-            for group in np.split(rows, np.flatnonzero(np.diff(ids[rows])) + 1) if len(group)]
-
-
 class _Annotations(NamedTuple):
     """What one interned annotations document says about usage (pattern ids -1: none)."""
 
@@ -470,10 +758,11 @@ class _Annotations(NamedTuple):
 class UsageModel:
     """Pins, patterns and loads of a cluster's pods; ``usage(state, t)`` evaluates them all.
 
-    Work is per distinct pattern, never per pod: patterns that are the same for every pod
-    (constant, diurnal, steps, spikes) are evaluated once and spread with numpy; per-pod ones
-    (noise) once per group of pods. Annotation documents are parsed once per interned
-    document and remembered by their string code.
+    Patterns are compiled into one node table (CompiledPatterns) as they are registered;
+    each evaluation is then a few compiled calls, whatever the number of patterns: every
+    pattern that is the same for every pod (constant, diurnal, steps, spikes) is evaluated
+    once, per-pod ones (noise inside) once per pod in one loop. Annotation documents are
+    parsed once per interned document and remembered by their string code.
     """
 
     def __init__(self, seed: int = 0) -> None:
@@ -481,6 +770,7 @@ class UsageModel:
         self._texts: list[str] = []          # canonical JSON {"unit", "spec"} of each pattern
         self._patterns: list[object] = []
         self._ids: dict[str, int] = {}
+        self._compiler = _PatternCompiler(self.seed)
         # by pod row, (cpu, memory): pins (NaN: none) and patterns set (-1: none)
         self._pinned = np.full((0, 2), np.nan)
         self._explicit = np.full((0, 2), -1, dtype=np.int32)
@@ -686,6 +976,15 @@ class UsageModel:
         again for all pods only when ReplicaSets or Deployments were added, and each time once
         per distinct (ownerReferences, namespace), not once per pod.
         """
+        deployments = self._resolve_owners(state)[rows]
+        alive = state.tables["deployments"].alive
+        deployments[deployments >= 0] = np.where(alive[deployments[deployments >= 0]],
+                                                 deployments[deployments >= 0], -1)
+        return deployments
+
+    def _resolve_owners(self, state) -> np.ndarray:
+        """The Deployment row of every pod row, cached (see deployments_of_pods); the array may
+        be longer than the pods table. Dead Deployments are not filtered here."""
         pods = state.tables["pods"]
         sizes = (len(state.tables["replicasets"]), len(state.tables["deployments"]))
         if sizes != self._owner_sizes:
@@ -704,11 +1003,7 @@ class UsageModel:
                 found[has] = answers[inverse]
             self._deployment_of_pod[start:stop] = found
             self._owners_resolved = stop
-        deployments = self._deployment_of_pod[rows]
-        alive = state.tables["deployments"].alive
-        deployments[deployments >= 0] = np.where(alive[deployments[deployments >= 0]],
-                                                 deployments[deployments >= 0], -1)
-        return deployments
+        return self._deployment_of_pod
 
     def _deployment_loads(self, state):
         """(requests/s, cost cpu, cost memory) by Deployment row, or None when no Deployment
@@ -734,23 +1029,14 @@ class UsageModel:
 
     # -- evaluation ------------------------------------------------------------------------
 
-    def _evaluate(self, ids: np.ndarray, keys: np.ndarray, t: float) -> np.ndarray:
-        """Values of patterns ``ids`` (-1: none, 0) at ``t``: once per distinct shared pattern,
-        once per group of rows for per-pod patterns (``keys`` give each row's noise key)."""
-        slots = ids + 1   # slot 0: no pattern
-        used = np.flatnonzero(np.bincount(slots, minlength=len(self._patterns) + 1)[1:])
-        table = np.zeros(len(self._patterns) + 1, dtype=np.float64)
-        per_pod = []
-        for pattern_id in used.tolist():
-            pattern = self._patterns[pattern_id]
-            if pattern.per_pod:
-                per_pod.append(pattern_id)
-            else:
-                table[pattern_id + 1] = pattern.evaluate(t, None, self.seed)
-        values = table[slots]
-        for pattern_id, group in _groups(ids, per_pod):
-            values[group] = self._patterns[pattern_id].evaluate(t, keys[group], self.seed)
-        return values
+    def compiled_patterns(self) -> CompiledPatterns:
+        """Every registered pattern as one node table (patterns registered since the last
+        call are compiled now; pattern id i is row i of ``first_node`` / ``root_node``)."""
+        if self._compiler.model_seed != self.seed:   # noise prefixes depend on the seed
+            self._compiler = _PatternCompiler(self.seed)
+        while len(self._compiler) < len(self._patterns):
+            self._compiler.add(self._patterns[len(self._compiler)])
+        return self._compiler.arrays()
 
     def _sync(self, state) -> None:
         if self._strings is not state.strings:
@@ -769,41 +1055,32 @@ class UsageModel:
     def usage_matrix(self, state, t: float | None = None) -> np.ndarray:
         """usage() as one [pod rows, (cpu, memory)] float64 matrix (what metrics-server reads).
 
-        Two passes of compiled loops over the pods (which pattern each uses; then the values),
-        with the patterns evaluated in between: once each for shared ones, once per group of
-        pods for per-pod ones (noise), and Deployment load spread with numpy when any.
+        Every pattern is evaluated once (compiled, patterns_at), Deployment loads once per
+        Deployment, then one kernel does the pods in two passes (_pod_usage): no Python call
+        per pattern, pod or Deployment.
         """
         self._sync(state)
         t = state.time if t is None else float(t)
-        pods = state.tables["pods"]
-        count = len(pods)
-        inputs = self._pattern_inputs(state, count)
-        ids = np.empty((count, 2), dtype=np.int32)
-        used = np.zeros(len(self._patterns) + 1, dtype=np.bool_)
-        unparsed = _pattern_ids(inputs, ids, used)
-        while unparsed >= 0:   # new annotation documents: parse them, then look again
-            self._annotation_codes(state, "Pod", self.active_rows(state))
-            inputs = self._pattern_inputs(state, count)
-            used = np.zeros(len(self._patterns) + 1, dtype=np.bool_)
-            unparsed = _pattern_ids(inputs, ids, used)
-        shared = np.zeros(len(self._patterns) + 1, dtype=np.float64)
-        per_pod = np.zeros(len(self._patterns) + 1, dtype=np.bool_)
-        for slot in np.flatnonzero(used[1:]).tolist():
-            pattern = self._patterns[slot]
-            if pattern.per_pod:
-                per_pod[slot + 1] = True
-            else:
-                shared[slot + 1] = pattern.evaluate(t, None, self.seed)
+        count = len(state.tables["pods"])
         usage = np.empty((count, 2), dtype=np.float64)
-        _assemble(inputs, ids, shared, per_pod, self._load_usage(state, t), usage)
-        if per_pod.any():
-            keys = pods["uid"]
-            per_pod_ids = np.flatnonzero(per_pod[1:]).tolist()
-            for unit in range(2):
-                for pattern_id, group in _groups(ids[:, unit], per_pod_ids):
-                    values = self._patterns[pattern_id].evaluate(t, keys[group], self.seed)
-                    usage[group, unit] = np.maximum(usage[group, unit] + values, 0.0)
-        return usage
+        while True:
+            loads = self._deployment_loads(state)   # may register patterns: before compiling
+            inputs = self._pattern_inputs(state, count)
+            patterns = self.compiled_patterns()
+            at = patterns_at(patterns, t)
+            # by pattern id + 1 (slot 0: no pattern): the value if the same for every pod
+            slot_value = np.zeros(len(patterns.root_node) + 1, dtype=np.float64)
+            slot_value[1:] = at.value[patterns.root_node]
+            slot_per_pod = np.zeros(len(patterns.root_node) + 1, dtype=np.bool_)
+            slot_per_pod[1:] = patterns.per_pod[patterns.root_node]
+            load = self._load_inputs(state, loads, patterns, at)
+            with np.errstate(over="ignore"):   # hashing wraps (numpy warns without the JIT)
+                unparsed = _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod,
+                                      usage)
+            if unparsed < 0:
+                return usage
+            # new annotation documents: parse them (they may add patterns), then again
+            self._annotation_codes(state, "Pod", self.active_rows(state))
 
     def _pattern_inputs(self, state, count: int) -> PodPatternInputs:
         pods = state.tables["pods"]
@@ -811,32 +1088,27 @@ class UsageModel:
         self._explicit = _grown(self._explicit, count, -1)
         self._pinned = _grown(self._pinned, count, np.nan)
         return PodPatternInputs(pods.alive, pods["node_index"], pods["phase"], pods["annotations"],
-                                self._known, self._annotated, self._explicit, self._pinned)
+                                pods["uid"], self._known, self._annotated, self._explicit,
+                                self._pinned)
 
-    def _load_usage(self, state, t: float) -> np.ndarray:
-        """[pods, 2] usage from Deployment load (share of requests/s times cost per request),
-        or an empty [0, 2] array when no Deployment has load."""
-        loads = self._deployment_loads(state)
+    def _load_inputs(self, state, loads, patterns: CompiledPatterns,
+                     at: PatternsAt) -> LoadInputs:
+        """The load kernel's inputs (NO_LOAD when no Deployment has load): requests/s of every
+        Deployment at the time of ``at`` (``loads``: _deployment_loads), pod readiness and
+        owners, costs per request."""
         if loads is None:
-            return np.zeros((0, 2), dtype=np.float64)
+            return NO_LOAD
         load_ids, deployment_keys, deployment_cost_cpu, deployment_cost_memory = loads
-        rps = self._evaluate(load_ids, deployment_keys, t)
+        requests = np.empty(len(load_ids), dtype=np.float64)
+        with np.errstate(over="ignore"):   # hashing wraps (only numpy warns, without the JIT)
+            _pattern_values(patterns, at, load_ids,
+                            np.ascontiguousarray(deployment_keys, dtype=np.int64).view(np.uint64),
+                            requests)
         pods = state.tables["pods"]
-        rows = self.active_rows(state)
-        codes = self._annotation_codes(state, "Pod", rows)
-        deployment = self.deployments_of_pods(state, rows)
-        ready = pods["ready"][rows] & (deployment >= 0)
-        ready_count = np.bincount(deployment[ready], minlength=len(rps))
-        share = np.zeros(len(rows), dtype=np.float64)
-        share[ready] = np.maximum(rps[deployment[ready]], 0.0) / ready_count[deployment[ready]]
-        usage = np.zeros((len(pods), 2), dtype=np.float64)
-        for unit, pod_cost, deployment_cost in (
-                (0, self._ann_cost_cpu[codes], deployment_cost_cpu),
-                (1, self._ann_cost_memory[codes], deployment_cost_memory)):
-            cost = np.where(np.isnan(pod_cost), deployment_cost[np.maximum(deployment, 0)],
-                            pod_cost)
-            usage[rows, unit] = share * np.where(ready & ~np.isnan(cost), cost, 0.0)
-        return usage
+        return LoadInputs(requests, pods["ready"], self._resolve_owners(state),
+                          state.tables["deployments"].alive, self._ann_cost_cpu,
+                          self._ann_cost_memory,
+                          np.column_stack([deployment_cost_cpu, deployment_cost_memory]))
 
     # -- saving ----------------------------------------------------------------------------
 

@@ -11,6 +11,10 @@ plus kbench's counter model (kbench.metrics.server): counters grow by the trapez
 usage sampled at consecutive scrapes; a first sample integrates usage * (now - start).
 
 Rows are dicts of Python floats; the twin of kbench.metrics.server._scrape, compared exactly.
+
+Also the usage model's patterns, one pattern and one key at a time (``pattern_value``): the
+twin of kbench.metrics.usage's compiled pattern kernels (_shared_values, _keyed_value), with
+the noise hash in Python integers.
 """
 
 from __future__ import annotations
@@ -126,3 +130,66 @@ def scrape(storage: ReferenceStorage, pod_usage, node_of_pod, start_time, restar
             node_usage[n][m] += float(node_overhead[n][m])
         _store(row, node_usage[n], cumulative, now, row.last is not None, 0.0, False)
     return node_usage
+
+
+# -- usage patterns --------------------------------------------------------------------------
+
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64(x: int) -> int:
+    """SplitMix64's finaliser (Steele et al. 2014) on Python ints, wrapping at 64 bits."""
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+def _constant(pattern, t, key, model_seed):
+    return pattern.value
+
+
+def _diurnal(pattern, t, key, model_seed):
+    return pattern.mean + pattern.amplitude * math.sin(
+        2.0 * math.pi * (t - pattern.phase) / pattern.period)
+
+
+def _steps(pattern, t, key, model_seed):
+    value = 0.0   # before the first step
+    for time, step_value in zip(pattern.times, pattern.values):
+        if time <= t:
+            value = step_value
+    return value
+
+
+def _spikes(pattern, t, key, model_seed):
+    if t < pattern.start:
+        return 0.0
+    into_period = math.fmod(t - pattern.start, pattern.period)
+    return pattern.height if into_period < pattern.duration else 0.0
+
+
+def _noise(pattern, t, key, model_seed):
+    step = math.floor(t / pattern.interval)
+    prefix = splitmix64(splitmix64(model_seed & MASK64) ^ (pattern.seed & MASK64))
+    mixed = splitmix64(splitmix64(prefix ^ (key & MASK64)) ^ (step & MASK64))
+    fraction = (mixed >> 11) * (1.0 / 9007199254740992.0)   # top 53 bits / 2**53
+    return pattern.amplitude * (2.0 * fraction - 1.0)
+
+
+def _sum(pattern, t, key, model_seed):
+    total = 0.0
+    for part in pattern.parts:
+        total = total + pattern_value(part, t, key, model_seed)
+    return total
+
+
+#: By the pattern class's name (kbench.metrics.usage: Constant, Diurnal, ...).
+PATTERN_VALUES = {"Constant": _constant, "Diurnal": _diurnal, "Steps": _steps,
+                  "Spikes": _spikes, "Noise": _noise, "Sum": _sum, "_PerPodSum": _sum}
+
+
+def pattern_value(pattern, t: float, key: int, model_seed: int) -> float:
+    """The value of a parsed pattern (kbench.metrics.usage.parse_pattern) at ``t`` for one
+    noise key (a uid code) in a model seeded ``model_seed``."""
+    return PATTERN_VALUES[type(pattern).__name__](pattern, t, key, model_seed)

@@ -41,9 +41,11 @@ WARM_SYNCS = 4
 
 
 @functools.lru_cache(maxsize=2)
-def hpa_cluster(hpas: int, pods_per_hpa: int = 15, seed: int = 0) -> tuple[ClusterState, PodMetrics]:
-    """``hpas`` Deployments of ``pods_per_hpa`` running pods (500m, 256Mi each) with an HPA each,
-    built straight into the tables, and a metrics-server sample per pod."""
+def hpa_cluster(hpas: int, pods_per_hpa: int = 15, seed: int = 0,
+                max_replicas: int = 50) -> tuple[ClusterState, PodMetrics]:
+    """``hpas`` Deployments of ``pods_per_hpa`` running pods (500m, 256Mi each) with an HPA each
+    (maxReplicas ``max_replicas``), built straight into the tables, and a metrics-server sample
+    per pod."""
     rng = np.random.default_rng(seed)
     state = ClusterState(seed=seed)
     strings = state.strings
@@ -64,7 +66,7 @@ def hpa_cluster(hpas: int, pods_per_hpa: int = 15, seed: int = 0) -> tuple[Clust
         "name": name_codes, "namespace": np.full(hpas, default, np.int32),
         "target_kind": np.full(hpas, strings.intern("Deployment"), np.int32),
         "target_name": name_codes, "min_replicas": np.ones(hpas, np.int32),
-        "max_replicas": np.full(hpas, 50, np.int32), "body": bodies[np.arange(hpas) % 3],
+        "max_replicas": np.full(hpas, max_replicas, np.int32), "body": bodies[np.arange(hpas) % 3],
         "creation_time": np.zeros(hpas)})
     state.index_rows("horizontalpodautoscalers", rows)
 

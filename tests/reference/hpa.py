@@ -697,3 +697,22 @@ def reference_sync(case: dict, history: dict) -> list[dict]:
         row_history = history.setdefault(hpa["row"], {"rec": [], "up": [], "down": []})
         results.append(reconcile(case, hpa, row_history))
     return results
+
+
+def pod_arrays(columns) -> dict:
+    """The per-pod inputs as observe used to compute them with numpy, column by column (the twin
+    of hpa_kernel.pack_pods): ``columns`` is a PodColumns."""
+    with np.errstate(over="ignore"):
+        usage = np.stack([columns.cpu_usage, columns.memory_usage * 1000.0])
+    has_usage = ~np.isnan(usage)
+    with np.errstate(invalid="ignore", over="ignore"):
+        usage_milli = np.where(has_usage, np.ceil(np.round(np.nan_to_num(usage), 3)), 0).astype(np.int64)
+    return {
+        "phase": columns.phase.astype(np.int8), "ready": columns.ready.astype(np.bool_),
+        "has_ready_condition": (columns.node_index >= 0) | (columns.node_name >= 0),
+        "start_time": columns.start_time.astype(np.float64),
+        "ready_transition_time": np.where(np.isnan(columns.ready_time), columns.start_time,
+                                          columns.ready_time),
+        "deleted": ~np.isnan(columns.deletion_time),
+        "request_milli": np.stack([columns.cpu_request, columns.memory_request * 1000]),
+        "usage_milli": usage_milli, "has_usage": has_usage}

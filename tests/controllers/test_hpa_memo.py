@@ -1,0 +1,199 @@
+"""What the HPA controller keeps between syncs (the pod selection, the per-pod buffers, the
+status documents of the previous apply) changes nothing: a controller that synced before gives
+the same objects, events and replicas as one built from scratch with the same history, sync
+after sync, while pods' metrics, labels and lifecycles, HPA specs and targets change between
+syncs. And pack_pods, the per-pod packing kernel, equals its numpy twin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from reference import hpa as R
+from test_hpa_state import NODE, RUNNING, deployment, hpa, pod
+
+from kbench import Cluster
+from kbench.api.store import decode
+from kbench.controllers import hpa_kernel as k
+from kbench.controllers.hpa import (
+    HorizontalController,
+    HpaHistory,
+    PodMetrics,
+    apply_hpa_decisions,
+)
+
+APPS = 6
+
+
+def fleet() -> tuple[Cluster, np.ndarray]:
+    """APPS Deployments of 3 running pods with an HPA each (app 5's with a behavior), and the
+    cpu usage per pod row, 10 minutes in."""
+    manifests = [NODE]
+    for d in range(APPS):
+        behavior = ({"scaleDown": {"stabilizationWindowSeconds": 0}} if d == 5 else None)
+        manifests += [deployment(f"app{d}", replicas=3), hpa(f"app{d}", f"app{d}", behavior=behavior)]
+        manifests += [pod(f"app{d}-{i}", {"app": f"app{d}"}) for i in range(3)]
+    cluster = Cluster.from_manifests(manifests)
+    state = cluster.state
+    state.time = 600.0
+    pods = state.tables["pods"]
+    rows = pods.live_rows()
+    pods["phase"][rows], pods["ready"][rows] = RUNNING, True
+    pods["start_time"][rows], pods["ready_time"][rows] = 0.0, 10.0
+    names = state.strings.decode(pods["name"])
+    cpu = np.array([(int(n[3]) + 2) * 60.0 for n in names])  # 24 %, 36 %, ... of 500m
+    return cluster, cpu
+
+
+def metrics_of(state, cpu: np.ndarray) -> PodMetrics:
+    count = len(state.tables["pods"])
+    cpu = np.concatenate([cpu, np.full(max(0, count - len(cpu)), 250.0)])[:count]
+    return PodMetrics(cpu, np.full(count, 100e6), np.full(count, state.time - 10.0),
+                      np.full(count, 30.0))
+
+
+def observed(cluster: Cluster) -> dict:
+    """Everything apply writes, decoded: the HPAs, their events, the targets' replicas."""
+    state = cluster.state
+    hpas = state.tables["horizontalpodautoscalers"]
+    events = state.tables["events"]
+    deployments = state.tables["deployments"]
+    return {
+        "hpas": [decode(state, "horizontalpodautoscalers", r).to_dict() for r in hpas.live_rows()],
+        "events": [decode(state, "events", r).to_dict() for r in events.live_rows()],
+        "replicas": [(int(deployments["replicas"][r]), int(deployments["generation"][r]))
+                     for r in deployments.live_rows()]}
+
+
+def change(cluster: Cluster, cpu: np.ndarray, step: int) -> None:
+    """What happens between two syncs (the same to both clusters)."""
+    state = cluster.state
+    pods = state.tables["pods"]
+    row = lambda name: state.find("pods", name, "default")
+    if step == 1:
+        cpu[row("app0-0")] += 1.0       # one pod's metric: one currentMetrics moves
+    elif step == 2:
+        cpu[row("app2-1")] = 900.0      # app2 scales up
+    elif step == 3:                     # one HPA's spec: a new target utilization
+        cluster.apply([{**hpa("app1", "app1"), "spec": {**hpa("app1", "app1")["spec"], "metrics": [
+            {"type": "Resource", "resource": {"name": "cpu", "target": {
+                "type": "Utilization", "averageUtilization": 20}}}]}}])
+    elif step == 4:                     # a pod changes app: both selections change
+        pods["labels"][row("app3-2")] = state.strings.intern_document({"app": "app4"})
+    elif step == 5:
+        state.remove("pods", row("app4-0"))
+    elif step == 6:                     # unready and missing samples: metric failures
+        pods["ready"][row("app5-0")] = False
+        cpu[row("app5-1")] = np.nan
+    elif step == 7:                     # no sample at all for app0: FailedGetResourceMetric
+        for i in range(3):
+            cpu[row(f"app0-{i}")] = np.nan
+    elif step == 8:                     # back, and a second HPA on app3: AmbiguousSelector
+        for i in range(3):
+            cpu[row(f"app0-{i}")] = 120.0
+        cluster.apply([hpa("app3-again", "app3")])
+    elif step == 9:
+        cluster.delete("hpa", "app3-again")
+        state.tables["deployments"]["replicas"][state.find("deployments", "app4", "default")] = 0
+    elif step == 10:                    # app4 back from zero, app5 idle: scale down, no window
+        state.tables["deployments"]["replicas"][state.find("deployments", "app4", "default")] = 2
+        for i in range(1, 3):
+            cpu[row(f"app5-{i}")] = 10.0
+
+
+def test_a_controller_that_synced_before_equals_a_fresh_one():
+    kept_cluster, kept_cpu = fleet()
+    fresh_cluster, fresh_cpu = fleet()
+    kept = HorizontalController()
+    history = HpaHistory()
+    for step in range(14):
+        change(kept_cluster, kept_cpu, step)
+        change(fresh_cluster, fresh_cpu, step)
+        for cluster in (kept_cluster, fresh_cluster):
+            cluster.state.time += 15.0
+        apply_hpa_decisions(kept_cluster.state, kept.sync(
+            kept_cluster.state, metrics_of(kept_cluster.state, kept_cpu)))
+        fresh = HorizontalController(history=HpaHistory.from_arrays(history.to_arrays()))
+        apply_hpa_decisions(fresh_cluster.state, fresh.sync(
+            fresh_cluster.state, metrics_of(fresh_cluster.state, fresh_cpu)))
+        history = fresh.history
+        assert observed(kept_cluster) == observed(fresh_cluster), f"after the sync of step {step}"
+        kept_history, fresh_history = kept.history.to_arrays(), fresh.history.to_arrays()
+        assert all(np.array_equal(kept_history[name], fresh_history[name]) for name in kept_history)
+    # the steps did what they were meant to: every kind of document went through the memo
+    reasons = {e["reason"] for e in observed(kept_cluster)["events"]}
+    assert {"SuccessfulRescale", "FailedGetResourceMetric", "AmbiguousSelector"} <= reasons
+    assert kept.caches["documents"]["fixed"].any()  # and some were kept as they were
+
+
+def test_steady_syncs_keep_documents_and_codes():
+    # a second sync on unchanged inputs writes the same codes (no new strings, no new events)
+    cluster, cpu = fleet()
+    controller = HorizontalController()
+    state = cluster.state
+    apply_hpa_decisions(state, controller.sync(state, metrics_of(state, cpu)))
+    state.time += 15.0
+    apply_hpa_decisions(state, controller.sync(state, metrics_of(state, cpu)))
+    hpas = state.tables["horizontalpodautoscalers"]
+    before = (hpas["conditions"].copy(), hpas["current_metrics"].copy(), len(state.strings),
+              state.tables["events"].live_count)
+    state.time += 15.0
+    decisions = controller.sync(state, metrics_of(state, cpu))
+    assert not decisions.rescale.any()
+    apply_hpa_decisions(state, decisions)
+    after = (hpas["conditions"], hpas["current_metrics"], len(state.strings),
+             state.tables["events"].live_count)
+    assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    assert before[2:] == after[2:]
+
+
+def pod_columns(rng, count: int) -> k.PodColumns:
+    """Random pods with the edge values the packing must keep: NaN and infinite samples,
+    halves at the 3rd decimal, unbound and deleted pods."""
+    edge = np.array([np.nan, np.inf, -np.inf, 0.0, 0.0005, 0.0015, 0.1, 1e-9, 2.5e-4, 1e20,
+                     -0.0005, 123.4565, 9.3e15])
+    cpu = np.where(rng.random(count) < 0.3, rng.choice(edge, count), rng.uniform(0, 2000, count))
+    memory = np.where(rng.random(count) < 0.3, rng.choice(edge, count), rng.uniform(0, 4e9, count))
+    maybe_nan = lambda values: np.where(rng.random(count) < 0.3, np.nan, values)
+    requests = rng.integers(0, 4000, (count, 4))
+    return k.PodColumns(
+        phase=rng.integers(0, 4, count).astype(np.int8), ready=rng.random(count) < 0.7,
+        node_index=rng.integers(-1, 3, count).astype(np.int32),
+        node_name=rng.integers(-1, 3, count).astype(np.int32),
+        start_time=maybe_nan(rng.uniform(0, 600, count)),
+        ready_time=maybe_nan(rng.uniform(0, 600, count)),
+        deletion_time=maybe_nan(rng.uniform(0, 600, count)),
+        cpu_request=requests[:, 0], memory_request=requests[:, 1], cpu_usage=cpu,
+        memory_usage=memory)
+
+
+@pytest.mark.parametrize("count", [0, 1, 257, 5000])
+def test_pack_pods_equals_numpy(count):
+    columns = pod_columns(np.random.default_rng(count), count)
+    packed = k.empty_pod_arrays(count)
+    k.pack_pods(columns, packed)
+    expected = R.pod_arrays(columns)
+    for name, value in expected.items():
+        np.testing.assert_array_equal(getattr(packed, name), value, err_msg=name)
+
+
+@pytest.mark.parametrize("name", ["qps", "a{u}b", "{v}", "x}}{{y", "{u}{v}", "@quantity@"])
+def test_split_templates_fill_as_the_documents(name):
+    # the split templates apply fills give the canonical MetricStatus, or are None (formatted)
+    from kbench.controllers.hpa import CompiledHpas, metric_status
+    from kbench.state.strings import canonical_json
+    metrics = [
+        {"type": "Pods", "pods": {"metric": {"name": name},
+                                  "target": {"type": "AverageValue", "averageValue": "1"}}},
+        {"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": 50}}}]
+    compiled = CompiledHpas(None, [], [], [], [], [], np.zeros(0, np.int64), metrics)
+    for m, split in enumerate(compiled.split_templates()):
+        template = compiled.status_templates()[m]
+        for utilization, milli, quantity in ((37, 1500, "1500m"), (0, 2000, "2"), (-5, 0, "0")):
+            if "@quantity@" not in name:  # the templates' own sentinel: a known limit
+                assert template.format(u=utilization, v=quantity) == canonical_json(
+                    metric_status(metrics[m], utilization, milli))
+            if split is not None:
+                filled = (f"{split[0]}{utilization}{split[1]}{quantity}{split[2]}" if split[0]
+                          else f"{split[1]}{quantity}{split[2]}")
+                assert filled == template.format(u=utilization, v=quantity)

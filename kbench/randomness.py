@@ -30,6 +30,24 @@ def hash64(seed: int, purpose: int, *keys) -> np.ndarray:
     return np.atleast_1d(z)
 
 
+_MASK = (1 << 64) - 1
+
+
+def _mix_int(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def hash64_int(seed: int, purpose: int, *keys: int) -> int:
+    """hash64 of one key tuple in plain Python integers (no numpy call per value): the same
+    bits as ``hash64(seed, purpose, *keys)[0]``."""
+    z = _mix_int(((seed & _MASK) + 0x9E3779B97F4A7C15 * (purpose + 1)) & _MASK)
+    for key in keys:
+        z = _mix_int((z + 0x9E3779B97F4A7C15 + (key & _MASK)) & _MASK)
+    return z
+
+
 def uniform(seed: int, purpose: int, *keys) -> np.ndarray:
     """Numbers in (0, 1), one per element of the broadcast ``keys``."""
     bits = hash64(seed, purpose, *keys) >> np.uint64(11)  # 53 bits

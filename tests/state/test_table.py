@@ -87,3 +87,12 @@ def test_state_for_5000_nodes_and_150000_pods_is_well_under_500_mb():
     assert state.nbytes() < 100e6  # columns: about 50 MB at capacity (next power of two)
     string_bytes = sum(len(s) + 49 for s in strings.strings())  # Python str overhead
     assert state.nbytes() + string_bytes < 500e6
+
+
+def test_one_uid_at_a_time_equals_many_at_once():
+    from kbench.state import ClusterState
+    one, many = ClusterState(seed=7), ClusterState(seed=7)
+    assert [one.next_uid() for _ in range(50)] == many.next_uids(50)
+    assert one.counters["uid"] == many.counters["uid"] == 50
+    seeds = [ClusterState(seed=s).next_uid() for s in (0, 1, 2**64 - 1)]
+    assert len(set(seeds)) == 3

@@ -60,6 +60,8 @@ _LAST_TYPED: dict = {}      # kernel -> the typed version used last
 
 
 def _typed_function(function, signature) -> None:
+    if not isinstance(function, CPUDispatcher):  # NUMBA_DISABLE_JIT: plain Python functions
+        return
     function.compile(signature)
     _FUNCTION_TYPES[function] = types.FunctionType(signature)
 
@@ -69,6 +71,8 @@ def call(kernel, *arguments):
     functions of their signature, so the compiled kernel is cached between processes. The
     kernel's last typed version is tried first (numba checks the types as for any call);
     only arguments of other types make the signature be worked out again."""
+    if not isinstance(kernel, CPUDispatcher):  # NUMBA_DISABLE_JIT: plain Python
+        return kernel(*arguments)
     typed = _LAST_TYPED.get(kernel)
     if typed is not None:
         try:

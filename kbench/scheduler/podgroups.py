@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import weakref
+
 import numpy as np
 
 from kbench.scheduler.labelmatrix import LabelMatrix
@@ -58,11 +60,9 @@ def pod_groups(batch) -> PodGroups:
     representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
     rows = np.concatenate([bound, representatives])
     unique, inverse = unique_pairs(pods["namespace"][rows], pods["labels"][rows])
-    strings = state.strings
     groups = PodGroups(
-        labels=LabelMatrix([strings.document(int(code)) or {} for code in unique[:, 1].tolist()]),
-        namespaces=np.array([strings[int(code)] or DEFAULT_NAMESPACE
-                             for code in unique[:, 0].tolist()], dtype=object),
+        labels=_group_labels(state, unique[:, 1]),
+        namespaces=_group_namespaces(state, unique[:, 0]),
         template_group=inverse[len(bound):].astype(np.int64),
         bound_rows=bound.astype(np.int64),
         bound_group=inverse[:len(bound)].astype(np.int64),
@@ -71,6 +71,33 @@ def pod_groups(batch) -> PodGroups:
         bound_terminating=~np.isnan(pods["deletion_time"][bound]))
     batch._pod_groups = groups
     return groups
+
+
+#: per cluster (its string table): the last groups' label codes and their LabelMatrix, and
+#: namespace codes and their names (between batches, the groups mostly stay the same)
+_LAST_LABELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_LAST_NAMESPACES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _group_labels(state, codes: np.ndarray) -> LabelMatrix:
+    key = codes.tobytes()
+    last = _LAST_LABELS.get(state.strings)
+    if last is not None and last[0] == key:
+        return last[1]
+    matrix = LabelMatrix([state.strings.document(int(code)) or {} for code in codes.tolist()])
+    _LAST_LABELS[state.strings] = (key, matrix)
+    return matrix
+
+
+def _group_namespaces(state, codes: np.ndarray) -> np.ndarray:
+    key = codes.tobytes()
+    last = _LAST_NAMESPACES.get(state.strings)
+    if last is not None and last[0] == key:
+        return last[1]
+    names = np.array([state.strings[int(code)] or DEFAULT_NAMESPACE for code in codes.tolist()],
+                     dtype=object)
+    _LAST_NAMESPACES[state.strings] = (key, names)
+    return names
 
 
 def namespace_labels(state) -> dict[str, dict]:

@@ -301,6 +301,12 @@ class Cluster:
         _, row = self._find("deployment", deployment, namespace)
         self.engine.usage.set_load(np.array([row]), requests_per_second)
 
+    def set_external_metric(self, name: str, value, labels: dict | None = None) -> None:
+        """The external metric ``name`` HPAs read (External type): a number or a usage
+        pattern ({"pattern": "diurnal", "mean": 100, "amplitude": 50}); one series per
+        distinct ``labels``, summed over those a metric selector matches."""
+        self.engine.adapter.set_external(name, value, labels)
+
     def top(self, what: str = "pods", namespace: str = "default", all_namespaces: bool = False,
             selector=None):
         """``kubectl top pods`` / ``kubectl top nodes`` from metrics-server's last scrapes:

@@ -1110,6 +1110,29 @@ class UsageModel:
                           self._ann_cost_memory,
                           np.column_stack([deployment_cost_cpu, deployment_cost_memory]))
 
+    def requests_per_pod(self, state, t: float | None = None) -> np.ndarray:
+        """Each pod row's share of its Deployment's requests/s at ``t`` (the load the usage
+        model spreads): the Deployment's rate over its ready active pods for a ready active
+        pod, 0 for another active pod of a Deployment with load, NaN for every other row."""
+        self._sync(state)
+        t = state.time if t is None else float(t)
+        pods = state.tables["pods"]
+        out = np.full(len(pods), np.nan)
+        loads = self._deployment_loads(state)
+        if loads is None:
+            return out
+        patterns = self.compiled_patterns()
+        load = self._load_inputs(state, loads, patterns, patterns_at(patterns, t))
+        owner = load.deployment_of_pod[:len(pods)]
+        active = active_pod_mask(state) & (owner >= 0)
+        active[active] = load.deployment_alive[owner[active]] & (loads[0][owner[active]] >= 0)
+        ready = active & pods["ready"]
+        count = np.bincount(owner[ready], minlength=len(load.requests))
+        rate = load.requests[owner[ready]]
+        out[active] = 0.0
+        out[ready] = np.where((rate >= 0) | np.isnan(rate), rate, 0.0) / count[owner[ready]]
+        return out
+
     # -- saving ----------------------------------------------------------------------------
 
     def to_arrays(self) -> dict[str, np.ndarray]:

@@ -42,6 +42,7 @@ from kbench.controllers.hpa import HorizontalController, HpaConfig, HpaHistory, 
 from kbench.controllers.hpa import apply_hpa_decisions
 from kbench.controllers.podgc import PodGarbageCollector
 from kbench.controllers.replicaset import sync_replicasets
+from kbench.metrics.adapter import MetricsAdapter
 from kbench.metrics.server import MetricsServer
 from kbench.metrics.usage import UsageModel
 from kbench.controllers.statefulset import sync_statefulsets
@@ -81,6 +82,7 @@ class Engine:
         self.kubelet = Kubelet(self.config.kubelet, seed=state.seed)
         self.usage = UsageModel(seed=state.seed)
         self.metrics = MetricsServer(resolution=self.config.metrics_resolution)
+        self.adapter = MetricsAdapter(self.usage)  # Pods and External metrics for the HPA
         self.deployments = DeploymentController()
         self.jobs = JobController()
         self.pod_gc = PodGarbageCollector()
@@ -102,6 +104,7 @@ class Engine:
         engine["tick"] = np.array([self.config.tick])
         engine["next_hpa_sync"] = np.array([self.next_hpa_sync])
         return {"engine": engine, "usage": self.usage.to_arrays(),
+                "adapter": self.adapter.to_arrays(),
                 "metrics": self.metrics.to_arrays(), "hpa": self.autoscaler.history.to_arrays()}
 
     def restore(self, extras: dict[str, dict[str, np.ndarray]]) -> None:
@@ -113,6 +116,9 @@ class Engine:
         self.last_cluster_change = float(engine["last_cluster_change"][0])
         if "usage" in extras:
             self.usage = UsageModel.from_arrays(extras["usage"])
+            self.adapter = MetricsAdapter(self.usage)
+        if "adapter" in extras:
+            self.adapter.restore(extras["adapter"])
         if "metrics" in extras:
             self.metrics = MetricsServer.from_arrays(extras["metrics"])
         if "hpa" in extras:
@@ -236,7 +242,8 @@ class Engine:
         if state.tables["horizontalpodautoscalers"].live_count == 0:
             return
         metrics = PodMetrics(*self.metrics.pod_metrics(len(state.tables["pods"])))
-        apply_hpa_decisions(state, self.autoscaler.sync(state, metrics))
+        self.adapter.state = state
+        apply_hpa_decisions(state, self.autoscaler.sync(state, metrics, self.adapter))
 
     # -- 3. scheduler ------------------------------------------------------------------------
 

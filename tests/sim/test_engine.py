@@ -229,3 +229,41 @@ def test_bad_inputs_become_conditions_and_events_and_the_run_goes_on():
     stuck = [p for p in c.list("pods") if p.name.startswith("broken-")]
     assert [p.status.phase for p in stuck] == ["Pending"]  # ImagePullBackOff
     assert c.time == 120.0
+
+
+def hpa(name: str, metric: dict) -> dict:
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": name},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                        "name": "web"},
+                     "minReplicas": 1, "maxReplicas": 10, "metrics": [metric]}}
+
+
+def test_pods_metric_requests_per_second_is_each_pods_share_of_the_load():
+    c = Cluster.from_manifests([node("n1", cpu="16"), deployment(replicas=2),
+                                hpa("web", {"type": "Pods", "pods": {
+                                    "metric": {"name": "requests_per_second"},
+                                    "target": {"type": "AverageValue", "averageValue": "10"}}})])
+    c.configure_engine(kubelet=EXACT)
+    c.step("30s")
+    c.set_load("web", 60)   # 60 requests/s: at 10 per pod the HPA wants 6 pods
+    c.step("2m")
+    assert c.get("deploy", "web").spec.replicas == 6
+    current = c.get("hpa", "web").status.currentMetrics[0]["pods"]["current"]
+    assert current["averageValue"] == "10"
+
+
+def test_external_metric_from_a_value_or_pattern():
+    c = Cluster.from_manifests([node("n1", cpu="16"), deployment(replicas=1),
+                                hpa("web", {"type": "External", "external": {
+                                    "metric": {"name": "queue_depth",
+                                               "selector": {"matchLabels": {"queue": "a"}}},
+                                    "target": {"type": "AverageValue", "averageValue": "30"}}})])
+    c.step("30s")
+    assert c.get("deploy", "web").spec.replicas == 1
+    reasons = {e.to_dict()["reason"] for e in c.events(c.get("hpa", "web"))}
+    assert "FailedGetExternalMetric" in reasons
+    c.set_external_metric("queue_depth", 120, labels={"queue": "a"})
+    c.set_external_metric("queue_depth", 1000, labels={"queue": "b"})  # not selected
+    c.step("1m")
+    assert c.get("deploy", "web").spec.replicas == 4   # ceil(120 / 30)

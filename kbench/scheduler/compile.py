@@ -87,7 +87,8 @@ def nonzero_requests(spec: dict) -> tuple[int, int]:
 def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
     """Node arrays in the batch's node order, with what the bound pods already use. Each
     distinct pod body is read once per cluster (its non-zero requests and host ports are
-    kept), and the per-node sums are bincounts, not one step per body."""
+    kept in a table by body code), and the per-node sums are bincounts: no sorting, no step
+    per body."""
     state = batch.state
     nodes, pods = state.tables["nodes"], state.tables["pods"]
     rows = batch.node_rows
@@ -96,22 +97,19 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
     bound = state.active_pod_rows()
     bound = bound[position[pods["node_index"][bound]] >= 0]
     node_of_pod = position[pods["node_index"][bound]]
-    bodies, inverse = np.unique(pods["body"][bound], return_inverse=True)
-    known = _BODY_CACHE.setdefault(state.strings, {})
-    for body in bodies.tolist():
-        if body not in known:
-            spec = (state.strings.document(body) or {}).get("spec") or {}
-            known[body] = (nonzero_requests(spec), nodeports.host_ports(spec))
-    per_body = np.array([known[body][0] for body in bodies.tolist()],
-                        dtype=np.int64).reshape(-1, 2)
+    body_of_pod = pods["body"][bound].astype(np.int64)
+    table = _body_table(state, body_of_pod)
     nonzero = np.zeros((len(rows), 2), dtype=np.int64)
     for column in range(2):  # exact: the sums stay far below 2**53
-        nonzero[:, column] = np.bincount(node_of_pod, weights=per_body[inverse, column],
+        nonzero[:, column] = np.bincount(node_of_pod, weights=table.requests[body_of_pod, column],
                                          minlength=len(rows)).astype(np.int64)
     usage_rows, usage_keys = [], []
-    for i, body in enumerate(bodies.tolist()):
-        for key in known[body][1]:
-            usage_rows.append(node_of_pod[inverse == i])
+    for body in table.with_ports:
+        members = node_of_pod[body_of_pod == body]
+        if len(members) == 0:
+            continue
+        for key in table.ports[body]:
+            usage_rows.append(members)
             usage_keys.append(port_keys.setdefault(key, len(port_keys)))
     usage = np.zeros((len(rows), max(len(port_keys), 1)), dtype=np.int32)
     for members, key in zip(usage_rows, usage_keys):
@@ -121,8 +119,41 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
                      nonzero_requested=nonzero, port_usage=usage)
 
 
-#: per cluster (its string table), per pod body code: (non-zero cpu and memory, host ports)
-_BODY_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+class _BodyTable:
+    """Per pod body code (a dense table over the string codes, grown as they are): its
+    non-zero cpu and memory requests, and the host ports of the bodies that have any."""
+
+    def __init__(self) -> None:
+        self.requests = np.zeros((0, 2), dtype=np.float64)
+        self.known = np.zeros(0, dtype=np.bool_)
+        self.ports: dict[int, list] = {}
+        self.with_ports: list[int] = []
+
+
+#: per cluster (its string table)
+_BODY_TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _body_table(state, bodies: np.ndarray) -> _BodyTable:
+    """The table, with every code of ``bodies`` read (each body once per cluster)."""
+    table = _BODY_TABLES.setdefault(state.strings, _BodyTable())
+    size = len(state.strings)
+    if len(table.known) < size:
+        grown = max(size, 2 * len(table.known))
+        table.requests = np.concatenate([table.requests,
+                                         np.zeros((grown - len(table.known), 2))])
+        table.known = np.concatenate([table.known, np.zeros(grown - len(table.known), bool)])
+    if len(bodies):
+        present = np.flatnonzero(np.bincount(bodies, minlength=1))
+        for body in present[~table.known[present]].tolist():
+            spec = (state.strings.document(body) or {}).get("spec") or {}
+            table.requests[body] = nonzero_requests(spec)
+            ports = nodeports.host_ports(spec)
+            if ports:
+                table.ports[body] = ports
+                table.with_ports.append(body)
+            table.known[body] = True
+    return table
 
 
 def _key(*fields) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from kbench.randomness import hash64
@@ -18,10 +20,27 @@ def owner_rows(state: ClusterState, child_table: str, owner_table: str) -> np.nd
     (its ownerReference with controller: true), or -1."""
     owners = state.tables[owner_table]
     children = state.tables[child_table]
+    return _row_of_uid(state, owner_table)[children["controller_uid"]]
+
+
+#: per cluster (its string table), per owner table: (rows, live count, strings, row of uid)
+_ROW_OF_UID: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _row_of_uid(state: ClusterState, table: str) -> np.ndarray:
+    """The live row of each uid code of ``table`` (-1: none; the last slot stands for "no
+    uid"), rebuilt only when the table gained or lost rows or new strings appeared (a row's
+    uid never changes)."""
+    owners = state.tables[table]
+    key = (len(owners), owners.live_count, len(state.strings))
+    cached = _ROW_OF_UID.setdefault(state.strings, {}).get(table)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     live = owners.live_rows()
-    row_of_uid = np.full(len(state.strings) + 1, -1, dtype=np.int64)  # last slot: no uid
+    row_of_uid = np.full(len(state.strings) + 1, -1, dtype=np.int64)
     row_of_uid[owners["uid"][live]] = live
-    return row_of_uid[children["controller_uid"]]
+    _ROW_OF_UID[state.strings][table] = (key, row_of_uid)
+    return row_of_uid
 
 
 def controller_reference(state: ClusterState, table: str, row: int, api_version: str,

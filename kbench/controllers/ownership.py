@@ -18,9 +18,7 @@ _NAME_SUFFIX = 7  # randomness purpose
 def owner_rows(state: ClusterState, child_table: str, owner_table: str) -> np.ndarray:
     """For every row of ``child_table``, the row in ``owner_table`` of its live controller
     (its ownerReference with controller: true), or -1."""
-    owners = state.tables[owner_table]
-    children = state.tables[child_table]
-    return _row_of_uid(state, owner_table)[children["controller_uid"]]
+    return _row_of_uid(state, owner_table)[state.tables[child_table]["controller_uid"]]
 
 
 #: per cluster (its string table), per owner table: (rows, live count, strings, row of uid)

@@ -152,6 +152,7 @@ def pods_to_delete(state: ClusterState, surplus_sets: np.ndarray, owner: np.ndar
     family = sets["controller_uid"].astype(np.int64)
     family = np.where(family >= 0, family, -2 - np.arange(len(sets)))
     related = np.flatnonzero(active & (owner >= 0))
+    related = related[np.isin(family[owner[related]], family[surplus_sets])]  # only those
     keys = family[owner[related]] * (1 << 20) + pods["node_index"][related]
     candidate_keys = family[owner[candidates]] * (1 << 20) + pods["node_index"][candidates]
     unique, counts = np.unique(keys, return_counts=True)

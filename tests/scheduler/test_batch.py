@@ -27,3 +27,15 @@ def test_unique_rows_groups_as_numpy(key):
     assert np.array_equal(np.sort(first), np.sort(want_first))
     assert np.array_equal(_by_appearance(first, inverse),
                           _by_appearance(want_first, want_inverse))
+
+
+@given(st.lists(st.tuples(st.integers(-1, 40), st.integers(-1, 3000)), max_size=200))
+def test_unique_pairs_equals_row_wise_unique(rows):
+    from kbench.scheduler.podgroups import unique_pairs
+    first = np.array([r[0] for r in rows], dtype=np.int32)
+    second = np.array([r[1] for r in rows], dtype=np.int32)
+    pairs, inverse = unique_pairs(first, second)
+    expected = np.unique(np.stack([first, second], axis=1).reshape(-1, 2), axis=0,
+                         return_inverse=True)
+    assert pairs.tolist() == expected[0].tolist()
+    assert inverse.tolist() == expected[1].reshape(-1).tolist()

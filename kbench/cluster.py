@@ -9,10 +9,11 @@ import numpy as np
 import pyarrow as pa
 
 from kbench.api.kinds import KindInfo, resolve_kind
-from kbench.api.labels import LabelSelector, parse_selector, selector_from_dict
+from kbench.api.labels import LabelSelector
 from kbench.api.manifests import read_documents
 from kbench.api.objects import KubeObject
-from kbench.api.store import EPOCH, INITIAL_NAMESPACES, ApplyResult, commit, decode, plan
+from kbench.api.store import (EPOCH, INITIAL_NAMESPACES, ApplyResult, commit, decode,
+                               matching_rows, plan)
 from kbench.errors import NotFoundError
 from kbench.state import ClusterState, read_snapshot, write_snapshot
 from kbench.state.arrow import state_tables
@@ -118,23 +119,9 @@ class Cluster:
              selector: str | dict | LabelSelector | None = None) -> np.ndarray:
         """Row indices of the live objects of a kind, filtered by namespace and selector."""
         info = kind if isinstance(kind, KindInfo) else resolve_kind(kind)
-        table = self.state.tables[info.table]
-        mask = table.alive.copy()
-        strings = self.state.strings
-        if info.table == "others":
-            mask &= table["kind"] == strings.code_of(info.kind)
-        if namespace is not None and info.namespaced:
-            mask &= table["namespace"] == strings.code_of(namespace)
-        if selector is not None:
-            mask &= self._label_mask(table["labels"], _selector(selector))
-        return np.flatnonzero(mask)
-
-    def _label_mask(self, label_codes: np.ndarray, selector: LabelSelector) -> np.ndarray:
-        """Evaluate a selector once per distinct label set, then spread the answer to rows."""
-        codes, inverse = np.unique(label_codes, return_inverse=True)
-        matches = np.array([selector.matches(self.state.strings.document(int(c)) or {})
-                            for c in codes.tolist()], dtype=np.bool_)
-        return matches[inverse] if len(codes) else np.zeros(len(label_codes), np.bool_)
+        return matching_rows(self.state, info.table,
+                             namespace if info.namespaced else None, selector,
+                             info.kind if info.table == "others" else None)
 
     def events(self, obj: KubeObject) -> list[KubeObject]:
         """Events about one object, oldest first, as ``kubectl describe`` lists them."""
@@ -391,13 +378,3 @@ class Cluster:
 def _owned_by(obj: KubeObject, owner: KubeObject) -> bool:
     return any(ref.get("uid") == owner.metadata.uid
                for ref in obj.metadata.get("ownerReferences") or [])
-
-
-def _selector(selector: str | dict | LabelSelector) -> LabelSelector:
-    if isinstance(selector, LabelSelector):
-        return selector
-    if isinstance(selector, dict):
-        if set(selector) <= {"matchLabels", "matchExpressions"}:
-            return selector_from_dict(selector)
-        return LabelSelector.from_set(selector)
-    return parse_selector(selector)

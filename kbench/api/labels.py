@@ -758,3 +758,16 @@ def node_selector_matches(node_selector: Mapping | None, labels: Mapping[str, st
     if first_error is not None:
         raise first_error
     return False
+
+
+def as_selector(selector) -> LabelSelector | None:
+    """A LabelSelector from what users write: a selector, text ("app=web,tier!=db"), a
+    LabelSelector document ({"matchLabels": ...}) or a plain label set ({"app": "web"});
+    None stays None."""
+    if selector is None or isinstance(selector, LabelSelector):
+        return selector
+    if isinstance(selector, dict):
+        if set(selector) <= {"matchLabels", "matchExpressions"}:
+            return selector_from_dict(selector)
+        return LabelSelector.from_set(selector)
+    return parse_selector(selector)

@@ -62,6 +62,23 @@ def timestamp(seconds: float) -> str | None:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def seconds_of(stamp) -> float | None:
+    """The simulated time (seconds since EPOCH) of an RFC3339 timestamp; a number is taken
+    as seconds already; None stays None. timestamp()'s inverse, to the second."""
+    if stamp is None or isinstance(stamp, (int, float)):
+        return stamp
+    instant = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    return (instant - EPOCH).total_seconds()
+
+
+def optional_time(value) -> float | None:
+    """A time column's value (NaN: unset) as seconds, or None."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
 # -- paths -------------------------------------------------------------------------------
 
 def _pop_path(doc: dict, path: str):
@@ -130,6 +147,28 @@ def encode(state: ClusterState, doc: dict, table: str) -> dict[str, object]:
             values[column.name] = value
     values["body"] = state.strings.intern_document(doc) if doc else NO_STRING
     return values
+
+
+def matching_rows(state: ClusterState, table: str, namespace: str | None = None,
+                  selector=None, kind: str | None = None) -> np.ndarray:
+    """Live rows of ``table`` (of ``kind`` in the others table), in ``namespace`` (None: all)
+    and matching a label ``selector`` (anything labels.as_selector takes), the selector
+    evaluated once per distinct label set."""
+    from kbench.api.labels import as_selector
+    columns = state.tables[table]
+    strings = state.strings
+    mask = columns.alive.copy()
+    if kind is not None:
+        mask &= columns["kind"] == strings.code_of(kind)
+    if namespace is not None:
+        mask &= columns["namespace"] == strings.code_of(namespace)
+    selector = as_selector(selector)
+    if selector is not None and mask.any():
+        codes, inverse = np.unique(columns["labels"], return_inverse=True)
+        matches = np.array([selector.matches(strings.document(int(code)) or {})
+                            for code in codes.tolist()], dtype=np.bool_)
+        mask &= matches[inverse.reshape(-1)]
+    return np.flatnonzero(mask)
 
 
 def controller_reference(references) -> dict | None:

@@ -363,22 +363,18 @@ class CronJobInputs:
                               creation_time=self.creation_time, deleting=self.deleting)
 
 
-def _seconds(value) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
-
-
 def cronjob_inputs(state, row: int) -> CronJobInputs:
     """Read the CronJob at ``row`` of ``state.tables["cronjobs"]`` and the Jobs it controls
     (ownerReferences with controller: true, kind CronJob, its name, same namespace)."""
-    from kbench.api.store import decode  # the API layer sits above the controllers
+    from kbench.api.store import decode, optional_time  # (the API layer sits above)
 
     cronjobs = state.tables["cronjobs"]
     cronjob = decode(state, "cronjobs", row)
     name, namespace = cronjob.metadata.name, cronjob.metadata.namespace
     spec = CronJobSpec.from_dict(dict(cronjob.spec))
     active = tuple(ref.get("name") for ref in (cronjob.status.active or []))
-    status = CronJobStatus(active, _seconds(cronjobs["last_schedule_time"][row]),
-                           _seconds(cronjobs["last_successful_time"][row]))
+    status = CronJobStatus(active, optional_time(cronjobs["last_schedule_time"][row]),
+                           optional_time(cronjobs["last_successful_time"][row]))
     jobs_table = state.tables["jobs"]
     owned = []
     for job_row in controlled_rows(state, "jobs", "CronJob", name, namespace).tolist():
@@ -389,13 +385,13 @@ def cronjob_inputs(state, row: int) -> CronJobInputs:
                         None)
         owned.append(OwnedJob(
             name=state.strings[int(jobs_table["name"][job_row])],
-            creation_time=_seconds(jobs_table["creation_time"][job_row]) or 0.0,
-            start_time=_seconds(jobs_table["start_time"][job_row]),
+            creation_time=optional_time(jobs_table["creation_time"][job_row]) or 0.0,
+            start_time=optional_time(jobs_table["start_time"][job_row]),
             finished=finished,
-            completion_time=_seconds(jobs_table["completion_time"][job_row])))
+            completion_time=optional_time(jobs_table["completion_time"][job_row])))
     return CronJobInputs(spec, status, tuple(owned), name, namespace,
-                         _seconds(cronjobs["creation_time"][row]) or 0.0,
-                         _seconds(cronjobs["deletion_time"][row]) is not None)
+                         optional_time(cronjobs["creation_time"][row]) or 0.0,
+                         optional_time(cronjobs["deletion_time"][row]) is not None)
 
 
 # -- validation ------------------------------------------------------------------------------

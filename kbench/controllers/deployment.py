@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kbench.api.store import timestamp
+from kbench.api.store import seconds_of, timestamp
 from kbench.controllers.actions import Actions, ObjectEvent
 from kbench.controllers.ownership import ALPHANUMS, controller_reference, owner_rows
 from kbench.randomness import hash64
@@ -656,7 +656,8 @@ class DeploymentSync:
             return False
         if present.get("reason") == "ProgressDeadlineExceeded":
             return True
-        return _seconds(present.get("lastUpdateTime")) + self.d.progress_deadline < self.now
+        updated = seconds_of(present.get("lastUpdateTime"))
+        return updated is None or updated + self.d.progress_deadline < self.now
 
 
 def deployment_progressing(old: dict, new: dict) -> bool:
@@ -667,17 +668,6 @@ def deployment_progressing(old: dict, new: dict) -> bool:
             < old.get("replicas", 0) - old.get("updatedReplicas", 0)
             or new["readyReplicas"] > old.get("readyReplicas", 0)
             or new["availableReplicas"] > old.get("availableReplicas", 0))
-
-
-def _seconds(stamp: str | None) -> float:
-    """Simulated seconds of an RFC3339 timestamp written by kbench."""
-    from datetime import datetime
-
-    from kbench.api.store import EPOCH
-    if not stamp:
-        return -math.inf
-    instant = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=EPOCH.tzinfo)
-    return (instant - EPOCH).total_seconds()
 
 
 # -- over the state ---------------------------------------------------------------------------

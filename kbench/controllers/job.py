@@ -659,24 +659,6 @@ def controlled_rows(state, table: str, owner_kind: str, owner_name: str,
     return rows[np.isin(codes, np.asarray(matching, dtype=codes.dtype))]
 
 
-def _seconds(value) -> float | None:
-    """A time column's value (NaN when unset) as float seconds or None."""
-    if value is None:
-        return None
-    value = float(value)
-    return None if np.isnan(value) else value
-
-
-def _rfc3339_seconds(value) -> float | None:
-    """Simulated seconds of an RFC3339 text (or a number already in seconds)."""
-    if value is None or isinstance(value, (int, float)):
-        return value
-    from datetime import datetime
-
-    from kbench.controllers.cron import EPOCH_UNIX
-    return datetime.fromisoformat(str(value)).timestamp() - EPOCH_UNIX
-
-
 def _parse_indexes(text: str | None) -> frozenset[int]:
     """``"0-2,4"`` -> {0, 1, 2, 4} (status.completedIndexes)."""
     indexes: set[int] = set()
@@ -711,7 +693,7 @@ def job_inputs(state, row: int) -> JobInputs:
     A pod counts as tracked when its metadata.finalizers hold TRACKING_FINALIZER, so the
     engine must create Job pods with it (as Kubernetes does) and drop it for the pods a
     decision lists in ``untrack``."""
-    from kbench.api.store import decode  # the API layer sits above the controllers
+    from kbench.api.store import decode, optional_time, seconds_of  # (the API layer sits above)
     from kbench.state.schema import POD_PHASES
 
     job = decode(state, "jobs", row)
@@ -720,15 +702,15 @@ def job_inputs(state, row: int) -> JobInputs:
     raw = dict(job.status)
     conditions = tuple(
         JobCondition(c.get("type", ""), c.get("status", ""), c.get("reason") or "",
-                     c.get("message") or "", _rfc3339_seconds(c.get("lastTransitionTime")))
+                     c.get("message") or "", seconds_of(c.get("lastTransitionTime")))
         for c in raw.get("conditions") or [])
     jobs = state.tables["jobs"]
     status = JobStatus(active=int(raw.get("active") or 0), ready=int(raw.get("ready") or 0),
                        succeeded=int(raw.get("succeeded") or 0),
                        failed=int(raw.get("failed") or 0),
                        terminating=int(raw.get("terminating") or 0),
-                       start_time=_seconds(jobs["start_time"][row]),
-                       completion_time=_seconds(jobs["completion_time"][row]),
+                       start_time=optional_time(jobs["start_time"][row]),
+                       completion_time=optional_time(jobs["completion_time"][row]),
                        conditions=conditions,
                        completed_indexes=_parse_indexes(raw.get("completedIndexes")))
     pods_table = state.tables["pods"]
@@ -743,15 +725,15 @@ def job_inputs(state, row: int) -> JobInputs:
         pods.append(JobPod(
             name=state.strings[int(pods_table["name"][pod_row])],
             phase=POD_PHASES[int(pods_table["phase"][pod_row])],
-            creation_time=_seconds(pods_table["creation_time"][pod_row]) or 0.0,
-            deletion_time=_seconds(pods_table["deletion_time"][pod_row]),
+            creation_time=optional_time(pods_table["creation_time"][pod_row]) or 0.0,
+            deletion_time=optional_time(pods_table["deletion_time"][pod_row]),
             ready=bool(pods_table["ready"][pod_row]),
             completion_index=int(index_text) if index_text.isdigit() else None,
             scheduled=bool(pods_table["node_index"][pod_row] >= 0
                            or pods_table["node_name"][pod_row] >= 0),
-            ready_time=_seconds(pods_table["ready_time"][pod_row]),
+            ready_time=optional_time(pods_table["ready_time"][pod_row]),
             restarts=int(pods_table["restarts"][pod_row]),
-            finish_time=_seconds(pods_table["finish_time"][pod_row]),
+            finish_time=optional_time(pods_table["finish_time"][pod_row]),
             tracked=TRACKING_FINALIZER in finalizers))
     return JobInputs(spec, status, tuple(pods), rows, name, namespace,
-                     _seconds(jobs["deletion_time"][row]) is not None)
+                     optional_time(jobs["deletion_time"][row]) is not None)

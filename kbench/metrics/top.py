@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kbench.api.labels import LabelSelector, parse_selector, selector_from_dict
+from kbench.api.store import matching_rows
 from kbench.errors import KbenchError
 from kbench.metrics.server import MetricsServer
 
@@ -74,32 +74,6 @@ def memory_value(memory_bytes: float) -> int:
     return math.floor(memory_bytes)
 
 
-def _selector(selector) -> LabelSelector | None:
-    if selector is None or isinstance(selector, LabelSelector):
-        return selector
-    if isinstance(selector, dict):
-        if set(selector) <= {"matchLabels", "matchExpressions"}:
-            return selector_from_dict(selector)
-        return LabelSelector.from_set(selector)
-    return parse_selector(selector)
-
-
-def _matching(state, table_name: str, selector, namespace: str | None = None) -> np.ndarray:
-    """Live rows of a table, in one namespace and matching a label selector (evaluated once
-    per distinct label set)."""
-    table = state.tables[table_name]
-    mask = table.alive.copy()
-    if namespace is not None:
-        mask &= table["namespace"] == state.strings.code_of(namespace)
-    selector = _selector(selector)
-    if selector is not None and mask.any():
-        codes, inverse = np.unique(table["labels"], return_inverse=True)
-        matches = np.array([selector.matches(state.strings.document(int(c)) or {})
-                            for c in codes.tolist()], dtype=np.bool_)
-        mask &= matches[inverse]
-    return np.flatnonzero(mask)
-
-
 def _go_duration(seconds: float) -> str:
     """Go's time.Duration.String() ("5m0s", "1h2m3.5s", "250ms")."""
     nanos = round(seconds * 1e9)
@@ -130,7 +104,7 @@ def top_pods(state, server: MetricsServer, namespace: str | None = None,
     have metrics. Raises MetricsNotAvailableError as kubectl fails when pods match but none
     has a metric yet."""
     namespace = namespace or "default"
-    rows = _matching(state, "pods", selector, None if all_namespaces else namespace)
+    rows = matching_rows(state, "pods", None if all_namespaces else namespace, selector)
     metrics = server.pod_metrics(len(state.tables["pods"]))
     with_metric = rows[~np.isnan(metrics.window[rows])]
     pods, strings = state.tables["pods"], state.strings
@@ -181,7 +155,7 @@ def top_nodes(state, server: MetricsServer, selector=None) -> TopTable:
     allocatable. Nodes without a metric are listed last with <unknown> (kubectl's order for
     them is a Go map's; kbench sorts them by name). Raises MetricsNotAvailableError when no
     node has a metric."""
-    rows = _matching(state, "nodes", selector)
+    rows = matching_rows(state, "nodes", None, selector)
     nodes, strings = state.tables["nodes"], state.strings
     metrics = server.node_metrics(len(nodes))
     has = ~np.isnan(metrics.window[rows])

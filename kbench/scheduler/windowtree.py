@@ -153,10 +153,9 @@ def _merge(best, count, other, other_count):
 
 
 @njit
-def nth_best(size, low, high, value, nth, best, best_count):
-    """The position of the nth (0-based) leaf in [low, high) whose total is ``value``, the
-    best total of that range, or -1 when there are not that many."""
-    # the range's subtrees from left to right: left ones in order, right ones reversed
+def range_nodes(size, low, high):
+    """The subtrees covering leaves [low, high), from left to right: the left boundary's in
+    order, then the right boundary's reversed."""
     lefts = np.empty(64, dtype=np.int64)
     rights = np.empty(64, dtype=np.int64)
     left_count = right_count = 0
@@ -173,8 +172,18 @@ def nth_best(size, low, high, value, nth, best, best_count):
             right_count += 1
         low //= 2
         high //= 2
-    for k in range(left_count + right_count):
-        node = lefts[k] if k < left_count else rights[right_count - 1 - (k - left_count)]
+    nodes = np.empty(left_count + right_count, dtype=np.int64)
+    nodes[:left_count] = lefts[:left_count]
+    for k in range(right_count):
+        nodes[left_count + k] = rights[right_count - 1 - k]
+    return nodes
+
+
+@njit
+def nth_best(size, low, high, value, nth, best, best_count):
+    """The position of the nth (0-based) leaf in [low, high) whose total is ``value``, the
+    best total of that range, or -1 when there are not that many."""
+    for node in range_nodes(size, low, high):
         if best[node] != value:
             continue
         if best_count[node] <= nth:
@@ -254,24 +263,7 @@ def forest_nth_best(size, low, high, value, nth, best, best_count, members, memb
     """nth_best over the member trees together: the position of the nth (0-based) leaf in
     [low, high), in position order, whose total in its tree d is ``value[d]`` (the best total
     of tree d over that range), or -1 when there are not that many."""
-    lefts = np.empty(64, dtype=np.int64)
-    rights = np.empty(64, dtype=np.int64)
-    left_count = right_count = 0
-    low += size
-    high += size
-    while low < high:
-        if low & 1:
-            lefts[left_count] = low
-            left_count += 1
-            low += 1
-        if high & 1:
-            high -= 1
-            rights[right_count] = high
-            right_count += 1
-        low //= 2
-        high //= 2
-    for k in range(left_count + right_count):
-        node = lefts[k] if k < left_count else rights[right_count - 1 - (k - left_count)]
+    for node in range_nodes(size, low, high):
         here = _forest_ties(node, best, best_count, value, members, member_count)
         if here <= nth:
             nth -= here

@@ -86,13 +86,7 @@ def read_extras(path: str | os.PathLike) -> dict[str, dict[str, np.ndarray]]:
     result = {}
     for part in manifest.get("extras", []):
         file = folder / EXTRAS / f"{part}.feather"
-        if not file.is_file():
-            raise SnapshotError(f"{folder}: {EXTRAS}/{part}.feather is missing")
-        try:
-            table = feather.read_table(file, memory_map=False)
-        except (pa.ArrowException, OSError) as error:
-            raise SnapshotError(f"{file}: corrupt or truncated Arrow file ({error})") from None
-        result[part] = _arrays_from_arrow(table)
+        result[part] = _arrays_from_arrow(_read_feather(folder, file, f"{EXTRAS}/{file.name}"))
     return result
 
 
@@ -146,14 +140,19 @@ def _read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def _read_table(state: ClusterState, folder: Path, name: str, expected_rows) -> None:
-    file = folder / f"{name}.feather"
+def _read_feather(folder: Path, file: Path, what: str) -> pa.Table:
+    """One Arrow file of the snapshot, or a SnapshotError saying what is wrong with it."""
     if not file.is_file():
-        raise SnapshotError(f"{folder}: table file {file.name} is missing")
+        raise SnapshotError(f"{folder}: {what} is missing")
     try:
-        arrow = feather.read_table(file, memory_map=False)
+        return feather.read_table(file, memory_map=False)
     except (pa.ArrowException, OSError) as error:
         raise SnapshotError(f"{file}: corrupt or truncated Arrow file ({error})") from None
+
+
+def _read_table(state: ClusterState, folder: Path, name: str, expected_rows) -> None:
+    file = folder / f"{name}.feather"
+    arrow = _read_feather(folder, file, f"table file {file.name}")
     if expected_rows is not None and arrow.num_rows != expected_rows:
         raise SnapshotError(f"{file}: {arrow.num_rows} rows, manifest says {expected_rows}")
     table = state.tables[name]

@@ -310,7 +310,7 @@ def test_progress_deadline_exceeded_when_new_pods_never_become_ready():
     assert (condition["status"], condition["reason"]) == ("False", "ProgressDeadlineExceeded")
     assert condition["message"] == f'ReplicaSet "{replica_sets(cluster)[-1].name}" has ' \
                                    "timed out progressing."
-    from kbench.controllers.deployment import _seconds
+    from kbench.api.store import seconds_of as _seconds
     # strictly after lastUpdateTime + 30 s, at the first tick past it
     assert _seconds(last_progress) + 30 < cluster.time <= _seconds(last_progress) + 31
     with pytest.raises(KbenchError, match='deployment "web" exceeded its progress deadline'):

@@ -15,7 +15,7 @@ from kbench.api.store import timestamp
 from kbench.controllers.actions import Actions, ObjectEvent, PodBatch
 from kbench.controllers.cronjob import cronjob_inputs
 from kbench.controllers.job import TRACKING_FINALIZER, job_inputs
-from kbench.controllers.ownership import owner_rows
+from kbench.controllers.ownership import generate_names, owner_rows
 from kbench.randomness import hash64
 from kbench.state import ClusterState
 
@@ -88,10 +88,14 @@ class JobController:
         for pod in decision.create:
             manifest = pod.manifest(template, namespace, inputs.name, uid)
             manifest["metadata"].pop("name", None)
-            manifest["metadata"]["generateName"] = pod.generate_name or f"{inputs.name}-"
+            prefix = pod.generate_name or f"{inputs.name}-"
+            manifest["metadata"]["generateName"] = prefix
             manifest.setdefault("apiVersion", "v1")
             manifest.setdefault("kind", "Pod")
-            actions.create_pods.append(PodBatch(manifest, [pod.name], namespace, "Job",
+            # named as every generated name is (ownership.generate_names: seeded, and never
+            # a name a live pod has)
+            name = generate_names(state, prefix, 1, namespace=namespace)[0]
+            actions.create_pods.append(PodBatch(manifest, [name], namespace, "Job",
                                                 inputs.name, JOB_COMPONENT))
         by_name = {state.strings[int(state.tables["pods"]["name"][r])]: r
                    for r in inputs.pod_rows.tolist()}

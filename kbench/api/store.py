@@ -699,10 +699,13 @@ def _allocate_service_addresses(state: ClusterState, values: dict, row: int) -> 
 
 
 def create_pods(state: ClusterState, pod: dict, names: list[str],
-                namespace: str = "default") -> np.ndarray:
+                namespace: str = "default",
+                creation_times: np.ndarray | None = None) -> np.ndarray:
     """Create many pods from one pod manifest at once (as a ReplicaSet creates its replicas):
     the manifest is checked and encoded once, then ``len(names)`` rows are appended in one
-    step. Returns their rows. Raises ManifestError (nothing created) for a bad manifest."""
+    step. ``creation_times``: each pod's creationTimestamp when not now (a client that
+    created them within the tick). Returns their rows. Raises ManifestError (nothing
+    created) for a bad manifest."""
     manifest = copy.deepcopy(pod)
     manifest.setdefault("metadata", {})
     manifest["metadata"].update(name=names[0] if names else "x", namespace=namespace)
@@ -716,7 +719,8 @@ def create_pods(state: ClusterState, pod: dict, names: list[str],
     columns["name"] = strings.intern_many(names)
     columns["namespace"] = np.full(count, strings.intern(namespace), dtype=np.int32)
     columns["uid"] = strings.intern_many(state.next_uids(count))
-    columns["creation_time"] = np.full(count, state.time)
+    columns["creation_time"] = (np.full(count, state.time) if creation_times is None
+                                else np.asarray(creation_times, dtype=np.float64))
     width = len(state.resources)
     for name, column in columns.items():
         if column.ndim == 2 and column.shape[1] < width:

@@ -6,17 +6,19 @@ fixed order:
 1. events due: every queued event with time <= T (kubelet transitions: container started,
    pod ready, container exited, pod terminated), in (time, kind, sequence) order, kind by kind,
    until none is due (handling one may queue another that is due too);
-2. controllers due: garbage collection (when something with dependents was deleted; down
+2. sources: pods that clients create at their own times (kbench.sim.arrivals: a trace
+   replay), with their exact arrival times as creationTimestamp;
+3. controllers due: garbage collection (when something with dependents was deleted; down
    the whole chain of owners in one tick), pod garbage collection (pods of deleted nodes),
    then CronJobs, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs
    (an owner before what it owns, so a ReplicaSet resized by its Deployment, or a Job a
    CronJob created, gets its pods in the same tick); each decides, the engine applies its
    actions;
-3. the scheduler: one batch of the pending pods whose back-off has passed (see retry_rows);
-4. the kubelet: pods bound in this tick are admitted and their starts queued;
-5. metrics-server's scrapes due by T (every metrics_resolution seconds: kbench.metrics);
-6. the HorizontalPodAutoscalers, every hpa_sync_period (15 s), from those metrics;
-7. hooks registered for the end of a tick (see add_hook).
+4. the scheduler: one batch of the pending pods whose back-off has passed (see retry_rows);
+5. the kubelet: pods bound in this tick are admitted and their starts queued;
+6. metrics-server's scrapes due by T (every metrics_resolution seconds: kbench.metrics);
+7. the HorizontalPodAutoscalers, every hpa_sync_period (15 s), from those metrics;
+8. hooks registered for the end of a tick (see add_hook).
 
 Events keep their exact times (a pod started at 12.34 s says so); what a tick batches is when
 the other parts see them. Nothing here loops over pods or nodes in Python.
@@ -90,6 +92,7 @@ class Engine:
         self.next_hpa_sync = state.time + self.config.hpa_sync_period
         self.cronjobs = CronJobController()
         self.hooks: list[Callable[[Engine], None]] = []
+        self.sources: list[Callable[[Engine], object]] = []
         self._deletions_collected = -1
         #: the last time something that may let a pending pod fit happened (a pod ended or
         #: was deleted, a node was added)
@@ -131,6 +134,11 @@ class Engine:
         """Call ``hook(engine)`` at the end of every tick (after the kubelet)."""
         self.hooks.append(hook)
 
+    def add_source(self, source: Callable[["Engine"], object]) -> None:
+        """Call ``source(engine)`` every tick after the events due, before the controllers:
+        where clients create objects (kbench.sim.arrivals.PodArrivals)."""
+        self.sources.append(source)
+
     # -- running -----------------------------------------------------------------------------
 
     def run_for(self, duration) -> None:
@@ -155,6 +163,8 @@ class Engine:
         state = self.state
         state.time = float(until)
         self._events_due(until)
+        for source in self.sources:
+            source(self)
         self._controllers()
         self._schedule()
         self.kubelet.admit(state, self.queue)

@@ -1,0 +1,121 @@
+"""Vectorised parsing of trace columns read as text: every value cast at once, and the bad
+ones (missing, not a number, negative, breaking a rule) found by comparing masks, so a bad row
+is named by file, line and column without a Python loop over rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from kbench.traces.trace import TraceError
+
+
+@dataclass(frozen=True)
+class Column:
+    """How to read one text column: its ``dtype`` (pl.Int64, pl.Float64 or pl.Datetime),
+    whether an empty value is an error (``required``) and whether it must be ``non_negative``
+    (``sentinel`` values such as SWF's -1 "unknown" are allowed anyway)."""
+
+    name: str
+    dtype: object = pl.Int64
+    required: bool = True
+    non_negative: bool = True
+    sentinel: float | None = None
+    datetime_format: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A condition over parsed columns that makes a row bad: ``bad`` is a polars expression,
+    true on bad rows; ``column`` and ``reason`` are what the error says."""
+
+    column: str
+    bad: pl.Expr
+    reason: str
+
+
+_MISSING, _NOT_A_VALUE, _NEGATIVE = 1, 2, 3
+
+
+def _parsed(column: Column) -> pl.Expr:
+    text = pl.col(column.name)
+    if column.datetime_format is not None:
+        return text.str.to_datetime(column.datetime_format, strict=False, time_unit="ns")
+    return text.cast(column.dtype, strict=False)
+
+
+def _problem(column: Column) -> pl.Expr:
+    """0 for a good value, else the kind of problem (_MISSING, _NOT_A_VALUE, _NEGATIVE)."""
+    text = pl.col(column.name)
+    empty = text.is_null() | (text == "")
+    parsed = _parsed(column)
+    unparsed = parsed.is_null()
+    if column.dtype == pl.Float64 and column.datetime_format is None:
+        unparsed = unparsed | parsed.is_nan() | parsed.is_infinite()
+    problem = (pl.when(empty).then(pl.lit(_MISSING if column.required else 0))
+               .when(unparsed).then(pl.lit(_NOT_A_VALUE)))
+    if column.non_negative and column.datetime_format is None:
+        negative = parsed < 0
+        if column.sentinel is not None:
+            negative = negative & (parsed != column.sentinel)
+        problem = problem.when(negative).then(pl.lit(_NEGATIVE))
+    return problem.otherwise(pl.lit(0)).cast(pl.Int8)
+
+
+_REASONS = {_MISSING: "missing value", _NOT_A_VALUE: None, _NEGATIVE: "must not be negative"}
+
+
+def _not_a_value(column: Column) -> str:
+    if column.datetime_format is not None:
+        return f"not a date-time of the form {column.datetime_format}"
+    return "not an integer" if column.dtype == pl.Int64 else "not a number"
+
+
+def require_columns(names: list[str], needed: list[str], source: str) -> None:
+    """A TraceError naming the first column a header lacks."""
+    for name in needed:
+        if name not in names:
+            raise TraceError(f"missing column (the header has {', '.join(names)})",
+                             source=source, row=1, column=name)
+
+
+def parse_columns(raw: pl.DataFrame, columns: list[Column], source: str | Path, *,
+                  first_line: int = 2, lines: pl.Series | None = None,
+                  rules: list[Rule] = (), skip_bad_rows: bool = False,
+                  keep: list[str] = ()) -> tuple[pl.DataFrame, int]:
+    """Cast ``columns`` of a text frame to their types; ``keep`` passes other columns through.
+
+    A bad row raises TraceError naming ``source``, its line (``lines[i]`` if given, else
+    ``first_line + i``), column, value and what is wrong; with ``skip_bad_rows`` such rows are
+    dropped instead and their number returned beside the parsed frame.
+    """
+    problems = raw.select([_problem(c).alias(c.name) for c in columns])
+    parsed = raw.select([*[_parsed(c).alias(c.name) for c in columns], *keep])
+    rule_hits = parsed.select([r.bad.fill_null(False).alias(f"rule{i}")
+                               for i, r in enumerate(rules)]) if rules else None
+    any_bad = problems.select(pl.any_horizontal(pl.all() > 0)).to_series() if columns \
+        else pl.Series([False] * raw.height)
+    if rule_hits is not None:
+        any_bad = any_bad | rule_hits.select(pl.any_horizontal(pl.all())).to_series()
+    bad_count = int(any_bad.sum())
+    if bad_count == 0:
+        return parsed, 0
+    if skip_bad_rows:
+        return parsed.filter(~any_bad), bad_count
+    row = int(any_bad.arg_true()[0])
+    line = int(lines[row]) if lines is not None else first_line + row
+    for column in columns:
+        problem = problems[column.name][row]
+        if problem:
+            reason = _REASONS[problem] or _not_a_value(column)
+            value = raw[column.name][row]
+            raise TraceError(reason, source=str(source), row=line, column=column.name,
+                             value=value if value not in (None, "") else None)
+    for i, rule in enumerate(rules):
+        if rule_hits[f"rule{i}"][row]:
+            value = raw[rule.column][row] if rule.column in raw.columns else None
+            raise TraceError(rule.reason, source=str(source), row=line, column=rule.column,
+                             value=value)
+    raise AssertionError("a bad row without a problem")  # pragma: no cover

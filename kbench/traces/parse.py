@@ -75,9 +75,10 @@ def _not_a_value(column: Column) -> str:
 
 def require_columns(names: list[str], needed: list[str], source: str) -> None:
     """A TraceError naming the first column a header lacks."""
+    header = [name for name in names if name != "__line"]
     for name in needed:
-        if name not in names:
-            raise TraceError(f"missing column (the header has {', '.join(names)})",
+        if name not in header:
+            raise TraceError(f"missing column (the header has {', '.join(header)})",
                              source=source, row=1, column=name)
 
 

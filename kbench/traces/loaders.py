@@ -19,7 +19,7 @@ from typing import Callable
 import polars as pl
 import pyarrow as pa
 
-from kbench.traces.parse import Column, Rule, parse_columns, require_columns
+from kbench.traces.parse import Column, Rule, csv_dtypes, parse_columns, require_columns
 from kbench.traces.schema import LOAD_KIND, NODES_KIND, PODS_KIND, SCHEMAS, USAGE_KIND
 from kbench.traces.trace import Trace, TraceError
 
@@ -59,24 +59,39 @@ def _ragged_line(data: bytes, separator: str, fields: int, first_line: int) -> t
     return int(bad[0]) + 1, int(counts[int(bad[0])])
 
 
-def read_text_csv(path: Path, names: list[str] | None = None) -> pl.DataFrame:
-    """A CSV file as text columns plus ``__line`` (its line in the file); with ``names`` the
-    file has no header and must have exactly that many fields per row. Blank lines are
-    dropped."""
+def read_text_csv(path: Path, names: list[str] | None = None,
+                  columns: list[Column] = ()) -> pl.DataFrame:
+    """A CSV file as a frame plus ``__line`` (its line in the file); with ``names`` the file
+    has no header and must have exactly that many fields per row. Blank lines are dropped.
+
+    ``columns`` are read typed by polars' CSV reader (the fast path); if any of their values
+    does not parse, the whole file is read as text instead so that parse_columns can say
+    which value it was. Other columns are text.
+    """
     data = read_bytes(path)
     first_line = 1 if names else 2
-    try:
-        frame = pl.read_csv(data, infer_schema=False, has_header=names is None,
-                            new_columns=None, raise_if_empty=False)
-    except pl.exceptions.ComputeError as error:
-        header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-        fields = len(names) if names else header.count(",") + 1
-        line, found = _ragged_line(data, ",", fields, first_line)
-        if line:
-            raise TraceError(f"expected {fields} fields, found {found}", source=str(path),
-                             row=line) from None
-        raise TraceError(f"not a readable CSV file ({str(error).splitlines()[0]})",
-                         source=str(path)) from None
+    options = dict(infer_schema=False, has_header=names is None, raise_if_empty=False)
+    dtypes = csv_dtypes(list(columns))
+    if names is not None:   # polars names header-less columns column_1, column_2, ...
+        dtypes = {f"column_{names.index(name) + 1}": dtype for name, dtype in dtypes.items()}
+    frame = None
+    if columns:
+        try:
+            frame = pl.read_csv(data, schema_overrides=dtypes, **options)
+        except pl.exceptions.ComputeError:
+            frame = None
+    if frame is None:
+        try:
+            frame = pl.read_csv(data, **options)
+        except pl.exceptions.ComputeError as error:
+            header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+            fields = len(names) if names else header.count(",") + 1
+            line, found = _ragged_line(data, ",", fields, first_line)
+            if line:
+                raise TraceError(f"expected {fields} fields, found {found}", source=str(path),
+                                 row=line) from None
+            raise TraceError(f"not a readable CSV file ({str(error).splitlines()[0]})",
+                             source=str(path)) from None
     if names is not None:
         if frame.width != len(names):
             raise TraceError(f"expected {len(names)} fields ({','.join(names)}), found "
@@ -114,10 +129,11 @@ OPENB_POD_COLUMNS = ["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", 
 def load_openb_nodes(path: Path, skip_bad_rows: bool = False) -> Trace:
     """openb node list (``sn,cpu_milli,memory_mib,gpu,model``): nodes; an empty model is a
     CPU-only node."""
-    raw = read_text_csv(path)
+    columns = [Column("cpu_milli"), Column("memory_mib"), Column("gpu")]
+    raw = read_text_csv(path, columns=columns)
     require_columns(raw.columns, OPENB_NODE_COLUMNS, str(path))
     parsed, skipped = parse_columns(
-        raw, [Column("cpu_milli"), Column("memory_mib"), Column("gpu")], path,
+        raw, columns, path,
         lines=raw["__line"], skip_bad_rows=skip_bad_rows,
         rules=[Rule("sn", pl.col("sn").is_null() | (pl.col("sn") == ""), "missing node name")],
         keep=["sn", "model"])
@@ -134,17 +150,17 @@ def load_openb_pods(path: Path, skip_bad_rows: bool = False) -> Trace:
     """openb pod list (default and gpushare variants): pods arriving at creation_time and
     living until deletion_time (duration_s = deletion - creation; null if no deletion time).
     ``gpu_spec`` (models separated by ``|``) becomes gpu_models; QoS is kept as given."""
-    raw = read_text_csv(path)
+    columns = [Column("cpu_milli"), Column("memory_mib"), Column("num_gpu"),
+               Column("gpu_milli"), Column("creation_time", pl.Float64),
+               Column("deletion_time", pl.Float64, required=False)]
+    raw = read_text_csv(path, columns=columns)
     needed = ["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", "creation_time"]
     require_columns(raw.columns, needed, str(path))
     for optional in ("gpu_spec", "qos", "deletion_time"):
         if optional not in raw.columns:
             raw = raw.with_columns(_text(None).alias(optional))
     parsed, skipped = parse_columns(
-        raw, [Column("cpu_milli"), Column("memory_mib"), Column("num_gpu"),
-              Column("gpu_milli"), Column("creation_time", pl.Float64),
-              Column("deletion_time", pl.Float64, required=False)],
-        path, lines=raw["__line"], skip_bad_rows=skip_bad_rows, keep=["name", "gpu_spec", "qos"],
+        raw, columns, path, lines=raw["__line"], skip_bad_rows=skip_bad_rows, keep=["name", "gpu_spec", "qos"],
         rules=[Rule("name", pl.col("name").is_null() | (pl.col("name") == ""),
                     "missing pod name"),
                Rule("gpu_milli", pl.col("gpu_milli") > 1000,
@@ -180,12 +196,12 @@ def load_azure_llm(path: Path, skip_bad_rows: bool = False, service: str | None 
     """Azure LLM inference trace 2023 (``TIMESTAMP,ContextTokens,GeneratedTokens``): one load
     row per request (requests 1, interval 0) at its time from the first request; the service
     is named after the file unless given."""
-    raw = read_text_csv(path)
+    columns = [Column("TIMESTAMP", datetime_format=AZURE_LLM_TIME_FORMAT),
+               Column("ContextTokens"), Column("GeneratedTokens")]
+    raw = read_text_csv(path, columns=columns)
     require_columns(raw.columns, AZURE_LLM_COLUMNS, str(path))
     parsed, skipped = parse_columns(
-        raw, [Column("TIMESTAMP", datetime_format=AZURE_LLM_TIME_FORMAT),
-              Column("ContextTokens"), Column("GeneratedTokens")],
-        path, lines=raw["__line"], skip_bad_rows=skip_bad_rows)
+        raw, columns, path, lines=raw["__line"], skip_bad_rows=skip_bad_rows)
     start = pl.col("TIMESTAMP").min()
     frame = parsed.select(
         time_s=(pl.col("TIMESTAMP") - start).dt.total_nanoseconds() / 1e9,
@@ -221,10 +237,11 @@ def load_google2019_usage(path: Path, skip_bad_rows: bool = False,
                           step_s: float = 300.0) -> Trace:
     """Aggregated Google ClusterData2019 cell usage (``avg_cpu,avg_mem,...``, fractions, one
     row per 300 s, no time column): one usage series named after the file."""
-    raw = read_text_csv(path)
+    columns = [Column("avg_cpu", pl.Float64), Column("avg_mem", pl.Float64)]
+    raw = read_text_csv(path, columns=columns)
     require_columns(raw.columns, ["avg_cpu", "avg_mem"], str(path))
     parsed, skipped = parse_columns(
-        raw, [Column("avg_cpu", pl.Float64), Column("avg_mem", pl.Float64)], path,
+        raw, columns, path,
         lines=raw["__line"], skip_bad_rows=skip_bad_rows, keep=["__line"])
     # Time is the row's position in the file (skipped rows keep their slot).
     first = int(raw["__line"][0]) if raw.height else 2
@@ -240,10 +257,11 @@ def load_google2019_usage(path: Path, skip_bad_rows: bool = False,
 def load_azure2019_usage(path: Path, skip_bad_rows: bool = False) -> Trace:
     """Aggregated Azure 2019 VM CPU (``timestamp,cpu_usage,assigned_mem``; seconds, cores
     used in total): one usage series in cores, named after the file."""
-    raw = read_text_csv(path)
+    columns = [Column("timestamp", pl.Float64), Column("cpu_usage", pl.Float64)]
+    raw = read_text_csv(path, columns=columns)
     require_columns(raw.columns, ["timestamp", "cpu_usage"], str(path))
     parsed, skipped = parse_columns(
-        raw, [Column("timestamp", pl.Float64), Column("cpu_usage", pl.Float64)], path,
+        raw, columns, path,
         lines=raw["__line"], skip_bad_rows=skip_bad_rows)
     frame = parsed.select(time_s=pl.col("timestamp"), series=_text(path.name.split(".")[0]),
                           cpu_fraction=pl.lit(None, dtype=pl.Float64),
@@ -257,10 +275,26 @@ def load_azure2019_usage(path: Path, skip_bad_rows: bool = False) -> Trace:
 # Standard Workload Format (Parallel Workloads Archive)
 # ---------------------------------------------------------------------------
 
+def _single_spaced(data: bytes) -> bytes:
+    """Whitespace-separated text with one space between fields and none at line ends, so
+    polars' CSV reader can split it (a few passes of bytes.replace, no loop over lines)."""
+    data = data.replace(b"\r", b"").replace(b"\t", b" ")
+    while b"  " in data:
+        data = data.replace(b"    ", b" ").replace(b"  ", b" ")
+    data = data.replace(b"\n ", b"\n").replace(b" \n", b"\n")
+    return data[1:] if data.startswith(b" ") else data
+
+
 SWF_FIELDS = ["job", "submit", "wait", "run_time", "allocated_procs", "average_cpu",
               "used_memory", "requested_procs", "requested_time", "requested_memory",
               "status", "user", "group", "executable", "queue", "partition",
               "preceding_job", "think_time"]
+#: The fields the loader reads; -1 means unknown except for job and submit.
+SWF_NUMBERS = [Column("job"), Column("submit", pl.Float64),
+               *[Column(name, pl.Float64, sentinel=-1) for name in
+                 ("run_time", "allocated_procs", "used_memory", "requested_procs",
+                  "requested_memory")],
+               Column("user", sentinel=-1)]
 
 
 def load_swf(path: Path, skip_bad_rows: bool = False, cpu_milli_per_processor: int = 1000) -> Trace:
@@ -268,29 +302,41 @@ def load_swf(path: Path, skip_bad_rows: bool = False, cpu_milli_per_processor: i
     job arriving at its submit time and running for its run time (unknown: null).
     Processors = requested (else allocated) processors, each ``cpu_milli_per_processor``;
     memory = requested (else used) KB per processor times processors; unknown -> 0."""
-    text = read_bytes(path).decode("utf-8", errors="replace")
-    lines = pl.DataFrame({"text": text.split("\n")}).with_row_index("__line", offset=1)
-    stripped = pl.col("text").str.strip_chars()
-    lines = lines.filter((stripped != "") & ~stripped.str.starts_with(";"))
-    fields = stripped.str.split_by_whitespace() if hasattr(pl.Expr.str, "split_by_whitespace") \
-        else stripped.str.replace_all(r"\s+", " ").str.split(" ")
-    split = lines.select("__line", fields.alias("fields"))
-    raw = split.select("__line", pl.col("fields").list.len().alias("__fields"),
-                       *[pl.col("fields").list.get(i, null_on_oob=True).alias(name)
-                         for i, name in enumerate(SWF_FIELDS)])
-    wrong = raw.filter(pl.col("__fields") != len(SWF_FIELDS))
-    if wrong.height and not skip_bad_rows:
-        raise TraceError(f"expected {len(SWF_FIELDS)} fields, found {wrong['__fields'][0]}",
-                         source=str(path), row=int(wrong["__line"][0]))
-    raw = raw.filter(pl.col("__fields") == len(SWF_FIELDS))
-    numbers = [Column("job"), Column("submit", pl.Float64),
-               *[Column(name, pl.Float64, sentinel=-1) for name in
-                 ("run_time", "allocated_procs", "used_memory", "requested_procs",
-                  "requested_memory")],
-               Column("user", sentinel=-1)]
-    parsed, skipped = parse_columns(raw, numbers, path, lines=raw["__line"],
+    data = _single_spaced(read_bytes(path))
+    # Pass 1: every line as one text column, to number the lines and count their fields.
+    lines = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None,
+                        new_columns=["text"], infer_schema=False, raise_if_empty=False)
+    if lines.width != 1:
+        raise TraceError("not a text file", source=str(path))
+    lines = lines.with_row_index("__line", offset=1).filter(
+        pl.col("text").is_not_null() & (pl.col("text") != "")
+        & ~pl.col("text").str.starts_with(";"))
+    counts = lines["text"].str.count_matches(" ", literal=True) + 1
+    wrong = counts != len(SWF_FIELDS)
+    if wrong.any() and not skip_bad_rows:
+        first = int(wrong.arg_true()[0])
+        raise TraceError(f"expected {len(SWF_FIELDS)} fields, found {counts[first]}",
+                         source=str(path), row=int(lines["__line"][first]))
+    # Pass 2: the fields, split (and parsed, if they all parse) by polars' CSV reader.
+    options = dict(has_header=False, separator=" ", quote_char=None, comment_prefix=";",
+                   new_columns=SWF_FIELDS, infer_schema=False, truncate_ragged_lines=True,
+                   raise_if_empty=False)
+    try:
+        raw = pl.read_csv(data, schema_overrides=csv_dtypes(SWF_NUMBERS), **options)
+    except pl.exceptions.ComputeError:
+        try:
+            raw = pl.read_csv(data, **options)
+        except pl.exceptions.ComputeError as error:
+            raise TraceError(f"not a readable SWF file ({str(error).splitlines()[0]})",
+                             source=str(path)) from None
+    raw = raw.filter(~pl.all_horizontal(pl.all().is_null()))
+    if raw.height != lines.height:
+        raise TraceError(f"{lines.height} job lines but {raw.height} rows read",
+                         source=str(path))  # pragma: no cover - the passes agree
+    raw = raw.with_columns(lines["__line"]).filter(~wrong)
+    parsed, skipped = parse_columns(raw, SWF_NUMBERS, path, lines=raw["__line"],
                                     skip_bad_rows=skip_bad_rows)
-    skipped += wrong.height
+    skipped += int(wrong.sum())
 
     def known(name: str) -> pl.Expr:
         return pl.when(pl.col(name) >= 0).then(pl.col(name))
@@ -335,10 +381,11 @@ def load_alibaba_machines(path: Path, skip_bad_rows: bool = False,
                           full_memory_bytes: int = ALIBABA_FULL_MEMORY_BYTES) -> Trace:
     """machine_meta.csv: one node per machine (its last record), cpu_num cores, mem_size/100
     of ``full_memory_bytes``; failure_domain_1 as zone, failure_domain_2 as pool."""
-    raw = read_text_csv(path, ALIBABA_MACHINE_META)
+    columns = [Column("time_stamp", pl.Float64), Column("cpu_num"),
+               Column("mem_size", pl.Float64)]
+    raw = read_text_csv(path, ALIBABA_MACHINE_META, columns)
     parsed, skipped = parse_columns(
-        raw, [Column("time_stamp", pl.Float64), Column("cpu_num"),
-              Column("mem_size", pl.Float64)], path, lines=raw["__line"],
+        raw, columns, path, lines=raw["__line"],
         skip_bad_rows=skip_bad_rows, keep=["machine_id", "failure_domain_1", "failure_domain_2"],
         rules=[_required_text("machine_id", "machine id"),
                Rule("mem_size", pl.col("mem_size") > 100, "normalised memory is at most 100")])
@@ -358,10 +405,11 @@ def load_alibaba_containers(path: Path, skip_bad_rows: bool = False,
     """container_meta.csv: one pod per container, arriving at its first record, with the
     requests of that record (cpu_request 100 = 1 core, limit likewise; mem_size/100 of
     ``full_memory_bytes``), owned by its app_du; online services, so no duration."""
-    raw = read_text_csv(path, ALIBABA_CONTAINER_META)
+    columns = [Column("time_stamp", pl.Float64), Column("cpu_request"), Column("cpu_limit"),
+               Column("mem_size", pl.Float64)]
+    raw = read_text_csv(path, ALIBABA_CONTAINER_META, columns)
     parsed, skipped = parse_columns(
-        raw, [Column("time_stamp", pl.Float64), Column("cpu_request"), Column("cpu_limit"),
-              Column("mem_size", pl.Float64)], path, lines=raw["__line"],
+        raw, columns, path, lines=raw["__line"],
         skip_bad_rows=skip_bad_rows, keep=["container_id", "app_du"],
         rules=[_required_text("container_id", "container id"),
                Rule("mem_size", pl.col("mem_size") > 100, "normalised memory is at most 100")])
@@ -386,12 +434,12 @@ def load_alibaba_batch_tasks(path: Path, skip_bad_rows: bool = False,
     """batch_task.csv: one pod per task instance (``{job}-{task}-{i}``, i < instance_num),
     arriving at start_time and running until end_time (null if end_time is not after
     start_time); plan_cpu 100 = 1 core, plan_mem/100 of ``full_memory_bytes`` (empty: 0)."""
-    raw = read_text_csv(path, ALIBABA_BATCH_TASK)
+    columns = [Column("instance_num"), Column("start_time", pl.Float64),
+               Column("end_time", pl.Float64), Column("plan_cpu", pl.Float64, required=False),
+               Column("plan_mem", pl.Float64, required=False)]
+    raw = read_text_csv(path, ALIBABA_BATCH_TASK, columns)
     parsed, skipped = parse_columns(
-        raw, [Column("instance_num"), Column("start_time", pl.Float64),
-              Column("end_time", pl.Float64),
-              Column("plan_cpu", pl.Float64, required=False),
-              Column("plan_mem", pl.Float64, required=False)], path, lines=raw["__line"],
+        raw, columns, path, lines=raw["__line"],
         skip_bad_rows=skip_bad_rows, keep=["task_name", "job_name"],
         rules=[_required_text("task_name", "task name"), _required_text("job_name", "job name"),
                Rule("plan_mem", pl.col("plan_mem") > 100, "normalised memory is at most 100")])

@@ -132,3 +132,27 @@ def test_missing_file_and_unknown_format(tmp_path):
         load(path, format="csv")
     with pytest.raises(TraceError, match="not a file"):
         load(tmp_path)
+
+
+def test_text_path_reads_the_same_values_as_the_typed_path(tmp_path):
+    # A file whose values all parse is read typed by the CSV reader; one bad value sends the
+    # whole file through the text path. Skipping that row must give the same table.
+    good = ("name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,"
+            "creation_time,deletion_time,scheduled_time\n"
+            "p-1,1500,2048,1,250,A100|V100,LS,Running,3.5,10,4\n"
+            "p-2,4000,8192,2,1000,,BE,Pending,7,,\n")
+    clean = write(tmp_path, "clean.csv", good)
+    dirty = write(tmp_path, "dirty.csv", good + "p-3,12x,1,0,0,,LS,Running,9,10,9\n")
+    trace = load(dirty, skip_bad_rows=True)
+    assert trace.skipped == 1
+    assert trace.table.equals(load(clean).table)
+
+
+def test_swf_text_path_matches_typed_path(tmp_path):
+    jobs = ("; comment\n  1   0  -1  10   4  -1  -1   4  -1  -1  1  1  1 -1 -1 -1 -1 -1\n"
+            "\t2\t5 -1 20 8 -1 50 -1 -1 -1 1 2 1 -1 -1 -1 -1 -1  \r\n")
+    clean = write(tmp_path, "clean.swf", jobs)
+    dirty = write(tmp_path, "dirty.swf", jobs + "3 x -1 10 4 -1 -1 4 -1 -1 1 1 1 -1 -1 -1 -1 -1\n")
+    trace = load(dirty, skip_bad_rows=True)
+    assert trace.skipped == 1 and trace.table.equals(load(clean).table)
+    assert load(clean).table.column("cpu_milli").to_pylist() == [4000, 8000]

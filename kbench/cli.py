@@ -13,9 +13,12 @@ import yaml
 from kbench.api.kinds import UnknownKindError, resolve_kind
 from kbench.cluster import Cluster
 from kbench.errors import KbenchError, NotFoundError
+from kbench.traces.cli import trace_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="kbench: a Kubernetes cluster simulator and scheduler research harness.")
+
+app.add_typer(trace_app, name="trace")
 
 OUTPUT_FORMATS = ("wide", "yaml", "json", "name")
 

@@ -91,7 +91,14 @@ summary.json: SUMMARY_FIELDS, in that order.
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import pyarrow as pa
+import yaml
+
+from kbench.errors import KbenchError
 
 #: bumped whenever a file name, column, type or metric name below changes meaning
 RESULTS_VERSION = 1
@@ -230,3 +237,112 @@ SUMMARY_FIELDS: dict[str, str] = {
     "scheduling_throughput_pods_per_second": "pods_scheduled / simulated_seconds",
     "snapshots": "the snapshot folders written, relative to the run folder",
 }
+
+
+class ResultsError(KbenchError):
+    """A folder that is not a run folder, or a results file that cannot be read."""
+
+
+BACKENDS = ("pandas", "polars")
+
+
+class RunResults:
+    """The results of one run folder (see the module docstring for what each holds).
+
+    ``pods``, ``timeseries`` and ``events`` are DataFrames of the chosen backend (pandas:
+    string columns are categoricals; polars: Categorical), read when first used;
+    ``summary`` and ``spec`` are dicts. ``to_arrow(name)``, ``to_pandas(name)`` and
+    ``to_polars(name)`` give any table in any form. The time series of a run still under
+    way (or killed) is read from its parts.
+    """
+
+    def __init__(self, folder: Path, backend: str = "pandas") -> None:
+        if backend not in BACKENDS:
+            raise ResultsError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
+        self.folder, self.backend = folder, backend
+        self.summary = _read_json(folder / SUMMARY_FILE)
+        spec_file = folder / SPEC_FILE
+        self.spec = yaml.safe_load(spec_file.read_text()) if spec_file.is_file() else None
+        self._arrow: dict[str, pa.Table] = {}
+
+    def __repr__(self) -> str:
+        return (f"<RunResults {self.summary.get('name')}/{self.summary.get('run_id')} "
+                f"{self.summary.get('status')} at {self.folder}>")
+
+    def to_arrow(self, name: str) -> pa.Table:
+        """One table ("pods", "timeseries" or "events") as a pyarrow Table."""
+        if name not in self._arrow:
+            self._arrow[name] = _read_table(self.folder, name)
+        return self._arrow[name]
+
+    def to_pandas(self, name: str):
+        return self.to_arrow(name).to_pandas()
+
+    def to_polars(self, name: str):
+        import polars
+        return polars.from_arrow(self.to_arrow(name))
+
+    def _frame(self, name: str):
+        return self.to_polars(name) if self.backend == "polars" else self.to_pandas(name)
+
+    @property
+    def pods(self):
+        return self._frame("pods")
+
+    @property
+    def timeseries(self):
+        return self._frame("timeseries")
+
+    @property
+    def events(self):
+        return self._frame("events")
+
+
+def load(folder: str | os.PathLike, backend: str = "pandas") -> RunResults:
+    """The results of a run folder (``results/<name>/run-NNN``): ``.pods``, ``.timeseries``,
+    ``.events`` as pandas DataFrames (``backend="polars"``: polars), ``.summary``, ``.spec``.
+
+    >>> run = load("results/hpa-lab/run-001")
+    >>> ts = run.timeseries
+    >>> ts[(ts.kind == "HorizontalPodAutoscaler") & (ts.metric == "desired_replicas")]
+    """
+    folder = Path(folder)
+    if not (folder / SUMMARY_FILE).is_file():
+        raise ResultsError(f"{folder}: not a run folder (no {SUMMARY_FILE})")
+    return RunResults(folder, backend)
+
+
+_FILES = {"pods": (PODS_FILE, POD_COLUMNS), "timeseries": (TIMESERIES_FILE, TIMESERIES_COLUMNS),
+          "events": (EVENTS_FILE, EVENT_COLUMNS)}
+
+
+def _read_table(folder: Path, name: str) -> pa.Table:
+    import pyarrow.parquet as pq
+    if name not in _FILES:
+        raise ResultsError(f"{name!r}: one of {', '.join(_FILES)}")
+    file_name, schema = _FILES[name]
+    files = [folder / file_name]
+    if name == "timeseries" and not files[0].is_file():
+        files = sorted((folder / PARTS_DIR).glob("timeseries-*.parquet"))
+    files = [f for f in files if f.is_file()]
+    if not files:
+        return schema.empty_table()
+    try:
+        tables = [pq.read_table(f) for f in files]
+    except (OSError, pa.ArrowException) as error:
+        raise ResultsError(f"{files[0]}: cannot read ({error})") from None
+    table = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
+    missing = [c for c in schema.names if c not in table.column_names]
+    if missing:
+        raise ResultsError(f"{files[0]}: columns {missing} are missing")
+    return table
+
+
+def _read_json(file: Path) -> dict:
+    try:
+        value = json.loads(file.read_text())
+    except (OSError, ValueError) as error:
+        raise ResultsError(f"{file}: cannot read ({error})") from None
+    if not isinstance(value, dict):
+        raise ResultsError(f"{file}: not a JSON object")
+    return value

@@ -60,6 +60,12 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
 
 # -- figures ----------------------------------------------------------------------------------
 
+def _integer_ticks(**options):
+    """Axis ticks at whole numbers (pods and replicas are counts)."""
+    from matplotlib.ticker import MaxNLocator
+    return MaxNLocator(**options)
+
+
 def _figure(rows: int = 1, height: float = 3.2, width: float = 9.0):
     from matplotlib.figure import Figure
     figure = Figure(figsize=(width, height * rows), layout="constrained")
@@ -95,8 +101,10 @@ def _pods(series, pods, run):
         times, values = _series(series, "Cluster", metric)
         if metric == "pods_unschedulable" and not values.any():
             continue
-        axis.step(_scale(times), values, where="post", label=label, color=colour)
+        axis.step(_scale(times), values, where="post", label=label, color=colour,
+                  linestyle="--" if metric == "pods_unschedulable" else "-")
     axis.set_ylabel("pods")
+    axis.yaxis.set_major_locator(_integer_ticks(integer=True))
     axis.set_ylim(bottom=0)
     axis.set_title(PLOTS["pods.png"])
     axis.legend(loc="upper left")
@@ -186,6 +194,7 @@ def _hpa(series, pods, run):
         axis.step(scaled, desired, where="post", color="tab:blue", linestyle="--",
                   alpha=0.6, label="desired replicas")
         axis.set_ylabel("replicas")
+        axis.yaxis.set_major_locator(_integer_ticks(integer=True))
         axis.set_ylim(0, max(float(np.nanmax(np.concatenate([current, desired, [1]]))) + 1, 2))
         other = axis.twinx()
         load_times, load = _series(series, "Deployment", "load_requests_per_second",
@@ -203,9 +212,10 @@ def _hpa(series, pods, run):
             other.plot(_scale(metric_times), target, color="tab:red", linestyle=":",
                        label="target")
             other.set_ylabel("metric")
+            other.set_ylim(bottom=0)
         handles = axis.get_legend_handles_labels()
         extra = other.get_legend_handles_labels()
-        axis.legend(handles[0] + extra[0], handles[1] + extra[1], loc="upper right",
+        axis.legend(handles[0] + extra[0], handles[1] + extra[1], loc="center right",
                     fontsize="small")
         axis.set_title(f"HorizontalPodAutoscaler {name}")
         axis.grid(alpha=0.3)

@@ -26,6 +26,8 @@ run: $(STAMP)
 	$(BIN)/kbench step -f results/quickstart-snapshot --for 2m --out results/quickstart-running
 	$(BIN)/kbench get deployments,replicasets,pods -f results/quickstart-running
 	$(BIN)/kbench describe deployment nginx-deployment -f results/quickstart-running
+	$(BIN)/kbench run experiments/quickstart-run/experiment.yaml --out results
+	$(BIN)/kbench report "$$(ls -d results/quickstart/run-[0-9]* | sort | tail -n 1)"
 
 test: $(STAMP)
 	$(BIN)/ruff check --select F,E9 kbench tests benchmarks

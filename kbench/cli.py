@@ -166,28 +166,97 @@ def step(
 
 @app.command()
 def run(
-    spec: Path = typer.Argument(..., help="Experiment spec (YAML)."),
+    spec: Optional[Path] = typer.Argument(None, help="Experiment spec (YAML)."),
     out: Path = typer.Option(Path("results"), "--out",
                              help="Results folder; the run goes to OUT/<name>/run-NNN."),
+    overrides: List[str] = typer.Option([], "--set",
+                                        help="Override a spec field: key=value (dotted path, "
+                                             "value read as YAML), e.g. seed=3."),
+    resume: Optional[Path] = typer.Option(None, "--resume",
+                                          help="Go on with this run folder from its last "
+                                               "snapshot."),
+    from_snapshot: Optional[Path] = typer.Option(None, "--from-snapshot",
+                                                 help="Start from this snapshot (taken "
+                                                      "mid-run) instead of time 0."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
+                                            help="Show a progress bar (default: on a "
+                                                 "terminal)."),
 ) -> None:
-    """Run an experiment spec: writes its resolved spec, timeseries.parquet and the final
-    snapshot to a new run folder (an earlier run is never overwritten)."""
-    import pyarrow.parquet as pq
+    """Run an experiment spec into a new run folder (an earlier run is never overwritten):
+    spec.yaml, summary.json, pods / timeseries / events .parquet and snapshots (see
+    kbench.results). Ctrl-C keeps what was written; --resume goes on from there."""
+    from kbench.experiments import (fork_experiment, load_spec, new_run_folder,
+                                    resume_experiment, run_experiment)
+    if resume is not None and (spec is not None or from_snapshot is not None or overrides):
+        _fail("--resume takes the run folder only (its spec.yaml is the spec)")
+    if resume is None and spec is None:
+        _fail("give an experiment spec, or --resume RUN_FOLDER")
+    experiment = load_spec(spec, overrides) if spec is not None else None
+    if from_snapshot is not None and not from_snapshot.is_dir():
+        _fail(f"--from-snapshot: {from_snapshot}: no such snapshot folder")
+    folder = resume if resume is not None else new_run_folder(out, experiment.name)
+    show = sys.stdout.isatty() if progress is None else progress
+    with _progress_display(show) as update:
+        try:
+            if resume is not None:
+                result = resume_experiment(folder, progress=update)
+            elif from_snapshot is not None:
+                result = fork_experiment(experiment, from_snapshot, folder, progress=update)
+            else:
+                result = run_experiment(experiment, folder, progress=update)
+        except KeyboardInterrupt:
+            typer.echo(f"interrupted; what was recorded is in {folder} "
+                       f"(go on with: kbench run --resume {folder})", err=True)
+            raise typer.Exit(130)
+    summary = result.summary
+    p99 = summary["startup_latency_p99_seconds"]
+    typer.echo(f"{summary['name']}: simulated {summary['simulated_seconds']:g}s in "
+               f"{summary['wall_seconds']:.1f}s; {summary['pods_created']} pods, "
+               f"startup p99 {'-' if p99 is None else f'{p99:.2f}s'}; results in {folder}")
 
-    from kbench.experiments import load_spec, run_experiment
-    experiment = load_spec(spec)
-    folder = out / experiment.name
-    folder.mkdir(parents=True, exist_ok=True)
-    number = 1 + max([int(p.name[4:]) for p in folder.glob("run-[0-9][0-9][0-9]")
-                      if p.name[4:].isdigit()], default=0)
-    target = folder / f"run-{number:03d}"
-    result = run_experiment(experiment)
-    target.mkdir()
-    (target / "spec.yaml").write_text(Path(spec).read_text())
-    pq.write_table(result.timeseries, target / "timeseries.parquet")
-    result.cluster.snapshot(target / "snapshot")
-    typer.echo(f"{experiment.name}: simulated {experiment.duration:g}s; "
-               f"{result.timeseries.num_rows} samples; results in {target}")
+
+class _progress_display:
+    """A rich progress bar (simulated time, wall time, pods/s, pending) on a terminal;
+    nothing otherwise. Used as a context manager giving the run's progress callback."""
+
+    def __init__(self, show: bool) -> None:
+        self.show, self.bar, self.task = show, None, None
+
+    def __enter__(self):
+        if not self.show:
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                            TextColumn("{task.fields[simulated]}"), TimeElapsedColumn(),
+                            TextColumn("{task.fields[rate]} pods/s, {task.fields[pending]} "
+                                       "pending"), transient=False)
+        self.bar.__enter__()
+        self.task = self.bar.add_task("simulating", total=None, simulated="", rate="0",
+                                      pending=0)
+        return self.update
+
+    def update(self, state) -> None:
+        rate = state.pods_scheduled / state.wall_seconds if state.wall_seconds > 0 else 0.0
+        self.bar.update(self.task, total=state.duration, completed=state.simulated,
+                        simulated=f"{state.simulated:g}/{state.duration:g}s simulated",
+                        rate=f"{rate:,.0f}", pending=state.pods_pending)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@app.command()
+def report(
+    run_folder: Path = typer.Argument(..., help="A run folder (results/<name>/run-NNN)."),
+    out: Optional[Path] = typer.Option(None, "--out",
+                                       help="Where to write the report (default: "
+                                            "RUN_FOLDER/report)."),
+) -> None:
+    """Draw a run's plots (PNG) and one self-contained report.html."""
+    from kbench.report import write_report
+    page = write_report(run_folder, out)
+    typer.echo(f"report: {page}")
 
 
 @app.command()

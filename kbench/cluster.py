@@ -239,14 +239,21 @@ class Cluster:
             self._engine = Engine(self.state, lambda: self.scheduler)
         return self._engine
 
-    def configure_engine(self, tick=1.0, kubelet=None) -> None:
-        """Set the engine's tick (seconds or a duration string) and the kubelet model
-        (kbench.sim.kubelet.KubeletConfig); before the first step."""
+    def configure_engine(self, tick=1.0, kubelet=None, *, metrics_resolution=15.0, hpa=None,
+                         hpa_sync_period=15.0) -> None:
+        """Set the engine's tick (seconds or a duration string), the kubelet model
+        (kbench.sim.kubelet.KubeletConfig), metrics-server's resolution, the HPA controller's
+        flags (kbench.controllers.hpa.HpaConfig) and sync period; before the first step."""
+        from kbench.controllers.hpa import HpaConfig
         from kbench.sim.clock import parse_duration
         from kbench.sim.engine import Engine, EngineConfig
         from kbench.sim.kubelet import KubeletConfig
         config = EngineConfig(tick=parse_duration(tick, "tick"),
-                              kubelet=kubelet or KubeletConfig())
+                              kubelet=kubelet or KubeletConfig(),
+                              metrics_resolution=parse_duration(metrics_resolution,
+                                                                "metrics_resolution"),
+                              hpa=hpa or HpaConfig(),
+                              hpa_sync_period=parse_duration(hpa_sync_period, "hpa_sync_period"))
         self._engine = Engine(self.state, lambda: self.scheduler, config)
 
     def step(self, duration="1s") -> "Cluster":

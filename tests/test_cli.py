@@ -205,7 +205,8 @@ def test_run_writes_a_new_run_folder_each_time(tmp_path):
         assert code == 0, err
         folder = tmp_path / "rolling-update" / f"run-{number:03d}"
         assert out.strip().endswith(f"results in {folder}")
-        assert {p.name for p in folder.iterdir()} == {"spec.yaml", "timeseries.parquet",
-                                                      "snapshot"}
+        assert {p.name for p in folder.iterdir()} == {
+            "spec.yaml", "summary.json", "pods.parquet", "timeseries.parquet",
+            "events.parquet", "snapshots"}
     code, _, err = run("run", tmp_path / "missing.yaml")
     assert code == 2 and "no such file" in err

@@ -9,8 +9,16 @@ duration: 3m          # Go durations or seconds
 tick: 1s
 record_every: 5s
 manifests: [nodes.yaml, deployment.yaml]     # files or folders, relative to this file
-scheduler: profile.yaml                      # optional KubeSchedulerConfiguration
+scheduler: profile.yaml                      # optional KubeSchedulerConfiguration: a file,
+                                             # or the configuration itself as a mapping
 kubelet: {container_start_median_seconds: 0.5}   # KubeletConfig fields
+controllers:                                 # kube-controller-manager / metrics-server flags
+  hpa_sync_period: 15s                       # --horizontal-pod-autoscaler-sync-period
+  metrics_resolution: 15s                    # metrics-server's --metric-resolution
+  hpa: {tolerance: 0.1, downscale_stabilization_window: 5m}   # HpaConfig fields
+snapshot_every: 5m                           # a snapshot of the cluster this often (a multiple
+                                             # of tick; default: only at the end)
+outputs: [pods, timeseries, events, snapshots]   # which results to write (default: all)
 actions:
   - {at: 30s, set_image: {deployment: web, container: app, image: "app:2"}}
   - {at: 1m, scale: {deployment: web, replicas: 5}}
@@ -19,6 +27,12 @@ actions:
   - {at: 3m, delete: {kind: pod, name: web-0}}
   - {at: 3m, rollout_undo: {deployment: web}}
 ```
+
+``apply_overrides`` sets fields from ``--set key=value`` arguments (``seed=3``,
+``kubelet.container_start_median_seconds=1``, ``scheduler.profiles[0].percentageOfNodesToScore=50``;
+values read as YAML) before the spec is checked, so an error names the field set. A checked
+spec gives back its resolved form (``ExperimentSpec.to_dict``: every field, paths absolute),
+which a run writes to its folder and which parses back to the same spec.
 """
 
 from __future__ import annotations
@@ -29,6 +43,7 @@ from pathlib import Path
 
 import yaml
 
+from kbench.controllers.hpa import HpaConfig
 from kbench.errors import KbenchError
 from kbench.sim.clock import DurationError, parse_duration
 from kbench.sim.kubelet import KubeletConfig
@@ -55,11 +70,29 @@ ACTIONS = {
 }
 
 
+#: what a run can write (kbench.results): all by default
+OUTPUTS = ("pods", "timeseries", "events", "snapshots")
+
+
 @dataclass(frozen=True)
 class Action:
     at: float
     verb: str
     args: dict
+
+    def to_dict(self) -> dict:
+        """The action as a spec writes it."""
+        return {"at": self.at, self.verb: self.args["path"] if self.verb == "apply"
+                else dict(self.args)}
+
+
+@dataclass(frozen=True)
+class Controllers:
+    """kube-controller-manager's HPA flags and metrics-server's resolution."""
+
+    hpa_sync_period: float = 15.0
+    metrics_resolution: float = 15.0
+    hpa: HpaConfig = field(default_factory=HpaConfig)
 
 
 @dataclass(frozen=True)
@@ -71,17 +104,37 @@ class ExperimentSpec:
     tick: float = 1.0
     record_every: float = 15.0
     manifests: tuple[str, ...] = ()
-    scheduler: str | None = None
+    #: a KubeSchedulerConfiguration file (absolute path) or the configuration as a mapping
+    scheduler: str | dict | None = None
     kubelet: KubeletConfig = field(default_factory=KubeletConfig)
+    controllers: Controllers = field(default_factory=Controllers)
+    snapshot_every: float | None = None
+    outputs: tuple[str, ...] = OUTPUTS
     actions: tuple[Action, ...] = ()
+
+    def to_dict(self) -> dict:
+        """The resolved spec: every field, times in seconds, paths absolute; parse_spec
+        reads it back to an equal spec."""
+        return {"name": self.name, "seed": self.seed, "duration": self.duration,
+                "tick": self.tick, "record_every": self.record_every,
+                "snapshot_every": self.snapshot_every, "outputs": list(self.outputs),
+                "manifests": list(self.manifests), "scheduler": self.scheduler,
+                "kubelet": dataclasses.asdict(self.kubelet),
+                "controllers": {"hpa_sync_period": self.controllers.hpa_sync_period,
+                                "metrics_resolution": self.controllers.metrics_resolution,
+                                "hpa": dataclasses.asdict(self.controllers.hpa)},
+                "actions": [action.to_dict() for action in self.actions]}
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
 
 _TOP = {"name", "seed", "duration", "tick", "record_every", "manifests", "scheduler", "kubelet",
-        "actions"}
+        "controllers", "snapshot_every", "outputs", "actions"}
 
 
-def load_spec(path: str | Path) -> ExperimentSpec:
-    """Read and check an experiment spec file."""
+def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentSpec:
+    """Read and check an experiment spec file, with ``--set`` overrides applied first."""
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -90,7 +143,99 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
         raise SpecError(source, "", f"not valid YAML ({error})") from None
+    if overrides:
+        data = apply_overrides(data, overrides, path.parent, source)
     return parse_spec(data, path.parent, source)
+
+
+def apply_overrides(data, overrides, base: Path, source: str = "<spec>"):
+    """A copy of the spec mapping ``data`` with each ``key=value`` override set: the key a
+    dotted field path with list indexes (``scheduler.profiles[0].schedulerName``), the value
+    read as YAML. Setting inside ``scheduler`` when it names a file reads that file first."""
+    import copy
+    if not isinstance(data, dict):
+        raise SpecError(source, "", "an experiment spec is a mapping")
+    data = copy.deepcopy(data)
+    for override in overrides:
+        key, equals, text = str(override).partition("=")
+        key = key.strip()
+        if not equals or not key:
+            raise SpecError(source, "--set", f"{override!r}: expected key=value")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise SpecError(source, key, f"--set value {text!r} is not valid YAML "
+                                         f"({str(error).splitlines()[0]})") from None
+        steps = _field_steps(key, source)
+        if steps[0] == "scheduler" and len(steps) > 1 and isinstance(data.get("scheduler"), str):
+            data["scheduler"] = _read_scheduler_file(base / data["scheduler"], source)
+        _set_path(data, steps, value, key, source)
+    return data
+
+
+def _field_steps(key: str, source: str) -> list:
+    """``a.b[2].c`` -> ["a", "b", 2, "c"]."""
+    steps: list = []
+    for part in key.split("."):
+        name, _, rest = part.partition("[")
+        if not name and not steps:
+            raise SpecError(source, key, "--set: a field path such as seed or kubelet.shutdown_seconds")
+        if name:
+            steps.append(name)
+        while rest:
+            index, close, rest = rest.partition("]")
+            if not close or not index.isdigit() or (rest and not rest.startswith("[")):
+                raise SpecError(source, key, "--set: list indexes are written [0], [1], ...")
+            steps.append(int(index))
+            rest = rest[1:]
+    return steps
+
+
+def _set_path(data: dict, steps: list, value, key: str, source: str) -> None:
+    node = data
+    for i, step in enumerate(steps[:-1]):
+        where = _path_text(steps[:i + 1])
+        if isinstance(step, int):
+            if not isinstance(node, list) or step >= len(node):
+                raise SpecError(source, where, "--set: no such list item")
+            node = node[step]
+        else:
+            if not isinstance(node, dict):
+                raise SpecError(source, where, "--set: not inside a mapping")
+            if node.get(step) is None:
+                node[step] = [] if isinstance(steps[i + 1], int) else {}
+            node = node[step]
+    last = steps[-1]
+    if isinstance(last, int):
+        if not isinstance(node, list) or last > len(node):
+            raise SpecError(source, key, "--set: no such list item")
+        if last == len(node):
+            node.append(value)
+        else:
+            node[last] = value
+    else:
+        if not isinstance(node, dict):
+            raise SpecError(source, key, "--set: not inside a mapping")
+        node[last] = value
+
+
+def _path_text(steps: list) -> str:
+    text = ""
+    for step in steps:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def _read_scheduler_file(path: Path, source: str) -> dict:
+    if not path.is_file():
+        raise SpecError(source, "scheduler", f"{path}: no such file")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise SpecError(source, "scheduler", f"{path}: not valid YAML ({error})") from None
+    if not isinstance(data, dict):
+        raise SpecError(source, "scheduler", f"{path}: not a KubeSchedulerConfiguration mapping")
+    return data
 
 
 def parse_spec(data, base: Path, source: str = "<spec>") -> ExperimentSpec:
@@ -131,21 +276,100 @@ def parse_spec(data, base: Path, source: str = "<spec>") -> ExperimentSpec:
         if not target.exists():
             raise SpecError(source, f"manifests[{i}]", f"{item}: no such file or folder")
         resolved.append(str(target))
-    scheduler = data.get("scheduler")
-    if scheduler is not None:
-        target = base / str(scheduler)
-        if not target.is_file():
-            raise SpecError(source, "scheduler", f"{scheduler}: no such file")
-        scheduler = str(target.resolve())
+    scheduler = _scheduler(data.get("scheduler"), base, source)
     kubelet = _kubelet(data.get("kubelet") or {}, source)
+    controllers = _controllers(data.get("controllers") or {}, source)
     duration = seconds("duration")
+    tick = seconds("tick", 1.0)
+    snapshot_every = None
+    if data.get("snapshot_every") is not None:
+        snapshot_every = seconds("snapshot_every")
+        if abs(snapshot_every / tick - round(snapshot_every / tick)) > 1e-9:
+            raise SpecError(source, "snapshot_every",
+                            f"{data['snapshot_every']!r}: must be a multiple of tick ({tick:g}s)")
+    outputs = data.get("outputs", list(OUTPUTS))
+    if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
+        raise SpecError(source, "outputs", f"a list of: {', '.join(OUTPUTS)}")
+    for i, output in enumerate(outputs):
+        if output not in OUTPUTS:
+            raise SpecError(source, f"outputs[{i}]", f"{output!r}: one of {', '.join(OUTPUTS)}")
+    actions = data.get("actions") or []
+    if not isinstance(actions, list):
+        raise SpecError(source, "actions", "a list of actions")
     actions = tuple(sorted((_action(item, i, base, source, duration)
-                            for i, item in enumerate(data.get("actions") or [])),
-                           key=lambda a: a.at))
+                            for i, item in enumerate(actions)), key=lambda a: a.at))
     return ExperimentSpec(name=name, source=source, duration=duration, seed=seed,
-                          tick=seconds("tick", 1.0), record_every=seconds("record_every", 15.0),
+                          tick=tick, record_every=seconds("record_every", 15.0),
                           manifests=tuple(resolved), scheduler=scheduler, kubelet=kubelet,
-                          actions=actions)
+                          controllers=controllers, snapshot_every=snapshot_every,
+                          outputs=tuple(o for o in OUTPUTS if o in outputs), actions=actions)
+
+
+def _scheduler(scheduler, base: Path, source: str):
+    """A KubeSchedulerConfiguration file (made absolute) or mapping, checked now."""
+    from kbench.scheduler.config import ProfileError, load_configuration
+    if scheduler is None:
+        return None
+    if isinstance(scheduler, dict):
+        try:
+            load_configuration(scheduler)
+        except ProfileError as error:
+            field_path = f"scheduler.{error.field}" if error.field else "scheduler"
+            raise SpecError(source, field_path, error.reason if error.value is None
+                            else f"{error.value!r}: {error.reason}") from None
+        return scheduler
+    if not isinstance(scheduler, str):
+        raise SpecError(source, "scheduler", "a KubeSchedulerConfiguration file or mapping")
+    target = base / scheduler
+    if not target.is_file():
+        raise SpecError(source, "scheduler", f"{scheduler}: no such file")
+    try:
+        load_configuration(target.resolve())
+    except ProfileError as error:
+        raise SpecError(source, "scheduler", str(error)) from None
+    return str(target.resolve())
+
+
+def _number(value, where: str, source: str, duration: bool = False) -> float:
+    """A non-negative number, or with ``duration`` also a Go duration string."""
+    if duration and isinstance(value, str):
+        try:
+            return parse_duration(value, where)
+        except DurationError as error:
+            raise SpecError(source, where, str(error).split(": ", 1)[-1]) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise SpecError(source, where, f"{value!r}: must be a number >= 0"
+                        + (' or a duration ("30s")' if duration else ""))
+    return float(value)
+
+
+def _controllers(values, source: str) -> Controllers:
+    if not isinstance(values, dict):
+        raise SpecError(source, "controllers",
+                        "a mapping of hpa_sync_period, metrics_resolution and hpa")
+    known = {"hpa_sync_period", "metrics_resolution", "hpa"}
+    for key in values:
+        if key not in known:
+            raise SpecError(source, f"controllers.{key}",
+                            f"unknown field (known: {', '.join(sorted(known))})")
+    periods = {}
+    for key in ("hpa_sync_period", "metrics_resolution"):
+        if key in values:
+            periods[key] = _number(values[key], f"controllers.{key}", source, duration=True)
+            if periods[key] <= 0:
+                raise SpecError(source, f"controllers.{key}", f"{values[key]!r}: must be positive")
+    hpa = values.get("hpa") or {}
+    if not isinstance(hpa, dict):
+        raise SpecError(source, "controllers.hpa", "a mapping of HpaConfig fields")
+    fields = {f.name for f in dataclasses.fields(HpaConfig)}
+    settings = {}
+    for key, value in hpa.items():
+        if key not in fields:
+            raise SpecError(source, f"controllers.hpa.{key}",
+                            f"unknown field (known: {', '.join(sorted(fields))})")
+        settings[key] = _number(value, f"controllers.hpa.{key}", source,
+                                duration=key != "tolerance")
+    return Controllers(hpa=HpaConfig(**settings), **periods)
 
 
 def _kubelet(values, source: str) -> KubeletConfig:
@@ -156,7 +380,13 @@ def _kubelet(values, source: str) -> KubeletConfig:
         if key not in known:
             raise SpecError(source, f"kubelet.{key}",
                             f"unknown field (known: {', '.join(sorted(known))})")
-        if key != "image_bytes" and not isinstance(value, (int, float)):
+        if key == "record_events":
+            if not isinstance(value, bool):
+                raise SpecError(source, f"kubelet.{key}", f"{value!r}: must be true or false")
+        elif key == "image_bytes":
+            if not isinstance(value, dict):
+                raise SpecError(source, f"kubelet.{key}", "a mapping of image name to bytes")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SpecError(source, f"kubelet.{key}", f"{value!r}: must be a number")
     return KubeletConfig(**values)
 

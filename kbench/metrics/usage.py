@@ -1110,6 +1110,21 @@ class UsageModel:
                           self._ann_cost_memory,
                           np.column_stack([deployment_cost_cpu, deployment_cost_memory]))
 
+    def deployment_requests(self, state, t: float | None = None) -> np.ndarray:
+        """The requests/s reaching each Deployment row at ``t`` (default: the state's clock):
+        its set_load or kbench.io/load pattern's value; NaN for a row without load."""
+        self._sync(state)
+        t = state.time if t is None else float(t)
+        out = np.full(len(state.tables["deployments"]), np.nan)
+        loads = self._deployment_loads(state)
+        if loads is None:
+            return out
+        patterns = self.compiled_patterns()
+        requests = self._load_inputs(state, loads, patterns, patterns_at(patterns, t)).requests
+        has = loads[0][:len(out)] >= 0
+        out[has] = requests[:len(out)][has]
+        return out
+
     def requests_per_pod(self, state, t: float | None = None) -> np.ndarray:
         """Each pod row's share of its Deployment's requests/s at ``t`` (the load the usage
         model spreads): the Deployment's rate over its ready active pods for a ready active

@@ -101,14 +101,15 @@ class Engine:
 
     def to_arrays(self) -> dict[str, dict[str, np.ndarray]]:
         """What a snapshot must keep to go on from here: the event queue and the clock's
-        bookkeeping. (The kubelet's image cache is not kept: a resumed run pulls again.)"""
+        bookkeeping, the kubelet's image cache."""
         engine = self.queue.to_arrays()
         engine["last_cluster_change"] = np.array([self.last_cluster_change])
         engine["tick"] = np.array([self.config.tick])
         engine["next_hpa_sync"] = np.array([self.next_hpa_sync])
         return {"engine": engine, "usage": self.usage.to_arrays(),
                 "adapter": self.adapter.to_arrays(),
-                "metrics": self.metrics.to_arrays(), "hpa": self.autoscaler.history.to_arrays()}
+                "metrics": self.metrics.to_arrays(), "hpa": self.autoscaler.history.to_arrays(),
+                "kubelet": self.kubelet.to_arrays()}
 
     def restore(self, extras: dict[str, dict[str, np.ndarray]]) -> None:
         """Take back what to_arrays gave (read from a snapshot)."""
@@ -127,6 +128,8 @@ class Engine:
         if "hpa" in extras:
             self.autoscaler = HorizontalController(self.config.hpa,
                                                    HpaHistory.from_arrays(extras["hpa"]))
+        if "kubelet" in extras:
+            self.kubelet.restore(extras["kubelet"])
         if "next_hpa_sync" in engine:
             self.next_hpa_sync = float(engine["next_hpa_sync"][0])
 

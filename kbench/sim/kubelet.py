@@ -213,6 +213,24 @@ class Kubelet:
         self._pulled_at = np.zeros(0)
         self._nodes_seen = 0
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The image cache (which node has which image, and when each pull ends), for
+        snapshots: a restored kubelet pulls what the original would pull, no more."""
+        return {"image_names": np.array(list(self._image_codes), dtype=np.str_),
+                "image_bytes": self._image_bytes.copy(), "present": self._present.copy(),
+                "pulled_at": self._pulled_at.copy(),
+                "nodes_seen": np.array([self._nodes_seen], dtype=np.int64)}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        """Take back the image cache to_arrays gave (node rows as in the snapshot)."""
+        names = arrays["image_names"].tolist()
+        self._image_codes = {name: code for code, name in enumerate(names)}
+        self._image_bytes = np.asarray(arrays["image_bytes"], dtype=np.float64).copy()
+        self._present = np.asarray(arrays["present"], dtype=np.int64).copy()
+        self._pulled_at = np.asarray(arrays["pulled_at"], dtype=np.float64).copy()
+        self._nodes_seen = int(arrays["nodes_seen"][0])
+        self._columns = {}
+
     # -- behaviours --------------------------------------------------------------------------
 
     def behaviours(self, state: ClusterState, rows: np.ndarray) -> np.ndarray:

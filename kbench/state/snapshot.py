@@ -21,6 +21,8 @@ FORMAT = "kbench-snapshot"
 SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
 EXTRAS = "extras"
+ROWS = "rows.feather"
+STRINGS = "strings.feather"
 
 
 def write_snapshot(state: ClusterState, path: str | os.PathLike,
@@ -32,21 +34,39 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike,
     the numeric arrays of the parts that run beside the state (the engine's event queue,
     metrics-server's samples, the HPA controller's history): one ``extras/<part>.feather``
     per part, read back by read_extras.
+
+    The table files hold the live rows only. When a table also has deleted rows (tombstones
+    whose indices the engine's queue and caches still count by), ``rows.feather`` keeps the
+    row index of each live row and the manifest's ``lengths`` the table's length, so a
+    restored state has every live object at its original row and a run goes on exactly.
+    With ``extras`` (a snapshot of a running cluster), ``strings.feather`` keeps every
+    interned string in code order, so the restored state's string codes, which the engine's
+    seeded randomness reads, are the original ones.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         strings = state.strings.strings()
-        counts = {}
+        counts, positions, lengths = {}, {}, {}
         for name, table in state.tables.items():
-            arrow = table_to_arrow(table, strings, state.resources)
+            live = table.live_rows()
+            arrow = table_to_arrow(table, strings, state.resources, live)
             feather.write_feather(arrow, staging / f"{name}.feather", compression="lz4")
             counts[name] = arrow.num_rows
+            if len(live) != len(table):
+                positions[name], lengths[name] = live.astype(np.int64), len(table)
         manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "time": state.time,
                     "seed": state.seed, "resources": state.resources,
                     "counters": state.counters, "counts": counts}
+        if positions:
+            feather.write_feather(_arrays_to_arrow(positions), staging / ROWS,
+                                  compression="lz4")
+            manifest["lengths"] = lengths
         if extras:
+            feather.write_feather(pa.table({"string": pa.array(strings, pa.string())}),
+                                  staging / STRINGS, compression="lz4")
+            manifest["strings"] = len(strings)
             (staging / EXTRAS).mkdir()
             for part, arrays in extras.items():
                 feather.write_feather(_arrays_to_arrow(arrays), staging / EXTRAS / f"{part}.feather",
@@ -73,8 +93,17 @@ def read_snapshot(path: str | os.PathLike) -> ClusterState:
     for resource in manifest["resources"]:
         state.resource_index(resource)
     state.counters.update(manifest.get("counters", {}))
+    if "strings" in manifest:
+        strings = _read_feather(folder, folder / STRINGS, STRINGS)
+        if strings.num_rows != manifest["strings"] or "string" not in strings.column_names:
+            raise SnapshotError(f"{folder / STRINGS}: {strings.num_rows} strings, manifest "
+                                f"says {manifest['strings']}")
+        state.strings.intern_many(strings.column("string").to_pylist())
+    positions = (_arrays_from_arrow(_read_feather(folder, folder / ROWS, ROWS))
+                 if manifest.get("lengths") else {})
     for name in TABLES:
-        _read_table(state, folder, name, manifest["counts"].get(name))
+        _read_table(state, folder, name, manifest["counts"].get(name), positions.get(name),
+                    manifest.get("lengths", {}).get(name))
     state.reindex()
     return state
 
@@ -150,7 +179,8 @@ def _read_feather(folder: Path, file: Path, what: str) -> pa.Table:
         raise SnapshotError(f"{file}: corrupt or truncated Arrow file ({error})") from None
 
 
-def _read_table(state: ClusterState, folder: Path, name: str, expected_rows) -> None:
+def _read_table(state: ClusterState, folder: Path, name: str, expected_rows,
+                positions: np.ndarray | None = None, length=None) -> None:
     file = folder / f"{name}.feather"
     arrow = _read_feather(folder, file, f"table file {file.name}")
     if expected_rows is not None and arrow.num_rows != expected_rows:
@@ -167,7 +197,32 @@ def _read_table(state: ClusterState, folder: Path, name: str, expected_rows) -> 
         else:
             values[column.name] = column_from_arrow(column, _column(arrow, file, column.name),
                                                     state.strings.intern_many)
-    table.append_many(arrow.num_rows, values)
+    if positions is None:
+        table.append_many(arrow.num_rows, values)
+        return
+    table.append_many(length, _spread(values, table, positions, length, folder / ROWS))
+    table.alive[:] = False
+    table.alive[np.asarray(positions, dtype=np.int64)] = True
+
+
+def _spread(values: dict[str, np.ndarray], table, positions: np.ndarray, length,
+            file: Path) -> dict[str, np.ndarray]:
+    """A table's live rows (read in order) moved to their original row indices; the rows
+    between are deleted rows (fill values)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    count = len(next(iter(values.values()))) if values else 0
+    if (len(positions) != count or not isinstance(length, int) or length < count
+            or (count and (positions.min() < 0 or positions.max() >= length
+                           or np.any(np.diff(positions) <= 0)))):
+        raise SnapshotError(f"{file}: row indices do not match the table's {count} rows")
+    spread = {}
+    for name, read in values.items():
+        column = table.columns[name]
+        full = (np.zeros((length, read.shape[1]), dtype=read.dtype) if read.ndim == 2
+                else np.full(length, column.fill_value, dtype=column.dtype))
+        full[positions] = read
+        spread[name] = full
+    return spread
 
 
 def _column(arrow: pa.Table, file: Path, name: str) -> pa.ChunkedArray:

@@ -168,6 +168,26 @@ def test_a_snapshot_taken_mid_run_goes_on_like_the_original(tmp_path):
     assert copy == c
 
 
+def test_a_snapshot_with_deleted_pods_and_pulls_under_way_goes_on_exactly(tmp_path):
+    """Deleted rows (the queue and caches count rows), interned string codes (the seeded
+    latencies read them) and the image cache (pulls under way) all survive a snapshot."""
+    c = Cluster.from_manifests([node("n1"), node("n2"), deployment(replicas=4)])
+    c.step("20s")
+    c.set_image("deployment", "web", "app", "app:2")
+    c.step("3s")  # a rolling update under way: old pods deleted, new ones pulling app:2
+    pods = c.state.tables["pods"]
+    assert not pods.alive.all() and len(c.engine.queue)
+    c.snapshot(tmp_path / "mid")
+    copy = Cluster.restore(tmp_path / "mid")
+    assert len(copy.state.tables["pods"]) == len(pods)
+    assert copy.state.strings.strings() == c.state.strings.strings()
+    c.step("2m")
+    copy.step("2m")
+    assert copy == c
+    for name, table in c.tables().items():
+        assert table.equals(copy.tables()[name]), name
+
+
 def test_set_usage_reaches_metrics_server_and_top():
     c = Cluster.from_manifests([node("n1"), deployment(replicas=2)])
     c.configure_engine(kubelet=EXACT)

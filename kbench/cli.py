@@ -260,6 +260,68 @@ def report(
 
 
 @app.command()
+def sweep(
+    spec: Path = typer.Argument(..., help="Experiment spec (YAML)."),
+    grid: List[str] = typer.Option([], "--grid",
+                                   help="key=v1,v2,...: a spec field (as --set takes it) and "
+                                        "its values; several --grid make a cartesian grid."),
+    seeds: int = typer.Option(1, "--seeds", help="Runs per grid point, seeds from the "
+                                                 "spec's seed on."),
+    out: Path = typer.Option(Path("results"), "--out",
+                             help="Results folder; the sweep goes to OUT/<name>/sweep-NNN."),
+    executor: str = typer.Option("local", "--executor", help="local or dask."),
+    address: Optional[str] = typer.Option(None, "--address",
+                                          help="Dask scheduler (tcp://HOST:8786); default: "
+                                               "a LocalCluster."),
+    workers: Optional[int] = typer.Option(None, "--workers",
+                                          help="Processes (local, or the LocalCluster's); "
+                                               "default: one per core."),
+) -> None:
+    """Run a spec at every point of a grid, several seeds each, in parallel; writes one run
+    folder per run and a combined summary.parquet."""
+    from kbench.sweep import parse_grid, run_sweep
+    folder = run_sweep(spec, parse_grid(grid), seeds, out, executor, address, workers)
+    import polars as pl
+    runs = pl.read_parquet(folder / "summary.parquet").height
+    typer.echo(f"sweep: {runs} runs; summary in {folder / 'summary.parquet'}")
+
+
+@app.command()
+def compare(
+    a: Path = typer.Argument(..., help="Results A: a sweep, run or experiment folder."),
+    b: Path = typer.Argument(..., help="Results B, the same."),
+    metrics: List[str] = typer.Option([], "--metric",
+                                      help="A summary field to compare (default: the key "
+                                           "metrics)."),
+) -> None:
+    """Paired differences B - A of the key metrics, runs paired by seed, with 95 %
+    confidence intervals over the pairs."""
+    from kbench.compare import compare_folders, format_differences
+    typer.echo(format_differences(compare_folders(a, b, metrics or None)), nl=False)
+
+
+@app.command()
+def export(
+    run_folder: Path = typer.Argument(..., help="A run folder (results/<name>/run-NNN)."),
+    format: str = typer.Option("openmetrics", "--format", help="openmetrics"),
+    out: Optional[Path] = typer.Option(None, "--out",
+                                       help="File to write (default: "
+                                            "RUN_FOLDER/metrics.om)."),
+    every: Optional[float] = typer.Option(None, "--every",
+                                          help="Seconds between samples (default: the "
+                                               "run's record interval)."),
+) -> None:
+    """Write a run's series under kube-state-metrics and cAdvisor names, as an OpenMetrics
+    file for `promtool tsdb create-blocks-from openmetrics`."""
+    if format != "openmetrics":
+        _fail(f"--format {format!r}: the formats are: openmetrics")
+    from kbench.export.kube import export_openmetrics
+    target = out or run_folder / "metrics.om"
+    count = export_openmetrics(run_folder, target, every)
+    typer.echo(f"{count} samples written to {target}")
+
+
+@app.command()
 def top(
     what: str = typer.Argument(..., help="pods or nodes"),
     snapshot: Path = typer.Option(..., "-f", "--snapshot", help="Snapshot folder to read."),

@@ -56,6 +56,8 @@ got there)
     requests_cpu_milli         int64      summed container requests
     requests_memory_bytes      int64
     requests_gpu               int64      nvidia.com/gpu
+    requests_gpu_milli         int64      kbench.io/gpu-milli: thousandths of GPUs, whole
+                                          or shared (kbench.traces.manifests)
     priority                   int32      spec.priority
     phase                      string     the last phase seen: Pending, Running, Succeeded,
                                           Failed, Unknown
@@ -117,6 +119,8 @@ RUN_ID_PREFIX = "run-"
 #: the node labels that name a node's pool, first found wins
 POOL_LABELS = ("kbench.io/pool", "node.kubernetes.io/instance-type")
 GPU_RESOURCE = "nvidia.com/gpu"
+#: GPU thousandths, whole GPUs and shares alike (kbench.traces.manifests)
+GPU_MILLI_RESOURCE = "kbench.io/gpu-milli"
 #: the pod startup latency SLO (kubernetes/community sig-scalability), seconds
 STARTUP_SLO_SECONDS = 5.0
 
@@ -130,7 +134,7 @@ POD_COLUMNS = pa.schema([
     ("attempts", pa.int32()), ("restarts", pa.int32()),
     ("startup_latency_seconds", pa.float64()),
     ("requests_cpu_milli", pa.int64()), ("requests_memory_bytes", pa.int64()),
-    ("requests_gpu", pa.int64()), ("priority", pa.int32()), ("phase", _STR),
+    ("requests_gpu", pa.int64()), ("requests_gpu_milli", pa.int64()), ("priority", pa.int32()), ("phase", _STR),
 ])
 
 TIMESERIES_COLUMNS = pa.schema([
@@ -156,6 +160,10 @@ METRICS: dict[str, dict[str, str]] = {
         "pods_created_total": "pods created since the start (cumulative)",
         "pods_scheduled_total": "pods bound to a node since the start (cumulative); its "
                                 "differences are the scheduling throughput",
+        "gpu_milli_arrived_fraction": "kbench.io/gpu-milli requested by every pod created so "
+                                      "far (bound or not) / allocatable kbench.io/gpu-milli "
+                                      "of the live nodes: the arrived GPU workload (only "
+                                      "when nodes have GPU thousandths)",
     },
     "NodePool": {
         "nodes": "live nodes in the pool",
@@ -164,6 +172,9 @@ METRICS: dict[str, dict[str, str]] = {
         "memory_requested_fraction": "summed requests of bound pods / allocatable memory",
         "gpu_requested_fraction": "summed requests / allocatable nvidia.com/gpu (only for "
                                   "pools with GPUs)",
+        "gpu_milli_requested_fraction": "summed requests / allocatable kbench.io/gpu-milli:"
+                                        " the GPU allocation ratio with shared GPUs (only "
+                                        "for pools with GPU thousandths)",
         "cpu_used_fraction": "CPU used (metrics-server's last scrape) / allocatable CPU",
         "memory_used_fraction": "working set (metrics-server's last scrape) / allocatable "
                                 "memory",

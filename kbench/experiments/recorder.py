@@ -83,7 +83,8 @@ class Vocabulary:
 _POD_TIMES = ("created", "scheduled", "started", "ready", "finished", "deleted")
 _POD_INTS = ("attempts", "restarts", "priority", "phase")
 _POD_STRINGS = ("uid", "namespace", "name", "owner_kind", "owner_name", "node")
-_POD_REQUESTS = ("requests_cpu_milli", "requests_memory_bytes", "requests_gpu")
+_POD_REQUESTS = ("requests_cpu_milli", "requests_memory_bytes", "requests_gpu",
+                 "requests_gpu_milli")
 
 
 class PodLog:
@@ -190,9 +191,10 @@ class PodLog:
         requests = pods["requests"][rows]
         columns["requests_cpu_milli"][entries] = requests[:, state.resources.index("cpu")]
         columns["requests_memory_bytes"][entries] = requests[:, state.resources.index("memory")]
-        if results.GPU_RESOURCE in state.resources:
-            columns["requests_gpu"][entries] = requests[:, state.resources.index(
-                results.GPU_RESOURCE)]
+        for column, resource in (("requests_gpu", results.GPU_RESOURCE),
+                                 ("requests_gpu_milli", results.GPU_MILLI_RESOURCE)):
+            if resource in state.resources:
+                columns[column][entries] = requests[:, state.resources.index(resource)]
         self._waiting = np.concatenate([self._waiting, entries])
         self._capture(state, entries)
         gone = entries[~pods.alive[rows]]   # created and removed within one tick
@@ -360,6 +362,14 @@ class SeriesRecorder:
         self.add(t, "Cluster", 0, 0, "pods_unschedulable", [unschedulable])
         self.add(t, "Cluster", 0, 0, "pods_created_total", [log.size])
         self.add(t, "Cluster", 0, 0, "pods_scheduled_total", [log.scheduled_count()])
+        if results.GPU_MILLI_RESOURCE in state.resources:
+            nodes = state.tables["nodes"]
+            capacity = nodes["allocatable"][nodes.live_rows(), state.resources.index(
+                results.GPU_MILLI_RESOURCE)].sum()
+            if capacity > 0:
+                arrived = log.columns["requests_gpu_milli"][:log.size].sum()
+                self.add(t, "Cluster", 0, 0, "gpu_milli_arrived_fraction",
+                         [arrived / capacity])
         cluster_wide = self._pools_and_nodes(cluster)
         cluster_wide["pods_pending"] = float(phases[PENDING])
         self._workloads(state)
@@ -423,6 +433,12 @@ class SeriesRecorder:
             with_gpus = gpus > 0
             self.add(t, "NodePool", 0, group_names[with_gpus], "gpu_requested_fraction",
                      fraction(total(requested[:, gpu]), gpus)[with_gpus])
+        if results.GPU_MILLI_RESOURCE in resources:
+            milli = resources.index(results.GPU_MILLI_RESOURCE)
+            capacity = total(allocatable[:, milli])
+            with_gpus = capacity > 0
+            self.add(t, "NodePool", 0, group_names[with_gpus], "gpu_milli_requested_fraction",
+                     fraction(total(requested[:, milli]), capacity)[with_gpus])
         metrics = cluster.engine.metrics.node_metrics(len(nodes))
         used_cpu = np.nan_to_num(metrics.cpu_usage[rows])
         used_memory = np.nan_to_num(metrics.memory_usage[rows])

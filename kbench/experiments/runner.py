@@ -77,12 +77,30 @@ class _Totals:
 def build_cluster(spec: ExperimentSpec) -> Cluster:
     """The cluster at time 0: manifests applied, scheduler and engine configured, every
     kbench.io/ usage annotation checked."""
+    from kbench.experiments import sources
     cluster = Cluster(seed=spec.seed)
+    generated = sources.node_manifests(spec.nodes)
+    if generated:
+        cluster.apply(generated)
     if spec.manifests:
         cluster.apply(list(spec.manifests))
+    generated = sources.workload_manifests(spec.workloads)
+    if generated:
+        cluster.apply(generated)
     _configure(cluster, spec)
+    for namespace, deployment, pattern in sources.loads(spec.workloads):
+        cluster.set_load(deployment, pattern, namespace)
+    _add_arrivals(cluster, spec)
     cluster.engine.usage.check(cluster.state)
     return cluster
+
+
+def _add_arrivals(cluster: Cluster, spec: ExperimentSpec) -> None:
+    """The spec's pod arrivals, from the cluster's time on (those due by then exist)."""
+    from kbench.experiments import sources
+    created_until = cluster.time if cluster.time > 0 else -math.inf
+    for source in sources.pod_sources(spec.workloads, created_until):
+        cluster.engine.add_source(source)
 
 
 def _configure(cluster: Cluster, spec: ExperimentSpec) -> None:
@@ -102,6 +120,7 @@ def restore_cluster(spec: ExperimentSpec, snapshot: Path) -> Cluster:
     cluster = Cluster(state=read_snapshot(snapshot))
     _configure(cluster, spec)
     cluster.engine.restore(read_extras(snapshot))
+    _add_arrivals(cluster, spec)
     return cluster
 
 

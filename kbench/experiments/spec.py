@@ -111,6 +111,9 @@ class ExperimentSpec:
     snapshot_every: float | None = None
     outputs: tuple[str, ...] = OUTPUTS
     actions: tuple[Action, ...] = ()
+    #: node sources and workload sources (kbench.experiments.sources), checked and resolved
+    nodes: tuple[dict, ...] = ()
+    workloads: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict:
         """The resolved spec: every field, times in seconds, paths absolute; parse_spec
@@ -123,6 +126,8 @@ class ExperimentSpec:
                 "controllers": {"hpa_sync_period": self.controllers.hpa_sync_period,
                                 "metrics_resolution": self.controllers.metrics_resolution,
                                 "hpa": dataclasses.asdict(self.controllers.hpa)},
+                "nodes": [dict(entry) for entry in self.nodes],
+                "workloads": [dict(entry) for entry in self.workloads],
                 "actions": [action.to_dict() for action in self.actions]}
 
     def to_yaml(self) -> str:
@@ -130,7 +135,7 @@ class ExperimentSpec:
 
 
 _TOP = {"name", "seed", "duration", "tick", "record_every", "manifests", "scheduler", "kubelet",
-        "controllers", "snapshot_every", "outputs", "actions"}
+        "controllers", "snapshot_every", "outputs", "actions", "nodes", "workloads"}
 
 
 def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentSpec:
@@ -276,6 +281,12 @@ def parse_spec(data, base: Path, source: str = "<spec>") -> ExperimentSpec:
         if not target.exists():
             raise SpecError(source, f"manifests[{i}]", f"{item}: no such file or folder")
         resolved.append(str(target))
+    from kbench.experiments.sources import SourceError, check_nodes, check_workloads
+    try:
+        nodes = check_nodes(data.get("nodes"), base)
+        workloads = check_workloads(data.get("workloads"), base)
+    except SourceError as error:
+        raise SpecError(source, error.field, error.reason) from None
     scheduler = _scheduler(data.get("scheduler"), base, source)
     kubelet = _kubelet(data.get("kubelet") or {}, source)
     controllers = _controllers(data.get("controllers") or {}, source)
@@ -302,7 +313,8 @@ def parse_spec(data, base: Path, source: str = "<spec>") -> ExperimentSpec:
                           tick=tick, record_every=seconds("record_every", 15.0),
                           manifests=tuple(resolved), scheduler=scheduler, kubelet=kubelet,
                           controllers=controllers, snapshot_every=snapshot_every,
-                          outputs=tuple(o for o in OUTPUTS if o in outputs), actions=actions)
+                          outputs=tuple(o for o in OUTPUTS if o in outputs), actions=actions,
+                          nodes=nodes, workloads=workloads)
 
 
 def _scheduler(scheduler, base: Path, source: str):

@@ -26,6 +26,9 @@ timeseries.parquet and summary.json says how it ended (``status``: "running" whi
 or when the process was killed, "interrupted" after Ctrl-C, "failed" after an error, with
 ``error``; "complete" when the whole duration ran). ``kbench run --resume DIR`` goes on from
 the folder's last snapshot and ends with the same content as a run that was never stopped.
+``kbench run SPEC --from-snapshot DIR/snapshots/tNNNNNNN`` starts a new run folder from that
+snapshot (summary.json ``forked_from``); its files begin with what the run of DIR recorded up
+to the snapshot's time, so forks of one prefix compare directly.
 
 Time is simulated seconds since the start of the run (float64). Strings are dictionary
 encoded. Resources use kbench's exact units: CPU in millicores, memory in bytes, GPUs

@@ -77,7 +77,8 @@ timeseries.parquet (tidy: filter by kind and metric, pivot by name; rows in time
   A node's pool is the value of its ``kbench.io/pool`` label, else of its
   ``node.kubernetes.io/instance-type`` label; nodes with neither are counted in pool "" only.
   The metrics, by kind, are in METRICS. Fractions are of allocatable, in [0, 1] (0 when a
-  pool has none of that resource).
+  pool has none of that resource). Node series are kept for the first 500 live nodes (by
+  creation) only, so a 5,000-node run stays small; the pools cover every node.
 
 events.parquet (one row per Event object, in order of first occurrence)
 

@@ -81,61 +81,66 @@ def _series(frame, kind: str, metric: str, name: str | None = None):
     return chosen["time"].to_numpy(), chosen["value"].to_numpy()
 
 
-def _minutes_axis(axis, times) -> None:
-    """Time in minutes when the run is longer than 5 minutes, else seconds."""
-    span = float(np.max(times)) if len(times) else 0.0
-    axis.set_xlabel("simulated time (min)" if span > 300 else "simulated time (s)")
+def _in_minutes(run) -> bool:
+    """Times are shown in minutes for runs longer than 5 minutes, else in seconds."""
+    span = run.summary.get("simulated_seconds") or run.summary.get("duration_seconds") or 0
+    return float(span) > 300
 
 
-def _scale(times):
-    span = float(np.max(times)) if len(times) else 0.0
-    return times / 60.0 if span > 300 else times
+def _time_axis(axis, run) -> None:
+    axis.set_xlabel("simulated time (min)" if _in_minutes(run) else "simulated time (s)")
+
+
+def _scale(times, run):
+    return np.asarray(times, dtype=float) / (60.0 if _in_minutes(run) else 1.0)
 
 
 def _pods(series, pods, run):
     figure, (axis,) = _figure()
-    times = None
     for metric, label, colour in (("pods_pending", "pending", "tab:orange"),
                                   ("pods_running", "running", "tab:blue"),
                                   ("pods_unschedulable", "unschedulable", "tab:red")):
         times, values = _series(series, "Cluster", metric)
         if metric == "pods_unschedulable" and not values.any():
             continue
-        axis.step(_scale(times), values, where="post", label=label, color=colour,
+        axis.step(_scale(times, run), values, where="post", label=label, color=colour,
                   linestyle="--" if metric == "pods_unschedulable" else "-")
     axis.set_ylabel("pods")
     axis.yaxis.set_major_locator(_integer_ticks(integer=True))
     axis.set_ylim(bottom=0)
     axis.set_title(PLOTS["pods.png"])
-    axis.legend(loc="upper left")
+    axis.legend(loc="best")
     axis.grid(alpha=0.3)
-    _minutes_axis(axis, times if times is not None else np.zeros(0))
+    _time_axis(axis, run)
     return figure
 
 
 def _utilisation(series, pods, run):
     figure, (axis,) = _figure()
     pool = series[series["name"] == ""] if "name" in series else series
-    times = np.zeros(0)
     for resource, colour in (("cpu", "tab:blue"), ("memory", "tab:green"), ("gpu", "tab:purple")):
         times, requested = _series(pool, "NodePool", f"{resource}_requested_fraction")
         if len(times) == 0 or (resource == "gpu" and not requested.any()):
             continue
-        axis.plot(_scale(times), requested * 100, color=colour, label=f"{resource} requested")
+        axis.plot(_scale(times, run), requested * 100, color=colour,
+                  label=f"{resource} requested")
         used_times, used = _series(pool, "NodePool", f"{resource}_used_fraction")
         if len(used_times) and used.any():
-            axis.plot(_scale(used_times), used * 100, color=colour, linestyle="--",
+            axis.plot(_scale(used_times, run), used * 100, color=colour, linestyle="--",
                       label=f"{resource} used")
+    if not axis.lines or not any(line.get_ydata().any() for line in axis.lines):
+        axis.text(0.5, 0.5, "the pods request no CPU or memory", transform=axis.transAxes,
+                  ha="center", color="grey")
     times_f, fragmentation = _series(pool, "NodePool", "fragmentation")
     if len(times_f) and fragmentation.any():
-        axis.plot(_scale(times_f), fragmentation * 100, color="grey", linestyle=":",
+        axis.plot(_scale(times_f, run), fragmentation * 100, color="grey", linestyle=":",
                   label="fragmentation")
     axis.set_ylabel("% of allocatable")
     axis.set_ylim(0, max(5.0, float(axis.get_ylim()[1])))
     axis.set_title(PLOTS["utilisation.png"] + " (all nodes)")
-    axis.legend(loc="upper left", ncols=2, fontsize="small")
+    axis.legend(loc="best", ncols=2, fontsize="small")
     axis.grid(alpha=0.3)
-    _minutes_axis(axis, times)
+    _time_axis(axis, run)
     return figure
 
 
@@ -189,7 +194,7 @@ def _hpa(series, pods, run):
     for axis, name in zip(axes, names):
         times, desired = _series(hpas, "HorizontalPodAutoscaler", "desired_replicas", name)
         _, current = _series(hpas, "HorizontalPodAutoscaler", "current_replicas", name)
-        scaled = _scale(times)
+        scaled = _scale(times, run)
         axis.step(scaled, current, where="post", color="tab:blue", label="current replicas")
         axis.step(scaled, desired, where="post", color="tab:blue", linestyle="--",
                   alpha=0.6, label="desired replicas")
@@ -200,7 +205,7 @@ def _hpa(series, pods, run):
         load_times, load = _series(series, "Deployment", "load_requests_per_second",
                                    targets.get(name, name))
         if len(load_times):
-            other.step(_scale(load_times), load, where="post", color="tab:orange",
+            other.step(_scale(load_times, run), load, where="post", color="tab:orange",
                        label="load (requests/s)")
             other.set_ylabel("requests/s")
             other.set_ylim(0, max(float(np.nanmax(load)) * 1.15, 1.0))
@@ -208,8 +213,9 @@ def _hpa(series, pods, run):
             metric_times, metric = _series(hpas, "HorizontalPodAutoscaler", "current_metric",
                                            name)
             _, target = _series(hpas, "HorizontalPodAutoscaler", "target", name)
-            other.plot(_scale(metric_times), metric, color="tab:orange", label="current metric")
-            other.plot(_scale(metric_times), target, color="tab:red", linestyle=":",
+            other.plot(_scale(metric_times, run), metric, color="tab:orange",
+                       label="current metric")
+            other.plot(_scale(metric_times, run), target, color="tab:red", linestyle=":",
                        label="target")
             other.set_ylabel("metric")
             other.set_ylim(bottom=0)
@@ -219,7 +225,7 @@ def _hpa(series, pods, run):
                     fontsize="small")
         axis.set_title(f"HorizontalPodAutoscaler {name}")
         axis.grid(alpha=0.3)
-        _minutes_axis(axis, times)
+        _time_axis(axis, run)
     return figure
 
 
@@ -234,8 +240,8 @@ def _node_allocation(series, pods, run):
         keep = np.linspace(0, len(wide) - 1, MAX_HEATMAP_NODES).round().astype(int)
         wide = wide.iloc[np.unique(keep)]
     times = wide.columns.to_numpy(dtype=float)
-    scaled = _scale(times)
-    figure, (axis,) = _figure(height=max(2.4, 0.28 * len(wide) + 1.4))
+    scaled = _scale(times, run)
+    figure, (axis,) = _figure(height=min(7.0, max(2.4, 0.28 * len(wide) + 1.4)))
     percent = wide.to_numpy() * 100
     # the colour scale ends at the highest allocation seen (at least 1 %), so a lightly
     # loaded cluster still shows its pattern; the colour bar says where it ends
@@ -243,30 +249,36 @@ def _node_allocation(series, pods, run):
     image = axis.imshow(percent, aspect="auto", interpolation="nearest",
                         cmap="viridis", vmin=0, vmax=top,
                         extent=(float(scaled[0]), float(scaled[-1]), len(wide) - 0.5, -0.5))
-    axis.set_yticks(range(len(wide)))
-    axis.set_yticklabels([str(n) for n in wide.index], fontsize="small")
+    every = max(1, int(np.ceil(len(wide) / 20)))   # at most 20 node names on the axis
+    axis.set_yticks(range(0, len(wide), every))
+    axis.set_yticklabels([str(n) for n in wide.index[::every]], fontsize="small")
+    axis.set_ylabel("node")
     colourbar = figure.colorbar(image, ax=axis)
     colourbar.set_label("CPU requested (%)")
     axis.set_title(PLOTS["node_allocation.png"] + (
         f" ({len(wide)} of the nodes, sampled evenly)"
         if len(wide) < nodes["name"].nunique() else ""))
-    _minutes_axis(axis, times)
+    _time_axis(axis, run)
     return figure
 
 
 def _throughput(series, pods, run):
     scheduled = pods["scheduled"].dropna().to_numpy()
     duration = float(run.summary.get("simulated_seconds") or 0.0)
-    figure, (axis,) = _figure()
     if duration <= 0:
         return None
-    edges = np.arange(0.0, duration + 60.0, 60.0)
+    figure, (axis,) = _figure()
+    # minutes for runs longer than 10 minutes, else 10-second bins (as a rate per minute)
+    width = 60.0 if duration > 600 else 10.0
+    edges = np.arange(0.0, duration + width, width)
     counts, _ = np.histogram(scheduled, bins=edges)
-    axis.bar(edges[:-1] / 60.0, counts, width=1.0, align="edge", color="tab:blue",
-             edgecolor="white", linewidth=0.5)
-    axis.set_xlabel("simulated time (min)")
+    axis.bar(_scale(edges[:-1], run), counts * (60.0 / width), width=float(
+        _scale(np.array([width]), run)[0]), align="edge", color="tab:blue",
+        edgecolor="white", linewidth=0.5)
+    _time_axis(axis, run)
     axis.set_ylabel("pods scheduled per minute")
-    axis.set_title(PLOTS["scheduling_throughput.png"] + f" ({len(scheduled)} pods in all)")
+    axis.set_title(PLOTS["scheduling_throughput.png"] + f" ({len(scheduled)} pods in all, "
+                   f"{width:g} s bins)")
     axis.grid(alpha=0.3, axis="y")
     return figure
 

@@ -26,6 +26,9 @@ timeseries.parquet and summary.json says how it ended (``status``: "running" whi
 or when the process was killed, "interrupted" after Ctrl-C, "failed" after an error, with
 ``error``; "complete" when the whole duration ran). ``kbench run --resume DIR`` goes on from
 the folder's last snapshot and ends with the same content as a run that was never stopped.
+``kbench run SPEC --from-snapshot DIR/snapshots/tNNNNNNN`` starts a new run folder from that
+snapshot (summary.json ``forked_from``); its files begin with what the run of DIR recorded up
+to the snapshot's time, so forks of one prefix compare directly.
 
 Time is simulated seconds since the start of the run (float64). Strings are dictionary
 encoded. Resources use kbench's exact units: CPU in millicores, memory in bytes, GPUs
@@ -76,7 +79,8 @@ timeseries.parquet (tidy: filter by kind and metric, pivot by name; rows in time
   A node's pool is the value of its ``kbench.io/pool`` label, else of its
   ``node.kubernetes.io/instance-type`` label; nodes with neither are counted in pool "" only.
   The metrics, by kind, are in METRICS. Fractions are of allocatable, in [0, 1] (0 when a
-  pool has none of that resource).
+  pool has none of that resource). Node series are kept for the first 500 live nodes (by
+  creation) only, so a 5,000-node run stays small; the pools cover every node.
 
 events.parquet (one row per Event object, in order of first occurrence)
 

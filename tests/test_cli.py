@@ -210,3 +210,45 @@ def test_run_writes_a_new_run_folder_each_time(tmp_path):
             "events.parquet", "snapshots"}
     code, _, err = run("run", tmp_path / "missing.yaml")
     assert code == 2 and "no such file" in err
+
+
+def test_run_set_fork_resume_and_report(tmp_path):
+    spec = Path(__file__).parents[1] / "experiments" / "rolling-update" / "experiment.yaml"
+    code, out, err = run("run", spec, "--out", tmp_path, "--set", "snapshot_every=1m",
+                         "--set", "seed=2")
+    assert code == 0, err
+    first = tmp_path / "rolling-update" / "run-001"
+    assert yaml.safe_load((first / "spec.yaml").read_text())["seed"] == 2
+    code, out, err = run("run", spec, "--out", tmp_path, "--from-snapshot",
+                         first / "snapshots" / "t0000060", "--set", "seed=2")
+    assert code == 0, err
+    forked = json.loads((tmp_path / "rolling-update" / "run-002" / "summary.json").read_text())
+    assert forked["forked_from"] == str(first / "snapshots" / "t0000060")
+    assert forked["status"] == "complete"
+    code, out, err = run("run", "--resume", first)
+    assert code == 2 and err.count("\n") == 1 and "the run is complete" in err
+    code, out, err = run("report", first)
+    assert code == 0, err
+    assert out.strip() == f"report: {first / 'report' / 'report.html'}"
+    assert (first / "report" / "pods.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--set", "kubelet.speed=2"], "kubelet.speed: unknown field"),
+    (["--set", "seed"], "--set: 'seed': expected key=value"),
+    (["--set", "duration=soon"], "duration: "),
+])
+def test_run_with_a_bad_override_is_one_line_and_exit_2(tmp_path, argv, words):
+    spec = Path(__file__).parents[1] / "experiments" / "rolling-update" / "experiment.yaml"
+    code, out, err = run("run", spec, "--out", tmp_path, *argv)
+    assert code == 2 and err.count("\n") == 1 and words in err, err
+    assert not (tmp_path / "rolling-update").exists()   # nothing started
+
+
+def test_run_with_a_bad_spec_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "bad.yaml").write_text("name: x\nduration: 1m\nactions: [{at: 5m, dance: {}}]\n")
+    code, out, err = run("run", tmp_path / "bad.yaml", "--out", tmp_path)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"error: {tmp_path / 'bad.yaml'}: actions[0].at: ")
+    code, out, err = run("run", "--out", tmp_path)
+    assert code == 2 and "give an experiment spec" in err

@@ -106,6 +106,7 @@ class PodLog:
         self.row = np.zeros(0, dtype=np.int64)          # the pod's row, -1 once it is gone
         self.entry_of_row = np.zeros(0, dtype=np.int64)  # by pods table row, -1: none
         self._waiting = np.zeros(0, dtype=np.int64)      # entries not yet started or ready
+        self._present = np.zeros(0, dtype=np.int64)      # entries whose pod is still there
         self._owners: dict[int, tuple[int, int]] = {}
 
     # -- growth ----------------------------------------------------------------------------
@@ -150,15 +151,16 @@ class PodLog:
         known = len(self.entry_of_row)
         if len(pods) > known:
             self._add(state, np.arange(known, len(pods)))
-        live = self.row[:self.size] >= 0
-        entries = np.flatnonzero(live)
-        gone = entries[~pods.alive[self.row[entries]]]
-        if len(gone):
+        entries = self._present
+        alive = pods.alive[self.row[entries]]
+        if not alive.all():
+            gone = entries[~alive]
             self._capture(state, gone)
             rows = self.row[gone]
             deletion = pods["deletion_time"][rows]
             self.columns["deleted"][gone] = np.where(np.isnan(deletion), state.time, deletion)
             self.row[gone] = -1
+            self._present = entries[alive]
         waiting = self._waiting
         if len(waiting):
             rows = self.row[waiting]
@@ -197,16 +199,18 @@ class PodLog:
                 columns[column][entries] = requests[:, state.resources.index(resource)]
         self._waiting = np.concatenate([self._waiting, entries])
         self._capture(state, entries)
-        gone = entries[~pods.alive[rows]]   # created and removed within one tick
+        alive = pods.alive[rows]
+        gone = entries[~alive]   # created and removed within one tick
         if len(gone):
             deletion = pods["deletion_time"][self.row[gone]]
             columns["deleted"][gone] = np.where(np.isnan(deletion), state.time, deletion)
             self.row[gone] = -1
+        self._present = np.concatenate([self._present, entries[alive]])
 
     def capture(self, state) -> None:
         """Bring every live pod's entry up to date (at a record time)."""
         self.tick(state)
-        self._capture(state, np.flatnonzero(self.row[:self.size] >= 0))
+        self._capture(state, self._present)
 
     def _capture(self, state, entries: np.ndarray) -> None:
         pods = state.tables["pods"]
@@ -266,21 +270,32 @@ class PodLog:
         log._reserve(n)
         log.size = n
         for name in _POD_STRINGS:
-            values = table.column(name).to_pylist()
-            log.columns[name][:n] = vocabulary.many(v or "" for v in values)
+            log.columns[name][:n] = _dictionary_codes(table.column(name), vocabulary.many)
         for name in _POD_TIMES:
             log.columns[name][:n] = table.column(name).to_numpy(zero_copy_only=False)
         for name in ("attempts", "restarts", "priority", *_POD_REQUESTS):
             log.columns[name][:n] = table.column(name).to_numpy(zero_copy_only=False)
-        phases = table.column("phase").to_pylist()
-        log.columns["phase"][:n] = [POD_PHASES.index(p) for p in phases]
+        log.columns["phase"][:n] = _dictionary_codes(
+            table.column("phase"), lambda names: np.array([POD_PHASES.index(p) for p in names]))
         log.row[:n] = table.column("row").to_numpy(zero_copy_only=False)
         log.entry_of_row = np.full(pods_count, -1, dtype=np.int64)
         present = np.flatnonzero(log.row[:n] >= 0)
         log.entry_of_row[log.row[present]] = present
+        log._present = present
         log._waiting = present[np.isnan(log.columns["started"][present])
                                | np.isnan(log.columns["ready"][present])]
         return log
+
+
+def _dictionary_codes(column: pa.ChunkedArray, codes_of) -> np.ndarray:
+    """``codes_of(strings)`` for a dictionary column, called once per distinct string."""
+    array = column.combine_chunks()
+    if not pa.types.is_dictionary(array.type):
+        array = array.dictionary_encode()
+    lookup = np.asarray(codes_of([v or "" for v in array.dictionary.to_pylist()]),
+                        dtype=np.int64)
+    indices = array.indices.fill_null(0).to_numpy(zero_copy_only=False)
+    return lookup[indices] if len(lookup) else np.zeros(len(array), dtype=np.int64)
 
 
 # -- events ----------------------------------------------------------------------------------

@@ -174,8 +174,7 @@ def resume_experiment(folder: str | os.PathLike, *,
     run.take_recorder(snapshot)
     run.totals.wall_seconds = float(summary.get("wall_seconds") or 0.0)
     prefix = read_timeseries(folder, until=cluster.time)
-    for name in (results.TIMESERIES_FILE,):
-        (folder / name).unlink(missing_ok=True)
+    (folder / results.TIMESERIES_FILE).unlink(missing_ok=True)
     shutil.rmtree(folder / results.PARTS_DIR, ignore_errors=True)
     run.totals.parts = 0
     run.write_part(prefix)

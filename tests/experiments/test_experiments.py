@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from kbench.experiments import SpecError, load_spec, run_experiment
 from kbench.experiments.spec import parse_spec
@@ -88,3 +89,66 @@ def test_the_hpa_lab_adds_pods_under_load_and_removes_them_after():
         result.cluster.get("hpa", "php-apache"))]
     assert "New size: 6; reason: cpu resource utilization (percentage of request) above target" in events
     assert "New size: 1; reason: All metrics below target" in events
+
+
+def test_overrides_set_fields_before_the_spec_is_checked(tmp_path):
+    from kbench.experiments.spec import apply_overrides
+    spec = load_spec(EXAMPLES / "hpa-lab" / "experiment.yaml", [
+        "seed=3", "kubelet.container_start_median_seconds=1", "snapshot_every=5m",
+        "controllers.hpa.tolerance=0.2", "controllers.hpa_sync_period=30s",
+        "actions[1].set_load.requests_per_second=60", "outputs=[pods, timeseries]"])
+    assert (spec.seed, spec.kubelet.container_start_median_seconds, spec.snapshot_every) == \
+        (3, 1, 300.0)
+    assert spec.controllers.hpa.tolerance == 0.2 and spec.controllers.hpa_sync_period == 30.0
+    assert spec.actions[1].args["requests_per_second"] == 60
+    assert spec.outputs == ("pods", "timeseries")
+    # a list item one past the end is appended; deeper paths make their mappings
+    data = apply_overrides({"name": "x", "duration": "1m"},
+                           ["actions[0]={at: 1s, scale: {deployment: a, replicas: 2}}",
+                            "kubelet.image_bytes.app=1000"], tmp_path)
+    assert parse_spec(data, tmp_path).actions[0].args["replicas"] == 2
+    assert parse_spec(data, tmp_path).kubelet.image_bytes == {"app": 1000}
+
+
+@pytest.mark.parametrize("override, field, reason", [
+    ("kubelet.nope=1", "kubelet.nope", "unknown field"),
+    ("seed=-1", "seed", "non-negative integer"),
+    ("seed", "--set", "expected key=value"),
+    ("actions[7].at=1s", "actions[7]", "no such list item"),
+    ("duration=[1", "duration", "not valid YAML"),
+    ("controllers.hpa.speed=2", "controllers.hpa.speed", "unknown field"),
+    ("controllers.metrics_resolution=-1", "controllers.metrics_resolution", ">= 0"),
+    ("snapshot_every=1500ms", "snapshot_every", "multiple of tick"),
+    ("outputs=[pods, plots]", "outputs[1]", "one of"),
+    ("scheduler.profiles[0].percentageOfNodesToScore=500", "scheduler", "no such list item"),
+])
+def test_a_bad_override_names_the_field(override, field, reason):
+    with pytest.raises(SpecError) as caught:
+        load_spec(EXAMPLES / "hpa-lab" / "experiment.yaml", [override])
+    assert caught.value.field.startswith(field) and reason in str(caught.value)
+
+
+def test_an_inline_scheduler_profile_is_checked_with_its_field_path(tmp_path):
+    profile = {"apiVersion": "kubescheduler.config.k8s.io/v1",
+               "kind": "KubeSchedulerConfiguration",
+               "profiles": [{"schedulerName": "default-scheduler",
+                             "percentageOfNodesToScore": 50}]}
+    spec = parse_spec({"name": "x", "duration": "1m", "scheduler": profile}, tmp_path)
+    assert spec.scheduler == profile
+    from kbench.experiments.spec import apply_overrides
+    bad = apply_overrides({"name": "x", "duration": "1m", "scheduler": profile},
+                          ["scheduler.profiles[0].percentageOfNodesToScore=500"], tmp_path)
+    with pytest.raises(SpecError) as caught:
+        parse_spec(bad, tmp_path, "spec.yaml")
+    assert caught.value.field == "scheduler.profiles[0].percentageOfNodesToScore"
+    # a profile file is read into the spec when --set reaches inside it
+    (tmp_path / "profile.yaml").write_text(yaml.safe_dump(profile))
+    data = apply_overrides({"name": "x", "duration": "1m", "scheduler": "profile.yaml"},
+                           ["scheduler.profiles[0].percentageOfNodesToScore=20"], tmp_path)
+    assert parse_spec(data, tmp_path).scheduler["profiles"][0]["percentageOfNodesToScore"] == 20
+
+
+def test_the_resolved_spec_parses_back_to_the_same_spec():
+    spec = load_spec(EXAMPLES / "hpa-lab" / "experiment.yaml", ["snapshot_every=5m"])
+    again = parse_spec(yaml.safe_load(spec.to_yaml()), Path("/"), spec.source)
+    assert again == spec

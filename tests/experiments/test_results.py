@@ -230,3 +230,16 @@ def test_summary_latency_figures_come_from_the_pods(tmp_path):
     assert summary["startup_latency_p99_seconds"] == pytest.approx(np.quantile(latency, 0.99))
     assert summary["startup_within_slo_fraction"] == np.mean(latency <= 5.0)
     assert summary["scheduling_throughput_pods_per_second"] == pytest.approx(6 / 1200)
+
+
+def test_a_run_that_fails_keeps_what_it_wrote_and_says_why(tmp_path):
+    spec = load_spec(ROLLING, ["snapshot_every=30s",
+                               "actions[1]={at: 50s, delete: {kind: pod, name: nope}}"])
+    folder = new_run_folder(tmp_path, spec.name)
+    with pytest.raises(Exception, match="nope"):
+        run_experiment(spec, folder)
+    summary = json.loads((folder / results.SUMMARY_FILE).read_text())
+    assert summary["status"] == "failed" and "nope" in summary["error"]
+    assert summary["snapshots"] == ["snapshots/t0000030"]
+    run = results.load(folder)
+    assert run.timeseries.time.max() == 49.0 and len(run.pods) > 0

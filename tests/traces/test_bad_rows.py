@@ -165,3 +165,9 @@ def test_swf_negative_value_found_on_the_fast_path_names_its_line(tmp_path):
                                          r"negative"):
         load(path)
     assert load(path, skip_bad_rows=True).skipped == 1
+
+
+def test_empty_file_needs_a_format(tmp_path):
+    path = write(tmp_path, "empty.csv", "")
+    with pytest.raises(TraceError, match="empty.csv: empty file"):
+        load(path)

@@ -1,6 +1,6 @@
-"""Vectorised parsing of trace columns read as text: every value cast at once, and the bad
-ones (missing, not a number, negative, breaking a rule) found by comparing masks, so a bad row
-is named by file, line and column without a Python loop over rows."""
+"""Vectorised parsing of trace columns: every value cast at once, and the bad ones (missing,
+not a number, negative, breaking a rule) found by comparing masks, so a bad row is named by
+file, line and column without a Python loop over rows."""
 
 from __future__ import annotations
 
@@ -104,11 +104,13 @@ def parse_columns(raw: pl.DataFrame, columns: list[Column], source: str | Path, 
                   lines: pl.Series | Callable[[], pl.Series] | None = None,
                   rules: list[Rule] = (), skip_bad_rows: bool = False,
                   keep: list[str] = ()) -> tuple[pl.DataFrame, int]:
-    """Cast ``columns`` of a text frame to their types; ``keep`` passes other columns through.
+    """Cast ``columns`` (read as text, or already typed by the CSV reader) to their types and
+    check them and the ``rules``; ``keep`` passes other columns through.
 
-    A bad row raises TraceError naming ``source``, its line (``lines[i]`` if given (a Series,
-    or a function making it when an error needs it), else ``first_line + i``), column, value and what is wrong; with ``skip_bad_rows`` such rows are
-    dropped instead and their number returned beside the parsed frame.
+    A bad row raises TraceError naming ``source``, its line, column, value and what is wrong.
+    The line is ``lines[i]`` (a Series, or a function that makes it, called only for an
+    error), else ``first_line + i``. With ``skip_bad_rows`` bad rows are dropped instead and
+    their number returned beside the parsed frame.
     """
     text = {c.name: _is_text(raw, c) for c in columns}
     parsed = raw.select([*[_parsed(c, text[c.name]).alias(c.name) for c in columns], *keep])

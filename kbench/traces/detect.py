@@ -64,6 +64,9 @@ def detect_format(path: str | Path) -> str:
     if name.endswith((".swf", ".swf.gz")):
         return "swf"
     header = _first_line(path)
+    if not header:
+        raise TraceError("empty file (no header or first row to tell its format from); give "
+                         "--format", source=str(path))
     for prefix, format_name in _HEADERS:
         if header.startswith(prefix):
             return format_name

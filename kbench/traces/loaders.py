@@ -276,13 +276,18 @@ def load_azure2019_usage(path: Path, skip_bad_rows: bool = False) -> Trace:
 # ---------------------------------------------------------------------------
 
 def _single_spaced(data: bytes) -> bytes:
-    """Whitespace-separated text with one space between fields and none at line ends, so
-    polars' CSV reader can split it (a few passes of bytes.replace, no loop over lines)."""
+    """Whitespace-separated text with one space between fields, none at line ends and no
+    blank lines, so polars' CSV reader can split it (a few passes of bytes.replace, no loop
+    over lines)."""
     data = data.replace(b"\r", b"").replace(b"\t", b" ")
     while b"  " in data:
         data = data.replace(b"    ", b" ").replace(b"  ", b" ")
     data = data.replace(b"\n ", b"\n").replace(b" \n", b"\n")
-    return data[1:] if data.startswith(b" ") else data
+    data = data[1:] if data.startswith(b" ") else data
+    # Blank lines become empty comments: the CSV reader skips them, line numbers stay.
+    while b"\n\n" in data:
+        data = data.replace(b"\n\n", b"\n;\n")
+    return b";" + data if data.startswith(b"\n") else data
 
 
 SWF_FIELDS = ["job", "submit", "wait", "run_time", "allocated_procs", "average_cpu",
@@ -297,46 +302,78 @@ SWF_NUMBERS = [Column("job"), Column("submit", pl.Float64),
                Column("user", sentinel=-1)]
 
 
-def load_swf(path: Path, skip_bad_rows: bool = False, cpu_milli_per_processor: int = 1000) -> Trace:
-    """SWF job log (18 whitespace-separated fields, ``;`` comments, -1 = unknown): one pod per
-    job arriving at its submit time and running for its run time (unknown: null).
-    Processors = requested (else allocated) processors, each ``cpu_milli_per_processor``;
-    memory = requested (else used) KB per processor times processors; unknown -> 0."""
-    data = _single_spaced(read_bytes(path))
-    # Pass 1: every line as one text column, to number the lines and count their fields.
+def _swf_job_lines(data: bytes) -> pl.DataFrame:
+    """Job lines (not blank, not ``;`` comments) as ``text`` with their ``__line`` numbers."""
     lines = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None,
                         new_columns=["text"], infer_schema=False, raise_if_empty=False)
     if lines.width != 1:
-        raise TraceError("not a text file", source=str(path))
-    lines = lines.with_row_index("__line", offset=1).filter(
+        raise TraceError("not a text file")
+    return lines.with_row_index("__line", offset=1).filter(
         pl.col("text").is_not_null() & (pl.col("text") != "")
         & ~pl.col("text").str.starts_with(";"))
+
+
+_SWF_OPTIONS = dict(has_header=False, separator=" ", quote_char=None, comment_prefix=";",
+                    infer_schema=False, raise_if_empty=False)
+
+
+def _swf_fields_fast(data: bytes) -> pl.DataFrame | None:
+    """The job fields, numbers parsed by the CSV reader; None if any line has the wrong
+    number of fields or a number does not parse (then _swf_fields_checked finds which)."""
+    # Only the fields the loader uses, and the last one, which a short line lacks.
+    wanted = sorted({SWF_FIELDS.index(c.name) for c in SWF_NUMBERS} | {len(SWF_FIELDS) - 1})
+    try:
+        raw = pl.read_csv(data, new_columns=SWF_FIELDS, columns=wanted,
+                          schema_overrides=csv_dtypes(SWF_NUMBERS), **_SWF_OPTIONS)
+    except pl.exceptions.PolarsError:
+        return None
+    if raw.width != len(wanted) or raw.null_count().sum_horizontal()[0] > 0:
+        return None   # a short line
+    return raw
+
+
+def _swf_fields_checked(data: bytes, path: Path, skip_bad_rows: bool) -> tuple[pl.DataFrame, int]:
+    """The slow path: number the lines, check each has 18 fields, read them as text and
+    parse them with reports naming the line."""
+    try:
+        lines = _swf_job_lines(data)
+    except TraceError as error:
+        raise TraceError(error.reason, source=str(path)) from None
     counts = lines["text"].str.count_matches(" ", literal=True) + 1
     wrong = counts != len(SWF_FIELDS)
     if wrong.any() and not skip_bad_rows:
         first = int(wrong.arg_true()[0])
         raise TraceError(f"expected {len(SWF_FIELDS)} fields, found {counts[first]}",
                          source=str(path), row=int(lines["__line"][first]))
-    # Pass 2: the fields, split (and parsed, if they all parse) by polars' CSV reader.
-    options = dict(has_header=False, separator=" ", quote_char=None, comment_prefix=";",
-                   new_columns=SWF_FIELDS, infer_schema=False, truncate_ragged_lines=True,
-                   raise_if_empty=False)
     try:
-        raw = pl.read_csv(data, schema_overrides=csv_dtypes(SWF_NUMBERS), **options)
-    except pl.exceptions.ComputeError:
-        try:
-            raw = pl.read_csv(data, **options)
-        except pl.exceptions.ComputeError as error:
-            raise TraceError(f"not a readable SWF file ({str(error).splitlines()[0]})",
-                             source=str(path)) from None
+        raw = pl.read_csv(data, new_columns=SWF_FIELDS, truncate_ragged_lines=True,
+                          **_SWF_OPTIONS)
+    except pl.exceptions.PolarsError as error:
+        raise TraceError(f"not a readable SWF file ({str(error).splitlines()[0]})",
+                         source=str(path)) from None
     raw = raw.filter(~pl.all_horizontal(pl.all().is_null()))
-    if raw.height != lines.height:
+    if raw.height != lines.height:   # pragma: no cover - both passes skip the same lines
         raise TraceError(f"{lines.height} job lines but {raw.height} rows read",
-                         source=str(path))  # pragma: no cover - the passes agree
+                         source=str(path))
     raw = raw.with_columns(lines["__line"]).filter(~wrong)
     parsed, skipped = parse_columns(raw, SWF_NUMBERS, path, lines=raw["__line"],
                                     skip_bad_rows=skip_bad_rows)
-    skipped += int(wrong.sum())
+    return parsed, skipped + int(wrong.sum())
+
+
+def load_swf(path: Path, skip_bad_rows: bool = False, cpu_milli_per_processor: int = 1000) -> Trace:
+    """SWF job log (18 whitespace-separated fields, ``;`` comments, -1 = unknown): one pod per
+    job arriving at its submit time and running for its run time (unknown: null).
+    Processors = requested (else allocated) processors, each ``cpu_milli_per_processor``;
+    memory = requested (else used) KB per processor times processors; unknown -> 0."""
+    data = _single_spaced(read_bytes(path))
+    raw = _swf_fields_fast(data)
+    if raw is not None:   # every job line has 18 fields and every number parses
+        parsed, skipped = parse_columns(raw, SWF_NUMBERS, path,
+                                        lines=lambda: _swf_job_lines(data)["__line"],
+                                        skip_bad_rows=skip_bad_rows)
+    else:
+        parsed, skipped = _swf_fields_checked(data, path, skip_bad_rows)
 
     def known(name: str) -> pl.Expr:
         return pl.when(pl.col(name) >= 0).then(pl.col(name))

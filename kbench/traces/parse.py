@@ -1,11 +1,12 @@
-"""Vectorised parsing of trace columns read as text: every value cast at once, and the bad
-ones (missing, not a number, negative, breaking a rule) found by comparing masks, so a bad row
-is named by file, line and column without a Python loop over rows."""
+"""Vectorised parsing of trace columns: every value cast at once, and the bad ones (missing,
+not a number, negative, breaking a rule) found by comparing masks, so a bad row is named by
+file, line and column without a Python loop over rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import polars as pl
 
@@ -99,14 +100,17 @@ def require_columns(names: list[str], needed: list[str], source: str) -> None:
 
 
 def parse_columns(raw: pl.DataFrame, columns: list[Column], source: str | Path, *,
-                  first_line: int = 2, lines: pl.Series | None = None,
+                  first_line: int = 2,
+                  lines: pl.Series | Callable[[], pl.Series] | None = None,
                   rules: list[Rule] = (), skip_bad_rows: bool = False,
                   keep: list[str] = ()) -> tuple[pl.DataFrame, int]:
-    """Cast ``columns`` of a text frame to their types; ``keep`` passes other columns through.
+    """Cast ``columns`` (read as text, or already typed by the CSV reader) to their types and
+    check them and the ``rules``; ``keep`` passes other columns through.
 
-    A bad row raises TraceError naming ``source``, its line (``lines[i]`` if given, else
-    ``first_line + i``), column, value and what is wrong; with ``skip_bad_rows`` such rows are
-    dropped instead and their number returned beside the parsed frame.
+    A bad row raises TraceError naming ``source``, its line, column, value and what is wrong.
+    The line is ``lines[i]`` (a Series, or a function that makes it, called only for an
+    error), else ``first_line + i``. With ``skip_bad_rows`` bad rows are dropped instead and
+    their number returned beside the parsed frame.
     """
     text = {c.name: _is_text(raw, c) for c in columns}
     parsed = raw.select([*[_parsed(c, text[c.name]).alias(c.name) for c in columns], *keep])
@@ -127,6 +131,8 @@ def parse_columns(raw: pl.DataFrame, columns: list[Column], source: str | Path, 
     if skip_bad_rows:
         return parsed.filter(~any_bad), bad_count
     row = int(any_bad.arg_true()[0])
+    if callable(lines):
+        lines = lines()
     line = int(lines[row]) if lines is not None else first_line + row
     for column in columns:
         problem = problems[column.name][row]

@@ -156,3 +156,18 @@ def test_swf_text_path_matches_typed_path(tmp_path):
     trace = load(dirty, skip_bad_rows=True)
     assert trace.skipped == 1 and trace.table.equals(load(clean).table)
     assert load(clean).table.column("cpu_milli").to_pylist() == [4000, 8000]
+
+
+def test_swf_negative_value_found_on_the_fast_path_names_its_line(tmp_path):
+    path = write(tmp_path, "log.swf", "; a\n;\n\n1 0 -1 10 4 -1 -1 4 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+                 "; between\n2 -5 -1 10 4 -1 -1 4 -1 -1 1 1 1 -1 -1 -1 -1 -1\n")
+    with pytest.raises(TraceError, match=r"log.swf: row 6: column submit: '-5': must not be "
+                                         r"negative"):
+        load(path)
+    assert load(path, skip_bad_rows=True).skipped == 1
+
+
+def test_empty_file_needs_a_format(tmp_path):
+    path = write(tmp_path, "empty.csv", "")
+    with pytest.raises(TraceError, match="empty.csv: empty file"):
+        load(path)

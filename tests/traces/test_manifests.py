@@ -1,9 +1,13 @@
 """Node and Pod manifests from trace tables: Cluster.apply takes them and the scheduler
 places pods by CPU, memory, whole GPUs and GPU thousandths."""
 
+from pathlib import Path
+
 import pyarrow as pa
+import pytest
 
 from kbench import Cluster
+from kbench.traces import TraceError, load
 from kbench.traces.generators import gpu_pods, homogeneous_nodes
 from kbench.traces.manifests import (
     GPU_MILLI_RESOURCE,
@@ -101,3 +105,33 @@ def test_generated_tables_apply():
     cluster.apply(node_objects(homogeneous_nodes(3, "p3.8xlarge")))
     results = cluster.apply(pod_objects(gpu_pods(0.01, 1000, seed=4)))
     assert len(results) == gpu_pods(0.01, 1000, seed=4).num_rows > 0
+
+
+def test_trace_names_and_label_values_made_valid():
+    data = Path(__file__).resolve().parent / "data"
+    pods = load(data / "batch_task.csv").table          # names like j_1-M1-0
+    objects = pod_objects(pods)
+    assert [p["metadata"]["name"] for p in objects][:2] == ["j-1-m1-0", "j-1-m1-1"]
+    assert objects[0]["metadata"]["annotations"]["kbench.io/trace-name"] == "j_1-M1-0"
+    assert objects[0]["metadata"]["labels"] == {"kbench.io/owner": "j_1"}
+    nodes = nodes_table([{"name": "Node_A", "cpu_milli": 1000, "memory_bytes": GIB, "gpu": 1,
+                          "gpu_model": "Tesla V100/32G", "zone": "z 1", "instance_type": None,
+                          "pool": "=x="}])
+    node = node_objects(nodes)[0]
+    assert node["metadata"]["name"] == "node-a"
+    assert node["metadata"]["labels"] == {"kubernetes.io/hostname": "node-a",
+                                          "topology.kubernetes.io/zone": "z-1",
+                                          GPU_MODEL_LABEL: "Tesla-V100-32G", "kbench.io/pool": "x"}
+    cluster = Cluster(seed=0)
+    cluster.apply(node_objects(nodes) + objects)
+    gpu_pod = pa.Table.from_pylist([pod_row("p", gpu=1, gpu_milli=1000,
+                                            models=["Tesla V100/32G"])], schema=PODS)
+    cluster.apply(pod_objects(gpu_pod))
+    assert {row["pod"]: row["node"] for row in cluster.schedule().to_pylist()}["p"] == "node-a"
+
+
+def test_names_that_collide_after_cleaning_are_an_error():
+    pods = pa.Table.from_pylist([pod_row("Job_1"), pod_row("job-1")], schema=PODS)
+    with pytest.raises(TraceError, match="names 'Job_1' and 'job-1' both become the "
+                                         "Kubernetes name 'job-1'"):
+        pod_objects(pods)

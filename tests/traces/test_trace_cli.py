@@ -90,3 +90,19 @@ def test_convert_of_the_pod_sample_is_deterministic(tmp_path):
     assert outs[0].read_bytes() == outs[1].read_bytes()
     code, out, _ = run("trace", "inspect", outs[0])
     assert code == 0 and "format: parquet" in out and "rows: 8152" in out
+
+
+def test_the_installed_command_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "kbench.cli", "trace", "inspect",
+                           tmp_path / "nothing.swf"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"error: {tmp_path / 'nothing.swf'}: no such file\n"
+    done = subprocess.run([sys.executable, "-m", "kbench.cli", "trace", "convert",
+                           ROOT / "traces" / "NASA-iPSC-1993-3.1-cln.swf.gz",
+                           tmp_path / "jobs.parquet"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("swf -> pods: 18239 rows")

@@ -253,9 +253,11 @@ def report(
                                        help="Where to write the report (default: "
                                             "RUN_FOLDER/report)."),
 ) -> None:
-    """Draw a run's plots (PNG) and one self-contained report.html."""
+    """Draw a run's plots (PNG) and one self-contained report.html; for a sweep folder,
+    its grid points side by side."""
     from kbench.report import write_report
-    page = write_report(run_folder, out)
+    from kbench.sweep_report import is_sweep, write_sweep_report
+    page = (write_sweep_report if is_sweep(run_folder) else write_report)(run_folder, out)
     typer.echo(f"report: {page}")
 
 

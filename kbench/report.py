@@ -32,6 +32,7 @@ PLOTS = {
     "hpa.png": "HPA replicas against load",
     "node_allocation.png": "Node allocation",
     "scheduling_throughput.png": "Scheduling throughput",
+    "gpu_allocation.png": "GPU allocation as the GPU workload arrives",
 }
 
 
@@ -47,7 +48,8 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     for name, draw in (("pods.png", _pods), ("utilisation.png", _utilisation),
                        ("startup_latency.png", _startup_latency), ("hpa.png", _hpa),
                        ("node_allocation.png", _node_allocation),
-                       ("scheduling_throughput.png", _throughput)):
+                       ("scheduling_throughput.png", _throughput),
+                       ("gpu_allocation.png", _gpu_allocation)):
         figure = draw(series, pods, run)
         if figure is None:
             continue
@@ -284,6 +286,35 @@ def _throughput(series, pods, run):
 
 
 # -- the page ---------------------------------------------------------------------------------
+
+def gpu_allocation_curve(series) -> tuple[np.ndarray, np.ndarray]:
+    """(arrived, allocated) GPU thousandths as fractions of the cluster's, at each record
+    time: what the ATC'23 paper plots (allocation ratio against arrived GPU workload)."""
+    _, arrived = _series(series, "Cluster", "gpu_milli_arrived_fraction")
+    pool = series[series["name"] == ""]
+    _, allocated = _series(pool, "NodePool", "gpu_milli_requested_fraction")
+    count = min(len(arrived), len(allocated))
+    return arrived[:count], allocated[:count]
+
+
+def _gpu_allocation(series, pods, run):
+    arrived, allocated = gpu_allocation_curve(series)
+    if len(arrived) == 0 or not arrived.any():
+        return None
+    figure, (axis,) = _figure(height=4.0, width=6.0)
+    axis.plot(arrived * 100, allocated * 100, color="tab:purple", label="allocated")
+    top = max(100.0, float(arrived.max()) * 100)
+    axis.plot([0, 100], [0, 100], color="grey", linestyle=":", label="all arrived allocated")
+    axis.set_xlim(0, top)
+    axis.set_ylim(0, 100)
+    axis.set_xlabel("arrived GPU requests (% of the cluster's GPUs)")
+    axis.set_ylabel("GPUs allocated (%)")
+    axis.set_title(PLOTS["gpu_allocation.png"] +
+                   f": {allocated[-1]:.1%} at the end")
+    axis.legend(loc="lower right")
+    axis.grid(alpha=0.3)
+    return figure
+
 
 def _html(run, drawn: dict[str, Path]) -> str:
     summary = run.summary

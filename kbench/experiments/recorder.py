@@ -56,19 +56,17 @@ class Vocabulary:
     def from_state(self, state_codes: np.ndarray, strings) -> np.ndarray:
         """Codes of the cluster's string codes (-1, no string: "")."""
         state_codes = np.asarray(state_codes, dtype=np.int64)
-        if len(self._from_state) < len(strings) + 1:
-            grown = np.full(len(strings) + 1, -1, dtype=np.int32)
+        if len(self._from_state) < max(len(strings), 1):
+            grown = np.full(max(len(strings), 1), -1, dtype=np.int32)
             grown[:len(self._from_state)] = self._from_state
             self._from_state = grown
-        slots = np.where(state_codes < 0, len(self._from_state) - 1, state_codes)
-        mine = self._from_state[slots]
-        missing = np.unique(slots[mine < 0])
+        absent = state_codes < 0
+        slots = np.where(absent, 0, state_codes)
+        missing = np.unique(slots[(self._from_state[slots] < 0) & ~absent])
         if len(missing):
             texts = [strings[int(c)] if c < len(strings) else "" for c in missing.tolist()]
             self._from_state[missing] = self.many(t if t is not None else "" for t in texts)
-            self._from_state[-1] = 0
-            mine = self._from_state[slots]
-        return mine
+        return np.where(absent, 0, self._from_state[slots]).astype(np.int32)
 
     def dictionary_array(self, codes: np.ndarray) -> pa.DictionaryArray:
         """The strings of ``codes`` as an Arrow dictionary array holding only those used."""

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from kbench import results
 from kbench.cluster import Cluster
 from kbench.errors import KbenchError
+from kbench.experiments.faults import FAULTS, inject
 from kbench.experiments.recorder import PodLog, SeriesRecorder, Vocabulary, events_table
 from kbench.experiments.spec import ExperimentSpec, load_spec
 
@@ -260,6 +261,8 @@ def perform(cluster: Cluster, action) -> None:
         cluster.delete(args["kind"], args["name"], args["namespace"])
     elif action.verb == "rollout_undo":
         cluster.rollout_undo(args["deployment"], args["to_revision"], args["namespace"])
+    elif action.verb in FAULTS:
+        inject(cluster, action.verb, args, action.at)
 
 
 def _multiple(when: float, every: float | None) -> bool:

@@ -26,6 +26,13 @@ actions:
   - {at: 2m, apply: more.yaml}
   - {at: 3m, delete: {kind: pod, name: web-0}}
   - {at: 3m, rollout_undo: {deployment: web}}
+faults:                                      # kbench.experiments.faults
+  - {at: 4m, fail_nodes: {count: 1}}
+  - {at: 5m, kill_pods: {selector: app=web, count: 2}}
+nodes:                                       # nodes from traces and generators, and
+  - {generator: mixed_nodes, count: 100, seed: 1}    # workloads (pods arriving at their
+workloads:                                   # times, Deployments, loads):
+  - {trace: jobs.swf, time_scale: 0.01}      # kbench.experiments.sources
 ```
 
 ``apply_overrides`` sets fields from ``--set key=value`` arguments (``seed=3``,
@@ -45,6 +52,7 @@ import yaml
 
 from kbench.controllers.hpa import HpaConfig
 from kbench.errors import KbenchError
+from kbench.experiments.faults import FAULTS, FaultError, check_fault
 from kbench.sim.clock import DurationError, parse_duration
 from kbench.sim.kubelet import KubeletConfig
 
@@ -67,6 +75,7 @@ ACTIONS = {
     "apply": ((), {}),
     "delete": (("kind", "name"), {"namespace": "default"}),
     "rollout_undo": (("deployment",), {"namespace": "default", "to_revision": None}),
+    **{verb: ((), fields) for verb, fields in FAULTS.items()},
 }
 
 
@@ -135,7 +144,8 @@ class ExperimentSpec:
 
 
 _TOP = {"name", "seed", "duration", "tick", "record_every", "manifests", "scheduler", "kubelet",
-        "controllers", "snapshot_every", "outputs", "actions", "nodes", "workloads"}
+        "controllers", "snapshot_every", "outputs", "actions", "faults", "nodes",
+        "workloads"}
 
 
 def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentSpec:
@@ -307,8 +317,18 @@ def parse_spec(data, base: Path, source: str = "<spec>") -> ExperimentSpec:
     actions = data.get("actions") or []
     if not isinstance(actions, list):
         raise SpecError(source, "actions", "a list of actions")
-    actions = tuple(sorted((_action(item, i, base, source, duration)
-                            for i, item in enumerate(actions)), key=lambda a: a.at))
+    faults = data.get("faults") or []
+    if not isinstance(faults, list):
+        raise SpecError(source, "faults", "a list of faults")
+    for i, item in enumerate(faults):
+        verbs = [key for key in item if key != "at"] if isinstance(item, dict) else []
+        if len(verbs) != 1 or verbs[0] not in FAULTS:
+            raise SpecError(source, f"faults[{i}]",
+                            f"one fault of: {', '.join(FAULTS)} (got {verbs})")
+    actions = tuple(sorted([*(_action(item, i, base, source, duration)
+                              for i, item in enumerate(actions)),
+                            *(_action(item, i, base, source, duration, "faults")
+                              for i, item in enumerate(faults))], key=lambda a: a.at))
     return ExperimentSpec(name=name, source=source, duration=duration, seed=seed,
                           tick=tick, record_every=seconds("record_every", 15.0),
                           manifests=tuple(resolved), scheduler=scheduler, kubelet=kubelet,
@@ -403,8 +423,9 @@ def _kubelet(values, source: str) -> KubeletConfig:
     return KubeletConfig(**values)
 
 
-def _action(item, index: int, base: Path, source: str, duration: float) -> Action:
-    where = f"actions[{index}]"
+def _action(item, index: int, base: Path, source: str, duration: float,
+            section: str = "actions") -> Action:
+    where = f"{section}[{index}]"
     if not isinstance(item, dict) or "at" not in item:
         raise SpecError(source, where, 'an action is a mapping with "at" and one verb')
     try:
@@ -432,6 +453,11 @@ def _action(item, index: int, base: Path, source: str, duration: float) -> Actio
     unknown = sorted(set(args) - set(required) - set(optional))
     if unknown:
         raise SpecError(source, f"{where}.{verb}.{unknown[0]}", "unknown field")
+    if verb in FAULTS:
+        try:
+            return Action(at, verb, check_fault(verb, args))
+        except FaultError as error:
+            raise SpecError(source, f"{where}.{verb}.{error.field}", error.reason) from None
     if verb == "scale" and (not isinstance(args["replicas"], int) or args["replicas"] < 0):
         raise SpecError(source, f"{where}.scale.replicas",
                         f"{args['replicas']!r}: must be a non-negative integer")

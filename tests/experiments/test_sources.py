@@ -159,3 +159,51 @@ def test_openb_replay_sweep_and_its_report(tmp_path):
     assert (page.parent / "sweep_gpu_allocation.png").stat().st_size > 10_000
     assert json.loads((sweep / "sweep.json").read_text())["grid"]["scheduler"][2] == \
         "gpu-packing.yaml"
+
+
+def test_faults_fail_nodes_and_kill_pods():
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                  "spec": {"replicas": 6, "selector": {"matchLabels": {"app": "web"}},
+                           "template": {"metadata": {"labels": {"app": "web"}}, "spec": {
+                               "containers": [{"name": "app", "image": "app:1"}]}}}}
+    import yaml
+    folder = ROOT / "tests" / "experiments"
+    fields = dict(duration="3m", record_every="10s",
+                  nodes=[{"generator": "homogeneous_nodes", "count": 4}],
+                  faults=[{"at": "30s", "fail_nodes": {"count": 2}},
+                          {"at": "90s", "kill_pods": {"selector": "app=web", "count": 2}}])
+
+    def run():
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "web.yaml"
+            path.write_text(yaml.safe_dump(deployment))
+            result = run_experiment(parse_spec({"name": "t", "manifests": [str(path)],
+                                                **fields}, folder, "t.yaml"))
+        return result
+    result = run()
+    assert len(result.cluster.list("nodes")) == 2
+    pods = result.pods.to_pandas()
+    # pods of the failed nodes were collected and replaced; two more were killed
+    assert len(pods) > 6 and pods["deleted"].notna().sum() == len(pods) - 6
+    live = result.cluster.list("pods")
+    assert len(live) == 6
+    assert {p.spec.nodeName for p in live} <= {n.metadata.name
+                                                for n in result.cluster.list("nodes")}
+    again = run()
+    assert again.pods.equals(result.pods)  # the same nodes and pods picked
+
+
+@pytest.mark.parametrize("fault, path, reason", [
+    ({"at": "1m", "fail_nodes": {}}, "faults[0].fail_nodes.names", "required"),
+    ({"at": "1m", "fail_nodes": {"count": 0}}, "faults[0].fail_nodes.count", "positive"),
+    ({"at": "1m", "fail_nodes": {"names": ["a"], "count": 1}}, "faults[0].fail_nodes.names",
+     "exclude"),
+    ({"at": "1m", "kill_pods": {"selector": 3}}, "faults[0].kill_pods.selector", "selector"),
+    ({"at": "1m", "scale": {"deployment": "x", "replicas": 1}}, "faults[0]", "one fault of"),
+    ({"at": "9m", "kill_pods": {"count": 1}}, "faults[0].at", "within the duration"),
+])
+def test_bad_faults(fault, path, reason):
+    with pytest.raises(SpecError) as error:
+        spec(faults=[fault])
+    assert error.value.field == path and reason in error.value.reason

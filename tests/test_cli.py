@@ -252,3 +252,12 @@ def test_run_with_a_bad_spec_is_one_line_and_exit_2(tmp_path):
     assert err.startswith(f"error: {tmp_path / 'bad.yaml'}: actions[0].at: ")
     code, out, err = run("run", "--out", tmp_path)
     assert code == 2 and "give an experiment spec" in err
+
+
+def test_run_progress_bar_when_asked(tmp_path):
+    spec = Path(__file__).parents[1] / "experiments" / "rolling-update" / "experiment.yaml"
+    code, out, err = run("run", spec, "--out", tmp_path, "--progress")
+    assert code == 0, err
+    assert "120/120s simulated" in out and "pods/s" in out and "pending" in out
+    code, out, err = run("run", spec, "--out", tmp_path)   # not a terminal: no bar
+    assert code == 0 and "simulated" not in out.replace("simulated 120s", "")

@@ -102,7 +102,7 @@ class PodLog:
         for name in _POD_REQUESTS:
             self.columns[name] = np.zeros(0, dtype=np.int64)
         self.row = np.zeros(0, dtype=np.int64)          # the pod's row, -1 once it is gone
-        self.entry_of_row = np.zeros(0, dtype=np.int64)  # by pods table row, -1: none
+        self.rows_seen = 0                               # pods table rows looked at
         self._waiting = np.zeros(0, dtype=np.int64)      # entries not yet started or ready
         self._present = np.zeros(0, dtype=np.int64)      # entries whose pod is still there
         self._owners: dict[int, tuple[int, int]] = {}
@@ -146,9 +146,8 @@ class PodLog:
     def tick(self, state) -> None:
         """At the end of a tick: add new pods, note pods gone, first starts and readiness."""
         pods = state.tables["pods"]
-        known = len(self.entry_of_row)
-        if len(pods) > known:
-            self._add(state, np.arange(known, len(pods)))
+        if len(pods) > self.rows_seen:
+            self._add(state, np.arange(self.rows_seen, len(pods)))
         entries = self._present
         alive = pods.alive[self.row[entries]]
         if not alive.all():
@@ -176,10 +175,7 @@ class PodLog:
         self._reserve(stop)
         entries = np.arange(start, stop)
         self.size = stop
-        grown = np.full(len(pods), -1, dtype=np.int64)
-        grown[:len(self.entry_of_row)] = self.entry_of_row
-        grown[rows] = entries
-        self.entry_of_row = grown
+        self.rows_seen = int(rows[-1]) + 1
         self.row[entries] = rows
         columns, vocabulary = self.columns, self.vocabulary
         for name in ("uid", "namespace", "name"):
@@ -276,9 +272,8 @@ class PodLog:
         log.columns["phase"][:n] = _dictionary_codes(
             table.column("phase"), lambda names: np.array([POD_PHASES.index(p) for p in names]))
         log.row[:n] = table.column("row").to_numpy(zero_copy_only=False)
-        log.entry_of_row = np.full(pods_count, -1, dtype=np.int64)
+        log.rows_seen = pods_count
         present = np.flatnonzero(log.row[:n] >= 0)
-        log.entry_of_row[log.row[present]] = present
         log._present = present
         log._waiting = present[np.isnan(log.columns["started"][present])
                                | np.isnan(log.columns["ready"][present])]

@@ -98,7 +98,10 @@ def read_snapshot(path: str | os.PathLike) -> ClusterState:
         if strings.num_rows != manifest["strings"] or "string" not in strings.column_names:
             raise SnapshotError(f"{folder / STRINGS}: {strings.num_rows} strings, manifest "
                                 f"says {manifest['strings']}")
-        state.strings.intern_many(strings.column("string").to_pylist())
+        try:
+            state.strings.restore(strings.column("string").to_pylist())
+        except ValueError as error:
+            raise SnapshotError(f"{folder / STRINGS}: {error}") from None
     positions = (_arrays_from_arrow(_read_feather(folder, folder / ROWS, ROWS))
                  if manifest.get("lengths") else {})
     for name in TABLES:

@@ -46,6 +46,17 @@ class StringTable:
         return np.fromiter((NO_STRING if t is None else codes[t] for t in texts),
                            dtype=np.int32, count=len(texts))
 
+    def restore(self, texts: list[str]) -> None:
+        """Take the strings of a saved table, in code order, so every code means what it
+        meant (an empty table only)."""
+        if self._strings:
+            raise ValueError("StringTable.restore: the table is not empty")
+        strings = list(texts)
+        codes = dict(zip(strings, range(len(strings))))
+        if len(codes) != len(strings) or None in codes:
+            raise ValueError("StringTable.restore: strings repeat or are missing")
+        self._strings, self._codes = strings, codes
+
     def code_of(self, text: str) -> int:
         """The code of ``text`` if it was ever interned, else NO_STRING (does not intern)."""
         return self._codes.get(text, NO_STRING)

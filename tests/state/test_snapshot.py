@@ -156,3 +156,39 @@ def test_snapshot_identity(tmp_path_factory, pods, gpus, time, seed):
     restored = read_snapshot(folder)
     assert restored == state
     assert np.array_equal(restored.tables["nodes"]["requested"], state.tables["nodes"]["requested"])
+
+
+def test_deleted_rows_and_string_codes_survive_a_snapshot_with_extras(tmp_path):
+    state = small_state()
+    state.remove("pods", 1)
+    state.remove("pods", 3)
+    write_snapshot(state, tmp_path / "snap", extras={"engine": {"x": np.arange(3)}})
+    restored = read_snapshot(tmp_path / "snap")
+    assert restored == state
+    pods = restored.tables["pods"]
+    assert len(pods) == 5 and pods.alive.tolist() == [True, False, True, False, True]
+    assert restored.strings.strings() == state.strings.strings()
+    assert restored.find("pods", "web-4", "default") == 4
+    # without extras (not a running cluster) rows are kept, the string table is not
+    write_snapshot(state, tmp_path / "plain")
+    assert not (tmp_path / "plain" / "strings.feather").exists()
+    assert read_snapshot(tmp_path / "plain").find("pods", "web-4", "default") == 4
+    assert read_snapshot(tmp_path / "plain") == state
+
+
+def test_a_damaged_string_table_or_row_file_is_a_snapshot_error(tmp_path):
+    import pyarrow.feather
+    state = small_state()
+    state.remove("pods", 1)
+    write_snapshot(state, tmp_path / "snap", extras={"engine": {"x": np.arange(3)}})
+    folder = tmp_path / "snap"
+    strings = pyarrow.feather.read_table(folder / "strings.feather")
+    pyarrow.feather.write_feather(strings.slice(0, 2), folder / "strings.feather")
+    with pytest.raises(SnapshotError, match="strings.feather"):
+        read_snapshot(folder)
+    write_snapshot(state, folder, extras={"engine": {"x": np.arange(3)}})
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["lengths"]["pods"] = 2
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SnapshotError, match="row indices"):
+        read_snapshot(folder)

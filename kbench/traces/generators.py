@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 
 from kbench.traces.schema import LOAD, NODES, PODS
@@ -49,9 +50,11 @@ def _check(condition: bool, message: str) -> None:
         raise TraceError(message)
 
 
-def _names(prefix: str, count: int) -> list[str]:
+def _names(prefix: str, count: int) -> pa.Array:
+    """``prefix-00000``, ``prefix-00001``, ... (at least 5 digits)."""
     width = max(5, len(str(max(count - 1, 0))))
-    return [f"{prefix}-{i:0{width}d}" for i in range(count)]
+    numbers = pl.int_range(count, eager=True, dtype=pl.Int64).cast(pl.String).str.zfill(width)
+    return (prefix + "-" + numbers).to_arrow().cast(pa.string())
 
 
 def _nodes_table(count: int, shapes: list[InstanceType], index: np.ndarray,
@@ -61,7 +64,7 @@ def _nodes_table(count: int, shapes: list[InstanceType], index: np.ndarray,
     gpu = np.array([s.gpu for s in shapes], dtype=np.int32)[index]
     model = pa.array([s.gpu_model for s in shapes], pa.string()).take(pa.array(index))
     kind = pa.array([s.name for s in shapes], pa.string()).take(pa.array(index))
-    return pa.table({"name": pa.array(_names(prefix, count), pa.string()),
+    return pa.table({"name": _names(prefix, count),
                      "cpu_milli": cpu, "memory_bytes": memory, "gpu": gpu, "gpu_model": model,
                      "zone": pa.array(zones, pa.string()), "instance_type": kind,
                      "pool": pa.array([pool] * count, pa.string())}, schema=NODES)
@@ -146,19 +149,20 @@ def _durations(rng: np.random.Generator, count: int, distribution: str, median_s
     raise TraceError(f"unknown duration distribution {distribution!r}; use lognormal or pareto")
 
 
-def _pods_table(names: list[str], times: np.ndarray, cpu: np.ndarray, memory: np.ndarray,
-                gpu: np.ndarray, gpu_milli: np.ndarray, models: list[list[str]],
-                durations: np.ndarray, owners: list[str], priority: int, qos: str | None) -> pa.Table:
+def _pods_table(names: pa.Array, times: np.ndarray, cpu: np.ndarray, memory: np.ndarray,
+                gpu: np.ndarray, gpu_milli: np.ndarray, models: pa.Array,
+                durations: np.ndarray, owners: pa.Array, priority: int,
+                qos: str | None) -> pa.Table:
     count = len(names)
     return pa.table({
-        "name": pa.array(names, pa.string()), "time_s": times.astype(np.float64),
+        "name": names, "time_s": times.astype(np.float64),
         "cpu_milli": cpu.astype(np.int64), "memory_bytes": memory.astype(np.int64),
         "cpu_limit_milli": pa.nulls(count, pa.int64()),
         "memory_limit_bytes": pa.nulls(count, pa.int64()),
         "gpu": gpu.astype(np.int32), "gpu_milli": gpu_milli.astype(np.int32),
-        "gpu_models": pa.array(models, pa.list_(pa.string())),
+        "gpu_models": models,
         "duration_s": np.round(durations.astype(np.float64), 3),
-        "owner": pa.array(owners, pa.string()),
+        "owner": owners,
         "priority": np.full(count, priority, dtype=np.int32),
         "qos": pa.array([qos] * count, pa.string())}, schema=PODS)
 
@@ -185,7 +189,8 @@ def poisson_jobs(rate_per_s: float, duration_s: float, seed: int,
     names = _names(prefix, count)
     return _pods_table(names, times, np.asarray(cpu_milli)[shape],
                        np.asarray(memory_bytes)[shape], np.zeros(count), np.zeros(count),
-                       [[]] * count, durations, names, priority, None)
+                       pa.array([[]] * count, pa.list_(pa.string())), durations, names,
+                       priority, None)
 
 
 def gpu_pods(rate_per_s: float, duration_s: float, seed: int, share_fraction: float = 0.3,
@@ -216,8 +221,12 @@ def gpu_pods(rate_per_s: float, duration_s: float, seed: int, share_fraction: fl
     gpu_milli = np.where(shared, 50 * rng.integers(2, 19, count), 1000)
     constrained = rng.random(count) < model_constraint
     model_of = rng.integers(0, max(len(models), 1), count)
-    allowed = [[models[m]] if c and models else [] for c, m in zip(constrained.tolist(),
-                                                                    model_of.tolist())]
+    if not models:
+        constrained[:] = False
+    offsets = np.concatenate([[0], np.cumsum(constrained)]).astype(np.int32)
+    allowed = pa.ListArray.from_arrays(
+        offsets, pa.array(np.asarray(models, dtype=object)[model_of[constrained]]
+                          if models else [], pa.string()))
     thousandths = gpu * gpu_milli
     durations = rng.lognormal(np.log(median_s), sigma, count)
     names = _names(prefix, count)

@@ -171,3 +171,19 @@ def test_empty_file_needs_a_format(tmp_path):
     path = write(tmp_path, "empty.csv", "")
     with pytest.raises(TraceError, match="empty.csv: empty file"):
         load(path)
+
+
+def test_too_many_fields_in_a_pod_list(tmp_path):
+    path = write(tmp_path, "pods.csv", PODS_HEADER + "p-1,1,1,0,0,,LS,Running,0,1,0\n"
+                 "p-2,1,1,0,0,,LS,Running,0,1,0,9,9\n")
+    with pytest.raises(TraceError, match=r"pods.csv: row 3: expected 11 fields, found 13"):
+        load(path)
+
+
+def test_swf_line_with_too_many_fields(tmp_path):
+    good = "1 0 -1 10 4 -1 -1 4 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+    path = write(tmp_path, "log.swf", "; spaces in a comment\n" + good
+                 + "2 0 -1 10 4 -1 -1 4 -1 -1 1 1 1 -1 -1 -1 -1 -1 7 7\n;x y\n" + good)
+    with pytest.raises(TraceError, match=r"log.swf: row 3: expected 18 fields, found 20"):
+        load(path)
+    assert load(path, skip_bad_rows=True).skipped == 1

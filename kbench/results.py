@@ -228,7 +228,8 @@ SUMMARY_FIELDS: dict[str, str] = {
     "run_id": "the run folder's name (run-001, ...)",
     "status": '"running", "interrupted", "failed" or "complete"',
     "error": "the error that stopped a failed run (null otherwise)",
-    "seed": "the spec's seed",
+    "seed": "the seed of the cluster's randomness: the spec's (a fork keeps the one of the "
+            "snapshot it starts from)",
     "duration_seconds": "the spec's duration (simulated seconds)",
     "simulated_seconds": "simulated time reached so far",
     "wall_seconds": "wall-clock seconds the run took (summed over resumes; the one value "

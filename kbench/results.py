@@ -70,7 +70,8 @@ timeseries.parquet (tidy: filter by kind and metric, pivot by name; rows in time
 
     time       float64   simulated seconds of the sample (one sample every record_every)
     kind       string    "Cluster", "NodePool", "Node", "HorizontalPodAutoscaler",
-                         "Deployment", "ReplicaSet", "StatefulSet", "Job", "Service"
+                         "Deployment", "ReplicaSet", "StatefulSet", "Job", "Service",
+                         "Pod" (only with outputs: pod_usage)
     namespace  string    the object's namespace ("" for Cluster, NodePool, Node)
     name       string    the object's name; for NodePool the pool ("" = every node)
     metric     string    one of METRICS (below)
@@ -212,6 +213,11 @@ METRICS: dict[str, dict[str, str]] = {
     "StatefulSet": {"spec_replicas": "spec.replicas", "ready_replicas": "status.readyReplicas"},
     "Job": {"active": "status.active", "succeeded": "status.succeeded",
             "failed": "status.failed"},
+    "Pod": {
+        "cpu_usage_cores": "CPU use in cores, metrics-server's last sample (only with the "
+                           "spec's outputs including pod_usage)",
+        "memory_working_set_bytes": "working-set memory in bytes, the same way",
+    },
     "Service": {
         "load_requests_per_second": "requests/s reaching the pods the Service selects: the "
                                     "load of the Deployments whose pod template it selects",

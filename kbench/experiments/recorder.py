@@ -314,8 +314,9 @@ def events_table(state) -> pa.Table:
 class SeriesRecorder:
     """The rows of timeseries.parquet, sample by sample (results.METRICS says what each is)."""
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    def __init__(self, vocabulary: Vocabulary, pod_usage: bool = False) -> None:
         self.vocabulary = vocabulary
+        self.pod_usage = pod_usage   # record each running pod's use (kind "Pod")
         self.blocks: list[tuple] = []
         self._pools: dict[int, int] = {}      # node labels code -> pool vocabulary code
         self._hpa_targets: dict[int, float] = {}
@@ -383,7 +384,23 @@ class SeriesRecorder:
         self._workloads(state)
         self._autoscalers(state)
         self._loads(cluster)
+        if self.pod_usage:
+            self._pods_usage(cluster)
         return cluster_wide
+
+    def _pods_usage(self, cluster) -> None:
+        """Every pod metrics-server has a sample of: CPU (cores) and working set (bytes)."""
+        state = cluster.state
+        pods = state.tables["pods"]
+        metrics = cluster.engine.metrics.pod_metrics(len(pods))
+        rows = np.flatnonzero(pods.alive & ~np.isnan(metrics.cpu_usage[:len(pods)]))
+        if len(rows) == 0:
+            return
+        namespaces, names = self._names(state, pods, rows)
+        self.add(state.time, "Pod", namespaces, names, "cpu_usage_cores",
+                 metrics.cpu_usage[rows] / 1000.0)
+        self.add(state.time, "Pod", namespaces, names, "memory_working_set_bytes",
+                 metrics.memory_usage[rows])
 
     def _pool_codes(self, state, rows: np.ndarray) -> np.ndarray:
         """The pool (vocabulary code; 0: none) of each node row, per distinct labels code."""

@@ -290,7 +290,8 @@ class _Run:
         self.resumed_from, self.forked_from = resumed_from or None, forked_from
         self.vocabulary = Vocabulary()
         self.log = PodLog(self.vocabulary)
-        self.series = SeriesRecorder(self.vocabulary)
+        self.series = SeriesRecorder(self.vocabulary,
+                                     pod_usage="pod_usage" in spec.outputs)
         self.totals = _Totals()
         self.kept: list[pa.Table] = []   # the time series when there is no folder
         self.status = "running"

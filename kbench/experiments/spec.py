@@ -18,7 +18,8 @@ controllers:                                 # kube-controller-manager / metrics
   hpa: {tolerance: 0.1, downscale_stabilization_window: 5m}   # HpaConfig fields
 snapshot_every: 5m                           # a snapshot of the cluster this often (a multiple
                                              # of tick; default: only at the end)
-outputs: [pods, timeseries, events, snapshots]   # which results to write (default: all)
+outputs: [pods, timeseries, events, snapshots]   # which results to write (this is the
+                                             # default; pod_usage adds per-pod CPU/memory use)
 actions:
   - {at: 30s, set_image: {deployment: web, container: app, image: "app:2"}}
   - {at: 1m, scale: {deployment: web, replicas: 5}}
@@ -80,7 +81,10 @@ ACTIONS = {
 
 
 #: what a run can write (kbench.results): all by default
-OUTPUTS = ("pods", "timeseries", "events", "snapshots")
+OUTPUTS = ("pods", "timeseries", "events", "snapshots", "pod_usage")
+#: written unless the spec says otherwise (pod_usage: every running pod's CPU and memory use
+#: at every record time, in the time series: large for large clusters)
+DEFAULT_OUTPUTS = ("pods", "timeseries", "events", "snapshots")
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ class ExperimentSpec:
     kubelet: KubeletConfig = field(default_factory=KubeletConfig)
     controllers: Controllers = field(default_factory=Controllers)
     snapshot_every: float | None = None
-    outputs: tuple[str, ...] = OUTPUTS
+    outputs: tuple[str, ...] = DEFAULT_OUTPUTS
     actions: tuple[Action, ...] = ()
     #: node sources and workload sources (kbench.experiments.sources), checked and resolved
     nodes: tuple[dict, ...] = ()
@@ -308,7 +312,7 @@ def parse_spec(data, base: Path, source: str = "<spec>") -> ExperimentSpec:
         if abs(snapshot_every / tick - round(snapshot_every / tick)) > 1e-9:
             raise SpecError(source, "snapshot_every",
                             f"{data['snapshot_every']!r}: must be a multiple of tick ({tick:g}s)")
-    outputs = data.get("outputs", list(OUTPUTS))
+    outputs = data.get("outputs", list(DEFAULT_OUTPUTS))
     if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
         raise SpecError(source, "outputs", f"a list of: {', '.join(OUTPUTS)}")
     for i, output in enumerate(outputs):

@@ -8,8 +8,9 @@ Sources, all in the run folder (layout: kbench.results):
   (KSM_SERIES); every other series keeps its kbench name as ``kbench_<kind>_<metric>``.
 - pods.parquet: each pod's lifecycle times give its phase, info, requests and start time at
   every sample time (kube_pod_*), exactly as they were.
-- usage.parquet, when the run recorded it: per-pod CPU and memory use at each sample; CPU
-  seconds are summed into the counter container_cpu_usage_seconds_total.
+- the per-pod use a run records with ``outputs: [..., pod_usage]`` (kind "Pod" in
+  timeseries.parquet): CPU cores summed over time into the counter
+  container_cpu_usage_seconds_total, and container_memory_working_set_bytes.
 - the run's last snapshot: node allocatable (kube_node_status_allocatable) and what each HPA
   targets (the metric_name / metric_target_type labels).
 
@@ -138,7 +139,7 @@ def series_families(timeseries: pl.DataFrame, times: np.ndarray,
     mapped = [*KSM_SERIES, *(("HorizontalPodAutoscaler", m) for m in HPA_METRIC_SERIES)]
     rest = sampled.join(pl.DataFrame({"kind": [k for k, _ in mapped],
                                       "metric": [m for _, m in mapped]}),
-                        on=["kind", "metric"], how="anti")
+                        on=["kind", "metric"], how="anti").filter(pl.col("kind") != "Pod")
     for (kind, metric), rows in sorted(rest.group_by(["kind", "metric"]),
                                        key=lambda item: item[0]):
         label = KIND_LABELS.get(kind, kind.lower())
@@ -234,10 +235,19 @@ def _epoch() -> float:
     return float(EPOCH_UNIX)
 
 
-def usage_families(usage: pl.DataFrame, times: np.ndarray) -> list[Family]:
-    """container_cpu_usage_seconds_total (CPU cores integrated over time, from the first
-    sample of each pod) and container_memory_working_set_bytes, per pod."""
+def usage_families(timeseries: pl.DataFrame, pods: pl.DataFrame,
+                   times: np.ndarray) -> list[Family]:
+    """container_cpu_usage_seconds_total (CPU cores integrated over time from each pod's
+    first sample: each sample's rate times the time since the one before) and
+    container_memory_working_set_bytes, per pod, from the recorded "Pod" series."""
     keys = ["namespace", "pod"]
+    usage = (timeseries.filter(pl.col("kind") == "Pod")
+             .pivot("metric", index=["namespace", "name", "time"], values="value")
+             .rename({"name": "pod", "cpu_usage_cores": "cpu_cores",
+                      "memory_working_set_bytes": "memory_bytes"}))
+    nodes = pods.select("namespace", pl.col("name").alias("pod"), "node").unique(
+        keys, keep="last", maintain_order=True)
+    usage = usage.join(nodes, on=keys, how="left").with_columns(pl.col("node").fill_null(""))
     frame = usage.sort([*keys, "time"])
     frame = frame.with_columns(
         (pl.col("cpu_cores") * pl.col("time").diff().over(keys).fill_null(0.0))
@@ -324,15 +334,14 @@ def run_families(run: str | Path, every: float | None = None) -> list[Family]:
         raise ExportInputError(f"{run}: no such run folder")
     timeseries = _read(run, "timeseries.parquet")
     pods = _read(run, "pods.parquet")
-    usage = _read(run, "usage.parquet", required=False)
     summary = json.loads((run / "summary.json").read_text()) if (
         run / "summary.json").is_file() else {}
     times = sample_times(timeseries, every, summary.get("simulated_seconds"))
     node_families, hpa_labels = snapshot_families(run, times)
     families = [*pod_families(pods, times), *node_families,
                 *series_families(timeseries, times, hpa_labels)]
-    if usage is not None and usage.height:
-        families += usage_families(usage, times)
+    if (timeseries["kind"] == "Pod").any():
+        families += usage_families(timeseries, pods, times)
     return families
 
 

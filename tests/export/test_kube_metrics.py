@@ -23,7 +23,8 @@ HPA_LAB = Path(__file__).parents[2] / "experiments" / "hpa-lab" / "experiment.ya
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """hpa-lab for 4 minutes: load at 1 min, the HPA scales the Deployment up."""
-    spec = load_spec(HPA_LAB, ["duration=4m", "actions[1].at=3m", "record_every=30s"])
+    spec = load_spec(HPA_LAB, ["duration=4m", "actions[1].at=3m", "record_every=30s",
+                               "outputs=[pods, timeseries, events, snapshots, pod_usage]"])
     folder = new_run_folder(tmp_path_factory.mktemp("runs"), spec.name)
     run_experiment(spec, folder)
     return folder
@@ -143,3 +144,35 @@ def test_not_a_run_folder(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["export", str(tmp_path), "--format", "csv"])
     assert stop.value.code == 2
+
+
+def test_container_usage_from_the_recorded_pod_series(run, exported):
+    _, _, samples = exported
+    series = [r for r in pq.read_table(run / "timeseries.parquet").to_pylist()
+              if r["kind"] == "Pod"]
+    assert series, "the run recorded per-pod use"
+    cpu = {}
+    for r in series:
+        if r["metric"] == "cpu_usage_cores":
+            cpu.setdefault(r["name"], []).append((r["time"], r["value"]))
+    counters = {}
+    for labels, t, value in samples["container_cpu_usage_seconds_total"]:
+        counters.setdefault(labels["pod"], []).append((t, value))
+    assert set(counters) == set(cpu)
+    for pod, points in cpu.items():
+        points.sort()
+        total, previous, expected = 0.0, None, []
+        for t, cores in points:   # each sample's rate over the time since the last one
+            total += 0.0 if previous is None else cores * (t - previous)
+            previous = t
+            expected.append((t, total))
+        got = sorted(counters[pod])
+        assert [t for t, _ in got] == [t for t, _ in expected]
+        assert [v for _, v in got] == pytest.approx([v for _, v in expected])
+        assert all(b >= a for (_, a), (_, b) in zip(got, got[1:]))
+    nodes = {labels["instance"] for labels, _, _ in samples["container_cpu_usage_seconds_total"]}
+    assert "" not in nodes
+    memory = {(r["name"], r["time"]): r["value"] for r in series
+              if r["metric"] == "memory_working_set_bytes"}
+    assert {(labels["pod"], t): v for labels, t, v in
+            samples["container_memory_working_set_bytes"]} == memory

@@ -194,6 +194,10 @@ def run(
     experiment = load_spec(spec, overrides) if spec is not None else None
     if from_snapshot is not None and not from_snapshot.is_dir():
         _fail(f"--from-snapshot: {from_snapshot}: no such snapshot folder")
+    cluster = None
+    if resume is None and from_snapshot is None:
+        from kbench.experiments.runner import build_cluster
+        cluster = build_cluster(experiment)   # traces read, manifests applied: before a folder
     folder = resume if resume is not None else new_run_folder(out, experiment.name)
     show = sys.stdout.isatty() if progress is None else progress
     with _progress_display(show) as update:
@@ -203,7 +207,7 @@ def run(
             elif from_snapshot is not None:
                 result = fork_experiment(experiment, from_snapshot, folder, progress=update)
             else:
-                result = run_experiment(experiment, folder, progress=update)
+                result = run_experiment(experiment, folder, progress=update, cluster=cluster)
         except KeyboardInterrupt:
             typer.echo(f"interrupted; what was recorded is in {folder} "
                        f"(go on with: kbench run --resume {folder})", err=True)

@@ -261,3 +261,18 @@ def test_run_progress_bar_when_asked(tmp_path):
     assert "120/120s simulated" in out and "pods/s" in out and "pending" in out
     code, out, err = run("run", spec, "--out", tmp_path)   # not a terminal: no bar
     assert code == 0 and "simulated" not in out.replace("simulated 120s", "")
+
+
+def test_run_with_a_bad_trace_row_fails_before_a_run_folder(tmp_path):
+    trace = tmp_path / "nodes.csv"
+    trace.write_text("sn,cpu_milli,memory_mib,gpu,model\nn1,32000,1024,0,\nn2,lots,1024,0,\n")
+    (tmp_path / "bad.yaml").write_text(
+        "name: x\nduration: 1m\nnodes: [{trace: nodes.csv}]\n")
+    code, out, err = run("run", tmp_path / "bad.yaml", "--out", tmp_path / "results")
+    assert code == 2 and err.count("\n") == 1
+    assert "nodes.csv: row 3: column cpu_milli: 'lots'" in err
+    assert not (tmp_path / "results").exists()
+    (tmp_path / "bad.yaml").write_text(
+        "name: x\nduration: 1m\nnodes: [{trace: nodes.csv, skip_bad_rows: true}]\n")
+    code, out, err = run("run", tmp_path / "bad.yaml", "--out", tmp_path / "results")
+    assert code == 0, err

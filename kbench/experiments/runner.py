@@ -144,11 +144,15 @@ def new_run_folder(out: str | os.PathLike, name: str) -> Path:
 
 def run_experiment(spec: ExperimentSpec, folder: str | os.PathLike | None = None, *,
                    progress: Callable[[Progress], None] | None = None,
-                   stop_at: float | None = None) -> ExperimentResult:
+                   stop_at: float | None = None,
+                   cluster: Cluster | None = None) -> ExperimentResult:
     """Run a spec from time 0. With ``folder`` (an empty run folder, see new_run_folder) the
     results are written there as kbench.results describes. ``stop_at`` interrupts the run
-    (KeyboardInterrupt, as Ctrl-C) once the simulated time reaches it."""
-    run = _Run(spec, build_cluster(spec), Path(folder) if folder else None)
+    (KeyboardInterrupt, as Ctrl-C) once the simulated time reaches it. ``cluster``: the
+    spec's cluster built already (build_cluster), so that bad input fails before a run
+    folder exists."""
+    cluster = build_cluster(spec) if cluster is None else cluster
+    run = _Run(spec, cluster, Path(folder) if folder else None)
     return run.go(progress, stop_at)
 
 

@@ -146,6 +146,8 @@ def _check_entry(entry, where: str, base: Path, kind: str) -> dict:
             raise SourceError(f"{where}.{unknown[0]}", "unknown field "
                               f"(known: {', '.join(sorted(fields - {'generator'}))})")
         resolved["trace"] = _trace_path(entry["trace"], f"{where}.trace", base)
+        if not isinstance(entry.get("skip_bad_rows", False), bool):
+            raise SourceError(f"{where}.skip_bad_rows", "true or false")
         _check_format(resolved, where, kind)
         if entry.get("limit") is not None:
             resolved["limit"] = _count(entry["limit"], f"{where}.limit")

@@ -706,11 +706,24 @@ def create_pods(state: ClusterState, pod: dict, names: list[str],
     step. ``creation_times``: each pod's creationTimestamp when not now (a client that
     created them within the tick). Returns their rows. Raises ManifestError (nothing
     created) for a bad manifest."""
+    return create_planned_pods(state, planned_pod(state, pod, namespace), names, namespace,
+                               creation_times)
+
+
+def planned_pod(state: ClusterState, pod: dict, namespace: str = "default") -> dict:
+    """A pod manifest checked and encoded as the API server would admit it now (one set of
+    column values, for create_planned_pods). Raises ManifestError for a bad manifest."""
     manifest = copy.deepcopy(pod)
     manifest.setdefault("metadata", {})
-    manifest["metadata"].update(name=names[0] if names else "x", namespace=namespace)
-    writes = plan(state, [Document("<template>", 1, manifest)])
-    values = writes[0].values
+    manifest["metadata"].update(name=manifest["metadata"].get("name") or "x",
+                                namespace=namespace)
+    return plan(state, [Document("<template>", 1, manifest)])[0].values
+
+
+def create_planned_pods(state: ClusterState, values: dict, names: list[str],
+                        namespace: str = "default",
+                        creation_times: np.ndarray | None = None) -> np.ndarray:
+    """create_pods from values planned_pod gave: ``len(names)`` rows in one step."""
     count = len(names)
     columns = {name: np.repeat(np.asarray(value)[None, ...], count, axis=0)
                if isinstance(value, np.ndarray) else np.full(count, value)

@@ -120,12 +120,14 @@ def _pods(series, pods, run):
 def _utilisation(series, pods, run):
     figure, (axis,) = _figure()
     pool = series[series["name"] == ""] if "name" in series else series
-    for resource, colour in (("cpu", "tab:blue"), ("memory", "tab:green"), ("gpu", "tab:purple")):
+    labels = {"gpu": "whole GPUs", "gpu_milli": "GPU thousandths (shares too)"}
+    for resource, colour in (("cpu", "tab:blue"), ("memory", "tab:green"), ("gpu", "tab:purple"),
+                             ("gpu_milli", "tab:pink")):
         times, requested = _series(pool, "NodePool", f"{resource}_requested_fraction")
-        if len(times) == 0 or (resource == "gpu" and not requested.any()):
+        if len(times) == 0 or (resource.startswith("gpu") and not requested.any()):
             continue
         axis.plot(_scale(times, run), requested * 100, color=colour,
-                  label=f"{resource} requested")
+                  label=f"{labels.get(resource, resource)} requested")
         used_times, used = _series(pool, "NodePool", f"{resource}_used_fraction")
         if len(used_times) and used.any():
             axis.plot(_scale(used_times, run), used * 100, color=colour, linestyle="--",

@@ -324,25 +324,32 @@ def _html(run, drawn: dict[str, Path]) -> str:
         f"<tr><th>{html.escape(key)}</th><td>{html.escape(_format(summary.get(key)))}</td>"
         f"<td class=help>{html.escape(help_text)}</td></tr>"
         for key, help_text in results.SUMMARY_FIELDS.items())
-    images = "\n".join(
-        f'<h2>{html.escape(PLOTS[name])}</h2>\n<img alt="{html.escape(PLOTS[name])}" '
+    return page_html(f"kbench report: {summary.get('name')} / {summary.get('run_id')}",
+                     f"<p>Run folder: <code>{html.escape(str(run.folder))}</code></p>\n"
+                     f"<table>\n{rows}\n</table>", images_html(drawn, PLOTS))
+
+
+def images_html(drawn: dict[str, Path], titles: dict[str, str]) -> str:
+    """The PNGs, each under its title, embedded (base64) so the page stands alone."""
+    return "\n".join(
+        f'<h2>{html.escape(titles[name])}</h2>\n<img alt="{html.escape(titles[name])}" '
         f'src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
         for name, path in drawn.items())
-    title = f"kbench report: {summary.get('name')} / {summary.get('run_id')}"
+
+
+def page_html(title: str, body: str, images: str, width: int = 960) -> str:
+    """One self-contained HTML page: title, body (HTML), then the images."""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
-body {{ font-family: sans-serif; max-width: 960px; margin: 2em auto; color: #222; }}
+body {{ font-family: sans-serif; max-width: {width}px; margin: 2em auto; color: #222; }}
 table {{ border-collapse: collapse; font-size: 0.9em; }}
 th, td {{ text-align: left; padding: 0.2em 0.8em; border-bottom: 1px solid #ddd; }}
 td.help {{ color: #777; }}
 img {{ max-width: 100%; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>Run folder: <code>{html.escape(str(run.folder))}</code></p>
-<table>
-{rows}
-</table>
+{body}
 {images}
 </body></html>
 """

@@ -7,7 +7,6 @@ HTML page."""
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
@@ -18,7 +17,8 @@ import polars as pl
 
 from kbench import results
 from kbench.compare import KEY_METRICS
-from kbench.report import DPI, PNG_METADATA, _figure, _series, gpu_allocation_curve
+from kbench.report import (DPI, PNG_METADATA, _figure, _series, gpu_allocation_curve,
+                           images_html, page_html)
 
 PLOTS = {
     "sweep_gpu_allocation.png": "GPU allocation as the GPU workload arrives",
@@ -134,27 +134,10 @@ def _html(folder: Path, summary: pl.DataFrame, grid: list[str], drawn: dict) -> 
     header = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
     body = "\n".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row)
                      + "</tr>" for row in table.iter_rows())
-    images = "\n".join(
-        f'<h2>{html.escape(PLOTS[name])}</h2>\n<img alt="{html.escape(PLOTS[name])}" '
-        f'src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
-        for name, path in drawn.items())
-    title = f"kbench sweep report: {folder.parent.name} / {folder.name}"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; font-size: 0.85em; }}
-th, td {{ text-align: left; padding: 0.2em 0.6em; border-bottom: 1px solid #ddd; }}
-img {{ max-width: 100%; }}
-</style></head><body>
-<h1>{html.escape(title)}</h1>
-<p>Mean over seeds of each grid point (summary.json fields, kbench.results).</p>
-<table><tr>{header}</tr>
-{body}
-</table>
-{images}
-</body></html>
-"""
+    return page_html(f"kbench sweep report: {folder.parent.name} / {folder.name}",
+                     "<p>Mean over seeds of each grid point (summary.json fields, "
+                     f"kbench.results).</p>\n<table><tr>{header}</tr>\n{body}\n</table>",
+                     images_html(drawn, PLOTS), width=1100)
 
 
 def _cell(value) -> str:

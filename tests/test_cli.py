@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kbench.cli import main
+from clirun import run
 
 MULTI = textwrap.dedent("""
     apiVersion: v1
@@ -33,20 +33,6 @@ MULTI = textwrap.dedent("""
     metadata: {name: one, labels: {app: web}}
     spec: {containers: [{name: c, image: busybox}]}
     """)
-
-
-def run(*argv):
-    """Run the CLI in-process; returns (exit status, stdout, stderr)."""
-    from io import StringIO
-    import contextlib
-    out, err = StringIO(), StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(map(str, argv)))
-            code = 0
-        except SystemExit as done:
-            code = done.code or 0
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

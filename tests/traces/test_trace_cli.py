@@ -1,32 +1,18 @@
 """kbench trace inspect / convert: what they print, deterministic Parquet, and bad input as
 one line on stderr with exit status 2."""
 
-import contextlib
-from io import StringIO
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from kbench.cli import main
 from kbench.traces import load
+from clirun import run
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parents[2]
 NODES = ROOT / "traces" / "openb_node_list_all_node.csv"
 PODS = ROOT / "traces" / "openb_pod_list_default.csv"
-
-
-def run(*argv):
-    """Run the CLI in-process; returns (exit status, stdout, stderr)."""
-    out, err = StringIO(), StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(map(str, argv)))
-            code = 0
-        except SystemExit as done:
-            code = done.code or 0
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_inspect_pods():

@@ -24,8 +24,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from kbench.controllers.cron import EPOCH_UNIX, Schedule, load_time_zone, parse_schedule
-from kbench.controllers.job import Event, controlled_rows
+from kbench.controllers.job import Event
 from kbench.errors import ManifestError
 
 __all__ = [
@@ -377,7 +379,7 @@ def cronjob_inputs(state, row: int) -> CronJobInputs:
                            optional_time(cronjobs["last_successful_time"][row]))
     jobs_table = state.tables["jobs"]
     owned = []
-    for job_row in controlled_rows(state, "jobs", "CronJob", name, namespace).tolist():
+    for job_row in jobs_named_owner(state, name, namespace).tolist():
         code = int(jobs_table["conditions"][job_row])
         conditions = (state.strings.document(code) if code >= 0 else None) or []
         finished = next((c.get("type") for c in conditions
@@ -447,3 +449,24 @@ def validate_cronjob(spec: dict, path: str = "spec") -> list[ManifestError]:
                 f"Invalid value: {value}: must be greater than or equal to 0",
                 field=f"{path}.{key}", value=value))
     return errors
+
+
+def jobs_named_owner(state, name: str, namespace: str | None) -> np.ndarray:
+    """Live Jobs whose controller (ownerReferences entry with controller: true) is a CronJob
+    named ``name`` in ``namespace``: by name, as the CronJob controller's
+    getJobsToBeReconciled matches (not by uid). Jobs of one owner share one interned
+    ownerReferences document, so each distinct document is read once."""
+    columns = state.tables["jobs"]
+    rows = columns.live_rows()
+    if len(rows) == 0:
+        return rows
+    namespace_code = state.strings.code_of(namespace) if namespace is not None else -1
+    rows = rows[columns["namespace"][rows] == namespace_code]
+    codes = columns["owner_references"][rows]
+    matching = []
+    for code in np.unique(codes[codes >= 0]).tolist():
+        owners = state.strings.document(int(code)) or []
+        if any(isinstance(o, dict) and o.get("controller") and o.get("kind") == "CronJob"
+               and o.get("name") == name for o in owners):
+            matching.append(code)
+    return rows[np.isin(codes, np.asarray(matching, dtype=codes.dtype))]

@@ -637,26 +637,14 @@ def validate_job(spec: dict, path: str = "spec") -> list:
 
 # -- state adapter ------------------------------------------------------------------------------
 
-def controlled_rows(state, table: str, owner_kind: str, owner_name: str,
-                    namespace: str | None) -> np.ndarray:
+def controlled_rows(state, table: str, owner_table: str, owner_row: int) -> np.ndarray:
     """Live rows of ``table`` whose controller (ownerReferences entry with controller: true)
-    is the ``owner_kind`` named ``owner_name`` in ``namespace``. Objects of one owner share
-    one interned ownerReferences document, so each distinct document is read once and the
-    rows are selected with numpy, not one Python call per row."""
+    is the object at ``owner_row`` of ``owner_table``: matched by uid, as Kubernetes'
+    controllers match, so the dependents of an earlier owner of the same name are not
+    taken for its own."""
     columns = state.tables[table]
     rows = columns.live_rows()
-    if len(rows) == 0:
-        return rows
-    namespace_code = state.strings.code_of(namespace) if namespace is not None else -1
-    rows = rows[columns["namespace"][rows] == namespace_code]
-    codes = columns["owner_references"][rows]
-    matching = []
-    for code in np.unique(codes[codes >= 0]).tolist():
-        owners = state.strings.document(int(code)) or []
-        if any(isinstance(o, dict) and o.get("controller") and o.get("kind") == owner_kind
-               and o.get("name") == owner_name for o in owners):
-            matching.append(code)
-    return rows[np.isin(codes, np.asarray(matching, dtype=codes.dtype))]
+    return rows[columns["controller_uid"][rows] == state.tables[owner_table]["uid"][owner_row]]
 
 
 def _parse_indexes(text: str | None) -> frozenset[int]:
@@ -714,7 +702,7 @@ def job_inputs(state, row: int) -> JobInputs:
                        conditions=conditions,
                        completed_indexes=_parse_indexes(raw.get("completedIndexes")))
     pods_table = state.tables["pods"]
-    rows = controlled_rows(state, "pods", "Job", name, namespace)
+    rows = controlled_rows(state, "pods", "jobs", row)
     pods = []
     for pod_row in rows.tolist():
         code = int(pods_table["annotations"][pod_row])

@@ -449,7 +449,7 @@ def test_manage_job_arithmetic(parallelism, completions, indexed, suspend, pods,
 
 # -- the state adapter ---------------------------------------------------------------------------
 
-def _pod_manifest(name: str, index: int | None, finalizer: bool) -> str:
+def _pod_manifest(name: str, index: int | None, finalizer: bool, uid: str = "u1") -> str:
     annotations = f'annotations: {{"batch.kubernetes.io/job-completion-index": "{index}"}}' \
         if index is not None else "annotations: {}"
     finalizers = '["batch.kubernetes.io/job-tracking"]' if finalizer else "[]"
@@ -461,7 +461,7 @@ metadata:
   namespace: default
   {annotations}
   finalizers: {finalizers}
-  ownerReferences: [{{apiVersion: batch/v1, kind: Job, name: work, uid: u1, controller: true}}]
+  ownerReferences: [{{apiVersion: batch/v1, kind: Job, name: work, uid: {uid}, controller: true}}]
 spec:
   restartPolicy: Never
   containers: [{{name: c, image: busybox}}]
@@ -486,8 +486,14 @@ spec:
     spec:
       restartPolicy: Never
       containers: [{name: c, image: busybox}]
-""" + "---" + "---".join([_pod_manifest("work-0-abcde", 0, True), _pod_manifest("work-1-fghjk", 1, True),
-                  _pod_manifest("work-1-old", 1, False)]) + """---
+""")
+    uid = cluster.get("job", "work").metadata.uid
+    # pods of this Job (its uid), one of an earlier Job named alike (matched by uid: not
+    # this Job's, as ClaimPods decides) and one of nobody
+    cluster.apply("---".join([_pod_manifest("work-0-abcde", 0, True, uid),
+                              _pod_manifest("work-1-fghjk", 1, True, uid),
+                              _pod_manifest("work-1-old", 1, False, uid),
+                              _pod_manifest("work-2-earlier", 2, False, "u0")]) + """---
 apiVersion: v1
 kind: Pod
 metadata: {name: stranger, namespace: default}
@@ -496,7 +502,8 @@ spec:
   containers: [{name: c, image: busybox}]
 """)
     state = cluster.state
-    rows = controlled_rows(state, "pods", "Job", "work", "default")
+    job_row = int(state.tables["jobs"].live_rows()[0])
+    rows = controlled_rows(state, "pods", "jobs", job_row)
     names = [state.strings[int(state.tables["pods"]["name"][r])] for r in rows]
     assert sorted(names) == ["work-0-abcde", "work-1-fghjk", "work-1-old"]
     first = int(rows[names.index("work-0-abcde")])

@@ -166,7 +166,7 @@ class Cluster:
         if info.kind == "Namespace":
             self._delete_namespace_contents(name)
         if info.kind == "Pod":
-            self.engine.delete_pods(np.array([row]), owner_events=False)
+            self.engine.delete_pods(np.array([row]))
             return
         if info.kind == "Node":
             pods = self.state.tables["pods"]

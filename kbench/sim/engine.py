@@ -204,13 +204,15 @@ class Engine:
         self.apply(self.pod_gc.sync(state))
         self.apply(self.cronjobs.sync(state))
         self.apply(self.deployments.sync(state))
-        self.apply(sync_replicasets(state))
+        self.apply(sync_replicasets(state), replica_set_events=True)
         self.apply(sync_statefulsets(state))
         self.apply(sync_daemonsets(state))
         self.apply(self.jobs.sync(state))
 
-    def apply(self, actions: Actions) -> None:
-        """Carry out what a controller decided."""
+    def apply(self, actions: Actions, replica_set_events: bool = False) -> None:
+        """Carry out what a controller decided. ``replica_set_events``: the deletions are the
+        ReplicaSet controller's, each recorded as its SuccessfulDelete event (pods PodGC or
+        the garbage collector delete get none)."""
         state = self.state
         for manifest in actions.create_objects:
             commit(state, plan(state, [Document("<controller>", 1, manifest)]))
@@ -224,16 +226,16 @@ class Engine:
                           state.strings.intern(batch.namespace), "Normal", "SuccessfulCreate",
                           [f"Created pod: {name}" for name in batch.names], batch.component)
         for rows in actions.delete_pods:
-            self.delete_pods(rows)
+            self.delete_pods(rows, owner_events=replica_set_events)
         for table, rows in actions.delete_objects:
             delete_objects(state, table, rows)
         for event in actions.events:
             record_event(state, event.kind, event.name, event.namespace, event.type,
                          event.reason, event.message, event.component)
 
-    def delete_pods(self, rows: np.ndarray, owner_events: bool = True) -> None:
-        """Delete pods through the kubelet model (graceful termination); a pod's owning
-        ReplicaSet records SuccessfulDelete."""
+    def delete_pods(self, rows: np.ndarray, owner_events: bool = False) -> None:
+        """Delete pods through the kubelet model (graceful termination); with
+        ``owner_events``, a pod's owning ReplicaSet records SuccessfulDelete."""
         state = self.state
         rows = np.asarray(rows, dtype=np.int64)
         if owner_events and len(rows):

@@ -287,3 +287,24 @@ def test_external_metric_from_a_value_or_pattern():
     c.set_external_metric("queue_depth", 1000, labels={"queue": "b"})  # not selected
     c.step("1m")
     assert c.get("deploy", "web").spec.replicas == 4   # ceil(120 / 30)
+
+
+def test_only_the_replicaset_controllers_deletions_are_its_successful_deletes():
+    c = Cluster.from_manifests([node("n1"), node("n2"), deployment(replicas=4)])
+    c.configure_engine(kubelet=EXACT)
+    c.step("5s")
+    rs = c.list("rs")[0]
+
+    def deletes():
+        return [e.to_dict()["message"] for e in c.events(rs)
+                if e.to_dict()["reason"] == "SuccessfulDelete"]
+    c.scale("deployment", "web", 3)
+    c.step("2s")
+    assert len(deletes()) == 1 and deletes()[0].startswith("Deleted pod: web-")
+    # the pods of a node that is gone are PodGC's to delete, not the ReplicaSet's
+    on_n1 = [p.metadata.name for p in c.list("pods") if p.spec.nodeName == "n1"]
+    assert on_n1
+    c.delete("node", "n1", None)
+    c.step("2m")
+    assert len(deletes()) == 1
+    assert len(c.list("pods")) == 3   # replaced by the ReplicaSet

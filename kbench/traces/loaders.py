@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from kbench.traces.parse import Column, Rule, csv_dtypes, parse_columns, require_columns
+from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan_swf
 from kbench.traces.schema import LOAD_KIND, NODES_KIND, PODS_KIND, SCHEMAS, USAGE_KIND
 from kbench.traces.trace import Trace, TraceError
 
@@ -385,19 +387,61 @@ def _swf_fields_checked(data: bytes, path: Path, skip_bad_rows: bool) -> tuple[p
     return parsed, skipped + int(wrong.sum())
 
 
+def _swf_fields_polars(data: bytes, path: Path, skip_bad_rows: bool) -> tuple[pl.DataFrame, int]:
+    """The job fields of any SWF text, the polars way: blanks collapsed, then the fast path
+    (polars parses the numbers) or, if that fails, the checked path (finds the bad row)."""
+    data = _single_spaced(data)
+    raw = _swf_fields_fast(data)
+    if raw is not None:   # every job line has 18 fields and every number parses
+        return parse_columns(raw, SWF_NUMBERS, path,
+                             lines=lambda: _swf_job_lines(data)["__line"],
+                             skip_bad_rows=skip_bad_rows)
+    return _swf_fields_checked(data, path, skip_bad_rows)
+
+
+#: What the compiled scan does with each of SWF_FIELDS, and where it puts the value (the
+#: row of its floats or ints array).
+_SWF_KINDS = np.array([{pl.Int64: INT, pl.Float64: FLOAT}.get(
+    {c.name: c.dtype for c in SWF_NUMBERS}.get(name), SKIP) for name in SWF_FIELDS], dtype=np.int8)
+_SWF_SLOTS = np.array([int((_SWF_KINDS[:i] == kind).sum()) for i, kind in enumerate(_SWF_KINDS)],
+                      dtype=np.int64)
+
+
+def _swf_fields_scanned(data: bytes) -> tuple[pl.DataFrame, np.ndarray] | None:
+    """The job fields the loader uses, typed, and each row's line, from one compiled pass
+    (kbench.traces.swf_scan); None unless the file is plain enough for it (then the polars
+    way reads it, and reports what is wrong)."""
+    rows_at_most = data.count(b"\n") + 1
+    floats = np.empty((int((_SWF_KINDS == FLOAT).sum()), rows_at_most))
+    ints = np.empty((int((_SWF_KINDS == INT).sum()), rows_at_most), dtype=np.int64)
+    lines = np.empty(rows_at_most, dtype=np.int64)
+    rows, stop_line, _ = scan_swf(np.frombuffer(data, dtype=np.uint8), _SWF_KINDS, _SWF_SLOTS,
+                                  floats, ints, lines)
+    if stop_line or rows == 0:
+        return None
+    raw = pl.DataFrame([
+        pl.Series(c.name, (floats if c.dtype == pl.Float64 else ints)[
+            _SWF_SLOTS[SWF_FIELDS.index(c.name)], :rows]) for c in SWF_NUMBERS])
+    return raw, lines[:rows]
+
+
+def _swf_fields(data: bytes, path: Path, skip_bad_rows: bool) -> tuple[pl.DataFrame, int]:
+    """SWF_NUMBERS of every job line, checked (bad rows raise, or are skipped and counted):
+    the compiled scan when it accepts the file, else the polars way; both give the same."""
+    scanned = _swf_fields_scanned(data)
+    if scanned is None:
+        return _swf_fields_polars(data, path, skip_bad_rows)
+    raw, lines = scanned
+    return parse_columns(raw, SWF_NUMBERS, path, lines=lambda: pl.Series(lines),
+                         skip_bad_rows=skip_bad_rows)
+
+
 def load_swf(path: Path, skip_bad_rows: bool = False, cpu_milli_per_processor: int = 1000) -> Trace:
     """SWF job log (18 whitespace-separated fields, ``;`` comments, -1 = unknown): one pod per
     job arriving at its submit time and running for its run time (unknown: null).
     Processors = requested (else allocated) processors, each ``cpu_milli_per_processor``;
     memory = requested (else used) KB per processor times processors; unknown -> 0."""
-    data = _single_spaced(read_bytes(path))
-    raw = _swf_fields_fast(data)
-    if raw is not None:   # every job line has 18 fields and every number parses
-        parsed, skipped = parse_columns(raw, SWF_NUMBERS, path,
-                                        lines=lambda: _swf_job_lines(data)["__line"],
-                                        skip_bad_rows=skip_bad_rows)
-    else:
-        parsed, skipped = _swf_fields_checked(data, path, skip_bad_rows)
+    parsed, skipped = _swf_fields(read_bytes(path), path, skip_bad_rows)
 
     def known(name: str) -> pl.Expr:
         return pl.when(pl.col(name) >= 0).then(pl.col(name))

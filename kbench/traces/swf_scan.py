@@ -40,7 +40,8 @@ def scan_swf(data, kinds, slots, floats, ints, lines):
     line of the first thing the scan does not accept, with the field it is in (0-based; for
     a short or long line the first missing or extra field; -1 for a comment line). Fields
     are delimited by blanks (spaces, tabs) only: a CR not ending the line, or any other byte
-    a field may not hold, stops the scan at the field it is in.
+    a field may not hold, stops the scan at the field it is in; so do blanks after the last
+    field of a last line without LF.
     """
     n = data.size
     fields = kinds.size
@@ -72,13 +73,8 @@ def scan_swf(data, kinds, slots, floats, ints, lines):
             continue
         field = 0
         while True:
-            # pos is at the first byte of a field (not a blank, not a line end)
-            if data[pos] == _CR:
-                if pos + 1 == n or data[pos + 1] == _LF:
-                    pos += 2
-                    break
-                return row, line, field
-            if field == fields:
+            # pos is at the first byte of a field: not a blank, LF or line-ending CR
+            if data[pos] == _CR or field == fields:
                 return row, line, field
             kind = kinds[field]
             if kind == SKIP:
@@ -129,12 +125,21 @@ def scan_swf(data, kinds, slots, floats, ints, lines):
                 elif c != _SPACE and c != _TAB and c != _LF:
                     return row, line, field
             field += 1
+            end = pos
             while pos < n and (data[pos] == _SPACE or data[pos] == _TAB):
                 pos += 1
-            if pos == n:
-                break
-            if data[pos] == _LF:
+            if pos < n and data[pos] == _LF:
                 pos += 1
+                break
+            if pos < n and data[pos] == _CR and pos + 1 < n and data[pos + 1] == _LF:
+                pos += 2
+                break
+            if pos == n or (data[pos] == _CR and pos + 1 == n):
+                # the last line, without LF: the polars way sees blanks after its last
+                # field as one more (empty) field
+                if pos > end:
+                    return row, line, field
+                pos = n
                 break
         if field != fields:
             return row, line, field

@@ -4,7 +4,8 @@ Python (bytes.split, re, int, float), the twin of kbench.traces.swf_scan.scan_sw
 A line is a job line unless it is blank (spaces, tabs, a final CR) or a ``;`` comment after
 leading blanks. The scan stops at the first line (and 0-based field; -1 for a comment) it
 does not accept: a comment with a NUL or non-ASCII byte, a job line without exactly
-``len(kinds)`` blank-separated fields, a field holding a CR, a skipped field not made of
+``len(kinds)`` blank-separated fields (or, as the last line without LF, with blanks after
+its last field), a field holding a CR, a skipped field not made of
 digits, ``-`` and ``.``, an integer not ``-?D+``, a float not ``-?D+(.D+)?``, digits that
 would overflow int64, a float with digits above 2**53 or more than 22 after the point.
 Floats are Python's float(text) (correctly rounded), integers int(text).
@@ -44,7 +45,8 @@ def scan_swf(data: bytes, kinds: list[int]):
     does not SKIP, in field order; stop_line 0 if every line was accepted."""
     rows, numbers = [], []
     texts = data.split(b"\n")
-    if texts[-1] == b"":   # the text after the last LF is not a line
+    final_lf = texts[-1] == b""
+    if final_lf:   # the text after the last LF is not a line
         texts.pop()
     for number, text in enumerate(texts, start=1):
         if text.endswith(b"\r"):
@@ -66,7 +68,8 @@ def scan_swf(data: bytes, kinds: list[int]):
                 return rows, numbers, number, index
             if kinds[index] != SKIP:
                 values.append(value)
-        if len(tokens) != len(kinds):
+        last_without_lf = number == len(texts) and not final_lf
+        if len(tokens) != len(kinds) or (last_without_lf and text.endswith((b" ", b"\t"))):
             return rows, numbers, number, len(tokens)
         rows.append(values)
         numbers.append(number)

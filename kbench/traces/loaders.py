@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from kbench.traces.parse import Column, Rule, csv_dtypes, parse_columns, require_columns
-from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan_swf
+from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan
 from kbench.traces.schema import LOAD_KIND, NODES_KIND, PODS_KIND, SCHEMAS, USAGE_KIND
 from kbench.traces.trace import Trace, TraceError
 
@@ -411,12 +411,7 @@ def _swf_fields_scanned(data: bytes) -> tuple[pl.DataFrame, np.ndarray] | None:
     """The job fields the loader uses, typed, and each row's line, from one compiled pass
     (kbench.traces.swf_scan); None unless the file is plain enough for it (then the polars
     way reads it, and reports what is wrong)."""
-    rows_at_most = data.count(b"\n") + 1
-    floats = np.empty((int((_SWF_KINDS == FLOAT).sum()), rows_at_most))
-    ints = np.empty((int((_SWF_KINDS == INT).sum()), rows_at_most), dtype=np.int64)
-    lines = np.empty(rows_at_most, dtype=np.int64)
-    rows, stop_line, _ = scan_swf(np.frombuffer(data, dtype=np.uint8), _SWF_KINDS, _SWF_SLOTS,
-                                  floats, ints, lines)
+    floats, ints, lines, rows, stop_line, _ = scan(data, _SWF_KINDS, _SWF_SLOTS)
     if stop_line or rows == 0:
         return None
     raw = pl.DataFrame([

@@ -9,7 +9,7 @@ integer) or ``-?D+(.D+)?`` (a float with at most 2**53 as its digits and at most
 the point, so that digits / 10**k, one IEEE division, is the correctly rounded value the
 CSV reader gives too), other fields made of digits, ``-`` and ``.``. Anything else stops
 the scan at its line and field, and the loader reads the file the polars way instead, which
-reports a bad row exactly as before. Twin: tests/reference/traces.py scan_swf.
+reports a bad row exactly as before. Twin: tests/reference/traces.py scan_swf (of scan).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 
 from kbench._jit import njit
 
-#: What scan_swf does with each field: skip it, parse it as a float, parse it as an integer.
+#: What the scan does with each field: skip it, parse it as a float, parse it as an integer.
 SKIP, FLOAT, INT = 0, 1, 2
 
 _SPACE, _TAB, _LF, _CR, _SEMICOLON = 32, 9, 10, 13, 59
@@ -30,19 +30,39 @@ _MAX_DECIMALS = 22
 _POW10 = np.array([10.0 ** k for k in range(_MAX_DECIMALS + 1)])
 
 
-@njit
-def scan_swf(data, kinds, slots, floats, ints, lines):
-    """Scan ``data`` (the file's bytes as uint8): field ``f`` of each job line goes to
-    ``floats[slots[f], row]`` or ``ints[slots[f], row]`` as ``kinds[f]`` says, the row's
-    1-based line number to ``lines[row]``; the arrays need room for one row per line.
+#: Bytes a skipped field may hold: digits, "-" and ".".
+_SKIPPABLE = np.zeros(256, dtype=np.bool_)
+_SKIPPABLE[[_MINUS, _DOT, *range(_ZERO, _NINE + 1)]] = True
+#: A job line is at least 18 one-byte fields and 17 blanks long.
+_SHORTEST_LINE = 35
 
-    Returns (rows, stop_line, stop_field): stop_line 0 if the whole file was read, else the
-    line of the first thing the scan does not accept, with the field it is in (0-based; for
-    a short or long line the first missing or extra field; -1 for a comment line). Fields
-    are delimited by blanks (spaces, tabs) only: a CR not ending the line, or any other byte
-    a field may not hold, stops the scan at the field it is in; so do blanks after the last
-    field of a last line without LF.
+
+def scan(data: bytes, kinds: np.ndarray, slots: np.ndarray):
+    """Scan an SWF file's bytes (see the module): field ``f`` of each job line goes to row
+    ``slots[f]`` of ``floats`` or ``ints`` as ``kinds[f]`` (SKIP, FLOAT, INT) says.
+
+    Returns (floats, ints, lines, rows, stop_line, stop_field): the values and 1-based line
+    numbers of the first ``rows`` rows; stop_line 0 if the whole file was read, else the line
+    of the first thing the scan does not accept and the field it is in (0-based; for a short
+    or long line the first missing or extra field; -1 for a comment line). Fields are
+    delimited by blanks (spaces, tabs) only: a CR not ending its line, or any other byte a
+    field may not hold, stops the scan at the field it is in; so do blanks after the last
+    field of a last line without LF (the polars way sees one more, empty, field there).
     """
+    capacity = len(data) // min(_SHORTEST_LINE, kinds.size * 2 - 1) + 1
+    floats = np.empty((int((kinds == FLOAT).sum()), capacity))
+    ints = np.empty((int((kinds == INT).sum()), capacity), dtype=np.int64)
+    lines = np.empty(capacity, dtype=np.int64)
+    final_lf = data.endswith(b"\n")
+    buffer = np.frombuffer(data if final_lf else data + b"\n", dtype=np.uint8)
+    rows, stop_line, stop_field = _scan(buffer, final_lf, kinds, slots, floats, ints, lines)
+    return floats, ints, lines, int(rows), int(stop_line), int(stop_field)
+
+
+@njit
+def _scan(data, final_lf, kinds, slots, floats, ints, lines):
+    """scan's loop over ``data``, which ends with LF (``final_lf``: as the file does, else
+    one was added); every inner loop stops at LF, so only line starts check the length."""
     n = data.size
     fields = kinds.size
     pos = 0
@@ -50,98 +70,92 @@ def scan_swf(data, kinds, slots, floats, ints, lines):
     row = 0
     while pos < n:
         line += 1
-        while pos < n and (data[pos] == _SPACE or data[pos] == _TAB):
-            pos += 1
-        if pos == n:
-            break
         c = data[pos]
+        while c == _SPACE or c == _TAB:
+            pos += 1
+            c = data[pos]
         if c == _LF:
             pos += 1
             continue
         if c == _CR:
-            if pos + 1 == n or data[pos + 1] == _LF:
+            if data[pos + 1] == _LF:
                 pos += 2
                 continue
             return row, line, 0
         if c == _SEMICOLON:
-            while pos < n and data[pos] != _LF:
-                c = data[pos]
+            while c != _LF:
                 if c == 0 or c >= 128:
                     return row, line, -1
                 pos += 1
+                c = data[pos]
             pos += 1
             continue
+        if row == lines.size:   # pragma: no cover - scan makes room for every job line
+            return row, line, 0
         field = 0
+        blanks = False
         while True:
-            # pos is at the first byte of a field: not a blank, LF or line-ending CR
-            if data[pos] == _CR or field == fields:
+            # c = data[pos] starts a field: not a blank, nor LF, nor CR before LF
+            if field == fields or c == _CR:
                 return row, line, field
             kind = kinds[field]
             if kind == SKIP:
-                while pos < n:
-                    c = data[pos]
-                    if (c < _ZERO or c > _NINE) and c != _MINUS and c != _DOT:
-                        break
+                while _SKIPPABLE[c]:
                     pos += 1
+                    c = data[pos]
             else:
-                negative = data[pos] == _MINUS
+                negative = c == _MINUS
                 if negative:
                     pos += 1
-                digits = 0
-                decimals = -1   # -1: no point
-                value = 0
-                while pos < n:
                     c = data[pos]
-                    if c >= _ZERO and c <= _NINE:
-                        if value > _BEFORE_DIGIT:
-                            return row, line, field
-                        value = value * 10 + (c - _ZERO)
-                        if decimals >= 0:
-                            decimals += 1
-                        else:
-                            digits += 1
-                    elif c == _DOT and kind == FLOAT and decimals < 0 and digits > 0:
-                        decimals = 0
-                    else:
-                        break
+                value = 0
+                digits = 0
+                while c >= _ZERO and c <= _NINE:
+                    if value > _BEFORE_DIGIT:
+                        return row, line, field
+                    value = value * 10 + (c - _ZERO)
+                    digits += 1
                     pos += 1
-                if digits == 0 or decimals == 0:
+                    c = data[pos]
+                if digits == 0:
                     return row, line, field
-                if kind == FLOAT:
+                if kind == INT:
+                    ints[slots[field], row] = -value if negative else value
+                else:
+                    decimals = 0
+                    if c == _DOT:
+                        pos += 1
+                        c = data[pos]
+                        while c >= _ZERO and c <= _NINE:
+                            if value > _BEFORE_DIGIT:
+                                return row, line, field
+                            value = value * 10 + (c - _ZERO)
+                            decimals += 1
+                            pos += 1
+                            c = data[pos]
+                        if decimals == 0:
+                            return row, line, field
                     if value > _EXACT or decimals > _MAX_DECIMALS:
                         return row, line, field
                     number = float(value)
                     if decimals > 0:
                         number = number / _POW10[decimals]
                     floats[slots[field], row] = -number if negative else number
-                else:
-                    ints[slots[field], row] = -value if negative else value
-            # the field must end at a blank or a line end (a CR only before LF or at the end)
-            if pos < n:
-                c = data[pos]
-                if c == _CR:
-                    if pos + 1 < n and data[pos + 1] != _LF:
-                        return row, line, field
-                elif c != _SPACE and c != _TAB and c != _LF:
-                    return row, line, field
             field += 1
-            end = pos
-            while pos < n and (data[pos] == _SPACE or data[pos] == _TAB):
+            # the field ends at blanks, LF or CR LF
+            blanks = c == _SPACE or c == _TAB
+            while c == _SPACE or c == _TAB:
                 pos += 1
-            if pos < n and data[pos] == _LF:
+                c = data[pos]
+            if c == _LF:
                 pos += 1
                 break
-            if pos < n and data[pos] == _CR and pos + 1 < n and data[pos + 1] == _LF:
+            if c == _CR and data[pos + 1] == _LF:
                 pos += 2
                 break
-            if pos == n or (data[pos] == _CR and pos + 1 == n):
-                # the last line, without LF: the polars way sees blanks after its last
-                # field as one more (empty) field
-                if pos > end:
-                    return row, line, field
-                pos = n
-                break
-        if field != fields:
+            if not blanks:
+                return row, line, field - 1
+        if field != fields or (blanks and pos == n and not final_lf):
             return row, line, field
         lines[row] = line
         row += 1

@@ -1,5 +1,5 @@
 """Reference SWF scan: the file split into lines and each line into fields with the obvious
-Python (bytes.split, re, int, float), the twin of kbench.traces.swf_scan.scan_swf.
+Python (bytes.split, re, int, float), the twin of kbench.traces.swf_scan.scan.
 
 A line is a job line unless it is blank (spaces, tabs, a final CR) or a ``;`` comment after
 leading blanks. The scan stops at the first line (and 0-based field; -1 for a comment) it

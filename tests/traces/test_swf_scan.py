@@ -1,4 +1,4 @@
-"""The compiled SWF scan (kbench.traces.swf_scan) against its plain-Python twin
+"""The compiled SWF scan (kbench.traces.swf_scan.scan) against its plain-Python twin
 (tests/reference/traces.py), and the loader's scan-first path against the polars path it
 replaces for plain files: the same rows, values (to the bit), line numbers and stop points,
 and the same parsed frame or the same error, on hand-made and hypothesis-generated text
@@ -18,7 +18,7 @@ from reference import traces as reference
 
 from kbench.traces import TraceError, load
 from kbench.traces import loaders
-from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan_swf
+from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "traces" / "NASA-iPSC-1993-3.1-cln.swf.gz"
@@ -28,16 +28,11 @@ GOOD = "1 0 -1 10 4 -1 -1 4 -1 -1 1 1 1 -1 -1 -1 -1 -1"
 
 
 def kernel_scan(data: bytes, kinds=KINDS, slots=SLOTS):
-    """scan_swf's answer in the twin's shape (rows of the non-skipped values)."""
-    capacity = data.count(b"\n") + 1
-    floats = np.zeros((int((kinds == FLOAT).sum()), capacity))
-    ints = np.zeros((int((kinds == INT).sum()), capacity), dtype=np.int64)
-    lines = np.zeros(capacity, dtype=np.int64)
-    rows, stop_line, stop_field = scan_swf(np.frombuffer(data, dtype=np.uint8), kinds, slots,
-                                           floats, ints, lines)
+    """swf_scan.scan's answer in the twin's shape (rows of the non-skipped values)."""
+    floats, ints, lines, rows, stop_line, stop_field = scan(data, kinds, slots)
     values = [[floats[slots[f], r] if kind == FLOAT else int(ints[slots[f], r])
                for f, kind in enumerate(kinds) if kind != SKIP] for r in range(rows)]
-    return values, lines[:rows].tolist(), int(stop_line), int(stop_field)
+    return values, lines[:rows].tolist(), stop_line, stop_field
 
 
 def _bits(rows):

@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from kbench.traces.names import numbered
 from kbench.traces.parse import Column, Rule, csv_dtypes, parse_columns, require_columns
 from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan
 from kbench.traces.schema import LOAD_KIND, NODES_KIND, PODS_KIND, SCHEMAS, USAGE_KIND
@@ -443,18 +444,33 @@ def load_swf(path: Path, skip_bad_rows: bool = False, cpu_milli_per_processor: i
 
     procs = pl.coalesce(known("requested_procs"), known("allocated_procs"), pl.lit(0.0))
     memory_kb = pl.coalesce(known("requested_memory"), known("used_memory"), pl.lit(0.0))
+    # name (job-<job>) and owner (user-<user>, unknown: null) are written into the Arrow
+    # table once the rows are in order (kbench.traces.names: polars' string building is
+    # most of the time left after the scan).
     frame = parsed.select(
-        name=pl.format("job-{}", pl.col("job")), time_s=pl.col("submit"),
+        name=_text(None), time_s=pl.col("submit"),
         cpu_milli=(procs * cpu_milli_per_processor).round().cast(pl.Int64),
         memory_bytes=(memory_kb * 1024 * procs).round().cast(pl.Int64),
         cpu_limit_milli=pl.lit(None, dtype=pl.Int64),
         memory_limit_bytes=pl.lit(None, dtype=pl.Int64),
         gpu=pl.lit(0, dtype=pl.Int32), gpu_milli=pl.lit(0, dtype=pl.Int32),
         gpu_models=_no_gpu_models(), duration_s=known("run_time"),
-        owner=pl.when(pl.col("user") >= 0).then(pl.format("user-{}", pl.col("user"))),
-        priority=pl.lit(0, dtype=pl.Int32), qos=_text(None))
+        owner=_text(None), priority=pl.lit(0, dtype=pl.Int32), qos=_text(None),
+        job=pl.col("job"), user=pl.col("user"))
     frame = in_arrival_order(frame)
-    return Trace(PODS_KIND, canonical_table(frame, PODS_KIND), "swf", str(path), skipped)
+    users = frame["user"].to_numpy()
+    table = _with_columns(canonical_table(frame, PODS_KIND), {
+        "name": numbered("job-", frame["job"].to_numpy()),
+        "owner": numbered("user-", users, users >= 0)})
+    return Trace(PODS_KIND, table, "swf", str(path), skipped)
+
+
+def _with_columns(table: pa.Table, arrays: dict[str, pa.Array]) -> pa.Table:
+    """``table`` with these columns replaced (same fields, so the same schema)."""
+    for name, array in arrays.items():
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, table.schema.field(index), array)
+    return table
 
 
 # ---------------------------------------------------------------------------

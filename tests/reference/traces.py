@@ -74,3 +74,9 @@ def scan_swf(data: bytes, kinds: list[int]):
         rows.append(values)
         numbers.append(number)
     return rows, numbers, 0, 0
+
+
+def numbered(prefix: str, numbers, valid=None) -> list[str | None]:
+    """Twin of kbench.traces.names.numbered: prefix + str(number), None where not valid."""
+    valid = [True] * len(numbers) if valid is None else valid
+    return [f"{prefix}{int(number)}" if ok else None for number, ok in zip(numbers, valid)]

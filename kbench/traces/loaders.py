@@ -3,7 +3,8 @@
 Files are read as text with polars, then every column is cast and checked at once
 (kbench.traces.parse): no Python loop over rows. A bad value raises TraceError naming the
 file, the line and the column; ``skip_bad_rows=True`` drops such rows and counts them in
-``Trace.skipped``.
+``Trace.skipped``. SWF job logs that are plain enough (nearly all) are instead read by one
+compiled pass over the bytes (kbench.traces.swf_scan), with the same table and errors.
 
 Formats whose values are normalised (Alibaba 2018, Google 2019) are scaled with the
 ``*_per_unit`` arguments; the defaults are assumptions, stated on each loader.

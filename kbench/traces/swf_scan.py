@@ -49,7 +49,7 @@ def scan(data: bytes, kinds: np.ndarray, slots: np.ndarray):
     field may not hold, stops the scan at the field it is in; so do blanks after the last
     field of a last line without LF (the polars way sees one more, empty, field there).
     """
-    capacity = len(data) // min(_SHORTEST_LINE, kinds.size * 2 - 1) + 1
+    capacity = len(data) // max(1, min(_SHORTEST_LINE, kinds.size * 2 - 1)) + 1
     floats = np.empty((int((kinds == FLOAT).sum()), capacity))
     ints = np.empty((int((kinds == INT).sum()), capacity), dtype=np.int64)
     lines = np.empty(capacity, dtype=np.int64)

@@ -5,11 +5,11 @@ uses into preallocated arrays, with each row's line number.
 It accepts only the plain cases, whose result is certain to equal the polars path of
 kbench.traces.loaders (``_swf_fields_polars``): LF or CRLF line ends, comments of ASCII
 text, exactly ``kinds.size`` fields per job line, parsed fields of the forms ``-?D+`` (an
-integer) or ``-?D+(.D+)?`` (a float with at most 2**53 as its digits and at most 22 after
-the point, so that digits / 10**k, one IEEE division, is the correctly rounded value the
-CSV reader gives too), other fields made of digits, ``-`` and ``.``. Anything else stops
-the scan at its line and field, and the loader reads the file the polars way instead, which
-reports a bad row exactly as before. Twin: tests/reference/traces.py scan_swf (of scan).
+integer) or ``-?D+(.D+)?`` (a float whose digits, read as one integer, are at most 2**53,
+with at most 22 after the point, so that digits / 10**k, one IEEE division of two exact
+doubles, is the correctly rounded value the CSV reader gives too), other fields made of
+digits, ``-`` and ``.``. Anything else stops the scan at its line and field, and the loader
+reads the file the polars way instead, which reports a bad row exactly as before. Twin: tests/reference/traces.py scan_swf (of scan).
 """
 
 from __future__ import annotations
@@ -33,8 +33,6 @@ _POW10 = np.array([10.0 ** k for k in range(_MAX_DECIMALS + 1)])
 #: Bytes a skipped field may hold: digits, "-" and ".".
 _SKIPPABLE = np.zeros(256, dtype=np.bool_)
 _SKIPPABLE[[_MINUS, _DOT, *range(_ZERO, _NINE + 1)]] = True
-#: A job line is at least 18 one-byte fields and 17 blanks long.
-_SHORTEST_LINE = 35
 
 
 def scan(data: bytes, kinds: np.ndarray, slots: np.ndarray):
@@ -49,7 +47,8 @@ def scan(data: bytes, kinds: np.ndarray, slots: np.ndarray):
     field may not hold, stops the scan at the field it is in; so do blanks after the last
     field of a last line without LF (the polars way sees one more, empty, field there).
     """
-    capacity = len(data) // max(1, min(_SHORTEST_LINE, kinds.size * 2 - 1)) + 1
+    # a job line is at least kinds.size one-byte fields with a blank between each two
+    capacity = len(data) // max(1, kinds.size * 2 - 1) + 1
     floats = np.empty((int((kinds == FLOAT).sum()), capacity))
     ints = np.empty((int((kinds == INT).sum()), capacity), dtype=np.int64)
     lines = np.empty(capacity, dtype=np.int64)

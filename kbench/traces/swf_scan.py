@@ -9,7 +9,8 @@ integer) or ``-?D+(.D+)?`` (a float whose digits, read as one integer, are at mo
 with at most 22 after the point, so that digits / 10**k, one IEEE division of two exact
 doubles, is the correctly rounded value the CSV reader gives too), other fields made of
 digits, ``-`` and ``.``. Anything else stops the scan at its line and field, and the loader
-reads the file the polars way instead, which reports a bad row exactly as before. Twin: tests/reference/traces.py scan_swf (of scan).
+reads the file the polars way instead, which reports a bad row exactly as before.
+Twin: tests/reference/traces.py scan_swf (of scan).
 """
 
 from __future__ import annotations

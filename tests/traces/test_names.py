@@ -29,7 +29,8 @@ def test_hand_picked_numbers():
 
 
 @settings(max_examples=200, **_SETTINGS)
-@given(st.lists(st.tuples(INT64, st.booleans()), max_size=40), st.sampled_from(["", "user-", "é-"]))
+@given(st.lists(st.tuples(INT64, st.booleans()), max_size=40),
+       st.sampled_from(["", "user-", "é-"]))
 def test_generated_numbers_and_nulls(pairs, prefix):
     numbers = np.array([n for n, _ in pairs], dtype=np.int64)
     valid = np.array([ok for _, ok in pairs], dtype=np.bool_)

@@ -10,10 +10,10 @@ reader), from the file's bytes to the checked job fields.
 
 from __future__ import annotations
 
-import pytest
-
 import time
 from pathlib import Path
+
+import pytest
 
 from benchmarks.bench_traces import write_trace
 from kbench.traces import load, loaders

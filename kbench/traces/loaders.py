@@ -23,8 +23,8 @@ import pyarrow as pa
 
 from kbench.traces.names import numbered
 from kbench.traces.parse import Column, Rule, csv_dtypes, parse_columns, require_columns
-from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan
 from kbench.traces.schema import LOAD_KIND, NODES_KIND, PODS_KIND, SCHEMAS, USAGE_KIND
+from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan
 from kbench.traces.trace import Trace, TraceError
 
 MIB = 2 ** 20

@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import traces as reference
 
-from kbench.traces import TraceError, load
-from kbench.traces import loaders
+from kbench.traces import TraceError, load, loaders
 from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan
 
 ROOT = Path(__file__).resolve().parents[2]

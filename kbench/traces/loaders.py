@@ -3,7 +3,8 @@
 Files are read as text with polars, then every column is cast and checked at once
 (kbench.traces.parse): no Python loop over rows. A bad value raises TraceError naming the
 file, the line and the column; ``skip_bad_rows=True`` drops such rows and counts them in
-``Trace.skipped``.
+``Trace.skipped``. SWF job logs that are plain enough (nearly all) are instead read by one
+compiled pass over the bytes (kbench.traces.swf_scan), with the same table and errors.
 
 Formats whose values are normalised (Alibaba 2018, Google 2019) are scaled with the
 ``*_per_unit`` arguments; the defaults are assumptions, stated on each loader.
@@ -16,11 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from kbench.traces.names import numbered
 from kbench.traces.parse import Column, Rule, csv_dtypes, parse_columns, require_columns
 from kbench.traces.schema import LOAD_KIND, NODES_KIND, PODS_KIND, SCHEMAS, USAGE_KIND
+from kbench.traces.swf_scan import FLOAT, INT, SKIP, scan
 from kbench.traces.trace import Trace, TraceError
 
 MIB = 2 ** 20
@@ -385,37 +389,89 @@ def _swf_fields_checked(data: bytes, path: Path, skip_bad_rows: bool) -> tuple[p
     return parsed, skipped + int(wrong.sum())
 
 
+def _swf_fields_polars(data: bytes, path: Path, skip_bad_rows: bool) -> tuple[pl.DataFrame, int]:
+    """The job fields of any SWF text, the polars way: blanks collapsed, then the fast path
+    (polars parses the numbers) or, if that fails, the checked path (finds the bad row)."""
+    data = _single_spaced(data)
+    raw = _swf_fields_fast(data)
+    if raw is not None:   # every job line has 18 fields and every number parses
+        return parse_columns(raw, SWF_NUMBERS, path,
+                             lines=lambda: _swf_job_lines(data)["__line"],
+                             skip_bad_rows=skip_bad_rows)
+    return _swf_fields_checked(data, path, skip_bad_rows)
+
+
+#: What the compiled scan does with each of SWF_FIELDS, and where it puts the value (the
+#: row of its floats or ints array).
+_SWF_KINDS = np.array([{pl.Int64: INT, pl.Float64: FLOAT}.get(
+    {c.name: c.dtype for c in SWF_NUMBERS}.get(name), SKIP) for name in SWF_FIELDS], dtype=np.int8)
+_SWF_SLOTS = np.array([int((_SWF_KINDS[:i] == kind).sum()) for i, kind in enumerate(_SWF_KINDS)],
+                      dtype=np.int64)
+
+
+def _swf_fields_scanned(data: bytes) -> tuple[pl.DataFrame, np.ndarray] | None:
+    """The job fields the loader uses, typed, and each row's line, from one compiled pass
+    (kbench.traces.swf_scan); None unless the file is plain enough for it (then the polars
+    way reads it, and reports what is wrong)."""
+    floats, ints, lines, rows, stop_line, _ = scan(data, _SWF_KINDS, _SWF_SLOTS)
+    if stop_line or rows == 0:
+        return None
+    raw = pl.DataFrame([
+        pl.Series(c.name, (floats if c.dtype == pl.Float64 else ints)[
+            _SWF_SLOTS[SWF_FIELDS.index(c.name)], :rows]) for c in SWF_NUMBERS])
+    return raw, lines[:rows]
+
+
+def _swf_fields(data: bytes, path: Path, skip_bad_rows: bool) -> tuple[pl.DataFrame, int]:
+    """SWF_NUMBERS of every job line, checked (bad rows raise, or are skipped and counted):
+    the compiled scan when it accepts the file, else the polars way; both give the same."""
+    scanned = _swf_fields_scanned(data)
+    if scanned is None:
+        return _swf_fields_polars(data, path, skip_bad_rows)
+    raw, lines = scanned
+    return parse_columns(raw, SWF_NUMBERS, path, lines=lambda: pl.Series(lines),
+                         skip_bad_rows=skip_bad_rows)
+
+
 def load_swf(path: Path, skip_bad_rows: bool = False, cpu_milli_per_processor: int = 1000) -> Trace:
     """SWF job log (18 whitespace-separated fields, ``;`` comments, -1 = unknown): one pod per
     job arriving at its submit time and running for its run time (unknown: null).
     Processors = requested (else allocated) processors, each ``cpu_milli_per_processor``;
     memory = requested (else used) KB per processor times processors; unknown -> 0."""
-    data = _single_spaced(read_bytes(path))
-    raw = _swf_fields_fast(data)
-    if raw is not None:   # every job line has 18 fields and every number parses
-        parsed, skipped = parse_columns(raw, SWF_NUMBERS, path,
-                                        lines=lambda: _swf_job_lines(data)["__line"],
-                                        skip_bad_rows=skip_bad_rows)
-    else:
-        parsed, skipped = _swf_fields_checked(data, path, skip_bad_rows)
+    parsed, skipped = _swf_fields(read_bytes(path), path, skip_bad_rows)
 
     def known(name: str) -> pl.Expr:
         return pl.when(pl.col(name) >= 0).then(pl.col(name))
 
     procs = pl.coalesce(known("requested_procs"), known("allocated_procs"), pl.lit(0.0))
     memory_kb = pl.coalesce(known("requested_memory"), known("used_memory"), pl.lit(0.0))
+    # name (job-<job>) and owner (user-<user>, unknown: null) are written into the Arrow
+    # table once the rows are in order (kbench.traces.names: polars' string building is
+    # most of the time left after the scan).
     frame = parsed.select(
-        name=pl.format("job-{}", pl.col("job")), time_s=pl.col("submit"),
+        name=_text(None), time_s=pl.col("submit"),
         cpu_milli=(procs * cpu_milli_per_processor).round().cast(pl.Int64),
         memory_bytes=(memory_kb * 1024 * procs).round().cast(pl.Int64),
         cpu_limit_milli=pl.lit(None, dtype=pl.Int64),
         memory_limit_bytes=pl.lit(None, dtype=pl.Int64),
         gpu=pl.lit(0, dtype=pl.Int32), gpu_milli=pl.lit(0, dtype=pl.Int32),
         gpu_models=_no_gpu_models(), duration_s=known("run_time"),
-        owner=pl.when(pl.col("user") >= 0).then(pl.format("user-{}", pl.col("user"))),
-        priority=pl.lit(0, dtype=pl.Int32), qos=_text(None))
+        owner=_text(None), priority=pl.lit(0, dtype=pl.Int32), qos=_text(None),
+        job=pl.col("job"), user=pl.col("user"))
     frame = in_arrival_order(frame)
-    return Trace(PODS_KIND, canonical_table(frame, PODS_KIND), "swf", str(path), skipped)
+    users = frame["user"].to_numpy()
+    table = _with_columns(canonical_table(frame, PODS_KIND), {
+        "name": numbered("job-", frame["job"].to_numpy()),
+        "owner": numbered("user-", users, users >= 0)})
+    return Trace(PODS_KIND, table, "swf", str(path), skipped)
+
+
+def _with_columns(table: pa.Table, arrays: dict[str, pa.Array]) -> pa.Table:
+    """``table`` with these columns replaced (same fields, so the same schema)."""
+    for name, array in arrays.items():
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, table.schema.field(index), array)
+    return table
 
 
 # ---------------------------------------------------------------------------

@@ -296,6 +296,7 @@ def _single_spaced(data: bytes) -> bytes:
         data = data.replace(b"    ", b" ").replace(b"  ", b" ")
     data = data.replace(b"\n ", b"\n").replace(b" \n", b"\n")
     data = data[1:] if data.startswith(b" ") else data
+    data = data[:-1] if data.endswith(b" ") else data   # a last line without its newline
     # Blank lines become empty comments: the CSV reader skips them, line numbers stay.
     while b"\n\n" in data:
         data = data.replace(b"\n\n", b"\n;\n")

@@ -107,7 +107,7 @@ UNUSUAL = [   # the scan stops at (line, field); the polars path reads these
     (GOOD + " ;note\n", 1, 18),
     (GOOD + "\r\r\n", 1, 17),
     ("\ufeff" + GOOD + "\n", 1, 0),                              # a byte-order mark
-    (GOOD + " ", 1, 18),             # blanks ending the file: the polars way finds 19 fields
+    (GOOD + " ", 1, 18),             # blanks ending a file without its last newline
     ("; x\n" + GOOD + "\t\r", 2, 18),
 ]
 
@@ -302,3 +302,9 @@ def test_gzip_files_load_as_the_polars_path_does(tmp_path, monkeypatch, text):
             assert scanned == polars_way
         else:
             assert scanned[0].equals(polars_way[0]) and scanned[1] == polars_way[1]
+
+
+def test_blanks_ending_a_file_without_its_last_newline(tmp_path):
+    path = tmp_path / "jobs.swf"
+    path.write_text("; a log\n" + GOOD + " \t ")
+    assert load(path).num_rows == 1

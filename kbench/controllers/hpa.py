@@ -61,6 +61,7 @@ from kbench.controllers.hpa_kernel import (
 )
 from kbench.sim.events import record_event
 from kbench.state import ClusterState
+from kbench.state.label_groups import pod_label_groups
 from kbench.state.strings import canonical_json
 
 __all__ = [
@@ -651,16 +652,10 @@ def select_pods(state: ClusterState, namespaces: np.ndarray, selector_codes: np.
     matches, by_term, general = caches["matches"], caches["by_term"], caches["general"]
     labels_cache = caches.setdefault("labels", {})
 
-    namespace = pods["namespace"][rows].astype(np.int64)
-    labels = pods["labels"][rows].astype(np.int64)
-    # one stable sort: groups in key order, each group's pods in row order
-    group_key = namespace * (len(strings) + 2) + labels + 1
-    order = np.argsort(group_key, kind="stable")
-    sorted_key = group_key[order]
-    firsts_in_order = np.flatnonzero(np.concatenate([[True], sorted_key[1:] != sorted_key[:-1]])
-                                     ) if len(order) else np.zeros(0, np.int64)
-    bounds = np.append(firsts_in_order, len(order))
-    firsts = order[firsts_in_order]
+    namespace, labels = pods["namespace"], pods["labels"]
+    # groups in (namespace, labels) order, each group's pods in row order
+    order, bounds = pod_label_groups(state).sorted_groups(rows)
+    firsts = rows[order[bounds[:-1]]]
     pair_group, pair_selector = [], []
     shared: set[tuple] = set()  # matched selector keys of live label sets matched more than once
     live_keys: set[tuple] = set()  # selector keys that pick some live pod

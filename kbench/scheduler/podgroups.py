@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from kbench.scheduler.labelmatrix import LabelMatrix
+from kbench.state.label_groups import key_pairs, pair_keys, pod_label_groups
 
 DEFAULT_NAMESPACE = "default"
 
@@ -40,10 +41,8 @@ def unique_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.
     """np.unique(np.stack([first, second], axis=1), axis=0, return_inverse=True) for two
     columns of codes >= -1 (below 2**31), as one int64 key each: the same rows in the same
     (lexicographic) order, without the slow row-wise sort."""
-    key = ((first.astype(np.int64) + 1) << 32) | (second.astype(np.int64) + 1)
-    unique, inverse = np.unique(key, return_inverse=True)
-    pairs = np.stack([(unique >> 32) - 1, (unique & 0xFFFFFFFF) - 1], axis=1)
-    return pairs, inverse.reshape(-1)
+    unique, inverse = np.unique(pair_keys(first, second), return_inverse=True)
+    return key_pairs(unique), inverse.reshape(-1)
 
 
 def pod_groups(batch) -> PodGroups:
@@ -59,7 +58,7 @@ def pod_groups(batch) -> PodGroups:
     bound = bound[position[pods["node_index"][bound]] >= 0]
     representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
     rows = np.concatenate([bound, representatives])
-    unique, inverse = unique_pairs(pods["namespace"][rows], pods["labels"][rows])
+    unique, inverse = pod_label_groups(state).unique_pairs(rows)
     groups = PodGroups(
         labels=_group_labels(state, unique[:, 1]),
         namespaces=_group_namespaces(state, unique[:, 0]),

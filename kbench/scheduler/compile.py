@@ -144,8 +144,7 @@ def _body_table(state, bodies: np.ndarray) -> _BodyTable:
                                          np.zeros((grown - len(table.known), 2))])
         table.known = np.concatenate([table.known, np.zeros(grown - len(table.known), bool)])
     if len(bodies):
-        present = np.flatnonzero(np.bincount(bodies, minlength=1))
-        for body in present[~table.known[present]].tolist():
+        for body in np.unique(bodies[~table.known[bodies]]).tolist():
             spec = (state.strings.document(body) or {}).get("spec") or {}
             table.requests[body] = nonzero_requests(spec)
             ports = nodeports.host_ports(spec)

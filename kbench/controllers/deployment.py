@@ -716,6 +716,9 @@ class DeploymentController:
                    & (deployments["replicas"] == deployments["available_replicas"])
                    & (deployments["replicas"] == deployments["status_replicas"]))
         due = deployments.alive & ((prints != known) | ~settled)
+        self._fingerprints = prints
+        if not due.any():
+            return actions
         pod_owner = owner_rows(state, "pods", "replicasets")
         pods = state.tables["pods"]
         phase = pods["phase"]
@@ -725,7 +728,6 @@ class DeploymentController:
         for row in np.flatnonzero(due).tolist():
             owned = np.flatnonzero(state.tables["replicasets"].alive & (set_owner == row))
             self._sync_one(state, row, owned, sets_with_pods, actions)
-        self._fingerprints = prints
         return actions
 
     def _sync_one(self, state: ClusterState, row: int, owned: np.ndarray,

@@ -424,13 +424,29 @@ def _swapped(buffers: Samples, scraped: Samples) -> Samples:
 
 
 def _metric_arrays(samples: Samples, counter_metric: np.ndarray, count: int | None):
-    """(cpu, memory, sample_time, window), NaN where there is no metric."""
-    values, window = metrics_of(samples, counter_metric)
-    columns = [values[:, CPU], values[:, MEMORY], np.where(np.isnan(window), np.nan,
-                                                           samples.time_last), window]
-    if count is not None and count != len(window):
+    """(cpu, memory, sample_time, window), NaN where there is no metric, padded with NaN (or
+    cut) to ``count`` rows: metrics_of's CPU and memory columns, worked out column by column
+    (no copy of every metric of every row)."""
+    rows = len(samples.time_last)
+    count = rows if count is None else count
+    kept = min(count, rows)
+    last, prev = samples.counter_last[:kept], samples.counter_prev[:kept]
+    window = samples.time_last[:kept] - samples.time_prev[:kept]
+    dropped = np.isnan(window) | (last < prev).any(axis=1)
+    columns = []
+    for metric in (CPU, MEMORY):
+        counter = np.flatnonzero(counter_metric == metric)
+        if len(counter):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = (last[:, counter[-1]] - prev[:, counter[-1]]) / window
+        else:
+            value = samples.usage_last[:kept, metric]
+        columns.append(np.where(dropped, np.nan, value))
+    columns.append(np.where(dropped, np.nan, samples.time_last[:kept]))
+    columns.append(np.where(dropped, np.nan, window))
+    if count != kept:
         padded = [np.full(count, np.nan) for _ in columns]
         for new, old in zip(padded, columns):
-            new[: min(count, len(old))] = old[:count]
+            new[:kept] = old
         columns = padded
     return columns

@@ -14,6 +14,7 @@ import weakref
 
 import numpy as np
 
+from kbench.scheduler.batch import bound_pods
 from kbench.scheduler.labelmatrix import LabelMatrix
 from kbench.state.label_groups import key_pairs, pair_keys, pod_label_groups
 
@@ -52,10 +53,7 @@ def pod_groups(batch) -> PodGroups:
         return cached
     state = batch.state
     pods = state.tables["pods"]
-    position = np.full(len(state.tables["nodes"]) + 1, -1, dtype=np.int64)
-    position[batch.node_rows] = np.arange(len(batch.node_rows))
-    bound = state.active_pod_rows()
-    bound = bound[position[pods["node_index"][bound]] >= 0]
+    bound, bound_node = bound_pods(batch)
     representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
     rows = np.concatenate([bound, representatives])
     unique, inverse = pod_label_groups(state).unique_pairs(rows)
@@ -65,7 +63,7 @@ def pod_groups(batch) -> PodGroups:
         template_group=inverse[len(bound):].astype(np.int64),
         bound_rows=bound.astype(np.int64),
         bound_group=inverse[:len(bound)].astype(np.int64),
-        bound_node=position[pods["node_index"][bound]],
+        bound_node=bound_node,
         bound_body=pods["body"][bound].astype(np.int64),
         bound_terminating=~np.isnan(pods["deletion_time"][bound]))
     batch._pod_groups = groups

@@ -25,33 +25,37 @@ def key_pairs(keys: np.ndarray) -> np.ndarray:
 
 
 class LabelGroups:
-    """Each row's (first, second) pair key and its index among the sorted distinct keys seen."""
+    """Each row's (first, second) pair and its key's index among the sorted distinct keys
+    seen."""
 
     def __init__(self) -> None:
-        self.row_key = np.zeros(0, dtype=np.int64)    # [rows seen]: pair key when last seen
-        self.known = np.zeros(0, dtype=np.int64)      # sorted distinct keys seen
-        self.row_index = np.zeros(0, dtype=np.int64)  # [rows seen]: row_key's place in known
+        self.first = np.zeros(0, dtype=np.int32)      # [rows seen]: the columns when last seen
+        self.second = np.zeros(0, dtype=np.int32)
+        self.known = np.zeros(0, dtype=np.int64)      # sorted distinct pair keys seen
+        self.row_index = np.zeros(0, dtype=np.int64)  # [rows seen]: its key's place in known
 
     def update(self, first: np.ndarray, second: np.ndarray) -> None:
         """Take the columns as they are now (rows only ever appended; a shorter table is a
         new one)."""
-        key = pair_keys(first, second)
-        if len(self.row_key) > len(key):
+        if len(self.first) > len(first):
             self.__init__()
-        seen = len(self.row_key)
-        changed = np.concatenate([np.flatnonzero(self.row_key != key[:seen]),
-                                  np.arange(seen, len(key))])
+        seen = len(self.first)
+        changed = np.concatenate([
+            np.flatnonzero((self.first != first[:seen]) | (self.second != second[:seen])),
+            np.arange(seen, len(first))])
         if len(changed) == 0:
             return
-        fresh = np.setdiff1d(key[changed], self.known)
+        key = pair_keys(first[changed], second[changed])
+        fresh = np.setdiff1d(key, self.known)
         if len(fresh):
             merged = np.union1d(self.known, fresh)
             self.row_index = np.searchsorted(merged, self.known)[self.row_index]
             self.known = merged
-        row_index = np.zeros(len(key), dtype=np.int64)
+        row_index = np.zeros(len(first), dtype=np.int64)
         row_index[:seen] = self.row_index
-        row_index[changed] = np.searchsorted(self.known, key[changed])
-        self.row_key, self.row_index = key, row_index
+        row_index[changed] = np.searchsorted(self.known, key)
+        self.row_index = row_index
+        self.first, self.second = first.astype(np.int32), second.astype(np.int32)
 
     def unique_pairs(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """np.unique of the rows' pairs with return_inverse: the distinct pairs in order

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 import hashlib
@@ -58,7 +59,13 @@ def timestamp(seconds: float) -> str | None:
     """RFC3339 text of a simulated time (seconds since EPOCH), as Kubernetes writes it."""
     if seconds is None or np.isnan(seconds):
         return None
-    instant = EPOCH + timedelta(seconds=float(seconds))
+    return _timestamp_text(float(seconds))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _timestamp_text(seconds: float) -> str:
+    """timestamp's text (controllers stamp many objects with the same few times)."""
+    instant = EPOCH + timedelta(seconds=seconds)
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -67,7 +74,12 @@ def seconds_of(stamp) -> float | None:
     as seconds already; None stays None. timestamp()'s inverse, to the second."""
     if stamp is None or isinstance(stamp, (int, float)):
         return stamp
-    instant = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    return _seconds_of_text(str(stamp))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _seconds_of_text(stamp: str) -> float:
+    instant = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     return (instant - EPOCH).total_seconds()
 
 

@@ -19,6 +19,7 @@ import functools
 import json
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -684,6 +685,7 @@ class DeploymentController:
 
     def __init__(self) -> None:
         self._fingerprints = np.zeros(0, dtype=np.uint64)
+        self._documents: SharedDocuments | None = None
 
     def fingerprints(self, state: ClusterState, set_owner: np.ndarray) -> np.ndarray:
         """A hash per Deployment row of everything its sync reads."""
@@ -716,6 +718,9 @@ class DeploymentController:
                    & (deployments["replicas"] == deployments["available_replicas"])
                    & (deployments["replicas"] == deployments["status_replicas"]))
         due = deployments.alive & ((prints != known) | ~settled)
+        self._fingerprints = prints
+        if not due.any():
+            return actions
         pod_owner = owner_rows(state, "pods", "replicasets")
         pods = state.tables["pods"]
         phase = pods["phase"]
@@ -725,13 +730,14 @@ class DeploymentController:
         for row in np.flatnonzero(due).tolist():
             owned = np.flatnonzero(state.tables["replicasets"].alive & (set_owner == row))
             self._sync_one(state, row, owned, sets_with_pods, actions)
-        self._fingerprints = prints
         return actions
 
     def _sync_one(self, state: ClusterState, row: int, owned: np.ndarray,
                   sets_with_pods: np.ndarray, actions: Actions) -> None:
-        d = read_deployment(state, row)
-        sets = [read_replica_set(state, r) for r in owned.tolist()]
+        if self._documents is None or self._documents.strings is not state.strings:
+            self._documents = SharedDocuments(state.strings)
+        d = read_deployment(state, row, self._documents)
+        sets = [read_replica_set(state, r, self._documents) for r in owned.tolist()]
         new = None
         for rs in _by_creation(sets):
             if rs.key() == d.key():
@@ -743,10 +749,35 @@ class DeploymentController:
         write_sync(state, sync, actions)
 
 
-def read_deployment(state: ClusterState, row: int) -> DeploymentView:
+class SharedDocuments:
+    """The JSON documents of a string table by code, each parsed once and then shared by the
+    syncs that read it: a sync replaces a document it changes (copy on write), it never
+    changes one in place. Forgets them all past LIMIT documents (conditions carry timestamps:
+    a Deployment's change every sync)."""
+
+    LIMIT = 1 << 16
+
+    def __init__(self, strings) -> None:
+        self.strings = strings
+        self._parsed: dict[int, object] = {}
+
+    def __call__(self, code: int) -> object:
+        parsed = self._parsed.get(code, self)
+        if parsed is self:
+            if len(self._parsed) >= self.LIMIT:
+                self._parsed.clear()
+            parsed = self._parsed[code] = self.strings.document(code)
+        return parsed
+
+
+def read_deployment(state: ClusterState, row: int,
+                    document: Callable[[int], object] | None = None) -> DeploymentView:
+    """The Deployment at ``row``; ``document`` parses a JSON code (default: the string
+    table's, a fresh copy each time; a SharedDocuments shares them)."""
     columns = state.tables["deployments"]
     text = state.strings
-    body = text.document(int(columns["body"][row])) or {}
+    document = document or text.document
+    body = document(int(columns["body"][row])) or {}
     spec = body.get("spec") or {}
     strategy = spec.get("strategy") or {}
     rolling = strategy.get("rollingUpdate") or {}
@@ -761,26 +792,29 @@ def read_deployment(state: ClusterState, row: int) -> DeploymentView:
         min_ready_seconds=int(spec.get("minReadySeconds") or 0),
         revision_history_limit=spec.get("revisionHistoryLimit"),
         progress_deadline=spec.get("progressDeadlineSeconds"),
-        template=text.document(int(columns["template"][row])) or {},
-        selector=text.document(int(columns["selector"][row])) or {},
-        annotations=text.document(int(columns["annotations"][row])) or {},
-        status=status, conditions=text.document(int(columns["conditions"][row])) or [],
+        template=document(int(columns["template"][row])) or {},
+        selector=document(int(columns["selector"][row])) or {},
+        annotations=document(int(columns["annotations"][row])) or {},
+        status=status, conditions=document(int(columns["conditions"][row])) or [],
         collision_count=(body.get("status") or {}).get("collisionCount"),
         template_key=text[int(columns["template"][row])] or canonical_json({}))
 
 
-def read_replica_set(state: ClusterState, row: int) -> ReplicaSetView:
+def read_replica_set(state: ClusterState, row: int,
+                     document: Callable[[int], object] | None = None) -> ReplicaSetView:
+    """The ReplicaSet at ``row`` (``document``: as for read_deployment)."""
     columns = state.tables["replicasets"]
     text = state.strings
+    document = document or text.document
     return ReplicaSetView(
         row=row, name=text[int(columns["name"][row])], uid=text[int(columns["uid"][row])],
         replicas=int(columns["replicas"][row]),
         status_replicas=int(columns["status_replicas"][row]),
         ready=int(columns["ready_replicas"][row]),
         available=int(columns["available_replicas"][row]),
-        annotations=text.document(int(columns["annotations"][row])) or {},
+        annotations=document(int(columns["annotations"][row])) or {},
         creation_time=float(columns["creation_time"][row]),
-        template=text.document(int(columns["template"][row])) or {},
+        template=document(int(columns["template"][row])) or {},
         generation=int(columns["generation"][row]),
         observed_generation=int(columns["observed_generation"][row]),
         template_key=_stripped_key(text[int(columns["template"][row])] or "{}"))

@@ -21,24 +21,29 @@ def owner_rows(state: ClusterState, child_table: str, owner_table: str) -> np.nd
     return _row_of_uid(state, owner_table)[state.tables[child_table]["controller_uid"]]
 
 
-#: per cluster (its string table), per owner table: (rows, live count, strings, row of uid)
+#: per cluster (its string table), per owner table: ((rows, live count), row of uid)
 _ROW_OF_UID: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _row_of_uid(state: ClusterState, table: str) -> np.ndarray:
-    """The live row of each uid code of ``table`` (-1: none; the last slot stands for "no
-    uid"), rebuilt only when the table gained or lost rows or new strings appeared (a row's
-    uid never changes)."""
+    """The live row of each uid code of ``table`` (-1: none; at least one slot past the last
+    string code, so that -1, "no uid", reads -1 too), rebuilt only when the table gained or
+    lost rows (a row's uid never changes), grown with spare room as new strings appear."""
     owners = state.tables[table]
-    key = (len(owners), owners.live_count, len(state.strings))
+    key = (len(owners), owners.live_count)
     cached = _ROW_OF_UID.setdefault(state.strings, {}).get(table)
     if cached is not None and cached[0] == key:
-        return cached[1]
-    live = owners.live_rows()
-    row_of_uid = np.full(len(state.strings) + 1, -1, dtype=np.int64)
-    row_of_uid[owners["uid"][live]] = live
-    _ROW_OF_UID[state.strings][table] = (key, row_of_uid)
-    return row_of_uid
+        row_of_uid = cached[1]
+        if len(row_of_uid) > len(state.strings):
+            return row_of_uid
+        grown = np.full(len(state.strings) * 3 // 2 + 1, -1, dtype=np.int64)
+        grown[:len(row_of_uid)] = row_of_uid
+    else:
+        grown = np.full(len(state.strings) * 3 // 2 + 1, -1, dtype=np.int64)
+        live = owners.live_rows()
+        grown[owners["uid"][live]] = live
+    _ROW_OF_UID[state.strings][table] = (key, grown)
+    return grown
 
 
 def controller_reference(state: ClusterState, table: str, row: int, api_version: str,

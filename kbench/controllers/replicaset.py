@@ -37,14 +37,6 @@ def active_pods(state: ClusterState) -> np.ndarray:
             & np.isnan(pods["deletion_time"]))
 
 
-def available(state: ClusterState, min_ready_seconds: np.ndarray, now: float) -> np.ndarray:
-    """podutil.IsPodAvailable per pod row: Ready, for longer than minReadySeconds."""
-    pods = state.tables["pods"]
-    ready = pods["ready"] & pods.alive
-    return ready & ((min_ready_seconds == 0)
-                    | (np.floor(pods["ready_time"]) + min_ready_seconds < now))
-
-
 def _spec_field(state: ClusterState, table: str, field: str, default: int) -> np.ndarray:
     """An integer spec field kept in the body, per row (read once per distinct body)."""
     bodies = state.tables[table]["body"]
@@ -63,12 +55,17 @@ def sync_replicasets(state: ClusterState) -> Actions:
     now = state.time
     owner = owner_rows(state, "pods", "replicasets")
     active = active_pods(state) & (owner >= 0)
-    count = np.bincount(owner[active], minlength=len(sets))
-    min_ready = _spec_field(state, "replicasets", "minReadySeconds", 0)
-    pod_min_ready = np.where(owner >= 0, min_ready[np.maximum(owner, 0)], 0)
-    ready = np.bincount(owner[active & pods["ready"]], minlength=len(sets))
-    avail = np.bincount(owner[active & available(state, pod_min_ready, now)],
-                        minlength=len(sets))
+    # the counts read only the owned active pods: gather them once
+    members = np.flatnonzero(active)
+    member_owner = owner[members]
+    count = np.bincount(member_owner, minlength=len(sets))
+    is_ready = pods["ready"][members]
+    ready = np.bincount(member_owner[is_ready], minlength=len(sets))
+    # podutil.IsPodAvailable: Ready for longer than minReadySeconds
+    min_ready = _spec_field(state, "replicasets", "minReadySeconds", 0)[member_owner]
+    is_available = is_ready & ((min_ready == 0)
+                               | (np.floor(pods["ready_time"][members]) + min_ready < now))
+    avail = np.bincount(member_owner[is_available], minlength=len(sets))
     live = sets.live_rows()
     diff = count[live] - sets["replicas"][live]
     for row in live[diff < 0].tolist():

@@ -89,6 +89,22 @@ class Batch:
         return len(self.node_rows)
 
 
+def bound_pods(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """The pods holding resources on the batch's nodes (their rows) and each one's node
+    position in the batch; worked out once per batch (its node arrays and pod groups both
+    read them)."""
+    cached = getattr(batch, "_bound_pods", None)
+    if cached is None:
+        state = batch.state
+        position = np.full(len(state.tables["nodes"]) + 1, -1, dtype=np.int64)
+        position[batch.node_rows] = np.arange(len(batch.node_rows))
+        bound = state.active_pod_rows()
+        node = position[state.tables["pods"]["node_index"][bound]]
+        on_batch = node >= 0
+        cached = batch._bound_pods = (bound[on_batch], node[on_batch])
+    return cached
+
+
 def node_tree_order(zones: list[str]) -> np.ndarray:
     """Positions of nodes in kube-scheduler's snapshot order: nodeTree lists nodes zone by zone,
     round robin (pkg/scheduler/backend/cache/node_tree.go list()), zones in the order they first

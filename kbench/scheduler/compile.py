@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 
 from kbench.api.resources import pod_requests
-from kbench.scheduler.batch import Batch
+from kbench.scheduler.batch import Batch, bound_pods
 from kbench.scheduler import custom
 from kbench.scheduler.config import ProfileError
 from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_CUSTOM, FILTER_FIT,
@@ -92,11 +92,7 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
     state = batch.state
     nodes, pods = state.tables["nodes"], state.tables["pods"]
     rows = batch.node_rows
-    position = np.full(len(nodes) + 1, -1, dtype=np.int64)
-    position[rows] = np.arange(len(rows))
-    bound = state.active_pod_rows()
-    bound = bound[position[pods["node_index"][bound]] >= 0]
-    node_of_pod = position[pods["node_index"][bound]]
+    bound, node_of_pod = bound_pods(batch)
     body_of_pod = pods["body"][bound].astype(np.int64)
     table = _body_table(state, body_of_pod)
     nonzero = np.zeros((len(rows), 2), dtype=np.int64)
@@ -144,8 +140,7 @@ def _body_table(state, bodies: np.ndarray) -> _BodyTable:
                                          np.zeros((grown - len(table.known), 2))])
         table.known = np.concatenate([table.known, np.zeros(grown - len(table.known), bool)])
     if len(bodies):
-        present = np.flatnonzero(np.bincount(bodies, minlength=1))
-        for body in present[~table.known[present]].tolist():
+        for body in np.unique(bodies[~table.known[bodies]]).tolist():
             spec = (state.strings.document(body) or {}).get("spec") or {}
             table.requests[body] = nonzero_requests(spec)
             ports = nodeports.host_ports(spec)

@@ -76,9 +76,9 @@ class LabelMatrix:
         op, key = requirement.operator, requirement.key
         column = self.column(key)
         if op in _IN:
-            return np.isin(column, self._codes(requirement.values))
+            return _member(column, self._codes(requirement.values))
         if op in _NOT_IN:
-            return ~np.isin(column, self._codes(requirement.values))
+            return ~_member(column, self._codes(requirement.values))
         if op == "Exists":
             return column >= 0
         if op == "DoesNotExist":
@@ -126,6 +126,16 @@ class LabelMatrix:
             except SelectorError:
                 continue
         return mask
+
+
+def _member(column: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """np.isin(column, codes); a few codes are compared one by one (np.isin sorts)."""
+    if len(codes) > 8:
+        return np.isin(column, codes)
+    mask = np.zeros(len(column), dtype=np.bool_)
+    for code in codes.tolist():
+        mask |= column == code
+    return mask
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")

@@ -14,7 +14,9 @@ import weakref
 
 import numpy as np
 
+from kbench.scheduler.batch import bound_pods
 from kbench.scheduler.labelmatrix import LabelMatrix
+from kbench.state.label_groups import key_pairs, pair_keys, pod_label_groups
 
 DEFAULT_NAMESPACE = "default"
 
@@ -40,10 +42,8 @@ def unique_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.
     """np.unique(np.stack([first, second], axis=1), axis=0, return_inverse=True) for two
     columns of codes >= -1 (below 2**31), as one int64 key each: the same rows in the same
     (lexicographic) order, without the slow row-wise sort."""
-    key = ((first.astype(np.int64) + 1) << 32) | (second.astype(np.int64) + 1)
-    unique, inverse = np.unique(key, return_inverse=True)
-    pairs = np.stack([(unique >> 32) - 1, (unique & 0xFFFFFFFF) - 1], axis=1)
-    return pairs, inverse.reshape(-1)
+    unique, inverse = np.unique(pair_keys(first, second), return_inverse=True)
+    return key_pairs(unique), inverse.reshape(-1)
 
 
 def pod_groups(batch) -> PodGroups:
@@ -53,20 +53,17 @@ def pod_groups(batch) -> PodGroups:
         return cached
     state = batch.state
     pods = state.tables["pods"]
-    position = np.full(len(state.tables["nodes"]) + 1, -1, dtype=np.int64)
-    position[batch.node_rows] = np.arange(len(batch.node_rows))
-    bound = state.active_pod_rows()
-    bound = bound[position[pods["node_index"][bound]] >= 0]
+    bound, bound_node = bound_pods(batch)
     representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
     rows = np.concatenate([bound, representatives])
-    unique, inverse = unique_pairs(pods["namespace"][rows], pods["labels"][rows])
+    unique, inverse = pod_label_groups(state).unique_pairs(rows)
     groups = PodGroups(
         labels=_group_labels(state, unique[:, 1]),
         namespaces=_group_namespaces(state, unique[:, 0]),
         template_group=inverse[len(bound):].astype(np.int64),
         bound_rows=bound.astype(np.int64),
         bound_group=inverse[:len(bound)].astype(np.int64),
-        bound_node=position[pods["node_index"][bound]],
+        bound_node=bound_node,
         bound_body=pods["body"][bound].astype(np.int64),
         bound_terminating=~np.isnan(pods["deletion_time"][bound]))
     batch._pod_groups = groups

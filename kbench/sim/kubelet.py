@@ -267,6 +267,8 @@ class Kubelet:
     def _learn_node_images(self, state: ClusterState) -> None:
         """Images the nodes' manifests list in status.images (once per new node and body)."""
         nodes = state.tables["nodes"]
+        if len(nodes) == self._nodes_seen:
+            return
         bodies = nodes["body"][self._nodes_seen:]
         listed = []
         for code in np.unique(bodies).tolist():

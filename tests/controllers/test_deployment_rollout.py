@@ -350,3 +350,25 @@ def test_same_cluster_stepped_the_same_way_gives_identical_tables():
     assert tables.keys() == again.keys()
     for name in tables:
         assert tables[name].equals(again[name]), name
+
+
+def test_syncs_never_change_the_documents_they_share():
+    """The controller parses each document once and shares it between syncs: after rollouts,
+    scaling, a pause and an undo, every shared document still equals its text."""
+    cluster = cluster_of(deployment_manifest(replicas=4, max_surge=2, max_unavailable=1))
+    cluster.step("20s")
+    cluster.set_image("deploy", "web", "c", "nginx:2")
+    cluster.step("5s")
+    cluster.scale("deploy", "web", 6)
+    cluster.step("20s")
+    manifest = deployment_manifest(replicas=6, image="nginx:3", max_surge=2, max_unavailable=1)
+    for paused in (True, False):
+        cluster.apply({**manifest, "spec": {**manifest["spec"], "paused": paused}})
+        cluster.step("5s")
+    cluster.rollout_undo("web")
+    cluster.step("30s")
+    shared = cluster.engine.deployments._documents
+    assert len(shared._parsed) > 5
+    for code, parsed in shared._parsed.items():
+        assert parsed == cluster.state.strings.document(code), cluster.state.strings[code]
+    assert sizes(cluster)[-1] == 6

@@ -291,3 +291,30 @@ def test_an_empty_cluster_scrapes_to_no_metrics():
     assert len(server.pod_metrics().cpu_usage) == 0
     # a Ready node with no pods uses 0 (no overhead by default)
     assert server.node_metrics().cpu_usage.tolist() == [0.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 45), st.integers(0, 2**32 - 1))
+def test_pod_metrics_are_metrics_of_the_last_samples(rows, count, seed):
+    """The per-row CPU / memory columns equal metrics_of's, NaN where it has none (no sample,
+    one sample, a counter that fell, no window), padded or cut to the pods table's rows."""
+    from kbench.metrics.server import CPU, MEMORY, _metric_arrays
+    rng = np.random.default_rng(seed)
+    counters = np.array([CPU], dtype=np.int64)
+    time_last = rng.choice([np.nan, 15.0, 30.0, 45.0], rows)
+    time_prev = np.where(rng.random(rows) < 0.2, time_last, time_last - rng.choice(
+        [np.nan, 10.0, 15.0], rows))   # some windows of 0 s
+    counter_prev = rng.choice([0.0, 100.0, 1500.0], (rows, 1))
+    counter_last = counter_prev + rng.choice([-10.0, 0.0, 250.0, 3000.0], (rows, 1))
+    usage = rng.random((rows, 2)) * 1000
+    samples = empty_samples(rows, 2, 1)._replace(
+        time_last=time_last, time_prev=time_prev, counter_last=counter_last,
+        counter_prev=counter_prev, usage_last=usage)
+    values, window = metrics_of(samples, counters)
+    expected = [values[:, CPU], values[:, MEMORY], np.where(np.isnan(window), np.nan, time_last),
+                window]
+    got = _metric_arrays(samples, counters, count)
+    for column, want in zip(got, expected):
+        padded = np.full(count, np.nan)
+        padded[:min(rows, count)] = want[:count]
+        assert np.array_equal(column, padded, equal_nan=True)

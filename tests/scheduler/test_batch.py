@@ -39,3 +39,36 @@ def test_unique_pairs_equals_row_wise_unique(rows):
                          return_inverse=True)
     assert pairs.tolist() == expected[0].tolist()
     assert inverse.tolist() == expected[1].reshape(-1).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.tuples(st.integers(-1, 5), st.integers(-1, 30)),
+                                   max_size=40),
+                          st.lists(st.integers(0, 1000), max_size=10)), min_size=1, max_size=6))
+def test_label_groups_group_as_unique_pairs(steps):
+    """Pod rows kept across batches (rows appended, some relabelled, a table started anew)
+    group exactly as unique_pairs over the rows asked for."""
+    from kbench.scheduler.podgroups import unique_pairs
+    from kbench.state.label_groups import LabelGroups
+    known = LabelGroups()
+    namespaces, labels = np.zeros(0, np.int32), np.zeros(0, np.int32)
+    rng = np.random.default_rng(len(steps))
+    for appended, relabelled in steps:
+        if len(appended) == 1 and appended[0] == (5, 30):  # a table started anew
+            namespaces, labels = np.zeros(0, np.int32), np.zeros(0, np.int32)
+        namespaces = np.concatenate([namespaces, [a for a, _ in appended]]).astype(np.int32)
+        labels = np.concatenate([labels, [b for _, b in appended]]).astype(np.int32)
+        if len(labels):
+            for row in relabelled:
+                labels[row % len(labels)] = row % 37 - 1
+        known.update(namespaces, labels)
+        rows = np.flatnonzero(rng.random(len(labels)) < 0.7)
+        pairs, inverse = known.unique_pairs(rows)
+        want_pairs, want_inverse = unique_pairs(namespaces[rows], labels[rows])
+        assert pairs.tolist() == want_pairs.tolist()
+        assert inverse.tolist() == want_inverse.tolist()
+        order, bounds = known.sorted_groups(rows)  # the same groups, rows in order
+        want_order = np.argsort(want_inverse, kind="stable")
+        assert order.tolist() == want_order.tolist()
+        assert bounds.tolist() == np.searchsorted(want_inverse[want_order],
+                                                  np.arange(len(want_pairs) + 1)).tolist()

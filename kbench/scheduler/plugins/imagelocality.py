@@ -3,6 +3,8 @@ how widely the image is spread. pkg/scheduler/framework/plugins/imagelocality/im
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 NAME = "ImageLocality"
@@ -29,16 +31,30 @@ def node_image_sizes(images: list[dict]) -> dict[str, int]:
     return sizes
 
 
+#: per cluster (its string table): the node images read last (batches share the list while
+#: the nodes stay the same), with their sizes per node and how many nodes hold each image
+_LAST_SIZES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _image_sizes(batch) -> tuple[list[dict[str, int]], dict[str, int]]:
+    last = _LAST_SIZES.get(batch.state.strings)
+    if last is not None and last[0] is batch.node_images:
+        return last[1], last[2]
+    per_node = [node_image_sizes(images) for images in batch.node_images]
+    spread: dict[str, int] = {}
+    for sizes in per_node:
+        for name in sizes:
+            spread[name] = spread.get(name, 0) + 1
+    _LAST_SIZES[batch.state.strings] = (batch.node_images, per_node, spread)
+    return per_node, spread
+
+
 def static_score(batch, template) -> np.ndarray:
     """calculatePriority(sumImageScores(...), number of containers) for every node."""
     per_node = getattr(batch, "_image_sizes", None)
     if per_node is None:
-        per_node = [node_image_sizes(images) for images in batch.node_images]
-        spread: dict[str, int] = {}
-        for sizes in per_node:
-            for name in sizes:
-                spread[name] = spread.get(name, 0) + 1
-        batch._image_sizes, batch._image_spread = per_node, spread
+        batch._image_sizes, batch._image_spread = _image_sizes(batch)
+        per_node = batch._image_sizes
     total_nodes = batch.node_count
     containers = [*(template.spec.get("initContainers") or []),
                   *(template.spec.get("containers") or [])]

@@ -243,25 +243,28 @@ def _owned_terms(compiler: _Compiler, spec: dict, namespace: str, filtering: boo
     return owned
 
 
-#: per cluster (its string table): pod body code -> whether its spec has (anti-)affinity terms
+#: per cluster (its string table): per string code, (read, has (anti-)affinity terms) of the
+#: pod bodies read so far, grown with the string table
 _HAS_TERMS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _bodies_with_terms(state, bodies: np.ndarray) -> np.ndarray:
-    """The distinct body codes among ``bodies`` whose spec has podAffinity or podAntiAffinity."""
+    """The distinct body codes among ``bodies`` whose spec has podAffinity or podAntiAffinity
+    (each body read once per cluster)."""
     bodies = bodies[bodies >= 0]
     if len(bodies) == 0:
         return np.zeros(0, dtype=np.int64)
-    known = _HAS_TERMS.setdefault(state.strings, {})
-    present = np.flatnonzero(np.bincount(bodies))
-    found = []
-    for body in present.tolist():
-        if body not in known:
-            spec = (state.strings.document(body) or {}).get("spec") or {}
-            known[body] = bool(_section(spec, "podAffinity") or _section(spec, "podAntiAffinity"))
-        if known[body]:
-            found.append(body)
-    return np.array(found, dtype=np.int64)
+    read, has_terms = _HAS_TERMS.get(state.strings, (np.zeros(0, bool), np.zeros(0, bool)))
+    if len(read) < len(state.strings):
+        grown = max(len(state.strings), 2 * len(read))
+        read = np.concatenate([read, np.zeros(grown - len(read), bool)])
+        has_terms = np.concatenate([has_terms, np.zeros(grown - len(has_terms), bool)])
+        _HAS_TERMS[state.strings] = (read, has_terms)
+    for body in np.unique(bodies[~read[bodies]]).tolist():
+        spec = (state.strings.document(body) or {}).get("spec") or {}
+        has_terms[body] = bool(_section(spec, "podAffinity") or _section(spec, "podAntiAffinity"))
+        read[body] = True
+    return np.unique(bodies[has_terms[bodies]]).astype(np.int64)
 
 
 def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -> AffinityData:

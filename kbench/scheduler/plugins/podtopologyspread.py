@@ -200,6 +200,26 @@ class _Instances:
                                          groups.template_group[placed_templates]])
         self.pod_node = np.concatenate([groups.bound_node[alive], placed_nodes]).astype(np.int64)
         self._domains: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+        self._by_group: tuple[np.ndarray, np.ndarray] | None = None
+
+    def members(self, mask: np.ndarray) -> np.ndarray:
+        """Positions (into pod_group / pod_node) of the counted pods whose group ``mask``
+        selects, in no particular order: the pods sorted by group once per pass, so each
+        selector reads its groups' pods only, not every pod."""
+        if self._by_group is None:
+            group_count = len(self.groups.namespaces)
+            # a stable sort of small integers is a radix sort: linear, not n log n
+            small = (self.pod_group.astype(np.uint16) if group_count <= 1 << 16
+                     else self.pod_group)
+            order = np.argsort(small, kind="stable")
+            bounds = np.searchsorted(self.pod_group[order], np.arange(group_count + 1))
+            self._by_group = order, bounds
+        order, bounds = self._by_group
+        groups = np.flatnonzero(mask)
+        lengths = bounds[groups + 1] - bounds[groups]
+        total = int(lengths.sum())
+        offsets = np.cumsum(lengths) - lengths
+        return order[np.repeat(bounds[groups] - offsets, lengths) + np.arange(total)]
 
     def domains(self, key: str) -> tuple[np.ndarray, np.ndarray, int]:
         """(domain per node, has the key per node, domain count); a node without the key is in
@@ -229,7 +249,8 @@ class _Instances:
         mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
         if not selector.empty:
             mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
-        members = mask[self.pod_group] & counted[self.pod_node]
+        members = self.members(mask)
+        members = members[counted[self.pod_node[members]]]
         registered = np.zeros(size, dtype=np.bool_)
         registered[domain[counted]] = True
         self.index[identity] = len(self.domain)

@@ -9,6 +9,7 @@ needs (a pod's summed requests, a node's allocatable, a service's cluster IP).
 from __future__ import annotations
 
 import copy
+import json
 import difflib
 import functools
 from dataclasses import dataclass, field
@@ -718,7 +719,9 @@ def create_pods(state: ClusterState, pod: dict, names: list[str],
     step. ``creation_times``: each pod's creationTimestamp when not now (a client that
     created them within the tick). Returns their rows. Raises ManifestError (nothing
     created) for a bad manifest."""
-    return create_planned_pods(state, planned_pod(state, pod, namespace), names, namespace,
+    named = {**pod, "metadata": {**(pod.get("metadata") or {}),
+                                 "name": names[0] if names else "x"}}
+    return create_planned_pods(state, planned_pod(state, named, namespace), names, namespace,
                                creation_times)
 
 
@@ -730,6 +733,37 @@ def planned_pod(state: ClusterState, pod: dict, namespace: str = "default") -> d
     manifest["metadata"].update(name=manifest["metadata"].get("name") or "x",
                                 namespace=namespace)
     return plan(state, [Document("<template>", 1, manifest)])[0].values
+
+
+class PodPlans:
+    """planned_pod, remembered: a pod manifest admitted once is reused (same column values,
+    no strings interned anew) while no object that admission reads (namespace,
+    PriorityClass, ...: anything but pods and events) was added or removed. Controllers
+    create the pods of one template again and again; trace replays their few shapes."""
+
+    _NOT_ADMISSION = ("pods", "events")
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, str], dict] = {}
+        self._objects = None
+
+    def values(self, state: ClusterState, pod: dict, namespace: str,
+               first_name: str | None = None) -> dict:
+        """The admitted values of ``pod``; admitted (as ``first_name``, the name the first
+        pod of its batch will have, so strings are interned in create_pods' order) when not
+        known yet."""
+        objects = tuple((name, len(table), table.live_count)
+                        for name, table in state.tables.items()
+                        if name not in self._NOT_ADMISSION)
+        if objects != self._objects:
+            self._values, self._objects = {}, objects
+        key = (json.dumps(pod, sort_keys=True, separators=(",", ":")), namespace)
+        values = self._values.get(key)
+        if values is None:
+            named = pod if first_name is None else {
+                **pod, "metadata": {**(pod.get("metadata") or {}), "name": first_name}}
+            values = self._values[key] = planned_pod(state, named, namespace)
+        return values
 
 
 def create_planned_pods(state: ClusterState, values: dict, names: list[str],

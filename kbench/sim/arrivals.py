@@ -6,7 +6,7 @@ exact arrival time as creationTimestamp, so the scheduling queue takes them in a
 (priority first, then creation time) and pods.parquet reports when each really arrived. Pods
 of one shape (one manifest) are created together in one store call; nothing loops over pods.
 A shape's manifest is admitted (checked, defaulted, encoded) once and reused while no other
-object (namespace, PriorityClass, ...) is added or removed.
+object (namespace, PriorityClass, ...) is added or removed (kbench.api.store.PodPlans).
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ import math
 
 import numpy as np
 
-from kbench.api.store import create_planned_pods, planned_pod
-
-#: tables whose objects do not change how a pod is admitted
-_NOT_ADMISSION = ("pods", "events")
+from kbench.api.store import PodPlans, create_planned_pods
 
 
 class PodArrivals:
@@ -42,8 +39,7 @@ class PodArrivals:
         self.manifests = manifests
         self.namespace = namespace
         self.next = int(np.searchsorted(self.times, created_until, side="right"))
-        self._planned: dict[int, dict] = {}   # shape -> its admitted column values
-        self._planned_for = None               # ... while the other objects stay as then
+        self.plans = PodPlans()   # each shape's manifest admitted once
 
     def __len__(self) -> int:
         return len(self.times)
@@ -61,18 +57,11 @@ class PodArrivals:
         due = slice(self.next, end)
         self.next = end
         shapes = self.shapes[due]
-        objects = tuple((name, len(table), table.live_count)
-                        for name, table in state.tables.items() if name not in _NOT_ADMISSION)
-        if objects != self._planned_for:   # a namespace, PriorityClass, ... came or went
-            self._planned, self._planned_for = {}, objects
         created = []
         for shape in np.unique(shapes).tolist():
             mine = shapes == shape
-            values = self._planned.get(shape)
-            if values is None:
-                values = self._planned[shape] = planned_pod(state, self.manifests[shape],
-                                                            self.namespace)
-            created.append(create_planned_pods(state, values, self.names[due][mine].tolist(),
-                                               self.namespace,
+            names = self.names[due][mine].tolist()
+            values = self.plans.values(state, self.manifests[shape], self.namespace, names[0])
+            created.append(create_planned_pods(state, values, names, self.namespace,
                                                creation_times=self.times[due][mine]))
         return np.concatenate(created)

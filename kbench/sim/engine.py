@@ -34,7 +34,7 @@ import numpy as np
 
 from kbench.api.manifests import Document
 from kbench.api.store import commit, plan
-from kbench.api.store import create_pods as store_create_pods
+from kbench.api.store import PodPlans, create_planned_pods
 from kbench.controllers.actions import Actions
 from kbench.controllers.batch import CronJobController, JobController
 from kbench.controllers.deployment import DeploymentController
@@ -93,6 +93,7 @@ class Engine:
         self.cronjobs = CronJobController()
         self.hooks: list[Callable[[Engine], None]] = []
         self.sources: list[Callable[[Engine], object]] = []
+        self.pod_plans = PodPlans()   # controllers' pod templates, admitted once
         self._deletions_collected = -1
         #: the last time something that may let a pending pod fit happened (a pod ended or
         #: was deleted, a node was added)
@@ -219,7 +220,9 @@ class Engine:
         for table, row, values in actions.updates:
             update_row(state, table, row, values)
         for batch in actions.create_pods:
-            store_create_pods(state, batch.manifest, batch.names, batch.namespace)
+            values = self.pod_plans.values(state, batch.manifest, batch.namespace,
+                                           batch.names[0] if batch.names else None)
+            create_planned_pods(state, values, batch.names, batch.namespace)
             count = len(batch.names)
             record_events(state, batch.owner_kind,
                           np.full(count, state.strings.intern(batch.owner_name)),

@@ -22,17 +22,41 @@ def resource_column_name(prefix: str, resource: str) -> str:
     return f"{prefix}_{resource}"
 
 
-def _strings_array(codes: np.ndarray, strings: list[str]) -> pa.DictionaryArray:
-    """Codes into a global string list -> a compact dictionary array (only strings used)."""
+def _used_codes(codes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes (sorted) and each value's position among them, as np.unique(...,
+    return_inverse=True) gives, without sorting a long column: a column long against the
+    string table marks the codes it uses in one pass over the table's codes instead."""
+    if len(codes) * 16 < count:
+        used, indices = np.unique(codes, return_inverse=True)
+        return used, indices.astype(np.int32).reshape(-1)
+    seen = np.zeros(count, dtype=np.bool_)
+    seen[codes] = True
+    used = np.flatnonzero(seen)
+    position = np.empty(count, dtype=np.int32)
+    position[used] = np.arange(len(used), dtype=np.int32)
+    return used, position[codes]
+
+
+def _strings_array(codes: np.ndarray, strings) -> pa.DictionaryArray:
+    """Codes into the string table (an Arrow string array, or a list) -> a compact
+    dictionary array (only the strings used, in code order)."""
+    return _strings_array_and_codes(codes, strings)[0]
+
+
+def _strings_array_and_codes(codes: np.ndarray, strings) -> tuple[pa.DictionaryArray,
+                                                                   np.ndarray]:
+    """_strings_array, and the code of each dictionary entry."""
     missing = codes < 0
-    used, indices = np.unique(np.where(missing, 0, codes), return_inverse=True)
-    dictionary = pa.array([strings[c] for c in used.tolist()] if len(strings) else [],
-                          type=pa.string())
     if len(strings) == 0:
         used = np.zeros(0, dtype=np.int64)
         indices = np.zeros(len(codes), dtype=np.int32)
-    index_array = pa.array(indices.astype(np.int32), mask=missing if missing.any() else None)
-    return pa.DictionaryArray.from_arrays(index_array, dictionary)
+        dictionary = pa.array([], type=pa.string())
+    else:
+        used, indices = _used_codes(np.where(missing, 0, codes), len(strings))
+        dictionary = (strings.take(pa.array(used)) if isinstance(strings, pa.Array)
+                      else pa.array([strings[c] for c in used.tolist()], type=pa.string()))
+    index_array = pa.array(indices, mask=missing if missing.any() else None)
+    return pa.DictionaryArray.from_arrays(index_array, dictionary), used
 
 
 def _enum_array(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray:
@@ -40,9 +64,13 @@ def _enum_array(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray
                                           pa.array(list(names), type=pa.string()))
 
 
-def table_to_arrow(table: Table, strings: list[str], resources: list[str],
-                   rows: np.ndarray | None = None) -> pa.Table:
-    """The live rows of a table (or the given rows) as an Arrow table with readable columns."""
+def table_to_arrow(table: Table, strings, resources: list[str],
+                   rows: np.ndarray | None = None, codes: dict | None = None) -> pa.Table:
+    """The live rows of a table (or the given rows) as an Arrow table with readable columns.
+
+    ``strings``: the string table's strings in code order (StringTable.arrow(), or a list).
+    ``codes``, when given, receives the string table code of each dictionary entry of each
+    string column (by column name), as snapshots of a running cluster keep them."""
     if rows is None:
         rows = table.live_rows()
     arrays, fields = [], []
@@ -56,7 +84,9 @@ def table_to_arrow(table: Table, strings: list[str], resources: list[str],
                     "resource": resource, "unit": _UNITS.get(resource, "count")}))
             continue
         if column.kind in ("str", "json"):
-            array = _strings_array(values, strings)
+            array, used = _strings_array_and_codes(values, strings)
+            if codes is not None:
+                codes[column.name] = used
         elif column.kind == "enum":
             array = _enum_array(values, column.enum)
         elif column.kind == "time":
@@ -73,24 +103,41 @@ def table_to_arrow(table: Table, strings: list[str], resources: list[str],
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def column_from_arrow(column: Column, array: pa.ChunkedArray | pa.Array,
-                      intern_many) -> np.ndarray:
-    """Decode one Arrow column back to the state's representation (strings re-interned)."""
+def dictionary_parts(array: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
+    """A string column as one dictionary array (encoded here when it was written plain)."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if not pa.types.is_dictionary(array.type):
+        array = array.dictionary_encode()
+    return array
+
+
+def column_from_arrow(column: Column, array: pa.ChunkedArray | pa.Array,
+                      intern_many=None, lookup: np.ndarray | None = None) -> np.ndarray:
+    """Decode one Arrow column back to the state's representation: a string column's codes
+    are ``lookup`` (the code of each dictionary entry) when given, else its strings are
+    interned with ``intern_many``."""
     if column.kind in ("str", "json", "enum"):
-        if not pa.types.is_dictionary(array.type):
-            array = array.dictionary_encode()
-        dictionary = array.dictionary.to_pylist()
-        indices = array.indices.to_numpy(zero_copy_only=False)
-        valid = array.indices.is_valid().to_numpy(zero_copy_only=False)
+        array = dictionary_parts(array)
         if column.kind == "enum":
+            dictionary = array.dictionary.to_pylist()
             lookup = np.array([column.enum.index(name) for name in dictionary] or [0],
                               dtype=np.int64)
-        else:
+        elif lookup is None:
+            dictionary = array.dictionary.to_pylist()
             lookup = np.asarray(intern_many(dictionary) if dictionary else [0], dtype=np.int64)
-        codes = np.where(valid, lookup[np.where(valid, indices, 0).astype(np.int64)], -1)
+        elif len(lookup) == 0:
+            lookup = np.zeros(1, dtype=np.int64)
+        indices = array.indices
+        if indices.null_count:
+            valid = indices.is_valid().to_numpy(zero_copy_only=False)
+            positions = indices.fill_null(0).to_numpy()
+            codes = np.where(valid, lookup[positions], -1)
+        else:
+            codes = lookup[indices.to_numpy()]
         return codes.astype(column.dtype)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
     if column.kind == "time":
         return array.to_numpy(zero_copy_only=False).astype(np.float64)
     values = array.to_numpy(zero_copy_only=False)
@@ -99,7 +146,7 @@ def column_from_arrow(column: Column, array: pa.ChunkedArray | pa.Array,
 
 def state_tables(state, names: list[str] | None = None) -> dict[str, pa.Table]:
     """Arrow tables of the state's live rows, keyed by table name."""
-    strings = state.strings.strings()
+    strings = state.strings.arrow()
     return {name: table_to_arrow(state.tables[name], strings, state.resources)
             for name in (names or list(state.tables))}
 

@@ -13,7 +13,10 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 from kbench.errors import SnapshotError
-from kbench.state.arrow import column_from_arrow, resource_column_name, table_to_arrow
+import pyarrow.compute as pc
+
+from kbench.state.arrow import (column_from_arrow, dictionary_parts, resource_column_name,
+                                table_to_arrow)
 from kbench.state.cluster_state import ClusterState
 from kbench.state.schema import TABLES
 
@@ -23,6 +26,7 @@ MANIFEST = "manifest.json"
 EXTRAS = "extras"
 ROWS = "rows.feather"
 STRINGS = "strings.feather"
+CODES = "codes.feather"
 
 
 def write_snapshot(state: ClusterState, path: str | os.PathLike,
@@ -41,17 +45,22 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike,
     restored state has every live object at its original row and a run goes on exactly.
     With ``extras`` (a snapshot of a running cluster), ``strings.feather`` keeps every
     interned string in code order, so the restored state's string codes, which the engine's
-    seeded randomness reads, are the original ones.
+    seeded randomness reads, are the original ones, and ``codes.feather`` the code of each
+    dictionary entry of each string column (``<table>.<column>``), so reading them back
+    needs no string hashing.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        strings = state.strings.strings()
-        counts, positions, lengths = {}, {}, {}
+        strings = state.strings.arrow()
+        counts, positions, lengths, codes = {}, {}, {}, {}
         for name, table in state.tables.items():
             live = table.live_rows()
-            arrow = table_to_arrow(table, strings, state.resources, live)
+            used = {}
+            arrow = table_to_arrow(table, strings, state.resources, live, used)
+            codes.update((f"{name}.{column}", values.astype(np.int32))
+                         for column, values in used.items())
             feather.write_feather(arrow, staging / f"{name}.feather", compression="lz4")
             counts[name] = arrow.num_rows
             if len(live) != len(table):
@@ -64,9 +73,11 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike,
                                   compression="lz4")
             manifest["lengths"] = lengths
         if extras:
-            feather.write_feather(pa.table({"string": pa.array(strings, pa.string())}),
-                                  staging / STRINGS, compression="lz4")
+            feather.write_feather(pa.table({"string": strings}), staging / STRINGS,
+                                  compression="lz4")
             manifest["strings"] = len(strings)
+            feather.write_feather(_arrays_to_arrow(codes), staging / CODES, compression="lz4")
+            manifest["codes"] = CODES
             (staging / EXTRAS).mkdir()
             for part, arrays in extras.items():
                 feather.write_feather(_arrays_to_arrow(arrays), staging / EXTRAS / f"{part}.feather",
@@ -93,22 +104,97 @@ def read_snapshot(path: str | os.PathLike) -> ClusterState:
     for resource in manifest["resources"]:
         state.resource_index(resource)
     state.counters.update(manifest.get("counters", {}))
+    arrows = {}
+    for name in TABLES:
+        file = folder / f"{name}.feather"
+        arrow = _read_feather(folder, file, f"table file {file.name}")
+        expected = manifest["counts"].get(name)
+        if expected is not None and arrow.num_rows != expected:
+            raise SnapshotError(f"{file}: {arrow.num_rows} rows, manifest says {expected}")
+        arrows[name] = arrow
+    dictionaries = {}
+    for name, arrow in arrows.items():
+        file = folder / f"{name}.feather"
+        for column in state.tables[name].columns.values():
+            if column.kind in ("str", "json"):
+                dictionaries[f"{name}.{column.name}"] = dictionary_parts(
+                    _column(arrow, file, column.name))
+    strings = None
     if "strings" in manifest:
         strings = _read_feather(folder, folder / STRINGS, STRINGS)
         if strings.num_rows != manifest["strings"] or "string" not in strings.column_names:
             raise SnapshotError(f"{folder / STRINGS}: {strings.num_rows} strings, manifest "
                                 f"says {manifest['strings']}")
-        try:
-            state.strings.restore(strings.column("string").to_pylist())
-        except ValueError as error:
-            raise SnapshotError(f"{folder / STRINGS}: {error}") from None
+        strings = strings.column("string")
+        strings = strings.combine_chunks() if strings.num_chunks != 1 else strings.chunk(0)
+        if not pa.types.is_string(strings.type):
+            strings = strings.cast(pa.string())
+    lookups = None
+    if strings is not None and manifest.get("codes"):
+        lookups = _saved_codes(folder, strings, dictionaries)
+    if lookups is None:
+        strings, lookups = _interned(folder, strings, dictionaries)
+    try:
+        state.strings.restore(strings)
+    except ValueError as error:
+        raise SnapshotError(f"{folder / STRINGS}: {error}") from None
     positions = (_arrays_from_arrow(_read_feather(folder, folder / ROWS, ROWS))
                  if manifest.get("lengths") else {})
     for name in TABLES:
-        _read_table(state, folder, name, manifest["counts"].get(name), positions.get(name),
+        _read_table(state, folder, name, arrows[name], lookups, positions.get(name),
                     manifest.get("lengths", {}).get(name))
     state.reindex()
     return state
+
+
+def _saved_codes(folder: Path, strings: pa.Array,
+                 dictionaries: dict[str, pa.DictionaryArray]) -> dict[str, np.ndarray]:
+    """The string table code of each dictionary entry, as write_snapshot kept them, checked
+    against the dictionaries (counts, order, and the length of every string)."""
+    saved = _arrays_from_arrow(_read_feather(folder, folder / CODES, CODES))
+    lengths = np.diff(np.frombuffer(strings.buffers()[1], dtype=np.int32,
+                                    count=len(strings) + 1, offset=strings.offset * 4))
+    for key, array in dictionaries.items():
+        codes, dictionary = saved.get(key), array.dictionary
+        if (codes is None or codes.ndim != 1 or len(codes) != len(dictionary)
+                or (len(codes) and (codes[0] < 0 or codes[-1] >= len(strings)
+                                    or np.any(np.diff(codes) <= 0)))
+                or int(lengths[codes].sum()) != _text_bytes(dictionary)
+                or dictionary.null_count):
+            raise SnapshotError(f"{folder / CODES}: the codes of {key} do not match its "
+                                f"strings")
+    return saved
+
+
+def _text_bytes(array: pa.Array) -> int:
+    """How many bytes of text a string array holds (its last offset minus its first)."""
+    if len(array) == 0:
+        return 0
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1,
+                            offset=array.offset * 4)
+    return int(offsets[-1] - offsets[0])
+
+
+def _interned(folder: Path, strings: pa.Array | None,
+              dictionaries: dict[str, pa.DictionaryArray]) -> tuple[pa.Array,
+                                                                     dict[str, np.ndarray]]:
+    """The string table and each dictionary entry's code as interning the dictionaries in
+    order (after ``strings``, the saved table, if any) gives: codes in first-seen order."""
+    base = strings if strings is not None else pa.array([], type=pa.string())
+    parts = [base] + [array.dictionary.cast(pa.string()) for array in dictionaries.values()]
+    encoded = pc.dictionary_encode(pa.concat_arrays(parts))
+    indices = encoded.indices
+    if not np.array_equal(indices.slice(0, len(base)).to_numpy(zero_copy_only=False),
+                          np.arange(len(base))):
+        raise SnapshotError(f"{folder / STRINGS}: StringTable.restore: strings repeat or are "
+                            f"missing")
+    codes = indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    lookups, start = {}, len(base)
+    for key, array in dictionaries.items():
+        stop = start + len(array.dictionary)
+        lookups[key] = codes[start:stop]
+        start = stop
+    return encoded.dictionary, lookups
 
 
 def read_extras(path: str | os.PathLike) -> dict[str, dict[str, np.ndarray]]:
@@ -130,8 +216,9 @@ def _arrays_to_arrow(arrays: dict[str, np.ndarray]) -> pa.Table:
         if array.dtype.kind == "U":
             columns[name] = pa.array([array.ravel().tolist()], type=pa.list_(pa.string()))
         else:
-            columns[name] = pa.array([array.ravel()],
-                                     type=pa.list_(pa.from_numpy_dtype(array.dtype)))
+            values = pa.array(array.ravel(), type=pa.from_numpy_dtype(array.dtype))
+            columns[name] = pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()),
+                                                     values)
         columns[f"{name}.shape"] = pa.array([list(array.shape)], type=pa.list_(pa.int64()))
     return pa.table(columns)
 
@@ -182,12 +269,10 @@ def _read_feather(folder: Path, file: Path, what: str) -> pa.Table:
         raise SnapshotError(f"{file}: corrupt or truncated Arrow file ({error})") from None
 
 
-def _read_table(state: ClusterState, folder: Path, name: str, expected_rows,
-                positions: np.ndarray | None = None, length=None) -> None:
+def _read_table(state: ClusterState, folder: Path, name: str, arrow: pa.Table,
+                lookups: dict[str, np.ndarray], positions: np.ndarray | None = None,
+                length=None) -> None:
     file = folder / f"{name}.feather"
-    arrow = _read_feather(folder, file, f"table file {file.name}")
-    if expected_rows is not None and arrow.num_rows != expected_rows:
-        raise SnapshotError(f"{file}: {arrow.num_rows} rows, manifest says {expected_rows}")
     table = state.tables[name]
     values = {}
     for column in table.columns.values():
@@ -199,11 +284,11 @@ def _read_table(state: ClusterState, folder: Path, name: str, expected_rows,
             values[column.name] = matrix
         else:
             values[column.name] = column_from_arrow(column, _column(arrow, file, column.name),
-                                                    state.strings.intern_many)
+                                                    lookup=lookups.get(f"{name}.{column.name}"))
     if positions is None:
-        table.append_many(arrow.num_rows, values)
+        table.load(arrow.num_rows, values)
         return
-    table.append_many(length, _spread(values, table, positions, length, folder / ROWS))
+    table.load(length, _spread(values, table, positions, length, folder / ROWS))
     table.alive[:] = False
     table.alive[np.asarray(positions, dtype=np.int64)] = True
 

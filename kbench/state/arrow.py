@@ -113,35 +113,35 @@ def dictionary_parts(array: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
 
 
 def column_from_arrow(column: Column, array: pa.ChunkedArray | pa.Array,
-                      intern_many=None, lookup: np.ndarray | None = None) -> np.ndarray:
+                      intern_many=None, lookup: np.ndarray | None = None,
+                      out: np.ndarray | None = None) -> np.ndarray:
     """Decode one Arrow column back to the state's representation: a string column's codes
     are ``lookup`` (the code of each dictionary entry) when given, else its strings are
-    interned with ``intern_many``."""
+    interned with ``intern_many``. Written into ``out`` when given."""
+    if out is None:
+        out = np.empty(len(array), dtype=column.dtype)
     if column.kind in ("str", "json", "enum"):
         array = dictionary_parts(array)
         if column.kind == "enum":
             dictionary = array.dictionary.to_pylist()
-            lookup = np.array([column.enum.index(name) for name in dictionary] or [0],
-                              dtype=np.int64)
+            lookup = [column.enum.index(name) for name in dictionary]
         elif lookup is None:
             dictionary = array.dictionary.to_pylist()
-            lookup = np.asarray(intern_many(dictionary) if dictionary else [0], dtype=np.int64)
-        elif len(lookup) == 0:
-            lookup = np.zeros(1, dtype=np.int64)
+            lookup = intern_many(dictionary) if dictionary else []
+        lookup = np.asarray(lookup, dtype=column.dtype)
+        if len(lookup) == 0:
+            lookup = np.zeros(1, dtype=column.dtype)
         indices = array.indices
         if indices.null_count:
-            valid = indices.is_valid().to_numpy(zero_copy_only=False)
-            positions = indices.fill_null(0).to_numpy()
-            codes = np.where(valid, lookup[positions], -1)
+            np.take(lookup, indices.fill_null(0).to_numpy(), out=out)
+            out[~indices.is_valid().to_numpy(zero_copy_only=False)] = -1
         else:
-            codes = lookup[indices.to_numpy()]
-        return codes.astype(column.dtype)
+            np.take(lookup, indices.to_numpy(), out=out)
+        return out
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
-    if column.kind == "time":
-        return array.to_numpy(zero_copy_only=False).astype(np.float64)
-    values = array.to_numpy(zero_copy_only=False)
-    return values.astype(column.dtype)
+    out[:] = array.to_numpy(zero_copy_only=False)
+    return out
 
 
 def state_tables(state, names: list[str] | None = None) -> dict[str, pa.Table]:

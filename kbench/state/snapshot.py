@@ -76,7 +76,7 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike,
             feather.write_feather(pa.table({"string": strings}), staging / STRINGS,
                                   compression="lz4")
             manifest["strings"] = len(strings)
-            feather.write_feather(_arrays_to_arrow(codes), staging / CODES, compression="lz4")
+            feather.write_feather(_codes_to_arrow(codes), staging / CODES, compression="lz4")
             manifest["codes"] = CODES
             (staging / EXTRAS).mkdir()
             for part, arrays in extras.items():
@@ -151,7 +151,7 @@ def _saved_codes(folder: Path, strings: pa.Array,
                  dictionaries: dict[str, pa.DictionaryArray]) -> dict[str, np.ndarray]:
     """The string table code of each dictionary entry, as write_snapshot kept them, checked
     against the dictionaries (counts, order, and the length of every string)."""
-    saved = _arrays_from_arrow(_read_feather(folder, folder / CODES, CODES))
+    saved = _codes_from_arrow(folder, _read_feather(folder, folder / CODES, CODES))
     lengths = np.diff(np.frombuffer(strings.buffers()[1], dtype=np.int32,
                                     count=len(strings) + 1, offset=strings.offset * 4))
     for key, array in dictionaries.items():
@@ -164,6 +164,27 @@ def _saved_codes(folder: Path, strings: pa.Array,
             raise SnapshotError(f"{folder / CODES}: the codes of {key} do not match its "
                                 f"strings")
     return saved
+
+
+def _codes_to_arrow(codes: dict[str, np.ndarray]) -> pa.Table:
+    """One row per string column (``<table>.<column>``) with the code of each of its
+    dictionary's entries."""
+    values = np.concatenate(list(codes.values())) if codes else np.zeros(0, np.int32)
+    offsets = np.zeros(len(codes) + 1, dtype=np.int32)
+    np.cumsum([len(v) for v in codes.values()], out=offsets[1:])
+    return pa.table({"column": pa.array(list(codes), type=pa.string()),
+                     "codes": pa.ListArray.from_arrays(pa.array(offsets),
+                                                       pa.array(values, type=pa.int32()))})
+
+
+def _codes_from_arrow(folder: Path, table: pa.Table) -> dict[str, np.ndarray]:
+    if table.column_names != ["column", "codes"]:
+        raise SnapshotError(f"{folder / CODES}: not a table of string codes")
+    lists = table.column("codes").combine_chunks()
+    offsets = lists.offsets.to_numpy()
+    values = lists.values.to_numpy(zero_copy_only=False)
+    return {key: values[offsets[i]:offsets[i + 1]]
+            for i, key in enumerate(table.column("column").to_pylist())}
 
 
 def _text_bytes(array: pa.Array) -> int:
@@ -272,45 +293,41 @@ def _read_feather(folder: Path, file: Path, what: str) -> pa.Table:
 def _read_table(state: ClusterState, folder: Path, name: str, arrow: pa.Table,
                 lookups: dict[str, np.ndarray], positions: np.ndarray | None = None,
                 length=None) -> None:
+    """Decode one table's file into the (empty) table: its live rows, at the rows
+    ``positions`` of a table ``length`` long when deleted rows lie between them."""
     file = folder / f"{name}.feather"
     table = state.tables[name]
-    values = {}
+    count = arrow.num_rows
+    if positions is not None:
+        positions = np.asarray(positions, dtype=np.int64)
+        if (len(positions) != count or not isinstance(length, int) or length < count
+                or (count and (positions.min() < 0 or positions.max() >= length
+                               or np.any(np.diff(positions) <= 0)))):
+            raise SnapshotError(f"{folder / ROWS}: row indices do not match the table's "
+                                f"{count} rows")
+    table.allocate(count if positions is None else length)
     for column in table.columns.values():
-        if column.kind == "resources":
-            matrix = np.zeros((arrow.num_rows, len(state.resources)), dtype=np.int64)
-            for i, resource in enumerate(state.resources):
-                matrix[:, i] = _column(arrow, file, resource_column_name(column.name, resource)
-                                       ).to_numpy()
-            values[column.name] = matrix
+        target = table[column.name]
+        if positions is not None:
+            # deleted rows hold fill values; the live rows are decoded, then moved to theirs
+            target[:] = 0 if column.kind == "resources" else column.fill_value
+            out = None
         else:
-            values[column.name] = column_from_arrow(column, _column(arrow, file, column.name),
-                                                    lookup=lookups.get(f"{name}.{column.name}"))
-    if positions is None:
-        table.load(arrow.num_rows, values)
-        return
-    table.load(length, _spread(values, table, positions, length, folder / ROWS))
-    table.alive[:] = False
-    table.alive[np.asarray(positions, dtype=np.int64)] = True
-
-
-def _spread(values: dict[str, np.ndarray], table, positions: np.ndarray, length,
-            file: Path) -> dict[str, np.ndarray]:
-    """A table's live rows (read in order) moved to their original row indices; the rows
-    between are deleted rows (fill values)."""
-    positions = np.asarray(positions, dtype=np.int64)
-    count = len(next(iter(values.values()))) if values else 0
-    if (len(positions) != count or not isinstance(length, int) or length < count
-            or (count and (positions.min() < 0 or positions.max() >= length
-                           or np.any(np.diff(positions) <= 0)))):
-        raise SnapshotError(f"{file}: row indices do not match the table's {count} rows")
-    spread = {}
-    for name, read in values.items():
-        column = table.columns[name]
-        full = (np.zeros((length, read.shape[1]), dtype=read.dtype) if read.ndim == 2
-                else np.full(length, column.fill_value, dtype=column.dtype))
-        full[positions] = read
-        spread[name] = full
-    return spread
+            out = target
+        if column.kind == "resources":
+            values = out if out is not None else np.empty((count, len(state.resources)),
+                                                          dtype=np.int64)
+            for i, resource in enumerate(state.resources):
+                values[:, i] = _column(arrow, file, resource_column_name(column.name, resource)
+                                       ).to_numpy()
+        else:
+            values = column_from_arrow(column, _column(arrow, file, column.name),
+                                       lookup=lookups.get(f"{name}.{column.name}"), out=out)
+        if positions is not None:
+            target[positions] = values
+    if positions is not None:
+        table.alive[:] = False
+        table.alive[positions] = True
 
 
 def _column(arrow: pa.Table, file: Path, name: str) -> pa.ChunkedArray:

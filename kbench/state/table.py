@@ -164,31 +164,24 @@ class Table:
         self._size = stop
         return np.arange(start, stop)
 
-    def load(self, count: int, values: dict[str, np.ndarray]) -> np.ndarray:
-        """append_many into an empty table (a snapshot being read), each column written once
-        (the capacity is what appending would have grown to)."""
+    def allocate(self, count: int) -> None:
+        """Make an empty table ``count`` rows long, all alive, for a snapshot being read to
+        write each column into (``table[name][:] = ...``) once: those views start
+        uninitialised; the spare capacity after them holds fill values (the capacity is
+        what appending would have grown to)."""
         if self._size:
-            return self.append_many(count, values)
-        unknown = set(values) - set(self._data)
-        if unknown:
-            raise KeyError(f"unknown columns {sorted(unknown)}")
+            raise ValueError("Table.allocate: the table is not empty")
         capacity = self._capacity
         while capacity < count:
             capacity *= 2
         for name, column in self.columns.items():
-            given = values.get(name)
-            if given is None:
-                self._data[name] = self._empty(column, capacity)
-                continue
             array = np.empty((capacity, self._resource_count) if column.kind == "resources"
                              else capacity, dtype=column.dtype)
-            array[:count] = given
             array[count:] = 0 if column.kind == "resources" else column.fill_value
             self._data[name] = array
         self._alive = np.zeros(capacity, dtype=np.bool_)
         self._alive[:count] = True
         self._capacity, self._size = capacity, count
-        return np.arange(count)
 
     def delete(self, row: int) -> None:
         self._alive[row] = False

@@ -22,17 +22,30 @@ def resource_column_name(prefix: str, resource: str) -> str:
     return f"{prefix}_{resource}"
 
 
-def _used_codes(codes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+class _Marks:
+    """Scratch arrays as long as the string table, shared by the columns of one snapshot:
+    which codes a column uses, and each used code's position among them."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.seen = np.zeros(count, dtype=np.bool_)
+        self.position = np.empty(count, dtype=np.int32)
+
+
+def _used_codes(codes: np.ndarray, count: int,
+                marks: _Marks | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The distinct codes (sorted) and each value's position among them, as np.unique(...,
     return_inverse=True) gives, without sorting a long column: a column long against the
     string table marks the codes it uses in one pass over the table's codes instead."""
     if len(codes) * 16 < count:
         used, indices = np.unique(codes, return_inverse=True)
         return used, indices.astype(np.int32).reshape(-1)
-    seen = np.zeros(count, dtype=np.bool_)
+    if marks is None or marks.count != count:
+        marks = _Marks(count)
+    seen, position = marks.seen, marks.position
     seen[codes] = True
     used = np.flatnonzero(seen)
-    position = np.empty(count, dtype=np.int32)
+    seen[used] = False
     position[used] = np.arange(len(used), dtype=np.int32)
     return used, position[codes]
 
@@ -43,19 +56,21 @@ def _strings_array(codes: np.ndarray, strings) -> pa.DictionaryArray:
     return _strings_array_and_codes(codes, strings)[0]
 
 
-def _strings_array_and_codes(codes: np.ndarray, strings) -> tuple[pa.DictionaryArray,
-                                                                   np.ndarray]:
+def _strings_array_and_codes(codes: np.ndarray, strings, marks: _Marks | None = None
+                             ) -> tuple[pa.DictionaryArray, np.ndarray]:
     """_strings_array, and the code of each dictionary entry."""
     missing = codes < 0
+    any_missing = bool(missing.any())
     if len(strings) == 0:
         used = np.zeros(0, dtype=np.int64)
         indices = np.zeros(len(codes), dtype=np.int32)
         dictionary = pa.array([], type=pa.string())
     else:
-        used, indices = _used_codes(np.where(missing, 0, codes), len(strings))
+        used, indices = _used_codes(np.where(missing, 0, codes) if any_missing else codes,
+                                    len(strings), marks)
         dictionary = (strings.take(pa.array(used)) if isinstance(strings, pa.Array)
                       else pa.array([strings[c] for c in used.tolist()], type=pa.string()))
-    index_array = pa.array(indices, mask=missing if missing.any() else None)
+    index_array = pa.array(indices, mask=missing if any_missing else None)
     return pa.DictionaryArray.from_arrays(index_array, dictionary), used
 
 
@@ -65,17 +80,23 @@ def _enum_array(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray
 
 
 def table_to_arrow(table: Table, strings, resources: list[str],
-                   rows: np.ndarray | None = None, codes: dict | None = None) -> pa.Table:
+                   rows: np.ndarray | None = None, codes: dict | None = None,
+                   share: bool = False) -> pa.Table:
     """The live rows of a table (or the given rows) as an Arrow table with readable columns.
 
     ``strings``: the string table's strings in code order (StringTable.arrow(), or a list).
     ``codes``, when given, receives the string table code of each dictionary entry of each
-    string column (by column name), as snapshots of a running cluster keep them."""
+    string column (by column name), as snapshots of a running cluster keep them. With
+    ``share`` the numeric columns may be views of the table's own arrays (for a table
+    written out at once, before the state changes again): no copy when every row is
+    wanted."""
     if rows is None:
         rows = table.live_rows()
+    every = share and len(rows) == len(table) and np.array_equal(rows, np.arange(len(rows)))
+    marks = _Marks(len(strings)) if len(rows) * 16 >= len(strings) > 0 else None
     arrays, fields = [], []
     for column in table.columns.values():
-        values = table[column.name][rows]
+        values = table[column.name] if every else table[column.name][rows]
         if column.kind == "resources":
             for i, resource in enumerate(resources):
                 name = resource_column_name(column.name, resource)
@@ -84,7 +105,7 @@ def table_to_arrow(table: Table, strings, resources: list[str],
                     "resource": resource, "unit": _UNITS.get(resource, "count")}))
             continue
         if column.kind in ("str", "json"):
-            array, used = _strings_array_and_codes(values, strings)
+            array, used = _strings_array_and_codes(values, strings, marks)
             if codes is not None:
                 codes[column.name] = used
         elif column.kind == "enum":

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -53,36 +54,18 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike,
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        strings = state.strings.arrow()
-        counts, positions, lengths, codes = {}, {}, {}, {}
-        for name, table in state.tables.items():
-            live = table.live_rows()
-            used = {}
-            arrow = table_to_arrow(table, strings, state.resources, live, used)
-            codes.update((f"{name}.{column}", values.astype(np.int32))
-                         for column, values in used.items())
-            feather.write_feather(arrow, staging / f"{name}.feather", compression="lz4")
-            counts[name] = arrow.num_rows
-            if len(live) != len(table):
-                positions[name], lengths[name] = live.astype(np.int64), len(table)
-        manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "time": state.time,
-                    "seed": state.seed, "resources": state.resources,
-                    "counters": state.counters, "counts": counts}
-        if positions:
-            feather.write_feather(_arrays_to_arrow(positions), staging / ROWS,
-                                  compression="lz4")
-            manifest["lengths"] = lengths
-        if extras:
-            feather.write_feather(pa.table({"string": strings}), staging / STRINGS,
-                                  compression="lz4")
-            manifest["strings"] = len(strings)
-            feather.write_feather(_codes_to_arrow(codes), staging / CODES, compression="lz4")
-            manifest["codes"] = CODES
-            (staging / EXTRAS).mkdir()
-            for part, arrays in extras.items():
-                feather.write_feather(_arrays_to_arrow(arrays), staging / EXTRAS / f"{part}.feather",
-                                      compression="lz4")
-            manifest["extras"] = sorted(extras)
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            # files are compressed and written on a second thread while the next table is
+            # converted (Arrow lets go of the GIL while it writes)
+            pending = []
+
+            def write(arrow: pa.Table, file: Path) -> None:
+                pending.append(writer.submit(feather.write_feather, arrow, file,
+                                             compression="lz4"))
+
+            manifest = _write_files(state, extras, staging, write)
+            for future in pending:
+                future.result()
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         if target.exists():
             if not (target / MANIFEST).exists() and any(target.iterdir()):
@@ -93,6 +76,39 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _write_files(state: ClusterState, extras, staging: Path, write) -> dict:
+    """Hand every file of the snapshot to ``write(arrow_table, path)``; the manifest."""
+    strings = state.strings.arrow()
+    if extras:
+        write(pa.table({"string": strings}), staging / STRINGS)
+    counts, positions, lengths, codes = {}, {}, {}, {}
+    for name, table in state.tables.items():
+        live = table.live_rows()
+        used = {}
+        arrow = table_to_arrow(table, strings, state.resources, live, used, share=True)
+        codes.update((f"{name}.{column}", values.astype(np.int32))
+                     for column, values in used.items())
+        write(arrow, staging / f"{name}.feather")
+        counts[name] = arrow.num_rows
+        if len(live) != len(table):
+            positions[name], lengths[name] = live.astype(np.int64), len(table)
+    manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "time": state.time,
+                "seed": state.seed, "resources": state.resources,
+                "counters": state.counters, "counts": counts}
+    if positions:
+        write(_arrays_to_arrow(positions), staging / ROWS)
+        manifest["lengths"] = lengths
+    if extras:
+        manifest["strings"] = len(strings)
+        write(_codes_to_arrow(codes), staging / CODES)
+        manifest["codes"] = CODES
+        (staging / EXTRAS).mkdir()
+        for part, arrays in extras.items():
+            write(_arrays_to_arrow(arrays), staging / EXTRAS / f"{part}.feather")
+        manifest["extras"] = sorted(extras)
+    return manifest
 
 
 def read_snapshot(path: str | os.PathLike) -> ClusterState:

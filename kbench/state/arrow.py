@@ -42,12 +42,8 @@ def _used_codes(codes: np.ndarray, count: int,
         return used, indices.astype(np.int32).reshape(-1)
     if marks is None or marks.count != count:
         marks = _Marks(count)
-    seen, position = marks.seen, marks.position
-    seen[codes] = True
-    used = np.flatnonzero(seen)
-    seen[used] = False
-    position[used] = np.arange(len(used), dtype=np.int32)
-    return used, position[codes]
+    from kbench.state.codes_kernel import used_codes
+    return used_codes(codes, marks.seen, marks.position)
 
 
 def _strings_array(codes: np.ndarray, strings) -> pa.DictionaryArray:

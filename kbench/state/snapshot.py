@@ -120,66 +120,84 @@ def read_snapshot(path: str | os.PathLike) -> ClusterState:
     for resource in manifest["resources"]:
         state.resource_index(resource)
     state.counters.update(manifest.get("counters", {}))
-    arrows = {}
-    for name in TABLES:
-        file = folder / f"{name}.feather"
-        arrow = _read_feather(folder, file, f"table file {file.name}")
-        expected = manifest["counts"].get(name)
-        if expected is not None and arrow.num_rows != expected:
-            raise SnapshotError(f"{file}: {arrow.num_rows} rows, manifest says {expected}")
-        arrows[name] = arrow
-    dictionaries = {}
-    for name, arrow in arrows.items():
-        file = folder / f"{name}.feather"
-        for column in state.tables[name].columns.values():
-            if column.kind in ("str", "json"):
-                dictionaries[f"{name}.{column.name}"] = dictionary_parts(
-                    _column(arrow, file, column.name))
-    strings = None
-    if "strings" in manifest:
-        strings = _read_feather(folder, folder / STRINGS, STRINGS)
-        if strings.num_rows != manifest["strings"] or "string" not in strings.column_names:
-            raise SnapshotError(f"{folder / STRINGS}: {strings.num_rows} strings, manifest "
-                                f"says {manifest['strings']}")
-        strings = strings.column("string")
-        strings = strings.combine_chunks() if strings.num_chunks != 1 else strings.chunk(0)
-        if not pa.types.is_string(strings.type):
-            strings = strings.cast(pa.string())
-    lookups = None
-    if strings is not None and manifest.get("codes"):
-        lookups = _saved_codes(folder, strings, dictionaries)
-    if lookups is None:
-        strings, lookups = _interned(folder, strings, dictionaries)
+    lengths = manifest.get("lengths", {})
+    waiting = {}
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        # table files are read (and decompressed) on a second thread while the main one
+        # decodes the tables before them (Arrow lets go of the GIL while it reads)
+        pending = {name: reader.submit(_read_feather, folder, folder / f"{name}.feather",
+                                       f"table file {name}.feather") for name in TABLES}
+        strings = _read_strings(folder, manifest) if "strings" in manifest else None
+        saved = (_read_codes(folder, strings) if strings is not None and manifest.get("codes")
+                 else None)
+        positions = (_arrays_from_arrow(_read_feather(folder, folder / ROWS, ROWS))
+                     if manifest.get("lengths") else {})
+        for name in TABLES:
+            file = folder / f"{name}.feather"
+            arrow = pending[name].result()
+            expected = manifest["counts"].get(name)
+            if expected is not None and arrow.num_rows != expected:
+                raise SnapshotError(f"{file}: {arrow.num_rows} rows, manifest says {expected}")
+            dictionaries = {}
+            for column in state.tables[name].columns.values():
+                if column.kind in ("str", "json"):
+                    dictionaries[f"{name}.{column.name}"] = dictionary_parts(
+                        _column(arrow, file, column.name))
+            if saved is None:
+                waiting[name] = arrow, dictionaries
+                continue
+            _read_table(state, folder, name, arrow, _checked_codes(folder, saved, dictionaries),
+                        positions.get(name), lengths.get(name))
+    if saved is None:
+        strings, lookups = _interned(folder, strings, {
+            key: array for _, dictionaries in waiting.values()
+            for key, array in dictionaries.items()})
+        for name, (arrow, _) in waiting.items():
+            _read_table(state, folder, name, arrow, lookups, positions.get(name),
+                        lengths.get(name))
     try:
         state.strings.restore(strings)
     except ValueError as error:
         raise SnapshotError(f"{folder / STRINGS}: {error}") from None
-    positions = (_arrays_from_arrow(_read_feather(folder, folder / ROWS, ROWS))
-                 if manifest.get("lengths") else {})
-    for name in TABLES:
-        _read_table(state, folder, name, arrows[name], lookups, positions.get(name),
-                    manifest.get("lengths", {}).get(name))
     state.reindex()
     return state
 
 
-def _saved_codes(folder: Path, strings: pa.Array,
-                 dictionaries: dict[str, pa.DictionaryArray]) -> dict[str, np.ndarray]:
-    """The string table code of each dictionary entry, as write_snapshot kept them, checked
-    against the dictionaries (counts, order, and the length of every string)."""
+def _read_strings(folder: Path, manifest: dict) -> pa.Array:
+    """strings.feather's strings, in code order."""
+    strings = _read_feather(folder, folder / STRINGS, STRINGS)
+    if strings.num_rows != manifest["strings"] or "string" not in strings.column_names:
+        raise SnapshotError(f"{folder / STRINGS}: {strings.num_rows} strings, manifest "
+                            f"says {manifest['strings']}")
+    strings = strings.column("string")
+    strings = strings.combine_chunks() if strings.num_chunks != 1 else strings.chunk(0)
+    return strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
+
+
+def _read_codes(folder: Path, strings: pa.Array) -> tuple[dict[str, np.ndarray], np.ndarray,
+                                                           int]:
+    """codes.feather's codes by column, with the length of every string to check them."""
     saved = _codes_from_arrow(folder, _read_feather(folder, folder / CODES, CODES))
     lengths = np.diff(np.frombuffer(strings.buffers()[1], dtype=np.int32,
                                     count=len(strings) + 1, offset=strings.offset * 4))
+    return saved, lengths, len(strings)
+
+
+def _checked_codes(folder: Path, saved, dictionaries: dict[str, pa.DictionaryArray]
+                   ) -> dict[str, np.ndarray]:
+    """The string table code of each dictionary entry, as write_snapshot kept them, checked
+    against the dictionaries (counts, order, and the length of every string)."""
+    codes_of, lengths, count = saved
     for key, array in dictionaries.items():
-        codes, dictionary = saved.get(key), array.dictionary
+        codes, dictionary = codes_of.get(key), array.dictionary
         if (codes is None or codes.ndim != 1 or len(codes) != len(dictionary)
-                or (len(codes) and (codes[0] < 0 or codes[-1] >= len(strings)
+                or (len(codes) and (codes[0] < 0 or codes[-1] >= count
                                     or np.any(np.diff(codes) <= 0)))
                 or int(lengths[codes].sum()) != _text_bytes(dictionary)
                 or dictionary.null_count):
             raise SnapshotError(f"{folder / CODES}: the codes of {key} do not match its "
                                 f"strings")
-    return saved
+    return codes_of
 
 
 def _codes_to_arrow(codes: dict[str, np.ndarray]) -> pa.Table:

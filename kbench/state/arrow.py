@@ -23,7 +23,7 @@ def resource_column_name(prefix: str, resource: str) -> str:
 
 
 class _Marks:
-    """Scratch arrays as long as the string table, shared by the columns of one snapshot:
+    """Scratch arrays as long as the string table, shared by the columns of one table:
     which codes a column uses, and each used code's position among them."""
 
     def __init__(self, count: int) -> None:
@@ -35,15 +35,24 @@ class _Marks:
 def _used_codes(codes: np.ndarray, count: int,
                 marks: _Marks | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The distinct codes (sorted) and each value's position among them, as np.unique(...,
-    return_inverse=True) gives, without sorting a long column: a column long against the
-    string table marks the codes it uses in one pass over the table's codes instead."""
-    if len(codes) * 16 < count:
+    return_inverse=True) gives, without sorting a column long against the range of codes
+    it spans: that one marks the codes it uses instead (one pass over the column, one over
+    the range)."""
+    if len(codes):
+        lo, hi = int(codes.min()), int(codes.max())
+    if len(codes) == 0 or len(codes) * 16 < hi - lo + 1 or marks is None:
         used, indices = np.unique(codes, return_inverse=True)
         return used, indices.astype(np.int32).reshape(-1)
-    if marks is None or marks.count != count:
-        marks = _Marks(count)
-    from kbench.state.codes_kernel import used_codes
-    return used_codes(codes, marks.seen, marks.position)
+    if lo == hi:
+        return np.array([lo], dtype=np.int64), np.zeros(len(codes), dtype=np.int32)
+    span = hi - lo + 1
+    seen, position = marks.seen[:span], marks.position[:span]
+    relative = codes - lo
+    seen[relative] = True
+    used = np.flatnonzero(seen)
+    seen[used] = False
+    position[used] = np.arange(len(used), dtype=np.int32)
+    return used + lo, position[relative]
 
 
 def _strings_array(codes: np.ndarray, strings) -> pa.DictionaryArray:
@@ -89,7 +98,7 @@ def table_to_arrow(table: Table, strings, resources: list[str],
     if rows is None:
         rows = table.live_rows()
     every = share and len(rows) == len(table) and np.array_equal(rows, np.arange(len(rows)))
-    marks = _Marks(len(strings)) if len(rows) * 16 >= len(strings) > 0 else None
+    marks = _Marks(len(strings)) if len(rows) >= 1024 and len(strings) else None
     arrays, fields = [], []
     for column in table.columns.values():
         values = table[column.name] if every else table[column.name][rows]

@@ -27,13 +27,12 @@ class _Marks:
     which codes a column uses, and each used code's position among them."""
 
     def __init__(self, count: int) -> None:
-        self.count = count
         self.seen = np.zeros(count, dtype=np.bool_)
         self.position = np.empty(count, dtype=np.int32)
 
 
-def _used_codes(codes: np.ndarray, count: int,
-                marks: _Marks | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _used_codes(codes: np.ndarray, marks: _Marks | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """The distinct codes (sorted) and each value's position among them, as np.unique(...,
     return_inverse=True) gives, without sorting a column long against the range of codes
     it spans: that one marks the codes it uses instead (one pass over the column, one over
@@ -72,7 +71,7 @@ def _strings_array_and_codes(codes: np.ndarray, strings, marks: _Marks | None = 
         dictionary = pa.array([], type=pa.string())
     else:
         used, indices = _used_codes(np.where(missing, 0, codes) if any_missing else codes,
-                                    len(strings), marks)
+                                    marks)
         dictionary = (strings.take(pa.array(used)) if isinstance(strings, pa.Array)
                       else pa.array([strings[c] for c in used.tolist()], type=pa.string()))
     index_array = pa.array(indices, mask=missing if any_missing else None)

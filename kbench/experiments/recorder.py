@@ -299,7 +299,7 @@ def events_table(state) -> pa.Table:
     events = state.tables["events"]
     rows = events.live_rows()
     rows = rows[np.argsort(events["first_time"][rows], kind="stable")]
-    arrow = table_to_arrow(events, state.strings.strings(), state.resources, rows)
+    arrow = table_to_arrow(events, state.strings.arrow(), state.resources, rows)
     columns = {}
     for field in results.EVENT_COLUMNS:
         column = arrow.column(field.name).combine_chunks()

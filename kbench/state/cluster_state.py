@@ -39,9 +39,11 @@ class ClusterState:
             name: Table(table_columns(name), resource_count=len(self.resources))
             for name in TABLES}
         self.counters: dict[str, int] = {"uid": 0, "cluster_ip": 0, "node_port": 0}
-        self._index: dict[str, dict[tuple[int, int], int]] = {name: {} for name in TABLES}
-        #: live events by (involved kind, name, namespace, reason, message): repeats aggregate
-        self.event_rows: dict[tuple[int, int, int, int, int], int] = {}
+        #: live rows by (namespace, name, kind) codes, per table (None: not made yet; a
+        #: restored state makes each when first used)
+        self._index: dict[str, dict[tuple[int, int, int], int] | None] = {
+            name: {} for name in TABLES}
+        self._event_rows: dict[tuple[int, int, int, int, int], int] | None = {}
 
     # -- resources -------------------------------------------------------------------------
 
@@ -64,6 +66,31 @@ class ClusterState:
             vector[self.resources.index(name)] = amount
         return vector
 
+    @property
+    def event_rows(self) -> dict[tuple[int, int, int, int, int], int]:
+        """Live events by (involved kind, name, namespace, reason, message): repeats
+        aggregate. Restored, it holds the events record_event made (those with a uid; the
+        events recorded in bulk are never aggregated, see kbench.sim.events)."""
+        rows = self._event_rows
+        if rows is None:
+            events = self.tables["events"]
+            live = events.live_rows()
+            live = live[events["uid"][live] >= 0]
+            keys = zip(*(events[column][live].tolist() for column in EVENT_KEY))
+            rows = self._event_rows = dict(zip(keys, live.tolist()))
+        return rows
+
+    @event_rows.setter
+    def event_rows(self, rows: dict[tuple[int, int, int, int, int], int]) -> None:
+        self._event_rows = rows
+
+    def _table_index(self, table: str) -> dict[tuple[int, int, int], int]:
+        index = self._index[table]
+        if index is None:
+            index = self._index[table] = {}
+            self.index_rows(table, self.tables[table].live_rows())
+        return index
+
     # -- rows by name ----------------------------------------------------------------------
 
     def _key(self, namespace: str | None, name: str, kind: str | None = None) -> tuple:
@@ -77,16 +104,22 @@ class ClusterState:
 
         In the ``others`` table, which holds many kinds, ``kind`` is part of the identity.
         """
-        return self._index[table].get(self._key(namespace, name, kind), -1)
+        index = self._index[table]
+        if index is None:
+            index = self._table_index(table)
+        return index.get(self._key(namespace, name, kind), -1)
 
     def insert(self, table: str, values: dict[str, object]) -> int:
         """Append a row (``name``, ``namespace``, ``kind`` given as codes) and index it by name."""
         key = (int(values.get("namespace", NO_STRING)), int(values["name"]),
                int(values.get("kind", NO_STRING)))
-        if key in self._index[table]:
+        index = self._index[table]
+        if index is None:
+            index = self._table_index(table)
+        if key in index:
             raise KeyError(f"{table}: {self.strings[key[0]]}/{self.strings[key[1]]} exists")
         row = self.tables[table].append(values)
-        self._index[table][key] = row
+        index[key] = row
         return row
 
     def remove(self, table: str, row: int) -> None:
@@ -94,7 +127,7 @@ class ClusterState:
         columns = self.tables[table]
         if table == "pods":
             self.unbind_pod(row)
-        del self._index[table][self._row_key(table, row)]
+        del self._table_index(table)[self._row_key(table, row)]
         columns.delete(row)
 
     def remove_many(self, table: str, rows: np.ndarray) -> None:
@@ -105,7 +138,7 @@ class ClusterState:
         columns = self.tables[table]
         if table == "pods":
             self._unbind_many(rows)
-        index = self._index[table]
+        index = self._table_index(table)
         kinds = (columns["kind"][rows].tolist() if "kind" in columns
                  else [NO_STRING] * len(rows))
         for key in zip(columns["namespace"][rows].tolist(), columns["name"][rows].tolist(),
@@ -114,14 +147,10 @@ class ClusterState:
         columns.alive[rows] = False
 
     def reindex(self) -> None:
-        """Rebuild the name indexes and derived columns from the tables (after a restore)."""
-        for name, table in self.tables.items():
-            self._index[name] = {}
-            self.index_rows(name, table.live_rows())
-        events = self.tables["events"]
-        rows = events.live_rows()
-        keys = zip(*(events[column][rows].tolist() for column in EVENT_KEY))
-        self.event_rows = dict(zip(keys, rows.tolist()))
+        """Rebuild the name indexes and derived columns from the tables (after a restore;
+        the name indexes are made when first used)."""
+        self._index = {name: None for name in self.tables}
+        self._event_rows = None
         pods, nodes = self.tables["pods"], self.tables["nodes"]
         node_of_name = np.full(len(self.strings) + 1, -1, dtype=np.int32)  # last: no name
         live_nodes = nodes.live_rows()
@@ -131,11 +160,15 @@ class ClusterState:
 
     def index_rows(self, table: str, rows: np.ndarray) -> None:
         """Index rows appended in bulk (Table.append_many) by name."""
+        index = self._index[table]
+        if index is None:
+            self._table_index(table)   # indexes every live row, these included
+            return
         columns = self.tables[table]
         kinds = (columns["kind"][rows].tolist() if "kind" in columns
                  else [NO_STRING] * len(rows))
         keys = zip(columns["namespace"][rows].tolist(), columns["name"][rows].tolist(), kinds)
-        self._index[table].update(zip(keys, rows.tolist()))
+        index.update(zip(keys, rows.tolist()))
 
     def _row_key(self, table: str, row: int) -> tuple:
         columns = self.tables[table]

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,10 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 from kbench.errors import SnapshotError
-from kbench.state.arrow import column_from_arrow, resource_column_name, table_to_arrow
+import pyarrow.compute as pc
+
+from kbench.state.arrow import (column_from_arrow, dictionary_parts, resource_column_name,
+                                table_to_arrow)
 from kbench.state.cluster_state import ClusterState
 from kbench.state.schema import TABLES
 
@@ -23,6 +27,7 @@ MANIFEST = "manifest.json"
 EXTRAS = "extras"
 ROWS = "rows.feather"
 STRINGS = "strings.feather"
+CODES = "codes.feather"
 
 
 def write_snapshot(state: ClusterState, path: str | os.PathLike,
@@ -41,37 +46,26 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike,
     restored state has every live object at its original row and a run goes on exactly.
     With ``extras`` (a snapshot of a running cluster), ``strings.feather`` keeps every
     interned string in code order, so the restored state's string codes, which the engine's
-    seeded randomness reads, are the original ones.
+    seeded randomness reads, are the original ones, and ``codes.feather`` the code of each
+    dictionary entry of each string column (``<table>.<column>``), so reading them back
+    needs no string hashing.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        strings = state.strings.strings()
-        counts, positions, lengths = {}, {}, {}
-        for name, table in state.tables.items():
-            live = table.live_rows()
-            arrow = table_to_arrow(table, strings, state.resources, live)
-            feather.write_feather(arrow, staging / f"{name}.feather", compression="lz4")
-            counts[name] = arrow.num_rows
-            if len(live) != len(table):
-                positions[name], lengths[name] = live.astype(np.int64), len(table)
-        manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "time": state.time,
-                    "seed": state.seed, "resources": state.resources,
-                    "counters": state.counters, "counts": counts}
-        if positions:
-            feather.write_feather(_arrays_to_arrow(positions), staging / ROWS,
-                                  compression="lz4")
-            manifest["lengths"] = lengths
-        if extras:
-            feather.write_feather(pa.table({"string": pa.array(strings, pa.string())}),
-                                  staging / STRINGS, compression="lz4")
-            manifest["strings"] = len(strings)
-            (staging / EXTRAS).mkdir()
-            for part, arrays in extras.items():
-                feather.write_feather(_arrays_to_arrow(arrays), staging / EXTRAS / f"{part}.feather",
-                                      compression="lz4")
-            manifest["extras"] = sorted(extras)
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            # files are compressed and written on a second thread while the next table is
+            # converted (Arrow lets go of the GIL while it writes)
+            pending = []
+
+            def write(arrow: pa.Table, file: Path) -> None:
+                pending.append(writer.submit(feather.write_feather, arrow, file,
+                                             compression="lz4"))
+
+            manifest = _write_files(state, extras, staging, write)
+            for future in pending:
+                future.result()
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         if target.exists():
             if not (target / MANIFEST).exists() and any(target.iterdir()):
@@ -84,6 +78,39 @@ def write_snapshot(state: ClusterState, path: str | os.PathLike,
     return target
 
 
+def _write_files(state: ClusterState, extras, staging: Path, write) -> dict:
+    """Hand every file of the snapshot to ``write(arrow_table, path)``; the manifest."""
+    strings = state.strings.arrow()
+    if extras:
+        write(pa.table({"string": strings}), staging / STRINGS)
+    counts, positions, lengths, codes = {}, {}, {}, {}
+    for name, table in state.tables.items():
+        live = table.live_rows()
+        used = {}
+        arrow = table_to_arrow(table, strings, state.resources, live, used, share=True)
+        codes.update((f"{name}.{column}", values.astype(np.int32))
+                     for column, values in used.items())
+        write(arrow, staging / f"{name}.feather")
+        counts[name] = arrow.num_rows
+        if len(live) != len(table):
+            positions[name], lengths[name] = live.astype(np.int64), len(table)
+    manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "time": state.time,
+                "seed": state.seed, "resources": state.resources,
+                "counters": state.counters, "counts": counts}
+    if positions:
+        write(_arrays_to_arrow(positions), staging / ROWS)
+        manifest["lengths"] = lengths
+    if extras:
+        manifest["strings"] = len(strings)
+        write(_codes_to_arrow(codes), staging / CODES)
+        manifest["codes"] = CODES
+        (staging / EXTRAS).mkdir()
+        for part, arrays in extras.items():
+            write(_arrays_to_arrow(arrays), staging / EXTRAS / f"{part}.feather")
+        manifest["extras"] = sorted(extras)
+    return manifest
+
+
 def read_snapshot(path: str | os.PathLike) -> ClusterState:
     """The ClusterState written to ``path`` by write_snapshot, checked for completeness."""
     folder = Path(path)
@@ -93,22 +120,136 @@ def read_snapshot(path: str | os.PathLike) -> ClusterState:
     for resource in manifest["resources"]:
         state.resource_index(resource)
     state.counters.update(manifest.get("counters", {}))
-    if "strings" in manifest:
-        strings = _read_feather(folder, folder / STRINGS, STRINGS)
-        if strings.num_rows != manifest["strings"] or "string" not in strings.column_names:
-            raise SnapshotError(f"{folder / STRINGS}: {strings.num_rows} strings, manifest "
-                                f"says {manifest['strings']}")
-        try:
-            state.strings.restore(strings.column("string").to_pylist())
-        except ValueError as error:
-            raise SnapshotError(f"{folder / STRINGS}: {error}") from None
-    positions = (_arrays_from_arrow(_read_feather(folder, folder / ROWS, ROWS))
-                 if manifest.get("lengths") else {})
-    for name in TABLES:
-        _read_table(state, folder, name, manifest["counts"].get(name), positions.get(name),
-                    manifest.get("lengths", {}).get(name))
+    lengths = manifest.get("lengths", {})
+    waiting = {}
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        # table files are read (and decompressed) on a second thread while the main one
+        # decodes the tables before them (Arrow lets go of the GIL while it reads)
+        pending = {name: reader.submit(_read_feather, folder, folder / f"{name}.feather",
+                                       f"table file {name}.feather") for name in TABLES}
+        strings = _read_strings(folder, manifest) if "strings" in manifest else None
+        saved = (_read_codes(folder, strings) if strings is not None and manifest.get("codes")
+                 else None)
+        positions = (_arrays_from_arrow(_read_feather(folder, folder / ROWS, ROWS))
+                     if manifest.get("lengths") else {})
+        for name in TABLES:
+            file = folder / f"{name}.feather"
+            arrow = pending[name].result()
+            expected = manifest["counts"].get(name)
+            if expected is not None and arrow.num_rows != expected:
+                raise SnapshotError(f"{file}: {arrow.num_rows} rows, manifest says {expected}")
+            dictionaries = {}
+            for column in state.tables[name].columns.values():
+                if column.kind in ("str", "json"):
+                    dictionaries[f"{name}.{column.name}"] = dictionary_parts(
+                        _column(arrow, file, column.name))
+            if saved is None:
+                waiting[name] = arrow, dictionaries
+                continue
+            _read_table(state, folder, name, arrow, _checked_codes(folder, saved, dictionaries),
+                        positions.get(name), lengths.get(name))
+    if saved is None:
+        strings, lookups = _interned(folder, strings, {
+            key: array for _, dictionaries in waiting.values()
+            for key, array in dictionaries.items()})
+        for name, (arrow, _) in waiting.items():
+            _read_table(state, folder, name, arrow, lookups, positions.get(name),
+                        lengths.get(name))
+    try:
+        state.strings.restore(strings)
+    except ValueError as error:
+        raise SnapshotError(f"{folder / STRINGS}: {error}") from None
     state.reindex()
     return state
+
+
+def _read_strings(folder: Path, manifest: dict) -> pa.Array:
+    """strings.feather's strings, in code order."""
+    strings = _read_feather(folder, folder / STRINGS, STRINGS)
+    if strings.num_rows != manifest["strings"] or "string" not in strings.column_names:
+        raise SnapshotError(f"{folder / STRINGS}: {strings.num_rows} strings, manifest "
+                            f"says {manifest['strings']}")
+    strings = strings.column("string")
+    strings = strings.combine_chunks() if strings.num_chunks != 1 else strings.chunk(0)
+    return strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
+
+
+def _read_codes(folder: Path, strings: pa.Array) -> tuple[dict[str, np.ndarray], np.ndarray,
+                                                           int]:
+    """codes.feather's codes by column, with the length of every string to check them."""
+    saved = _codes_from_arrow(folder, _read_feather(folder, folder / CODES, CODES))
+    lengths = np.diff(np.frombuffer(strings.buffers()[1], dtype=np.int32,
+                                    count=len(strings) + 1, offset=strings.offset * 4))
+    return saved, lengths, len(strings)
+
+
+def _checked_codes(folder: Path, saved, dictionaries: dict[str, pa.DictionaryArray]
+                   ) -> dict[str, np.ndarray]:
+    """The string table code of each dictionary entry, as write_snapshot kept them, checked
+    against the dictionaries (counts, order, and the length of every string)."""
+    codes_of, lengths, count = saved
+    for key, array in dictionaries.items():
+        codes, dictionary = codes_of.get(key), array.dictionary
+        if (codes is None or codes.ndim != 1 or len(codes) != len(dictionary)
+                or (len(codes) and (codes[0] < 0 or codes[-1] >= count
+                                    or np.any(np.diff(codes) <= 0)))
+                or int(lengths[codes].sum()) != _text_bytes(dictionary)
+                or dictionary.null_count):
+            raise SnapshotError(f"{folder / CODES}: the codes of {key} do not match its "
+                                f"strings")
+    return codes_of
+
+
+def _codes_to_arrow(codes: dict[str, np.ndarray]) -> pa.Table:
+    """One row per string column (``<table>.<column>``) with the code of each of its
+    dictionary's entries."""
+    values = np.concatenate(list(codes.values())) if codes else np.zeros(0, np.int32)
+    offsets = np.zeros(len(codes) + 1, dtype=np.int32)
+    np.cumsum([len(v) for v in codes.values()], out=offsets[1:])
+    return pa.table({"column": pa.array(list(codes), type=pa.string()),
+                     "codes": pa.ListArray.from_arrays(pa.array(offsets),
+                                                       pa.array(values, type=pa.int32()))})
+
+
+def _codes_from_arrow(folder: Path, table: pa.Table) -> dict[str, np.ndarray]:
+    if table.column_names != ["column", "codes"]:
+        raise SnapshotError(f"{folder / CODES}: not a table of string codes")
+    lists = table.column("codes").combine_chunks()
+    offsets = lists.offsets.to_numpy()
+    values = lists.values.to_numpy(zero_copy_only=False)
+    return {key: values[offsets[i]:offsets[i + 1]]
+            for i, key in enumerate(table.column("column").to_pylist())}
+
+
+def _text_bytes(array: pa.Array) -> int:
+    """How many bytes of text a string array holds (its last offset minus its first)."""
+    if len(array) == 0:
+        return 0
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1,
+                            offset=array.offset * 4)
+    return int(offsets[-1] - offsets[0])
+
+
+def _interned(folder: Path, strings: pa.Array | None,
+              dictionaries: dict[str, pa.DictionaryArray]) -> tuple[pa.Array,
+                                                                     dict[str, np.ndarray]]:
+    """The string table and each dictionary entry's code as interning the dictionaries in
+    order (after ``strings``, the saved table, if any) gives: codes in first-seen order."""
+    base = strings if strings is not None else pa.array([], type=pa.string())
+    parts = [base] + [array.dictionary.cast(pa.string()) for array in dictionaries.values()]
+    encoded = pc.dictionary_encode(pa.concat_arrays(parts))
+    indices = encoded.indices
+    if not np.array_equal(indices.slice(0, len(base)).to_numpy(zero_copy_only=False),
+                          np.arange(len(base))):
+        raise SnapshotError(f"{folder / STRINGS}: StringTable.restore: strings repeat or are "
+                            f"missing")
+    codes = indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    lookups, start = {}, len(base)
+    for key, array in dictionaries.items():
+        stop = start + len(array.dictionary)
+        lookups[key] = codes[start:stop]
+        start = stop
+    return encoded.dictionary, lookups
 
 
 def read_extras(path: str | os.PathLike) -> dict[str, dict[str, np.ndarray]]:
@@ -130,8 +271,9 @@ def _arrays_to_arrow(arrays: dict[str, np.ndarray]) -> pa.Table:
         if array.dtype.kind == "U":
             columns[name] = pa.array([array.ravel().tolist()], type=pa.list_(pa.string()))
         else:
-            columns[name] = pa.array([array.ravel()],
-                                     type=pa.list_(pa.from_numpy_dtype(array.dtype)))
+            values = pa.array(array.ravel(), type=pa.from_numpy_dtype(array.dtype))
+            columns[name] = pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()),
+                                                     values)
         columns[f"{name}.shape"] = pa.array([list(array.shape)], type=pa.list_(pa.int64()))
     return pa.table(columns)
 
@@ -182,50 +324,44 @@ def _read_feather(folder: Path, file: Path, what: str) -> pa.Table:
         raise SnapshotError(f"{file}: corrupt or truncated Arrow file ({error})") from None
 
 
-def _read_table(state: ClusterState, folder: Path, name: str, expected_rows,
-                positions: np.ndarray | None = None, length=None) -> None:
+def _read_table(state: ClusterState, folder: Path, name: str, arrow: pa.Table,
+                lookups: dict[str, np.ndarray], positions: np.ndarray | None = None,
+                length=None) -> None:
+    """Decode one table's file into the (empty) table: its live rows, at the rows
+    ``positions`` of a table ``length`` long when deleted rows lie between them."""
     file = folder / f"{name}.feather"
-    arrow = _read_feather(folder, file, f"table file {file.name}")
-    if expected_rows is not None and arrow.num_rows != expected_rows:
-        raise SnapshotError(f"{file}: {arrow.num_rows} rows, manifest says {expected_rows}")
     table = state.tables[name]
-    values = {}
+    count = arrow.num_rows
+    if positions is not None:
+        positions = np.asarray(positions, dtype=np.int64)
+        if (len(positions) != count or not isinstance(length, int) or length < count
+                or (count and (positions.min() < 0 or positions.max() >= length
+                               or np.any(np.diff(positions) <= 0)))):
+            raise SnapshotError(f"{folder / ROWS}: row indices do not match the table's "
+                                f"{count} rows")
+    table.allocate(count if positions is None else length)
     for column in table.columns.values():
-        if column.kind == "resources":
-            matrix = np.zeros((arrow.num_rows, len(state.resources)), dtype=np.int64)
-            for i, resource in enumerate(state.resources):
-                matrix[:, i] = _column(arrow, file, resource_column_name(column.name, resource)
-                                       ).to_numpy()
-            values[column.name] = matrix
+        target = table[column.name]
+        if positions is not None:
+            # deleted rows hold fill values; the live rows are decoded, then moved to theirs
+            target[:] = 0 if column.kind == "resources" else column.fill_value
+            out = None
         else:
-            values[column.name] = column_from_arrow(column, _column(arrow, file, column.name),
-                                                    state.strings.intern_many)
-    if positions is None:
-        table.append_many(arrow.num_rows, values)
-        return
-    table.append_many(length, _spread(values, table, positions, length, folder / ROWS))
-    table.alive[:] = False
-    table.alive[np.asarray(positions, dtype=np.int64)] = True
-
-
-def _spread(values: dict[str, np.ndarray], table, positions: np.ndarray, length,
-            file: Path) -> dict[str, np.ndarray]:
-    """A table's live rows (read in order) moved to their original row indices; the rows
-    between are deleted rows (fill values)."""
-    positions = np.asarray(positions, dtype=np.int64)
-    count = len(next(iter(values.values()))) if values else 0
-    if (len(positions) != count or not isinstance(length, int) or length < count
-            or (count and (positions.min() < 0 or positions.max() >= length
-                           or np.any(np.diff(positions) <= 0)))):
-        raise SnapshotError(f"{file}: row indices do not match the table's {count} rows")
-    spread = {}
-    for name, read in values.items():
-        column = table.columns[name]
-        full = (np.zeros((length, read.shape[1]), dtype=read.dtype) if read.ndim == 2
-                else np.full(length, column.fill_value, dtype=column.dtype))
-        full[positions] = read
-        spread[name] = full
-    return spread
+            out = target
+        if column.kind == "resources":
+            values = out if out is not None else np.empty((count, len(state.resources)),
+                                                          dtype=np.int64)
+            for i, resource in enumerate(state.resources):
+                values[:, i] = _column(arrow, file, resource_column_name(column.name, resource)
+                                       ).to_numpy()
+        else:
+            values = column_from_arrow(column, _column(arrow, file, column.name),
+                                       lookup=lookups.get(f"{name}.{column.name}"), out=out)
+        if positions is not None:
+            target[positions] = values
+    if positions is not None:
+        table.alive[:] = False
+        table.alive[positions] = True
 
 
 def _column(arrow: pa.Table, file: Path, name: str) -> pa.ChunkedArray:

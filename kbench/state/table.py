@@ -164,6 +164,25 @@ class Table:
         self._size = stop
         return np.arange(start, stop)
 
+    def allocate(self, count: int) -> None:
+        """Make an empty table ``count`` rows long, all alive, for a snapshot being read to
+        write each column into (``table[name][:] = ...``) once: those views start
+        uninitialised; the spare capacity after them holds fill values (the capacity is
+        what appending would have grown to)."""
+        if self._size:
+            raise ValueError("Table.allocate: the table is not empty")
+        capacity = self._capacity
+        while capacity < count:
+            capacity *= 2
+        for name, column in self.columns.items():
+            array = np.empty((capacity, self._resource_count) if column.kind == "resources"
+                             else capacity, dtype=column.dtype)
+            array[count:] = 0 if column.kind == "resources" else column.fill_value
+            self._data[name] = array
+        self._alive = np.zeros(capacity, dtype=np.bool_)
+        self._alive[:count] = True
+        self._capacity, self._size = capacity, count
+
     def delete(self, row: int) -> None:
         self._alive[row] = False
 

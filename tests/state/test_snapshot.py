@@ -192,3 +192,95 @@ def test_a_damaged_string_table_or_row_file_is_a_snapshot_error(tmp_path):
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(SnapshotError, match="row indices"):
         read_snapshot(folder)
+
+
+def _running_snapshot(state, folder):
+    return write_snapshot(state, folder, extras={"engine": {"x": np.arange(3)}})
+
+
+def test_string_codes_are_kept_per_column_and_read_without_interning(tmp_path):
+    state = small_state()
+    state.strings.intern("only-in-the-string-table")   # a string no row uses keeps its code
+    state.remove("pods", 2)
+    folder = _running_snapshot(state, tmp_path / "snap")
+    codes = pyarrow.feather.read_table(folder / "codes.feather")
+    assert codes.column_names == ["column", "codes"]
+    by_column = dict(zip(codes.column("column").to_pylist(), codes.column("codes").to_pylist()))
+    names = state.tables["pods"]["name"][state.tables["pods"].alive]
+    assert by_column["pods.name"] == sorted(set(names.tolist()))
+    restored = read_snapshot(folder)
+    # the restored string table is the saved Arrow array until a string is looked up
+    assert restored.strings._codes is None and restored.strings._strings is None
+    assert restored == state
+    assert restored.strings.strings() == state.strings.strings()
+    alive = state.tables["pods"].alive
+    assert restored.tables["pods"].alive.tolist() == alive.tolist()
+    assert np.array_equal(restored.tables["pods"]["name"][alive], state.tables["pods"]["name"][alive])
+    assert restored.strings.code_of("web-4") == state.strings.code_of("web-4")
+    assert restored.strings.intern("new") == len(state.strings)
+    assert restored.strings.arrow().to_pylist() == state.strings.strings() + ["new"]
+    assert restored.find("pods", "web-3", "default") == 3
+
+
+def test_a_snapshot_without_codes_is_read_by_interning_its_dictionaries(tmp_path):
+    """Snapshots written before codes.feather existed are read as before."""
+    state = small_state()
+    state.remove("pods", 1)
+    folder = _running_snapshot(state, tmp_path / "snap")
+    (folder / "codes.feather").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["codes"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    restored = read_snapshot(folder)
+    assert restored == state and restored.strings.strings() == state.strings.strings()
+    alive = state.tables["pods"].alive
+    assert np.array_equal(restored.tables["pods"]["name"][alive], state.tables["pods"]["name"][alive])
+
+
+def test_codes_that_do_not_match_the_tables_are_a_snapshot_error(tmp_path):
+    state = small_state()
+    folder = _running_snapshot(state, tmp_path / "snap")
+    codes = pyarrow.feather.read_table(folder / "codes.feather")
+    lists = codes.column("codes").to_pylist()
+    keys = codes.column("column").to_pylist()
+    nodes = keys.index("nodes.name")
+    lists[nodes] = [code + 1 for code in lists[nodes]]   # node-0 -> the code of node-0's labels
+    pyarrow.feather.write_feather(pa.table({"column": keys, "codes": pa.array(
+        lists, pa.list_(pa.int32()))}), folder / "codes.feather")
+    with pytest.raises(SnapshotError, match="codes.feather"):
+        read_snapshot(folder)
+
+
+def test_a_static_snapshot_interns_strings_in_first_seen_order(tmp_path):
+    """Without a saved string table the codes are what interning the tables' strings in
+    table and column order gives (as reading did one column at a time)."""
+    state = small_state()
+    write_snapshot(state, tmp_path / "plain")
+    restored = read_snapshot(tmp_path / "plain")
+    expected = ClusterState()
+    for name, table in restored.tables.items():
+        arrow = pyarrow.feather.read_table(tmp_path / "plain" / f"{name}.feather")
+        for column in table.columns.values():
+            if column.kind in ("str", "json"):
+                expected.strings.intern_many(
+                    arrow.column(column.name).combine_chunks().dictionary.to_pylist())
+    assert restored.strings.strings() == expected.strings.strings()
+    assert restored == state
+
+
+def test_restored_events_aggregate_as_the_original_ones(tmp_path):
+    """Events recorded one by one aggregate their repeats; those recorded in bulk never do,
+    in the original and in a restored state alike."""
+    from kbench.sim.events import record_event, record_pod_events
+    state = small_state()
+    record_event(state, "Pod", "web-0", "default", "Warning", "BackOff", "back-off", "kubelet")
+    record_pod_events(state, [0, 1], "Normal", "Scheduled", "assigned", "default-scheduler")
+    _running_snapshot(state, tmp_path / "snap")
+    restored = read_snapshot(tmp_path / "snap")
+    assert restored.event_rows == state.event_rows and len(state.event_rows) == 1
+    for s in (state, restored):
+        record_event(s, "Pod", "web-0", "default", "Warning", "BackOff", "back-off", "kubelet")
+        record_event(s, "Pod", "web-0", "default", "Normal", "Scheduled", "assigned",
+                     "default-scheduler")
+    assert restored == state
+    assert restored.tables["events"]["count"].tolist() == [2, 1, 1, 1]

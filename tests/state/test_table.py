@@ -96,3 +96,18 @@ def test_one_uid_at_a_time_equals_many_at_once():
     assert one.counters["uid"] == many.counters["uid"] == 50
     seeds = [ClusterState(seed=s).next_uid() for s in (0, 1, 2**64 - 1)]
     assert len(set(seeds)) == 3
+
+
+def test_allocate_makes_an_empty_table_of_live_rows_with_fill_values_after_them():
+    table = make_table(capacity=2)
+    table.allocate(5)
+    assert len(table) == 5 and table.capacity == 8 and table.alive.all()
+    table["name"][:] = np.arange(5)
+    table["count"][:] = 1
+    table["when"][:] = 2.0
+    table["requests"][:] = 3
+    row = table.append({"name": 9})
+    assert row == 5 and table["count"][5] == 0 and np.isnan(table["when"][5])
+    assert table["requests"][5].tolist() == [0, 0] and table["name"].tolist()[:6] == [0, 1, 2, 3, 4, 9]
+    with pytest.raises(ValueError):
+        table.allocate(3)

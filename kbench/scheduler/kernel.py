@@ -630,8 +630,8 @@ def tree_build(t, candidates, size, tree, nodes, templates, profile, active, nor
 
 @njit
 def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
-    """The leaves and inner nodes of a tree whose scores of the ``feasible`` candidates are
-    in tree.fixed and tree.raw. ``totals``: scratch."""
+    """The leaves and inner nodes of a tree whose scores of the ``feasible`` candidates (in
+    the candidates' order) are in tree.fixed and tree.raw. ``totals``: scratch."""
     found = len(feasible)
     # A static plugin with one raw score on every feasible candidate needs no tracking in
     # ``highest``: without a custom Filter a run's binds only make feasible nodes infeasible,
@@ -656,9 +656,6 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
             tree.assumed[k], tree.assumed[tracked] = tree.assumed[tracked], highest
             tracked += 1
     tree.tracked[0] = tracked
-    for p in range(size):
-        set_leaf(size, p, False, 0, tree.raws, tree.count, tree.best, tree.best_count,
-                 tree.highest[:tracked])
     for p in range(len(candidates)):
         tree.position_of[candidates[p]] = p
     # the totals, plugin by plugin; nodes mostly share a few raw scores of a plugin, so the
@@ -676,12 +673,19 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
                 last_score = normalized(raw, tree.assumed[k], profile.score_normalize[s]) * (
                     profile.score_weights[s])
             totals[i] += last_score
-    for i in range(found):
-        n = feasible[i]
-        for k in range(len(norm_slots)):
-            tree.raws[k] = tree.raw[norm_slots[k], n]
-        set_leaf(size, tree.position_of[n], True, totals[i], tree.raws, tree.count,
-                 tree.best, tree.best_count, tree.highest[:tracked])
+    # the leaves in one pass (``feasible`` lists the nodes in candidate order)
+    i = 0
+    for p in range(size):
+        if i < found and tree.position_of[feasible[i]] == p:
+            n = feasible[i]
+            for k in range(tracked):
+                tree.raws[k] = tree.raw[norm_slots[k], n]
+            set_leaf(size, p, True, totals[i], tree.raws, tree.count, tree.best,
+                     tree.best_count, tree.highest[:tracked])
+            i += 1
+        else:
+            set_leaf(size, p, False, 0, tree.raws, tree.count, tree.best, tree.best_count,
+                     tree.highest[:tracked])
     build(size, tree.count, tree.best, tree.best_count, tree.highest[:tracked])
 
 

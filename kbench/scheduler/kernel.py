@@ -274,7 +274,7 @@ def cacheable(t, filter_kinds, score_kinds, active, port_start):
     return True
 
 
-@njit
+@njit(inline="always")
 def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, allocatable,
                   requested, nonzero_requested, request, fit_request, balanced_request,
                   filter_kinds, score_kinds, active, fit_ignored, fit_strategy, fit_resources,
@@ -282,8 +282,9 @@ def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, alloc
     """A request class's cache entries (its rows ``stamp``, ``fits``, ``fit_score``,
     ``balanced_score``) on the nodes ``stale``, afresh, for a template of the class (its
     ``request``, ``fit_request``, ``balanced_request`` rows; ``active``: its score plugins,
-    the same for every template of the class). Plain arrays: it runs after every bind (and
-    reading a NamedTuple's array in a loop costs a reference count update each time)."""
+    the same for every template of the class). Plain arrays, inlined: it runs after every
+    bind (and reading a NamedTuple's array in a loop costs a reference count update each
+    time)."""
     check_fit = False
     for kind in filter_kinds:
         if kind == FILTER_FIT:
@@ -312,12 +313,12 @@ def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, alloc
                                                     balanced_request, n)
 
 
-@njit
+@njit(inline="always")
 def cached_scores(chosen_nodes, fit_score, balanced_score, static_scores, score_rows, kinds,
                   modes, weights, active, fixed, raw):
     """tree_scores for a cacheable template: its raw NodeResourcesFit and BalancedAllocation
     scores from its class's cache rows, the static ones from ``static_scores`` (its
-    ``score_rows``). Plain arrays: it runs after every bind."""
+    ``score_rows``). Plain arrays, inlined: it runs after every bind."""
     for i in range(len(chosen_nodes)):
         fixed[chosen_nodes[i]] = 0
     for s in range(len(kinds)):

@@ -72,11 +72,26 @@ def build(size, count, best, best_count, highest):
 
 @njit
 def update(size, position, count, best, best_count, highest):
-    """The path above leaf ``position`` after set_leaf changed it."""
+    """The path above leaf ``position`` after set_leaf changed it. It stops at the first
+    node that stays the same: the nodes above it depend on nothing else that changed."""
     node = (size + position) // 2
     while node >= 1:
-        _combine(node, count, best, best_count, highest)
+        if not _recombine(node, count, best, best_count, highest):
+            return
         node //= 2
+
+
+@njit(inline="always")
+def _recombine(node, count, best, best_count, highest):
+    """_combine, telling whether the node changed."""
+    old_count, old_best, old_best_count = count[node], best[node], best_count[node]
+    changed = False
+    for k in range(highest.shape[0]):
+        if highest[k, node] != max(highest[k, 2 * node], highest[k, 2 * node + 1]):
+            changed = True
+    _combine(node, count, best, best_count, highest)
+    return (changed or count[node] != old_count or best[node] != old_best
+            or best_count[node] != old_best_count)
 
 
 @njit

@@ -32,8 +32,6 @@ from kbench._jit import njit
 from kbench.scheduler.plugins.interpodaffinity import (affinity_bind, affinity_normalize,
                                                        affinity_prefilter, affinity_scores)
 from kbench.scheduler.plugins.noderesources import balanced_scores, fit_filter, fit_scores
-from kbench.scheduler.plugins.noderesources import balanced_score as node_balanced_score
-from kbench.scheduler.plugins.noderesources import fit_score as node_fit_score
 from kbench.scheduler.plugins.nodeports import ports_filter
 from kbench.scheduler.plugins.podtopologyspread import (partition_allowed, partition_domains,
                                                         partition_score, spread_bind,
@@ -274,17 +272,17 @@ def cacheable(t, filter_kinds, score_kinds, active, port_start):
     return True
 
 
-@njit(inline="always")
+@njit
 def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, allocatable,
                   requested, nonzero_requested, request, fit_request, balanced_request,
                   filter_kinds, score_kinds, active, fit_ignored, fit_strategy, fit_resources,
-                  fit_weights, shape_utilization, shape_score, balanced_resources, failures):
+                  fit_weights, shape_utilization, shape_score, balanced_resources, failures,
+                  fitting, buffer):
     """A request class's cache entries (its rows ``stamp``, ``fits``, ``fit_score``,
     ``balanced_score``) on the nodes ``stale``, afresh, for a template of the class (its
     ``request``, ``fit_request``, ``balanced_request`` rows; ``active``: its score plugins,
-    the same for every template of the class). Plain arrays, inlined: it runs after every
-    bind (and reading a NamedTuple's array in a loop costs a reference count update each
-    time)."""
+    the same for every template of the class). Plain arrays: it runs after every bind.
+    ``fitting`` and ``buffer``: scratch as long as ``stale``."""
     check_fit = False
     for kind in filter_kinds:
         if kind == FILTER_FIT:
@@ -295,6 +293,7 @@ def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, alloc
             score_fit = True
         elif active[s] and score_kinds[s] == SCORE_BALANCED:
             score_balanced = True
+    fit_count = 0
     for i in range(len(stale)):
         n = stale[i]
         node_fits = True
@@ -304,13 +303,20 @@ def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, alloc
             failures[:] = 0
         fits[n] = node_fits
         stamp[n] = versions[n]
-        if node_fits and score_fit:
-            fit_score[n] = node_fit_score(fit_strategy, fit_resources, fit_weights,
-                                          shape_utilization, shape_score, allocatable,
-                                          requested, nonzero_requested, fit_request, n)
-        if node_fits and score_balanced:
-            balanced_score[n] = node_balanced_score(balanced_resources, allocatable, requested,
-                                                    balanced_request, n)
+        if node_fits:
+            fitting[fit_count] = n
+            fit_count += 1
+    if score_fit:
+        fit_scores(fit_strategy, fit_resources, fit_weights, shape_utilization, shape_score,
+                   allocatable, requested, nonzero_requested, fit_request, fitting, fit_count,
+                   buffer)
+        for i in range(fit_count):
+            fit_score[fitting[i]] = buffer[i]
+    if score_balanced:
+        balanced_scores(balanced_resources, allocatable, requested, balanced_request, fitting,
+                        fit_count, buffer)
+        for i in range(fit_count):
+            balanced_score[fitting[i]] = buffer[i]
 
 
 @njit(inline="always")
@@ -342,7 +348,7 @@ def cached_scores(chosen_nodes, fit_score, balanced_score, static_scores, score_
 
 @njit(inline="always")
 def cached_class_refresh(t, slot, stale, cache, versions, nodes, templates, profile,
-                         active, failures):
+                         active, failures, fitting, buffer):
     """refresh_class for template t's class (slot)."""
     refresh_class(stale, versions, cache.stamp[slot], cache.fits[slot],
                   cache.fit_score[slot], cache.balanced_score[slot], nodes.allocatable,
@@ -351,7 +357,7 @@ def cached_class_refresh(t, slot, stale, cache, versions, nodes, templates, prof
                   profile.filter_kinds, profile.score_kinds, active, profile.fit_ignored,
                   profile.fit_strategy, profile.fit_resources, profile.fit_weights,
                   profile.shape_utilization, profile.shape_score, profile.balanced_resources,
-                  failures)
+                  failures, fitting, buffer)
 
 
 @njit(inline="always")
@@ -702,7 +708,7 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
             stale[count] = n
             count += 1
     cached_class_refresh(t, slot, stale[:count], cache, versions, nodes, templates, profile,
-                         active, failures)
+                         active, failures, feasible, buffer)
     found = 0
     for p in range(len(candidates)):
         n = candidates[p]
@@ -721,7 +727,7 @@ def cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, activ
     feasible = templates.static_position[t, n] < 0
     if feasible:
         cached_class_refresh(t, slot, tree.one, cache, versions, nodes, templates,
-                             profile, active, failures)
+                             profile, active, failures, tree.one, tree.raws)
         feasible = cache.fits[slot, n]
     if feasible:
         cached_tree_scores(t, slot, tree.one, cache, templates, profile, tree, active)

@@ -108,41 +108,35 @@ def fit_scores(strategy, resources, weights, shape_utilization, shape_score, all
     under LeastAllocated, MostAllocated or RequestedToCapacityRatio (shape_score already
     scaled to 0-100). The loop over nodes is inside: one call per pod, not per node."""
     for i in range(count):
-        out[i] = fit_score(strategy, resources, weights, shape_utilization, shape_score,
-                           allocatable, requested, nonzero_requested, pod_request, feasible[i])
-
-
-@njit(inline="always")
-def fit_score(strategy, resources, weights, shape_utilization, shape_score, allocatable,
-              requested, nonzero_requested, pod_request, n):
-    """fit_scores on node n alone (inlined: for a caller scoring one node at a time)."""
-    node_score = 0
-    weight_sum = 0
-    for k in range(len(resources)):
-        resource = resources[k]
-        nonzero = nonzero_requested[n, resource] if resource < 2 else 0
-        capacity, total = allocatable_and_requested(
-            resource, allocatable[n, resource], requested[n, resource], nonzero,
-            pod_request[k], False)
-        if capacity == 0:
-            continue
-        if strategy == LEAST_ALLOCATED:
-            score = least_requested_score(total, capacity)
-        elif strategy == MOST_ALLOCATED:
-            score = most_requested_score(total, capacity)
-        else:
-            utilization = MAX_UTILIZATION if total > capacity else (
-                total * MAX_UTILIZATION // capacity)
-            score = broken_linear(utilization, shape_utilization, shape_score)
-            if score <= 0:
+        n = feasible[i]
+        node_score = 0
+        weight_sum = 0
+        for k in range(len(resources)):
+            resource = resources[k]
+            nonzero = nonzero_requested[n, resource] if resource < 2 else 0
+            capacity, total = allocatable_and_requested(
+                resource, allocatable[n, resource], requested[n, resource], nonzero,
+                pod_request[k], False)
+            if capacity == 0:
                 continue
-        node_score += score * weights[k]
-        weight_sum += weights[k]
-    if weight_sum == 0:
-        return np.int64(0)
-    if strategy == REQUESTED_TO_CAPACITY_RATIO:
-        return np.int64(math.floor(node_score / weight_sum + 0.5))  # math.Round
-    return np.int64(node_score // weight_sum)
+            if strategy == LEAST_ALLOCATED:
+                score = least_requested_score(total, capacity)
+            elif strategy == MOST_ALLOCATED:
+                score = most_requested_score(total, capacity)
+            else:
+                utilization = MAX_UTILIZATION if total > capacity else (
+                    total * MAX_UTILIZATION // capacity)
+                score = broken_linear(utilization, shape_utilization, shape_score)
+                if score <= 0:
+                    continue
+            node_score += score * weights[k]
+            weight_sum += weights[k]
+        if weight_sum == 0:
+            out[i] = 0
+        elif strategy == REQUESTED_TO_CAPACITY_RATIO:
+            out[i] = np.int64(math.floor(node_score / weight_sum + 0.5))  # math.Round
+        else:
+            out[i] = node_score // weight_sum
 
 
 @njit(inline="always")
@@ -161,37 +155,32 @@ def balanced_scores(resources, allocatable, requested, pod_request, feasible, co
     """balancedResourceScorer on each of the first ``count`` feasible nodes: (1 - std of the
     requested fractions) * 100, with Go's float operations in Go's order."""
     for i in range(count):
-        out[i] = balanced_score(resources, allocatable, requested, pod_request, feasible[i])
-
-
-@njit(inline="always")
-def balanced_score(resources, allocatable, requested, pod_request, n):
-    """balanced_scores on node n alone (inlined: for a caller scoring one node at a time)."""
-    fractions_seen = 0
-    total = 0.0
-    first = second = 0.0
-    for k in range(len(resources)):
-        r = resources[k]
-        fraction = _balanced_fraction(r, allocatable[n, r], requested[n, r], pod_request[k])
-        if fraction < 0:
-            continue
-        total += fraction
-        if fractions_seen == 0:
-            first = fraction
-        elif fractions_seen == 1:
-            second = fraction
-        fractions_seen += 1
-    std = 0.0
-    if fractions_seen == 2:
-        std = abs((first - second) / 2)
-    elif fractions_seen > 2:
-        mean = total / fractions_seen
-        spread = 0.0
+        n = feasible[i]
+        fractions_seen = 0
+        total = 0.0
+        first = second = 0.0
         for k in range(len(resources)):
             r = resources[k]
-            fraction = _balanced_fraction(r, allocatable[n, r], requested[n, r],
-                                          pod_request[k])
-            if fraction >= 0:
-                spread = spread + (fraction - mean) * (fraction - mean)
-        std = math.sqrt(spread / fractions_seen)
-    return np.int64((1 - std) * MAX_NODE_SCORE)
+            fraction = _balanced_fraction(r, allocatable[n, r], requested[n, r], pod_request[k])
+            if fraction < 0:
+                continue
+            total += fraction
+            if fractions_seen == 0:
+                first = fraction
+            elif fractions_seen == 1:
+                second = fraction
+            fractions_seen += 1
+        std = 0.0
+        if fractions_seen == 2:
+            std = abs((first - second) / 2)
+        elif fractions_seen > 2:
+            mean = total / fractions_seen
+            spread = 0.0
+            for k in range(len(resources)):
+                r = resources[k]
+                fraction = _balanced_fraction(r, allocatable[n, r], requested[n, r],
+                                              pod_request[k])
+                if fraction >= 0:
+                    spread = spread + (fraction - mean) * (fraction - mean)
+            std = math.sqrt(spread / fractions_seen)
+        out[i] = np.int64((1 - std) * MAX_NODE_SCORE)

@@ -181,6 +181,8 @@ class RunTree(NamedTuple):
     raws: np.ndarray           # int64 [normalized plugins]: scratch
     window_highest: np.ndarray  # int64 [normalized plugins]: scratch
     one: np.ndarray            # int64 [1]: scratch, a one-node candidate list
+    tracked: np.ndarray        # int64 [1]: the normalized plugins ``highest`` tracks (the
+                               #   first of the run's norm_slots, see tree_fill)
 
 
 @njit
@@ -194,7 +196,7 @@ def new_run_tree(node_count, score_count):
                    np.zeros(node_count, dtype=np.int64),
                    np.zeros((plugins, node_count), dtype=np.int64),
                    np.zeros(plugins, dtype=np.int64), np.zeros(plugins, dtype=np.int64),
-                   np.zeros(1, dtype=np.int64))
+                   np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
 
 
 class ClassCache(NamedTuple):
@@ -317,12 +319,12 @@ def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, alloc
             balanced_score[fitting[i]] = buffer[i]
 
 
-@njit
+@njit(inline="always")
 def cached_scores(chosen_nodes, fit_score, balanced_score, static_scores, score_rows, kinds,
                   modes, weights, active, fixed, raw):
     """tree_scores for a cacheable template: its raw NodeResourcesFit and BalancedAllocation
     scores from its class's cache rows, the static ones from ``static_scores`` (its
-    ``score_rows``). Plain arrays: it runs after every bind."""
+    ``score_rows``). Plain arrays, inlined: it runs after every bind."""
     for i in range(len(chosen_nodes)):
         fixed[chosen_nodes[i]] = 0
     for s in range(len(kinds)):
@@ -439,10 +441,10 @@ def new_zone_trees(node_count, score_count, trees):
 
 
 @njit
-def zone_fill(candidates, size, domains, zones, tree, normalized_count):
+def zone_fill(candidates, size, domains, zones, tree, tracked):
     """Every tree of ``zones`` (domains + 1 of them) from the leaves of the run's freshly
     built RunTree."""
-    k = normalized_count
+    k = tracked
     for d in range(domains + 1):
         for p in range(size):
             set_leaf(size, p, False, 0, tree.raws, zones.count[d], zones.best[d],
@@ -454,28 +456,28 @@ def zone_fill(candidates, size, domains, zones, tree, normalized_count):
 
 
 @njit(inline="always")
-def zone_copy_leaf(position, d, size, zones, tree, normalized_count):
+def zone_copy_leaf(position, d, size, zones, tree, tracked):
     """The RunTree's leaf ``position`` into tree d."""
     leaf = size + position
     zones.count[d, leaf] = tree.count[leaf]
     zones.best[d, leaf] = tree.best[leaf]
     zones.best_count[d, leaf] = tree.best_count[leaf]
-    for k in range(normalized_count):
+    for k in range(tracked):
         zones.highest[d, k, leaf] = tree.highest[k, leaf]
 
 
 @njit
-def zone_refresh(n, size, zones, tree, normalized_count):
+def zone_refresh(n, size, zones, tree, tracked):
     """Node n's leaf (refreshed in the RunTree) into its domain's tree."""
     d = zones.domain_of[n]
     position = tree.position_of[n]
-    zone_copy_leaf(position, d, size, zones, tree, normalized_count)
+    zone_copy_leaf(position, d, size, zones, tree, tracked)
     update(size, position, zones.count[d], zones.best[d], zones.best_count[d],
-           zones.highest[d, :normalized_count])
+           zones.highest[d, :tracked])
 
 
 @njit
-def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, normalized_count,
+def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, tracked,
                 spread_weight, spread, rng_state):
     """tree_choose for a pod of a zone-spread template, whose PodTopologySpread Filter passes
     the domains zones.allowed: its window over the allowed trees; for each domain present
@@ -502,23 +504,23 @@ def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, normalized
                                                      member_count), NOT_SCORED, True
     end = start + processed
     first_end = min(end, leaves)
-    highest = tree.window_highest[:normalized_count]
+    highest = tree.window_highest[:tracked]
     highest[:] = -1
     for m in range(member_count):
         d = members[m]
         top, ties = range_best(size, start, first_end, zones.best[d], zones.best_count[d],
-                               zones.highest[d, :normalized_count], highest)
+                               zones.highest[d, :tracked], highest)
         first_ties = ties
         if end > leaves:
             value, number = range_best(size, 0, end - leaves, zones.best[d],
                                        zones.best_count[d],
-                                       zones.highest[d, :normalized_count], highest)
+                                       zones.highest[d, :tracked], highest)
             if value > top:
                 top, ties, first_ties = value, number, 0
             elif value == top:
                 ties += number
         zones.top[d], zones.ties[d], zones.first_ties[d] = top, ties, first_ties
-    for k in range(normalized_count):
+    for k in range(tracked):
         if highest[k] != tree.assumed[k]:
             return found, processed, -1, NOT_SCORED, False
     # PodTopologySpread's normalized score of each domain present (spread_normalize)
@@ -603,7 +605,7 @@ def tree_leaf(n, feasible, size, tree, profile, norm_slots):
             total += normalized(tree.raw[s, n], tree.assumed[k],
                                 profile.score_normalize[s]) * profile.score_weights[s]
     set_leaf(size, tree.position_of[n], feasible, total, tree.raws, tree.count, tree.best,
-             tree.best_count, tree.highest[:len(norm_slots)])
+             tree.best_count, tree.highest[:tree.tracked[0]])
 
 
 @njit(inline="always")
@@ -635,17 +637,32 @@ def tree_build(t, candidates, size, tree, nodes, templates, profile, active, nor
 
 @njit
 def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
-    """The leaves and inner nodes of a tree whose scores of the ``feasible`` candidates are
-    in tree.fixed and tree.raw. ``totals``: scratch."""
+    """The leaves and inner nodes of a tree whose scores of the ``feasible`` candidates (in
+    the candidates' order) are in tree.fixed and tree.raw. ``totals``: scratch."""
     found = len(feasible)
+    # A static plugin with one raw score on every feasible candidate needs no tracking in
+    # ``highest``: without a custom Filter a run's binds only make feasible nodes infeasible,
+    # so the highest raw score of any window with feasible nodes is that score, the one
+    # assumed. The tracked plugins go first in norm_slots (with their assumed scores).
+    monotone = True
+    for kind in profile.filter_kinds:
+        if kind == FILTER_CUSTOM:
+            monotone = False
+    tracked = 0
     for k in range(len(norm_slots)):
+        s = norm_slots[k]
         highest = 0
+        lowest = np.iinfo(np.int64).max
         for i in range(found):
-            highest = max(highest, tree.raw[norm_slots[k], feasible[i]])
+            raw = tree.raw[s, feasible[i]]
+            highest = max(highest, raw)
+            lowest = min(lowest, raw)
         tree.assumed[k] = highest
-    for p in range(size):
-        set_leaf(size, p, False, 0, tree.raws, tree.count, tree.best, tree.best_count,
-                 tree.highest[:len(norm_slots)])
+        if not (monotone and profile.score_kinds[s] == SCORE_STATIC and lowest >= highest):
+            norm_slots[k], norm_slots[tracked] = norm_slots[tracked], s
+            tree.assumed[k], tree.assumed[tracked] = tree.assumed[tracked], highest
+            tracked += 1
+    tree.tracked[0] = tracked
     for p in range(len(candidates)):
         tree.position_of[candidates[p]] = p
     # the totals, plugin by plugin; nodes mostly share a few raw scores of a plugin, so the
@@ -663,13 +680,20 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
                 last_score = normalized(raw, tree.assumed[k], profile.score_normalize[s]) * (
                     profile.score_weights[s])
             totals[i] += last_score
-    for i in range(found):
-        n = feasible[i]
-        for k in range(len(norm_slots)):
-            tree.raws[k] = tree.raw[norm_slots[k], n]
-        set_leaf(size, tree.position_of[n], True, totals[i], tree.raws, tree.count,
-                 tree.best, tree.best_count, tree.highest[:len(norm_slots)])
-    build(size, tree.count, tree.best, tree.best_count, tree.highest[:len(norm_slots)])
+    # the leaves in one pass (``feasible`` lists the nodes in candidate order)
+    i = 0
+    for p in range(size):
+        if i < found and tree.position_of[feasible[i]] == p:
+            n = feasible[i]
+            for k in range(tracked):
+                tree.raws[k] = tree.raw[norm_slots[k], n]
+            set_leaf(size, p, True, totals[i], tree.raws, tree.count, tree.best,
+                     tree.best_count, tree.highest[:tracked])
+            i += 1
+        else:
+            set_leaf(size, p, False, 0, tree.raws, tree.count, tree.best, tree.best_count,
+                     tree.highest[:tracked])
+    build(size, tree.count, tree.best, tree.best_count, tree.highest[:tracked])
 
 
 @njit
@@ -709,11 +733,11 @@ def cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, activ
         cached_tree_scores(t, slot, tree.one, cache, templates, profile, tree, active)
     tree_leaf(n, feasible, size, tree, profile, norm_slots)
     update(size, tree.position_of[n], tree.count, tree.best, tree.best_count,
-           tree.highest[:len(norm_slots)])
+           tree.highest[:tree.tracked[0]])
 
 
 @njit(inline="always")
-def tree_choose(size, leaves, start, wanted, tree, normalized_count, rng_state):
+def tree_choose(size, leaves, start, wanted, tree, tracked, rng_state):
     """The scheduler's walk and selectHost for a pod, from the tree: (found, processed,
     position of the chosen candidate or -1, its total, ok). Not ok when the pod's window has
     other highest raw scores than the tree's totals assume: the caller then walks."""
@@ -726,19 +750,19 @@ def tree_choose(size, leaves, start, wanted, tree, normalized_count, rng_state):
         return found, processed, kth_feasible(size, 1, tree.count), NOT_SCORED, True
     end = start + processed
     first_end = min(end, leaves)
-    highest = tree.window_highest[:normalized_count]
+    highest = tree.window_highest[:tracked]
     highest[:] = -1
     top, ties = range_best(size, start, first_end, tree.best, tree.best_count,
-                           tree.highest[:normalized_count], highest)
+                           tree.highest[:tracked], highest)
     first_ties = ties
     if end > leaves:
         value, number = range_best(size, 0, end - leaves, tree.best, tree.best_count,
-                                   tree.highest[:normalized_count], highest)
+                                   tree.highest[:tracked], highest)
         if value > top:
             top, ties, first_ties = value, number, 0
         elif value == top:
             ties += number
-    for k in range(normalized_count):
+    for k in range(tracked):
         if highest[k] != tree.assumed[k]:
             return found, processed, -1, NOT_SCORED, False
     pick = random_below(rng_state, ties) if ties > 1 else 0
@@ -762,7 +786,7 @@ def tree_refresh(t, n, size, tree, nodes, templates, profile, active, norm_slots
         tree_scores(t, tree.one, nodes, templates, profile, tree, active, custom_score, buffer)
     tree_leaf(n, found == 1, size, tree, profile, norm_slots)
     update(size, tree.position_of[n], tree.count, tree.best, tree.best_count,
-           tree.highest[:len(norm_slots)])
+           tree.highest[:tree.tracked[0]])
 
 
 @njit(inline="always")
@@ -975,6 +999,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     active = np.zeros(max(score_count, 1), dtype=np.bool_)
     norm_slots = np.zeros(max(score_count, 1), dtype=np.int64)  # normalized active plugins
     normalized_count = 0
+    tracked = 0  # of them, those the tree's highest tracks
     size = 1
     current = -1  # the template of the current run of pods
     local = False
@@ -1037,11 +1062,12 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                                norm_slots[:normalized_count], custom_score, wanted_ports,
                                no_verdicts, failures, custom_filter, feasible, buffer,
                                scratch_counts, scratch_failures)
+            tracked = tree.tracked[0]  # (the tree's build set it)
             if use_tree and domains >= 0:
                 if zones.count.shape[0] < domains + 1:
                     zones = new_zone_trees(node_count, score_count, domains + 1)
                 partition_domains(t, spread, domains, zones.domain_of)
-                zone_fill(candidates, size, domains, zones, tree, normalized_count)
+                zone_fill(candidates, size, domains, zones, tree, tracked)
                 spread_weight = 0
                 for s in range(score_count):
                     if (profile.score_kinds[s] == SCORE_SPREAD
@@ -1054,11 +1080,11 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             partition_allowed(t, spread, domains, zones.allowed)
             found, processed, position, total, ok = zone_choose(
                 t, size, leaves, start_index % leaves, profile.nodes_to_find, zones, domains,
-                tree, normalized_count, spread_weight, spread, rng_state)
+                tree, tracked, spread_weight, spread, rng_state)
         elif use_tree:
             found, processed, position, total, ok = tree_choose(
-                size, leaves, start_index % leaves, profile.nodes_to_find, tree,
-                normalized_count, rng_state)
+                size, leaves, start_index % leaves, profile.nodes_to_find, tree, tracked,
+                rng_state)
         if use_tree:
             walk = not ok or found == 0  # (the walk counts what rejected the nodes)
             if not walk:
@@ -1102,6 +1128,6 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                          no_verdicts, failures, custom_filter, buffer, scratch_counts,
                          scratch_failures)
         if use_tree and domains >= 0:
-            zone_refresh(n, size, zones, tree, normalized_count)
+            zone_refresh(n, size, zones, tree, tracked)
     return start_index, len(queue_template)
 

@@ -72,11 +72,26 @@ def build(size, count, best, best_count, highest):
 
 @njit
 def update(size, position, count, best, best_count, highest):
-    """The path above leaf ``position`` after set_leaf changed it."""
+    """The path above leaf ``position`` after set_leaf changed it. It stops at the first
+    node that stays the same: the nodes above it depend on nothing else that changed."""
     node = (size + position) // 2
     while node >= 1:
-        _combine(node, count, best, best_count, highest)
+        if not _recombine(node, count, best, best_count, highest):
+            return
         node //= 2
+
+
+@njit(inline="always")
+def _recombine(node, count, best, best_count, highest):
+    """_combine, telling whether the node changed."""
+    old_count, old_best, old_best_count = count[node], best[node], best_count[node]
+    changed = False
+    for k in range(highest.shape[0]):
+        if highest[k, node] != max(highest[k, 2 * node], highest[k, 2 * node + 1]):
+            changed = True
+    _combine(node, count, best, best_count, highest)
+    return (changed or count[node] != old_count or best[node] != old_best
+            or best_count[node] != old_best_count)
 
 
 @njit
@@ -152,53 +167,62 @@ def _merge(best, count, other, other_count):
     return best, count
 
 
-@njit
-def range_nodes(size, low, high):
-    """The subtrees covering leaves [low, high), from left to right: the left boundary's in
-    order, then the right boundary's reversed."""
-    lefts = np.empty(64, dtype=np.int64)
-    rights = np.empty(64, dtype=np.int64)
-    left_count = right_count = 0
-    low += size
-    high += size
-    while low < high:
-        if low & 1:
-            lefts[left_count] = low
-            left_count += 1
-            low += 1
-        if high & 1:
-            high -= 1
-            rights[right_count] = high
-            right_count += 1
-        low //= 2
-        high //= 2
-    nodes = np.empty(left_count + right_count, dtype=np.int64)
-    nodes[:left_count] = lefts[:left_count]
-    for k in range(right_count):
-        nodes[left_count + k] = rights[right_count - 1 - k]
-    return nodes
+@njit(inline="always")
+def right_node(high, level):
+    """The right boundary's subtree at ``level`` of a range query whose end (past the last
+    leaf, in tree numbering) was ``high``: the query halves ``high`` at each level (an odd
+    one is decremented first, which a halving drops anyway) and takes the node before it."""
+    return (high >> level) - 1
 
 
 @njit
 def nth_best(size, low, high, value, nth, best, best_count):
     """The position of the nth (0-based) leaf in [low, high) whose total is ``value``, the
-    best total of that range, or -1 when there are not that many."""
-    for node in range_nodes(size, low, high):
-        if best[node] != value:
-            continue
-        if best_count[node] <= nth:
-            nth -= best_count[node]
-            continue
-        while node < size:  # within the subtree no total is higher than value
-            left = 2 * node
-            here = best_count[left] if best[left] == value else 0
-            if here > nth:
-                node = left
-            else:
-                nth -= here
-                node = left + 1
-        return node - size
+    best total of that range, or -1 when there are not that many. The subtrees covering
+    the range are read from left to right: the left boundary's as the bottom-up walk meets
+    them, then the right boundary's top-down (the walk marks their levels in ``rights``; no
+    list is allocated)."""
+    low += size
+    high += size
+    end = high
+    rights = 0
+    level = 0
+    while low < high:
+        if low & 1:
+            if best[low] == value:
+                if best_count[low] > nth:
+                    return _descend(size, low, value, nth, best, best_count)
+                nth -= best_count[low]
+            low += 1
+        if high & 1:
+            high -= 1
+            rights |= 1 << level
+        low //= 2
+        high //= 2
+        level += 1
+    for level in range(level - 1, -1, -1):
+        if rights >> level & 1:
+            node = right_node(end, level)
+            if best[node] == value:
+                if best_count[node] > nth:
+                    return _descend(size, node, value, nth, best, best_count)
+                nth -= best_count[node]
     return -1
+
+
+@njit(inline="always")
+def _descend(size, node, value, nth, best, best_count):
+    """The position of the nth leaf whose total is ``value`` under ``node`` (no total there
+    is higher than value, and more than nth have it)."""
+    while node < size:
+        left = 2 * node
+        here = best_count[left] if best[left] == value else 0
+        if here > nth:
+            node = left
+        else:
+            nth -= here
+            node = left + 1
+    return node - size
 
 
 # ---------------------------------------------------------------------------
@@ -262,19 +286,47 @@ def _forest_ties(node, best, best_count, value, members, member_count):
 def forest_nth_best(size, low, high, value, nth, best, best_count, members, member_count):
     """nth_best over the member trees together: the position of the nth (0-based) leaf in
     [low, high), in position order, whose total in its tree d is ``value[d]`` (the best total
-    of tree d over that range), or -1 when there are not that many."""
-    for node in range_nodes(size, low, high):
-        here = _forest_ties(node, best, best_count, value, members, member_count)
-        if here <= nth:
-            nth -= here
-            continue
-        while node < size:  # within the subtree no total of tree d is higher than value[d]
-            left = 2 * node
-            here = _forest_ties(left, best, best_count, value, members, member_count)
+    of tree d over that range), or -1 when there are not that many. (The subtrees in
+    nth_best's order.)"""
+    low += size
+    high += size
+    end = high
+    rights = 0
+    level = 0
+    while low < high:
+        if low & 1:
+            here = _forest_ties(low, best, best_count, value, members, member_count)
             if here > nth:
-                node = left
-            else:
-                nth -= here
-                node = left + 1
-        return node - size
+                return _forest_descend(size, low, value, nth, best, best_count, members,
+                                       member_count)
+            nth -= here
+            low += 1
+        if high & 1:
+            high -= 1
+            rights |= 1 << level
+        low //= 2
+        high //= 2
+        level += 1
+    for level in range(level - 1, -1, -1):
+        if rights >> level & 1:
+            node = right_node(end, level)
+            here = _forest_ties(node, best, best_count, value, members, member_count)
+            if here > nth:
+                return _forest_descend(size, node, value, nth, best, best_count, members,
+                                       member_count)
+            nth -= here
     return -1
+
+
+@njit(inline="always")
+def _forest_descend(size, node, value, nth, best, best_count, members, member_count):
+    """_descend over the member trees together."""
+    while node < size:  # within the subtree no total of tree d is higher than value[d]
+        left = 2 * node
+        here = _forest_ties(left, best, best_count, value, members, member_count)
+        if here > nth:
+            node = left
+        else:
+            nth -= here
+            node = left + 1
+    return node - size

@@ -16,6 +16,7 @@ class ScheduleSuite:
         self.cluster.scheduler.decide(scheduling_cluster(50, 50).state)  # compiled
 
     def time_schedule(self, nodes, percentage):
+        self.cluster.state.counters.clear()
         self.cluster.state.counters.update(self.counters)
         self.cluster.scheduler.decide(self.cluster.state)
 
@@ -33,6 +34,7 @@ class MixedWorkloadSuite:
         self.cluster.scheduler.decide(mixed_cluster(50, 50).state)  # compiled
 
     def time_schedule(self, percentage):
+        self.cluster.state.counters.clear()
         self.cluster.state.counters.update(self.counters)
         self.cluster.scheduler.decide(self.cluster.state)
 
@@ -45,6 +47,7 @@ class AntiAffinitySuite:
         self.counters = dict(self.cluster.state.counters)
 
     def time_schedule(self):
+        self.cluster.state.counters.clear()
         self.cluster.state.counters.update(self.counters)
         self.cluster.scheduler.decide(self.cluster.state)
 
@@ -59,6 +62,7 @@ class PreemptionSuite:
         self.cluster.scheduler.decide(preemption_cluster(50, 5).state)  # compiled
 
     def time_schedule(self):
+        self.cluster.state.counters.clear()
         self.cluster.state.counters.update(self.counters)
         self.cluster.scheduler.decide(self.cluster.state)
 

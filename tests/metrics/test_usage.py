@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-import yaml
 from metrics.builders import cluster, deployment, node, pod, pod_row, run_pods
 
 from kbench.metrics import UsageModel, UsageSpecError, parse_pattern
@@ -183,9 +182,11 @@ def test_each_annotation_document_is_parsed_once(monkeypatch):
     documents = [node("n1")] + [pod(f"p{i}", usage={"cpu": "100m"}) for i in range(50)]
     c = cluster(documents)
     run_pods(c, {f"p{i}": "n1" for i in range(50)})
+    import kbench.metrics.usage as usage_module
     calls = []
-    real = yaml.safe_load
-    monkeypatch.setattr(yaml, "safe_load", lambda text: calls.append(text) or real(text))
+    real = usage_module._load_document
+    monkeypatch.setattr(usage_module, "_load_document",
+                        lambda text, path: calls.append(text) or real(text, path))
     model = UsageModel()
     for t in range(5):
         assert (model.usage(c.state, t).cpu == 100.0).all()

@@ -49,11 +49,23 @@ def _valid_names(table: pa.Table) -> list[str]:
     return valid.to_list()
 
 
+def _valid_label_values(values: pl.Series) -> pl.Series:
+    """Strings made valid label values (null stays null)."""
+    return (values.str.replace_all(r"[^A-Za-z0-9._-]+", "-").str.slice(0, 63)
+            .str.strip_chars("-._"))
+
+
 def _label_values(table: pa.Table, column: str) -> list[str | None]:
     """A column's values as valid label values (null stays null)."""
-    values = pl.from_arrow(table.column(column)).alias(column)
-    return (values.str.replace_all(r"[^A-Za-z0-9._-]+", "-").str.slice(0, 63)
-            .str.strip_chars("-._")).to_list()
+    return _valid_label_values(pl.from_arrow(table.column(column)).alias(column)).to_list()
+
+
+def _label_value_lists(table: pa.Table, column: str) -> list[list[str]]:
+    """A list column's values as lists of valid label values (each distinct string once)."""
+    lists = pl.from_arrow(table.column(column)).alias(column)
+    distinct = lists.explode().drop_nulls().unique(maintain_order=True)
+    valid = dict(zip(distinct.to_list(), _valid_label_values(distinct).to_list()))
+    return [[valid[value] for value in values or []] for values in lists.to_list()]
 
 
 def node_objects(table: pa.Table) -> list[dict]:
@@ -98,9 +110,7 @@ def pod_objects(table: pa.Table, namespace: str = "default",
     pods = []
     names = _valid_names(table)
     owners = _label_values(table, "owner")
-    models = pl.from_arrow(table.column("gpu_models")).list.eval(
-        pl.element().str.replace_all(r"[^A-Za-z0-9._-]+", "-").str.slice(0, 63)
-        .str.strip_chars("-._")).to_list()
+    models = _label_value_lists(table, "gpu_models")
     for index, row in enumerate(table.to_pylist()):
         requests = {"cpu": f"{row['cpu_milli']}m", "memory": str(row["memory_bytes"])}
         limits = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from reference import hpa as R
-from test_hpa_state import NODE, RUNNING, deployment, hpa, pod
+from test_hpa_state import NODE, deployment, hpa, pod, running_ten_minutes_in
 
 from kbench import Cluster
 from kbench.api.store import decode
@@ -33,12 +33,7 @@ def fleet() -> tuple[Cluster, np.ndarray]:
         manifests += [deployment(f"app{d}", replicas=3), hpa(f"app{d}", f"app{d}", behavior=behavior)]
         manifests += [pod(f"app{d}-{i}", {"app": f"app{d}"}) for i in range(3)]
     cluster = Cluster.from_manifests(manifests)
-    state = cluster.state
-    state.time = 600.0
-    pods = state.tables["pods"]
-    rows = pods.live_rows()
-    pods["phase"][rows], pods["ready"][rows] = RUNNING, True
-    pods["start_time"][rows], pods["ready_time"][rows] = 0.0, 10.0
+    state, pods = running_ten_minutes_in(cluster)
     names = state.strings.decode(pods["name"])
     cpu = np.array([(int(n[3]) + 2) * 60.0 for n in names])  # 24 %, 36 %, ... of 500m
     return cluster, cpu

@@ -55,6 +55,17 @@ NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"},
         "status": {"capacity": {"cpu": "32", "memory": "64Gi", "pods": "110"}}}
 
 
+def running_ten_minutes_in(cluster):
+    """Every pod Running and Ready (started at 0 s, ready at 10 s), the clock at 10 min."""
+    state = cluster.state
+    state.time = 600.0
+    pods = state.tables["pods"]
+    rows = pods.live_rows()
+    pods["phase"][rows], pods["ready"][rows] = RUNNING, True
+    pods["start_time"][rows], pods["ready_time"][rows] = 0.0, 10.0
+    return state, pods
+
+
 def web_cluster(hpa_manifest=None, usage=(400.0, 450.0, 500.0)):
     """3 running, ready web pods of 500m (plus one of another app and one in another
     namespace, which the selector must not pick), an HPA at 50 % cpu, 10 minutes in."""
@@ -63,14 +74,7 @@ def web_cluster(hpa_manifest=None, usage=(400.0, 450.0, 500.0)):
         NODE, other_ns, deployment(), hpa_manifest or hpa(),
         *[pod(f"web-{i}", {"app": "web"}) for i in range(3)],
         pod("db-0", {"app": "db"}), pod("web-x", {"app": "web"}, namespace="other")])
-    state = cluster.state
-    state.time = 600.0
-    pods = state.tables["pods"]
-    rows = pods.live_rows()
-    pods["phase"][rows] = RUNNING
-    pods["ready"][rows] = True
-    pods["start_time"][rows] = 0.0
-    pods["ready_time"][rows] = 10.0
+    state, pods = running_ten_minutes_in(cluster)
     cpu = np.full(len(pods), 900.0)  # the db pod and the other namespace's pod are busy
     names = state.strings.decode(pods["name"])
     for i, value in enumerate(usage):
@@ -229,12 +233,7 @@ def test_many_hpas_select_their_own_pods():
         manifests += [deployment(f"app{d}", replicas=2), hpa(f"app{d}", f"app{d}")]
         manifests += [pod(f"app{d}-{i}", {"app": f"app{d}"}) for i in range(2)]
     cluster = Cluster.from_manifests(manifests)
-    state = cluster.state
-    state.time = 600.0
-    pods = state.tables["pods"]
-    rows = pods.live_rows()
-    pods["phase"][rows], pods["ready"][rows] = RUNNING, True
-    pods["start_time"][rows], pods["ready_time"][rows] = 0.0, 10.0
+    state, pods = running_ten_minutes_in(cluster)
     names = state.strings.decode(pods["name"])
     # app d uses (d + 1) * 100m of 500m: 20 %, 40 %, ... vs the 50 % target
     cpu = np.array([(int(n[3]) + 1) * 100.0 for n in names])

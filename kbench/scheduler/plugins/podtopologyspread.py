@@ -395,6 +395,24 @@ def _rows(rows: list[np.ndarray], dtype, width: int) -> np.ndarray:
 # Kernel functions
 # ---------------------------------------------------------------------------
 
+@njit(inline="always")
+def skew_limit(spread, e, c):
+    """The most pods of constraint instance c a domain may hold for filter entry e to pass:
+    maxSkew + the minimum count over the registered domains (0 with fewer domains than
+    minDomains) - the pod itself (filtering.go)."""
+    counts = spread.counts[spread.start[c]:spread.start[c + 1]]
+    registered = spread.registered[spread.start[c]:spread.start[c + 1]]
+    smallest = MAX_INT32
+    domains = 0
+    for d in range(len(counts)):
+        if registered[d]:
+            domains += 1
+            smallest = min(smallest, counts[d])
+    if domains < spread.filter_min_domains[e]:
+        smallest = 0
+    return spread.filter_max_skew[e] + smallest - spread.filter_self[e]
+
+
 @njit
 def spread_prefilter(t, spread, verdicts):
     """filtering.go PreFilter and Filter for a pod of template t: per constraint the minimum
@@ -406,17 +424,8 @@ def spread_prefilter(t, spread, verdicts):
     for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
         c = spread.filter_instance[e]
         counts = spread.counts[spread.start[c]:spread.start[c + 1]]
-        registered = spread.registered[spread.start[c]:spread.start[c + 1]]
-        smallest = MAX_INT32
-        domains = 0
-        for d in range(len(counts)):
-            if registered[d]:
-                domains += 1
-                smallest = min(smallest, counts[d])
-        if domains < spread.filter_min_domains[e]:
-            smallest = 0
         has_key, domain = spread.has_key[c], spread.domain[c]
-        limit = spread.filter_max_skew[e] + smallest - spread.filter_self[e]
+        limit = skew_limit(spread, e, c)
         for n in range(len(verdicts)):
             if verdicts[n] != 0:
                 continue
@@ -598,16 +607,7 @@ def partition_allowed(t, spread, domains, allowed):
     for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
         c = spread.filter_instance[e]
         counts = spread.counts[spread.start[c]:spread.start[c + 1]]
-        registered = spread.registered[spread.start[c]:spread.start[c + 1]]
-        smallest = MAX_INT32
-        present = 0
-        for d in range(len(counts)):
-            if registered[d]:
-                present += 1
-                smallest = min(smallest, counts[d])
-        if present < spread.filter_min_domains[e]:
-            smallest = 0
-        limit = spread.filter_max_skew[e] + smallest - spread.filter_self[e]
+        limit = skew_limit(spread, e, c)
         for d in range(domains):
             if counts[d] > limit:
                 allowed[d] = False

@@ -144,7 +144,7 @@ class ClusterState:
         for key in zip(columns["namespace"][rows].tolist(), columns["name"][rows].tolist(),
                        kinds):
             del index[key]
-        columns.alive[rows] = False
+        columns.delete_many(rows)
 
     def reindex(self) -> None:
         """Rebuild the name indexes and derived columns from the tables (after a restore;

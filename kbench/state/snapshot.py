@@ -360,8 +360,7 @@ def _read_table(state: ClusterState, folder: Path, name: str, arrow: pa.Table,
         if positions is not None:
             target[positions] = values
     if positions is not None:
-        table.alive[:] = False
-        table.alive[positions] = True
+        table.keep_only(positions)
 
 
 def _column(arrow: pa.Table, file: Path, name: str) -> pa.ChunkedArray:

@@ -70,6 +70,8 @@ class Table:
         self._alive = np.zeros(self._capacity, dtype=np.bool_)
         self._data: dict[str, np.ndarray] = {c.name: self._empty(c, self._capacity)
                                               for c in columns}
+        self._live: np.ndarray | None = None  # live_rows(), until a row is added or deleted
+        self.alive_version = 0  # bumped whenever a row is added or deleted
 
     def _empty(self, column: Column, rows: int) -> np.ndarray:
         if column.kind == "resources":
@@ -88,14 +90,26 @@ class Table:
 
     @property
     def live_count(self) -> int:
-        return int(np.count_nonzero(self._alive[: self._size]))
+        return len(self.live_rows())
 
     @property
     def alive(self) -> np.ndarray:
-        return self._alive[: self._size]
+        """Which rows are alive (read-only: rows change through append / delete)."""
+        view = self._alive[: self._size]
+        view.flags.writeable = False
+        return view
 
     def live_rows(self) -> np.ndarray:
-        return np.flatnonzero(self._alive[: self._size])
+        """The alive rows' indices, ascending (kept until a row is added or deleted; do not
+        write into it)."""
+        if self._live is None:
+            self._live = np.flatnonzero(self._alive[: self._size])
+            self._live.flags.writeable = False
+        return self._live
+
+    def _alive_changed(self) -> None:
+        self._live = None
+        self.alive_version += 1
 
     def nbytes(self) -> int:
         return self._alive.nbytes + sum(a.nbytes for a in self._data.values())
@@ -149,6 +163,7 @@ class Table:
             self._data[name][row] = value
         self._alive[row] = True
         self._size += 1
+        self._alive_changed()
         return row
 
     def append_many(self, count: int, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -162,6 +177,7 @@ class Table:
             self._data[name][start:stop] = column_values
         self._alive[start:stop] = True
         self._size = stop
+        self._alive_changed()
         return np.arange(start, stop)
 
     def allocate(self, count: int) -> None:
@@ -182,9 +198,21 @@ class Table:
         self._alive = np.zeros(capacity, dtype=np.bool_)
         self._alive[:count] = True
         self._capacity, self._size = capacity, count
+        self._alive_changed()
 
     def delete(self, row: int) -> None:
-        self._alive[row] = False
+        self.delete_many(np.array([row], dtype=np.int64))
+
+    def delete_many(self, rows: np.ndarray) -> None:
+        """Tombstone these rows (they keep their index)."""
+        self._alive[: self._size][rows] = False
+        self._alive_changed()
+
+    def keep_only(self, rows: np.ndarray) -> None:
+        """Make exactly these rows the alive ones (a snapshot read with gaps)."""
+        self._alive[: self._size] = False
+        self._alive[: self._size][rows] = True
+        self._alive_changed()
 
     def row(self, row: int) -> dict[str, object]:
         """One row as a dict of plain values (resources columns as numpy vectors)."""

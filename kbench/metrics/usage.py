@@ -52,6 +52,7 @@ import yaml
 
 from kbench._jit import njit
 from kbench.api.quantity import Quantity
+from kbench.api.yaml_text import safe_load_text
 from kbench.errors import ManifestError, QuantityError
 from kbench.sim.clock import DurationError, parse_duration
 from kbench.state.schema import POD_PHASES
@@ -603,7 +604,7 @@ def _load_document(text: object, path: str) -> object:
     if not isinstance(text, str):
         return text
     try:
-        return yaml.safe_load(text)
+        return safe_load_text(text)
     except yaml.YAMLError as error:
         raise UsageSpecError(f"not valid JSON or YAML: {str(error).splitlines()[0]}",
                              field=path, value=text) from None

@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from kbench.api.kinds import KindInfo
+from kbench.api.objects import copy_json
 
 __all__ = [
     "DEFAULT_NAMESPACE",
@@ -620,7 +621,7 @@ def default_object(doc: dict, info: KindInfo) -> dict:
     clusterIP, nodePort, uid, the Job selector and status other than the phases set by
     defaults.go are not touched: allocating them is the state layer's job.
     """
-    obj = copy.deepcopy(doc)
+    obj = copy_json(doc)
     if not isinstance(obj, dict):
         return obj
     _default_namespace_field(obj, info)

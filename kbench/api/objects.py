@@ -35,6 +35,23 @@ class Fields(dict):
         return Fields(copy.deepcopy(_plain(self), memo))
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON-shaped value (plain dicts, lists and scalars are rebuilt, anything
+    else goes through copy.deepcopy): the same result as copy.deepcopy for manifests, several
+    times faster. Shared sub-values (YAML aliases) come back as separate copies."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_json(item) for item in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
+
+
 def _wrap(value: Any) -> Any:
     if isinstance(value, dict) and not isinstance(value, Fields):
         return Fields(value)

@@ -21,7 +21,7 @@ import numpy as np
 
 from kbench.api.kinds import KINDS, KindInfo, kind_for_manifest
 from kbench.api.manifests import Document
-from kbench.api.objects import KubeObject, make_object
+from kbench.api.objects import KubeObject, copy_json, make_object
 from kbench.api.resources import pod_limits, pod_requests, qos_class, resource_list
 from kbench.api.validation import prepare
 from kbench.errors import ManifestError
@@ -129,7 +129,7 @@ def _get_path(doc: dict, path: str):
 
 def encode(state: ClusterState, doc: dict, table: str) -> dict[str, object]:
     """Column values of a prepared object (metadata runtime fields not included)."""
-    doc = copy.deepcopy(doc)
+    doc = copy_json(doc)
     kind = doc.get("kind")
     if table != "others":
         doc.pop("apiVersion", None)
@@ -728,7 +728,7 @@ def create_pods(state: ClusterState, pod: dict, names: list[str],
 def planned_pod(state: ClusterState, pod: dict, namespace: str = "default") -> dict:
     """A pod manifest checked and encoded as the API server would admit it now (one set of
     column values, for create_planned_pods). Raises ManifestError for a bad manifest."""
-    manifest = copy.deepcopy(pod)
+    manifest = copy_json(pod)
     manifest.setdefault("metadata", {})
     manifest["metadata"].update(name=manifest["metadata"].get("name") or "x",
                                 namespace=namespace)

@@ -43,6 +43,13 @@ kernel only stores samples and sums nodes; metrics are worked out from the two s
 asked for (``metrics_of``), as metrics-server's GetMetrics does. To move little memory, the
 last and previous counter buffers swap at each scrape instead of being copied, and a scrape's
 usage matrix is kept as the samples' usage (gauges need no other storage).
+
+MetricsServer.scrape works on the live pod rows only (the pods table keeps deleted rows as
+tombstones: a simulated day has far more rows than pods): the usage model writes the live
+rows' usage into one of two alternating buffers, the live-rows kernel (_scrape_live) samples
+them and clears the samples of the rows the previous scrape sampled that are gone, and it
+writes each sampled pod's metrics as it goes, so that ``pod_metrics`` (read at every HPA
+sync) needs no pass over the rows. The results are those of the all-rows kernel, bit for bit.
 """
 
 from __future__ import annotations
@@ -407,7 +414,8 @@ class MetricsServer:
             server.scrape(state, usage_model, server.next_scrape_time)
 
     Samples are kept by pod and node row (rows are stable: deleted rows are tombstones, new
-    objects append rows); arrays grow with the tables.
+    objects append rows); arrays grow with the tables (capacity doubles). A scrape costs
+    in proportion to the live pods, not the rows.
     """
 
     METRICS = ("cpu", "memory")
@@ -450,7 +458,7 @@ class MetricsServer:
 
     def scrape(self, state, usage_model: UsageModel, now: float | None = None) -> None:
         """Sample every Running bound pod on a Ready node, and every Ready node, at ``now``
-        (default: the state's clock); the usage comes from ``usage_model.usage(state, now)``."""
+        (default: the state's clock); the usage comes from ``usage_model.live_usage_into``."""
         now = state.time if now is None else float(now)
         if not np.isnan(self.last_scrape_time) and now <= self.last_scrape_time:
             raise ValueError(f"scrape at {now:g} s: the last scrape was at "

@@ -305,7 +305,7 @@ def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution)
     _sample_rows(pods.samples, pods.usage_before, pod_usage, live.rows, scraped,
                  live.start_time, live.restarts, counter_metric, now, resolution, pods.reported)
     for r in pods.sampled_before:
-        if not live.alive[r]:
+        if r < live.alive.shape[0] and not live.alive[r]:   # past the end: another state
             pods.samples.time_last[r] = np.nan
             pods.samples.time_prev[r] = np.nan
             for k in range(4):
@@ -323,9 +323,9 @@ def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution)
 
 @njit
 def _clear_rows(rows, alive, usage):
-    """usage[r] = 0 for every row of ``rows`` that is no longer alive."""
+    """usage[r] = 0 for every row of ``rows`` that is no longer alive (or no longer exists)."""
     for r in rows:
-        if not alive[r]:
+        if r >= alive.shape[0] or not alive[r]:
             for m in range(usage.shape[1]):
                 usage[r, m] = 0.0
 

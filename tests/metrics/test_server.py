@@ -334,9 +334,9 @@ RUNNING = POD_PHASES.index("Running")
 PENDING = POD_PHASES.index("Pending")
 
 
-def _scrape_all_rows(c, model, shadow, now):
+def _scrape_all_rows(c, model, shadow, storage, now):
     """One scrape the obvious way: usage_matrix of every row, node_of_pod by row, then
-    scrape_samples over every row (whose kernel is compared with the reference above)."""
+    scrape_samples over every row, and the reference twin's scrape into ``storage``."""
     pods, nodes = c.state.tables["pods"], c.state.tables["nodes"]
     node_scraped = nodes.alive & nodes["ready"]
     scraped = pods.alive & (pods["node_index"] >= 0) & (pods["phase"] == RUNNING)
@@ -353,6 +353,10 @@ def _scrape_all_rows(c, model, shadow, now):
             getattr(bigger, name)[:have] = getattr(samples, name)
         grown.append(bigger._replace(usage_last=samples.usage_last))
     pod_samples, node_samples, _ = scrape_samples(inputs, grown[0], grown[1], now, 15.0)
+    reference.scrape(storage, inputs.pod_usage.tolist(), inputs.node_of_pod.tolist(),
+                     inputs.start_time.tolist(), inputs.restarts.tolist(),
+                     node_scraped.tolist(), inputs.node_overhead.tolist(), [True, False], now,
+                     15.0)
     return pod_samples, node_samples
 
 
@@ -361,7 +365,8 @@ def _scrape_all_rows(c, model, shadow, now):
 def test_scrape_of_live_rows_equals_the_all_rows_kernel(seed):
     """Pods deleted, added, not Running, restarted; nodes not Ready; load shared by ready
     pods; pins and per-pod noise: after every scrape the server's samples equal, bit for bit
-    (deleted rows included), those of scrape_samples over every row."""
+    (deleted rows included), those of scrape_samples over every row, and its pod metrics
+    those of the reference twin."""
     rng = np.random.default_rng(seed)
     noise = {"cpu": [{"pattern": "noise", "amplitude": "50m", "seed": 1}, "100m"],
              "memory": "64Mi"}
@@ -375,6 +380,7 @@ def test_scrape_of_live_rows_equals_the_all_rows_kernel(seed):
     model, server = UsageModel(), MetricsServer()
     model.pin([pod_row(c, "p0")], cpu="300m")
     shadow = (empty_samples(0, 2, 1), empty_samples(0, 2, 1))
+    storage = reference.ReferenceStorage()
     pods = c.state.tables["pods"]
     for step in range(8):
         now = 15.0 * step
@@ -394,10 +400,18 @@ def test_scrape_of_live_rows_equals_the_all_rows_kernel(seed):
             pods["restarts"][int(rng.choice(live))] += 1
         c.state.tables["nodes"]["ready"][:] = rng.random(3) < 0.8
         server.scrape(c.state, model, now)
-        shadow = _scrape_all_rows(c, model, shadow, now)
+        shadow = _scrape_all_rows(c, model, shadow, storage, now)
         for got, want in ((server.pods, shadow[0]), (server.nodes, shadow[1])):
             for field, a, b in zip(Samples._fields, got, want):
                 assert a.shape == b.shape and a.tobytes() == b.tobytes(), (step, field)
+        metrics = server.pod_metrics()
+        assert not metrics.cpu_usage.flags.writeable
+        for row, expected in enumerate(storage.pods):
+            got = metrics.cpu_usage[row], metrics.memory_usage[row], metrics.window[row]
+            if expected.metric is None:
+                assert np.isnan(got).all()
+            else:
+                assert got == (*expected.metric, expected.window)
         # the metrics kept up to date by the scrape equal those worked out from the samples
         for count in (len(pods) + 2, max(len(pods) - 3, 0)):
             expected = _metric_arrays(shadow[0], MetricsServer.COUNTER_METRIC, count)

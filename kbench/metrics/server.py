@@ -47,7 +47,7 @@ usage matrix is kept as the samples' usage (gauges need no other storage).
 MetricsServer.scrape works on the live pod rows only (the pods table keeps deleted rows as
 tombstones: a simulated day has far more rows than pods): the usage model writes the live
 rows' usage into one of two alternating buffers, the live-rows kernel (_scrape_live) samples
-them and clears the samples of the rows the previous scrape sampled that are gone, and it
+them and clears the samples of the rows live at the previous scrape that are gone, and it
 writes each sampled pod's metrics as it goes, so that ``pod_metrics`` (read at every HPA
 sync) needs no pass over the rows. The results are those of the all-rows kernel, bit for bit.
 """
@@ -263,8 +263,8 @@ class LivePodBuffers(NamedTuple):
 
     samples: Samples             # the new samples (counter buffers already swapped)
     usage_before: np.ndarray     # [rows before, metrics] the usage sampled with the last ones
-    sampled_before: np.ndarray   # [k] int64 the rows the previous scrape sampled
-    sampled: np.ndarray          # [live] int64 out: the rows sampled now (count returned)
+    rows_before: np.ndarray      # [k] int64 rows that may hold samples (see _scrape_live)
+    scraped: np.ndarray          # [>= live] bool work buffer (kept: fresh pages cost more)
     reported: ReportedMetrics    # out: the metrics of every row (columns [4, >= pods])
 
 
@@ -280,9 +280,9 @@ class NodeBuffers(NamedTuple):
 @njit
 def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution):
     """_scrape over the live pod rows only (what MetricsServer.scrape runs): a pod is scraped
-    when bound, Running and on a scraped node. ``pods.sampled_before`` lists the rows the
-    previous scrape sampled (the only rows that may hold samples): the deleted ones lose
-    them. Writes the rows sampled now into ``pods.sampled`` and returns their count; keeps
+    when bound, Running and on a scraped node. ``pods.rows_before`` holds every row that may
+    hold samples but is not live now (the previous scrape's live rows; none when no pod was
+    added or deleted since): those no longer alive lose their samples. Keeps
     ``pods.reported`` (the pods' metrics, as _metric_columns works them out) up to date, so
     that no pass over every row is needed to read them.
 
@@ -291,8 +291,7 @@ def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution)
     samples' removal."""
     node_usage = nodes.samples.usage_last
     pod_usage = pods.samples.usage_last
-    count = 0
-    scraped = np.empty(live.rows.shape[0], dtype=np.bool_)
+    scraped = pods.scraped
     for i in range(live.rows.shape[0]):
         p = live.rows[i]
         n = live.node_index[p]
@@ -300,11 +299,9 @@ def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution)
         if scraped[i]:
             for m in range(node_usage.shape[1]):
                 node_usage[n, m] += pod_usage[p, m]
-            pods.sampled[count] = p
-            count += 1
     _sample_rows(pods.samples, pods.usage_before, pod_usage, live.rows, scraped,
                  live.start_time, live.restarts, counter_metric, now, resolution, pods.reported)
-    for r in pods.sampled_before:
+    for r in pods.rows_before:
         if r < live.alive.shape[0] and not live.alive[r]:   # past the end: another state
             pods.samples.time_last[r] = np.nan
             pods.samples.time_prev[r] = np.nan
@@ -318,7 +315,6 @@ def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution)
                  nodes.scraped, np.full(node_usage.shape[0], np.nan),
                  np.zeros(node_usage.shape[0], dtype=np.int32), counter_metric, now,
                  resolution, no_columns)
-    return count
 
 
 @njit
@@ -440,7 +436,9 @@ class MetricsServer:
         metrics, counters = len(self.METRICS), len(self.COUNTER_METRIC)
         self._pods = empty_samples(0, metrics, counters)
         self._nodes = empty_samples(0, metrics, counters)
-        self._sampled_rows: np.ndarray | None = np.zeros(0, dtype=np.int64)
+        # the live pod rows at the last scrape: every row that holds samples is among them
+        self._live_before: np.ndarray | None = np.zeros(0, dtype=np.int64)
+        self._scraped = np.zeros(0, dtype=np.bool_)   # _scrape_live's work buffer
         # [cpu, memory, sample time, window] of every pod row (None: to be worked out)
         self._pod_columns: np.ndarray | None = np.full((4, 0), np.nan)
         # pod usage buffers, the last scrape's first, and the live rows each was written for
@@ -473,9 +471,11 @@ class MetricsServer:
         node_scraped = np.ascontiguousarray(nodes.alive & nodes["ready"])
         grown_pods = _grown_samples(self._pods, pod_count)
         grown_nodes = _grown_samples(self._nodes, node_count)
-        sampled_before = self._sampled_rows
-        if sampled_before is None:   # restored by from_arrays: the rows holding a sample
-            sampled_before = np.flatnonzero(~np.isnan(self._pods.time_last))
+        rows_before = self._live_before
+        if rows_before is None:   # restored by from_arrays: the rows holding a sample
+            rows_before = np.flatnonzero(~np.isnan(self._pods.time_last))
+        elif rows_before is live.rows:   # no pod added or deleted since
+            rows_before = rows_before[:0]
         # the last sample becomes the previous one: swap the counter buffers (no copy)
         pod_samples = _rows(grown_pods, pod_count)._replace(
             counter_last=grown_pods.counter_prev[:pod_count],
@@ -487,16 +487,18 @@ class MetricsServer:
         self._pod_columns = _grown_columns(self._pod_columns, len(grown_pods.time_last))
         reported = ReportedMetrics(*_reported_metrics(self.COUNTER_METRIC, len(self.METRICS)),
                                    self._pod_columns)
-        pod_buffers = LivePodBuffers(pod_samples, self._pods.usage_last, sampled_before,
-                                     np.empty(len(live.rows), dtype=np.int64), reported)
+        if len(self._scraped) < len(live.rows):
+            self._scraped = np.empty(max(len(live.rows), 2 * len(self._scraped)), dtype=np.bool_)
+        pod_buffers = LivePodBuffers(pod_samples, self._pods.usage_last, rows_before,
+                                     self._scraped, reported)
         node_buffers = NodeBuffers(node_samples, self._nodes.usage_last, node_scraped,
                                    np.tile(self.node_overhead, (node_count, 1)))
-        count = _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, _NO_COLUMNS,
+        _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, _NO_COLUMNS,
                              now, self.resolution)
         # keep the full-capacity buffers, swapped as the views were
         self._pods = _swapped(grown_pods, pod_samples)
         self._nodes = _swapped(grown_nodes, node_samples)
-        self._sampled_rows = pod_buffers.sampled[:count]
+        self._live_before = live.rows
         self.pod_count, self.node_count = pod_count, node_count
         self.last_scrape_time = now
         self.next_scrape_time = now + self.resolution
@@ -560,7 +562,7 @@ class MetricsServer:
         server.next_scrape_time, server.last_scrape_time = (float(v) for v in arrays["times"])
         server._pods = Samples(*(np.array(arrays[f"pod_{f}"]) for f in Samples._fields))
         server._nodes = Samples(*(np.array(arrays[f"node_{f}"]) for f in Samples._fields))
-        server._sampled_rows = None   # worked out from the samples at the next scrape
+        server._live_before = None   # the rows holding samples, found at the next scrape
         server._pod_columns = None
         server.pod_count, server.node_count = len(server._pods.time_last), len(server._nodes.time_last)
         return server

@@ -648,7 +648,7 @@ NO_LOAD = LoadInputs(np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype
 
 
 @njit
-def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, usage):
+def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work, usage):
     """usage [pods, 2] of pod rows ``rows`` at the time of ``at`` (other rows are left as they
     are), in two passes over those rows.
 
@@ -666,16 +666,20 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, usage
     _keyed_values (grouped by pattern) before the clip. The additions are those of the
     per-pattern code this replaced, in its order, so results are equal to the last bit.
     Empty ``inputs.explicit`` / ``inputs.pinned``: no pod has a set pattern / a pin.
+    ``work`` [4, >= 2 * rows] int32 holds what the first pass finds for the second and the
+    list of per-pod values (reused from call to call: fresh pod-sized arrays would cost
+    more in page faults than the passes).
     """
     count = rows.shape[0]
     with_load = load.requests.shape[0] > 0
     with_explicit = inputs.explicit.shape[0] > 0
     with_pins = inputs.pinned.shape[0] > 0
-    code_of = np.empty(count, dtype=np.int32)   # annotation code + 1, -1: the pod is inactive
-    deployment = np.full(count if with_load else 0, -1, dtype=np.int32)
+    code_of = work[0]      # annotation code + 1, -1: the pod is inactive
+    deployment = work[1]   # the Deployment whose load the pod shares, -1: none
     ready_count = np.zeros(load.requests.shape[0], dtype=np.int64)
     for i in range(count):
         p = rows[i]
+        deployment[i] = -1
         if not (inputs.alive[p] and inputs.node_index[p] >= 0 and inputs.phase[p] == RUNNING):
             code_of[i] = -1
             continue
@@ -693,8 +697,8 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, usage
         if ready_count[d] > 0:
             rate = load.requests[d]
             share[d] = (rate if (rate >= 0.0 or np.isnan(rate)) else 0.0) / ready_count[d]
-    keyed = np.empty(2 * count, dtype=np.int64)   # i * 2 + unit of the per-pod values to add
-    pattern_of = np.empty(2 * count, dtype=np.int32)   # and the pattern of each
+    keyed = work[2]        # i * 2 + unit of the per-pod values to add
+    pattern_of = work[3]   # and the pattern of each
     keyed_count = 0
     for i in range(count):
         p = rows[i]
@@ -703,7 +707,7 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, usage
             usage[p, 0] = 0.0
             usage[p, 1] = 0.0
             continue
-        d = deployment[i] if with_load else -1   # a ready pod of a live Deployment
+        d = deployment[i]   # a ready pod of a live Deployment with load
         for unit in range(2):
             if with_pins:
                 pin = inputs.pinned[p, unit]
@@ -789,6 +793,7 @@ class UsageModel:
         self._explicit = np.full((0, 2), -1, dtype=np.int32)
         # whether pin / set_pattern were ever used (else the kernel skips those arrays)
         self._any_pin = self._any_set_pattern = False
+        self._work = np.empty((4, 0), dtype=np.int32)   # _pod_usage's work buffer
         self.load_pattern = np.zeros(0, dtype=np.int32)        # by Deployment row, -1: none set
         self._reset_caches(None)
 
@@ -1104,11 +1109,18 @@ class UsageModel:
             load = self._load_inputs(state, loads, patterns, at)
             with np.errstate(over="ignore"):   # hashing wraps (numpy warns without the JIT)
                 unparsed = _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod,
-                                      pods.live_rows(), usage)
+                                      pods.live_rows(), self._work_rows(2 * pods.live_count),
+                                      usage)
             if unparsed < 0:
                 return
             # new annotation documents: parse them (they may add patterns), then again
             self._annotation_codes(state, "Pod", self.active_rows(state))
+
+    def _work_rows(self, count: int) -> np.ndarray:
+        """_pod_usage's work buffer [4, >= count] (kept: capacity doubles)."""
+        if self._work.shape[1] < count:
+            self._work = np.empty((4, max(count, 2 * self._work.shape[1])), dtype=np.int32)
+        return self._work
 
     def _pattern_inputs(self, state, count: int) -> PodPatternInputs:
         pods = state.tables["pods"]

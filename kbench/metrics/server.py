@@ -136,6 +136,7 @@ class ReportedMetrics(NamedTuple):
     counters: np.ndarray   # [2] int64
     columns: np.ndarray    # [4, >= rows] float64
 
+
 #: No metric columns: _sample_rows only samples.
 _NO_COLUMNS = ReportedMetrics(np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64),
                               np.full((4, 0), np.nan))
@@ -493,8 +494,8 @@ class MetricsServer:
                                      self._scraped, reported)
         node_buffers = NodeBuffers(node_samples, self._nodes.usage_last, node_scraped,
                                    np.tile(self.node_overhead, (node_count, 1)))
-        _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, _NO_COLUMNS,
-                             now, self.resolution)
+        _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, _NO_COLUMNS, now,
+                     self.resolution)
         # keep the full-capacity buffers, swapped as the views were
         self._pods = _swapped(grown_pods, pod_samples)
         self._nodes = _swapped(grown_nodes, node_samples)

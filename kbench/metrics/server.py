@@ -43,6 +43,13 @@ kernel only stores samples and sums nodes; metrics are worked out from the two s
 asked for (``metrics_of``), as metrics-server's GetMetrics does. To move little memory, the
 last and previous counter buffers swap at each scrape instead of being copied, and a scrape's
 usage matrix is kept as the samples' usage (gauges need no other storage).
+
+MetricsServer.scrape works on the live pod rows only (the pods table keeps deleted rows as
+tombstones: a simulated day has far more rows than pods): the usage model writes the live
+rows' usage into one of two alternating buffers, the live-rows kernel (_scrape_live) samples
+them and clears the samples of the rows live at the previous scrape that are gone, and it
+writes each sampled pod's metrics as it goes, so that ``pod_metrics`` (read at every HPA
+sync) needs no pass over the rows. The results are those of the all-rows kernel, bit for bit.
 """
 
 from __future__ import annotations
@@ -121,6 +128,20 @@ class ScrapeInput(NamedTuple):
     counter_metric: np.ndarray  # [counters] int64 the metrics integrated into counters
 
 
+class ReportedMetrics(NamedTuple):
+    """Where _metric_columns writes: two ``metrics`` (``counters``: each one's counter, -1: a
+    gauge) into ``columns`` [metric 0, metric 1, sample time, window] by row."""
+
+    metrics: np.ndarray    # [2] int64
+    counters: np.ndarray   # [2] int64
+    columns: np.ndarray    # [4, >= rows] float64
+
+
+#: No metric columns: _sample_rows only samples.
+_NO_COLUMNS = ReportedMetrics(np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64),
+                              np.full((4, 0), np.nan))
+
+
 def empty_samples(rows: int, metrics: int, counters: int) -> Samples:
     """Samples of ``rows`` rows that have never been scraped."""
     return Samples(np.full(rows, np.nan), np.full(rows, np.nan),
@@ -149,24 +170,31 @@ def _rows(samples: Samples, rows: int) -> Samples:
 # -- the kernel ----------------------------------------------------------------------------
 
 @njit
-def _sample_rows(samples, usage_before, usage, scraped, start_time, restarts, counter_metric,
-                 now, resolution):
-    """A new sample of every scraped row; rows not scraped lose their samples (metrics-server
-    keeps only the latest batch). ``samples.counter_prev`` holds the rows' last counters (the
-    caller swapped the buffers), ``usage_before`` the usage sampled with them.
+def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restarts,
+                 counter_metric, now, resolution, reported):
+    """A new sample of every scraped row of ``rows`` (``scraped[i]``: row ``rows[i]`` is);
+    the others lose their samples (metrics-server keeps only the latest batch).
+    ``samples.counter_prev`` holds the rows' last counters (the caller swapped the buffers),
+    ``usage_before`` the usage sampled with them. With ``reported.columns`` (not empty), the
+    rows' metrics are written there too (_metric_columns), from the values just stored.
 
     A row whose last sample is of the same container continues: its counters grow by the
     trapezoid and the last sample becomes the previous one. Otherwise (first sample, or a
     restart) the counters start at ``usage * since``, where ``since`` is the time since the
     pod started for a first sample of a container that never restarted, else 0; a container
     that started between 10 s and one resolution ago also gets a zero sample at its start
-    (pod.go). One loop over all rows, not a call per row: a call costs more than its body.
+    (pod.go). One loop over the rows, not a call per row: a call costs more than its body.
     """
     rows_before = usage_before.shape[0]
-    for r in range(scraped.shape[0]):
-        if not scraped[r]:
+    with_columns = reported.columns.shape[1] > 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if not scraped[i]:
             samples.time_last[r] = np.nan
             samples.time_prev[r] = np.nan
+            if with_columns:
+                for k in range(4):
+                    reported.columns[k, r] = np.nan
             continue
         sampled = r < rows_before and not np.isnan(samples.time_last[r])
         restarted = sampled and restarts[r] != samples.restarts_last[r]
@@ -188,11 +216,14 @@ def _sample_rows(samples, usage_before, usage, scraped, start_time, restarts, co
             fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
             samples.time_prev[r] = now - since if fresh else np.nan
         samples.time_last[r] = now
+        if with_columns:
+            _metric_column_row(r, samples.time_last, samples.time_prev, samples.counter_last,
+                               samples.counter_prev, usage, reported)
 
 
 @njit
 def _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage, node_start,
-            node_restarts, now, resolution):
+            node_restarts, now, resolution, no_columns):
     """One scrape: segment sums of the scraped pods' usage by node into ``node_usage``
     [nodes, metrics] (plus each scraped node's overhead), then a new sample of every pod and
     node. Nodes never restart and have no start time (``node_start`` NaN, ``node_restarts``
@@ -209,22 +240,91 @@ def _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage
         if inputs.node_scraped[n]:
             for m in range(metrics):
                 node_usage[n, m] += inputs.node_overhead[n, m]
-    _sample_rows(pods, pod_usage_before, inputs.pod_usage, pod_scraped, inputs.start_time,
-                 inputs.restarts, inputs.counter_metric, now, resolution)
-    _sample_rows(nodes, node_usage_before, node_usage, inputs.node_scraped, node_start,
-                 node_restarts, inputs.counter_metric, now, resolution)
+    _sample_rows(pods, pod_usage_before, inputs.pod_usage,
+                 np.arange(pod_scraped.shape[0]), pod_scraped, inputs.start_time,
+                 inputs.restarts, inputs.counter_metric, now, resolution, no_columns)
+    _sample_rows(nodes, node_usage_before, node_usage, np.arange(node_usage.shape[0]),
+                 inputs.node_scraped, node_start, node_restarts, inputs.counter_metric, now,
+                 resolution, no_columns)
+
+
+class LivePods(NamedTuple):
+    """What MetricsServer.scrape reads about the pods: the live rows, and columns by row."""
+
+    rows: np.ndarray         # [live] int64 the alive rows, ascending
+    alive: np.ndarray        # [pods] bool
+    node_index: np.ndarray   # [pods] int32, -1: unbound
+    phase: np.ndarray        # [pods] int8 (POD_PHASES)
+    start_time: np.ndarray   # [pods] float64 container start, NaN: unknown
+    restarts: np.ndarray     # [pods] int32
+
+
+class LivePodBuffers(NamedTuple):
+    """The pod samples _scrape_live reads and writes."""
+
+    samples: Samples             # the new samples (counter buffers already swapped)
+    usage_before: np.ndarray     # [rows before, metrics] the usage sampled with the last ones
+    rows_before: np.ndarray      # [k] int64 rows that may hold samples (see _scrape_live)
+    scraped: np.ndarray          # [>= live] bool work buffer (kept: fresh pages cost more)
+    reported: ReportedMetrics    # out: the metrics of every row (columns [4, >= pods])
+
+
+class NodeBuffers(NamedTuple):
+    """The node samples _scrape_live reads and writes."""
+
+    samples: Samples             # the new samples (counter buffers already swapped)
+    usage_before: np.ndarray     # [rows before, metrics]
+    scraped: np.ndarray          # [nodes] bool
+    overhead: np.ndarray         # [nodes, metrics] float64 added to each scraped node
 
 
 @njit
-def _scraped_node_of_pod(alive, node_index, phase, node_scraped, node_of_pod):
-    """node_of_pod [pods]: the node row of every pod that is scraped (alive, bound, Running,
-    on a scraped node), else -1. One pass instead of a mask, a gather and a where."""
-    for p in range(alive.shape[0]):
-        n = node_index[p]
-        if alive[p] and n >= 0 and phase[p] == RUNNING and node_scraped[n]:
-            node_of_pod[p] = n
-        else:
-            node_of_pod[p] = -1
+def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution):
+    """_scrape over the live pod rows only (what MetricsServer.scrape runs): a pod is scraped
+    when bound, Running and on a scraped node. ``pods.rows_before`` holds every row that may
+    hold samples but is not live now (the previous scrape's live rows; none when no pod was
+    added or deleted since): those no longer alive lose their samples. Keeps
+    ``pods.reported`` (the pods' metrics, as _metric_columns works them out) up to date, so
+    that no pass over every row is needed to read them.
+
+    The sums, samples and their arithmetic are _scrape's, in its order (pods by ascending
+    row), so results are equal to the last bit; deleted rows cost nothing but their
+    samples' removal."""
+    node_usage = nodes.samples.usage_last
+    pod_usage = pods.samples.usage_last
+    scraped = pods.scraped
+    for i in range(live.rows.shape[0]):
+        p = live.rows[i]
+        n = live.node_index[p]
+        scraped[i] = n >= 0 and live.phase[p] == RUNNING and nodes.scraped[n]
+        if scraped[i]:
+            for m in range(node_usage.shape[1]):
+                node_usage[n, m] += pod_usage[p, m]
+    _sample_rows(pods.samples, pods.usage_before, pod_usage, live.rows, scraped,
+                 live.start_time, live.restarts, counter_metric, now, resolution, pods.reported)
+    for r in pods.rows_before:
+        if r < live.alive.shape[0] and not live.alive[r]:   # past the end: another state
+            pods.samples.time_last[r] = np.nan
+            pods.samples.time_prev[r] = np.nan
+            for k in range(4):
+                pods.reported.columns[k, r] = np.nan
+    for n in range(node_usage.shape[0]):
+        if nodes.scraped[n]:
+            for m in range(node_usage.shape[1]):
+                node_usage[n, m] += nodes.overhead[n, m]
+    _sample_rows(nodes.samples, nodes.usage_before, node_usage, np.arange(node_usage.shape[0]),
+                 nodes.scraped, np.full(node_usage.shape[0], np.nan),
+                 np.zeros(node_usage.shape[0], dtype=np.int32), counter_metric, now,
+                 resolution, no_columns)
+
+
+@njit
+def _clear_rows(rows, alive, usage):
+    """usage[r] = 0 for every row of ``rows`` that is no longer alive (or no longer exists)."""
+    for r in rows:
+        if r >= alive.shape[0] or not alive[r]:
+            for m in range(usage.shape[1]):
+                usage[r, m] = 0.0
 
 
 @njit
@@ -281,7 +381,7 @@ def scrape_samples(inputs: ScrapeInput, pods: Samples, nodes: Samples, now: floa
                            usage_last=node_usage)
     _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage,
             np.full(node_count, np.nan), np.zeros(node_count, dtype=np.int32), float(now),
-            float(resolution))
+            float(resolution), _NO_COLUMNS)
     return pods, nodes, node_usage
 
 
@@ -311,7 +411,8 @@ class MetricsServer:
             server.scrape(state, usage_model, server.next_scrape_time)
 
     Samples are kept by pod and node row (rows are stable: deleted rows are tombstones, new
-    objects append rows); arrays grow with the tables.
+    objects append rows); arrays grow with the tables (capacity doubles). A scrape costs
+    in proportion to the live pods, not the rows.
     """
 
     METRICS = ("cpu", "memory")
@@ -336,6 +437,14 @@ class MetricsServer:
         metrics, counters = len(self.METRICS), len(self.COUNTER_METRIC)
         self._pods = empty_samples(0, metrics, counters)
         self._nodes = empty_samples(0, metrics, counters)
+        # the live pod rows at the last scrape: every row that holds samples is among them
+        self._live_before: np.ndarray | None = np.zeros(0, dtype=np.int64)
+        self._scraped = np.zeros(0, dtype=np.bool_)   # _scrape_live's work buffer
+        # [cpu, memory, sample time, window] of every pod row (None: to be worked out)
+        self._pod_columns: np.ndarray | None = np.full((4, 0), np.nan)
+        # pod usage buffers, the last scrape's first, and the live rows each was written for
+        self._usage_buffers: list[np.ndarray | None] = [None, None]
+        self._usage_rows: list[np.ndarray | None] = [None, None]
 
     @property
     def pods(self) -> Samples:
@@ -348,42 +457,83 @@ class MetricsServer:
 
     def scrape(self, state, usage_model: UsageModel, now: float | None = None) -> None:
         """Sample every Running bound pod on a Ready node, and every Ready node, at ``now``
-        (default: the state's clock); the usage comes from ``usage_model.usage(state, now)``."""
+        (default: the state's clock); the usage comes from ``usage_model.live_usage_into``."""
         now = state.time if now is None else float(now)
         if not np.isnan(self.last_scrape_time) and now <= self.last_scrape_time:
             raise ValueError(f"scrape at {now:g} s: the last scrape was at "
                              f"{self.last_scrape_time:g} s; scrapes must move forward in time")
         pods, nodes = state.tables["pods"], state.tables["nodes"]
         pod_count, node_count = len(pods), len(nodes)
-        usage = usage_model.usage_matrix(state, now)
-        node_scraped = nodes.alive & nodes["ready"]
-        node_of_pod = np.empty(pod_count, dtype=np.int32)
-        _scraped_node_of_pod(pods.alive, pods["node_index"], pods["phase"], node_scraped,
-                             node_of_pod)
-        inputs = ScrapeInput(
-            pod_usage=usage,
-            node_of_pod=node_of_pod,
-            start_time=np.ascontiguousarray(pods["start_time"], dtype=np.float64),
-            restarts=np.ascontiguousarray(pods["restarts"], dtype=np.int32),
-            node_scraped=np.ascontiguousarray(node_scraped),
-            node_overhead=np.tile(self.node_overhead, (node_count, 1)),
-            counter_metric=self.COUNTER_METRIC)
+        live = LivePods(pods.live_rows(), pods.alive, pods["node_index"], pods["phase"],
+                        np.ascontiguousarray(pods["start_time"], dtype=np.float64),
+                        np.ascontiguousarray(pods["restarts"], dtype=np.int32))
+        usage = self._next_usage_buffer(pods)
+        usage_model.live_usage_into(state, usage, now)
+        node_scraped = np.ascontiguousarray(nodes.alive & nodes["ready"])
         grown_pods = _grown_samples(self._pods, pod_count)
         grown_nodes = _grown_samples(self._nodes, node_count)
-        new_pods, new_nodes, _ = scrape_samples(inputs, _rows(grown_pods, pod_count),
-                                                _rows(grown_nodes, node_count), now,
-                                                self.resolution)
-        # keep the full-capacity buffers, swapped as scrape_samples swapped the views
-        self._pods = _swapped(grown_pods, new_pods)
-        self._nodes = _swapped(grown_nodes, new_nodes)
+        rows_before = self._live_before
+        if rows_before is None:   # restored by from_arrays: the rows holding a sample
+            rows_before = np.flatnonzero(~np.isnan(self._pods.time_last))
+        elif rows_before is live.rows:   # no pod added or deleted since
+            rows_before = rows_before[:0]
+        # the last sample becomes the previous one: swap the counter buffers (no copy)
+        pod_samples = _rows(grown_pods, pod_count)._replace(
+            counter_last=grown_pods.counter_prev[:pod_count],
+            counter_prev=grown_pods.counter_last[:pod_count], usage_last=usage[:pod_count])
+        node_samples = _rows(grown_nodes, node_count)._replace(
+            counter_last=grown_nodes.counter_prev[:node_count],
+            counter_prev=grown_nodes.counter_last[:node_count],
+            usage_last=np.zeros((node_count, len(self.METRICS)), dtype=np.float64))
+        self._pod_columns = _grown_columns(self._pod_columns, len(grown_pods.time_last))
+        reported = ReportedMetrics(*_reported_metrics(self.COUNTER_METRIC, len(self.METRICS)),
+                                   self._pod_columns)
+        if len(self._scraped) < len(live.rows):
+            self._scraped = np.empty(max(len(live.rows), 2 * len(self._scraped)), dtype=np.bool_)
+        pod_buffers = LivePodBuffers(pod_samples, self._pods.usage_last, rows_before,
+                                     self._scraped, reported)
+        node_buffers = NodeBuffers(node_samples, self._nodes.usage_last, node_scraped,
+                                   np.tile(self.node_overhead, (node_count, 1)))
+        _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, _NO_COLUMNS, now,
+                     self.resolution)
+        # keep the full-capacity buffers, swapped as the views were
+        self._pods = _swapped(grown_pods, pod_samples)
+        self._nodes = _swapped(grown_nodes, node_samples)
+        self._live_before = live.rows
         self.pod_count, self.node_count = pod_count, node_count
         self.last_scrape_time = now
         self.next_scrape_time = now + self.resolution
 
+    def _next_usage_buffer(self, pods) -> np.ndarray:
+        """The buffer this scrape's pod usage goes into: [>= pod rows, metrics], 0 in every
+        row that is not live (the usage model writes the live ones). Two buffers alternate,
+        as the last scrape's usage is still read (the trapezoid) while the new one is
+        written; the rows a buffer held live pods in are cleared once those pods are gone."""
+        free = self._usage_buffers[1]
+        if free is None or len(free) < len(pods):
+            capacity = max(len(pods), 2 * len(free) if free is not None else 0)
+            free = np.zeros((capacity, len(self.METRICS)), dtype=np.float64)
+        elif self._usage_rows[1] is not pods.live_rows():
+            _clear_rows(self._usage_rows[1], pods.alive, free)
+        self._usage_buffers = [free, self._usage_buffers[0]]
+        self._usage_rows = [pods.live_rows(), self._usage_rows[0]]
+        return free
+
     def pod_metrics(self, pod_count: int | None = None) -> PodMetricsArrays:
         """Metrics of every pod row (NaN: none), padded with NaN to ``pod_count`` rows when the
-        pods table grew since the last scrape."""
-        return PodMetricsArrays(*_metric_arrays(self.pods, self.COUNTER_METRIC, pod_count))
+        pods table grew since the last scrape. Read-only views, kept up to date by every
+        scrape (no pass over the rows here): copy them to keep them past the next scrape."""
+        count = self.pod_count if pod_count is None else pod_count
+        columns = self._pod_columns
+        if columns is None:   # restored, not scraped since
+            return PodMetricsArrays(*_metric_arrays(self.pods, self.COUNTER_METRIC, count))
+        if count > columns.shape[1]:
+            padded = np.full((4, count), np.nan)
+            padded[:, :columns.shape[1]] = columns
+            columns = padded
+        columns = columns[:, :count]
+        columns.flags.writeable = False
+        return PodMetricsArrays(*columns)
 
     def node_metrics(self, node_count: int | None = None) -> NodeMetricsArrays:
         """Metrics of every node row (NaN: none)."""
@@ -413,6 +563,8 @@ class MetricsServer:
         server.next_scrape_time, server.last_scrape_time = (float(v) for v in arrays["times"])
         server._pods = Samples(*(np.array(arrays[f"pod_{f}"]) for f in Samples._fields))
         server._nodes = Samples(*(np.array(arrays[f"node_{f}"]) for f in Samples._fields))
+        server._live_before = None   # the rows holding samples, found at the next scrape
+        server._pod_columns = None
         server.pod_count, server.node_count = len(server._pods.time_last), len(server._nodes.time_last)
         return server
 
@@ -423,6 +575,25 @@ def _swapped(buffers: Samples, scraped: Samples) -> Samples:
                             usage_last=scraped.usage_last)
 
 
+def _reported_metrics(counter_metric: np.ndarray, metric_count: int):
+    """(metrics, counters): the metrics pod_metrics / node_metrics report (CPU, memory) and
+    the counter that holds each one (its rate is the metric), -1 for a gauge."""
+    counter_of = np.full(metric_count, -1, dtype=np.int64)
+    counter_of[counter_metric] = np.arange(len(counter_metric))
+    metrics = np.array([CPU, MEMORY], dtype=np.int64)
+    return metrics, counter_of[metrics]
+
+
+def _grown_columns(columns: np.ndarray | None, rows: int) -> np.ndarray:
+    """Metric columns [4, >= rows], new rows NaN (None: rows never scraped, NaN as well)."""
+    if columns is not None and columns.shape[1] >= rows:
+        return columns
+    grown = np.full((4, rows), np.nan)
+    if columns is not None:
+        grown[:, :columns.shape[1]] = columns
+    return grown
+
+
 def _metric_arrays(samples: Samples, counter_metric: np.ndarray, count: int | None):
     """(cpu, memory, sample_time, window), NaN where there is no metric, padded with NaN (or
     cut) to ``count`` rows: metrics_of's CPU and memory columns, in one pass (_metric_columns)
@@ -430,44 +601,51 @@ def _metric_arrays(samples: Samples, counter_metric: np.ndarray, count: int | No
     rows = len(samples.time_last)
     count = rows if count is None else count
     kept = min(count, rows)
-    # per metric: the counter that holds it (its rate is the metric), -1 for a gauge
-    counter_of = np.full(samples.usage_last.shape[1], -1, dtype=np.int64)
-    counter_of[counter_metric] = np.arange(len(counter_metric))
-    metrics = np.array([CPU, MEMORY], dtype=np.int64)
+    metrics, counters = _reported_metrics(counter_metric, samples.usage_last.shape[1])
     columns = np.full((4, count), np.nan)
-    _metric_columns(samples.time_last[:kept], samples.time_prev[:kept],
-                    samples.counter_last[:kept], samples.counter_prev[:kept],
-                    samples.usage_last[:kept], metrics, counter_of[metrics], columns)
+    _metric_columns(np.arange(kept), samples.time_last, samples.time_prev,
+                    samples.counter_last, samples.counter_prev, samples.usage_last,
+                    ReportedMetrics(metrics, counters, columns))
     return list(columns)
 
 
 @njit
-def _metric_columns(time_last, time_prev, counter_last, counter_prev, usage_last, metrics,
-                    counters, columns):
-    """metrics_of for two ``metrics`` (``counters``: each one's counter, -1: a gauge) into
-    ``columns`` [metric 0, metric 1, sample time, window] (left NaN where a row has no
-    metric): one loop over the rows."""
-    for r in range(time_last.shape[0]):
-        window = time_last[r] - time_prev[r]
-        if np.isnan(window):
+def _metric_columns(rows, time_last, time_prev, counter_last, counter_prev, usage_last,
+                    reported):
+    """metrics_of for the ``reported`` metrics of ``rows`` into ``reported.columns`` (NaN
+    where a row has no metric): one loop over ``rows``."""
+    for r in rows:
+        _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usage_last,
+                           reported)
+
+
+@njit(inline="always")   # in the callers' loops: a call per row would cost more than its body
+def _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usage_last,
+                       reported):
+    """_metric_columns of row ``r``."""
+    columns = reported.columns
+    window = time_last[r] - time_prev[r]
+    fell = False
+    for c in range(counter_last.shape[1]):
+        if counter_last[r, c] < counter_prev[r, c]:
+            fell = True
+    if fell or np.isnan(window):
+        for k in range(4):
+            columns[k, r] = np.nan
+        return
+    for m in range(2):
+        c = reported.counters[m]
+        if c < 0:
+            columns[m, r] = usage_last[r, reported.metrics[m]]
             continue
-        fell = False
-        for c in range(counter_last.shape[1]):
-            if counter_last[r, c] < counter_prev[r, c]:
-                fell = True
-        if fell:
-            continue
-        for m in range(2):
-            c = counters[m]
-            if c < 0:
-                columns[m, r] = usage_last[r, metrics[m]]
-                continue
-            rise = counter_last[r, c] - counter_prev[r, c]
-            if window != 0.0:
-                columns[m, r] = rise / window
-            elif rise > 0:  # numpy's division by zero (numba's would raise)
-                columns[m, r] = np.inf
-            elif rise < 0:
-                columns[m, r] = -np.inf
-        columns[2, r] = time_last[r]
-        columns[3, r] = window
+        rise = counter_last[r, c] - counter_prev[r, c]
+        if window != 0.0:
+            columns[m, r] = rise / window
+        elif rise > 0:  # numpy's division by zero (numba's would raise)
+            columns[m, r] = np.inf
+        elif rise < 0:
+            columns[m, r] = -np.inf
+        else:
+            columns[m, r] = np.nan
+    columns[2, r] = time_last[r]
+    columns[3, r] = window

@@ -612,7 +612,8 @@ def _load_document(text: object, path: str) -> object:
 
 class PodPatternInputs(NamedTuple):
     """What the pod usage kernel reads about pods, by pod row (explicit and pinned arrays at
-    least as long as the pods table) and by annotation code + 1 (index 0: no annotations)."""
+    least as long as the pods table, or empty when none is set) and by annotation code + 1
+    (index 0: no annotations)."""
 
     alive: np.ndarray            # [pods] bool
     node_index: np.ndarray       # [pods] int32, -1: unbound
@@ -623,6 +624,11 @@ class PodPatternInputs(NamedTuple):
     annotated: np.ndarray        # [codes + 1, 2] int32 (cpu, memory) pattern ids, -1: none
     explicit: np.ndarray         # [>= pods, 2] int32 patterns set with set_pattern, -1: none
     pinned: np.ndarray           # [>= pods, 2] float64 pins, NaN: none
+
+
+#: explicit / pinned of a model where no pod ever had a pattern set / a pin (nothing to read).
+_NONE_SET = np.full((0, 2), -1, dtype=np.int32)
+_NONE_PINNED = np.full((0, 2), np.nan)
 
 
 class LoadInputs(NamedTuple):
@@ -643,62 +649,75 @@ NO_LOAD = LoadInputs(np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype
 
 
 @njit
-def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, usage):
-    """usage [pods, 2] of every pod row at the time of ``at``, in two passes over the pods.
+def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work, usage):
+    """usage [pods, 2] of pod rows ``rows`` at the time of ``at`` (other rows are left as they
+    are), in two passes over those rows.
 
-    First, each active pod's (cpu, memory) pattern id (a set pattern, else its annotation's;
-    -1: none) and, with load, its live Deployment and the count of ready active pods
-    per Deployment. Returns the first active pod row whose annotations were not parsed yet
-    (then ``usage`` is not written), else -1 after the second pass.
+    First, which pods are active and, with load, each one's live Deployment and the count of
+    ready active pods per Deployment (among ``rows``: all live pods, for the shares to be
+    right). Returns the first active pod row whose annotations were not parsed yet (then
+    ``usage`` is not written), else -1 after the second pass.
 
-    Second, each resource of an active pod: its pin if pinned, else its pattern's value
-    (``slot_value`` by id + 1, for patterns the same for every pod) plus its share of the
-    Deployment's requests/s times its cost per request (its own, else its Deployment's), never
-    below 0. Inactive rows use 0. Resources with a per-pod pattern (``slot_per_pod``) are
-    listed, then their values for the pods' uids added by _keyed_values (grouped by pattern)
-    before the clip. The additions are those of the per-pattern code this replaced, in its
-    order, so results are equal to the last bit.
+    Second, each resource of an active pod: its pin if pinned, else the value of its pattern
+    (a set pattern, else its annotation's; ``slot_value`` by pattern id + 1, slot 0: none,
+    for patterns the same for every pod) plus its share of the
+    Deployment's requests/s (worked out once per Deployment) times its cost per request (its
+    own, else its Deployment's), never below 0. Inactive rows use 0. Resources with a per-pod
+    pattern (``slot_per_pod``) are listed, then their values for the pods' uids added by
+    _keyed_values (grouped by pattern) before the clip. The additions are those of the
+    per-pattern code this replaced, in its order, so results are equal to the last bit.
+    Empty ``inputs.explicit`` / ``inputs.pinned``: no pod has a set pattern / a pin.
+    ``work`` [4, >= 2 * rows] int32 holds what the first pass finds for the second and the
+    list of per-pod values (reused from call to call: fresh pod-sized arrays would cost
+    more in page faults than the passes).
     """
-    pods = inputs.alive.shape[0]
+    count = rows.shape[0]
     with_load = load.requests.shape[0] > 0
-    ids = np.empty((pods, 2), dtype=np.int32)
-    deployment = np.full(pods if with_load else 0, -1, dtype=np.int32)
+    with_explicit = inputs.explicit.shape[0] > 0
+    with_pins = inputs.pinned.shape[0] > 0
+    code_of = work[0]      # annotation code + 1, -1: the pod is inactive
+    deployment = work[1]   # the Deployment whose load the pod shares, -1: none
     ready_count = np.zeros(load.requests.shape[0], dtype=np.int64)
-    for p in range(pods):
+    for i in range(count):
+        p = rows[i]
+        deployment[i] = -1
         if not (inputs.alive[p] and inputs.node_index[p] >= 0 and inputs.phase[p] == RUNNING):
+            code_of[i] = -1
             continue
         code = inputs.annotations[p] + 1
         if not inputs.known[code]:
             return p
-        for unit in range(2):
-            pattern = inputs.explicit[p, unit]
-            if pattern < 0:
-                pattern = inputs.annotated[code, unit]
-            ids[p, unit] = pattern
+        code_of[i] = code
         if with_load:
             d = load.deployment_of_pod[p]
             if d >= 0 and load.deployment_alive[d] and load.ready[p]:
-                deployment[p] = d
+                deployment[i] = d
                 ready_count[d] += 1
-    keyed = np.empty(2 * pods, dtype=np.int64)   # p * 2 + unit of the per-pod values to add
+    share = np.zeros(ready_count.shape[0], dtype=np.float64)   # requests/s per ready pod
+    for d in range(ready_count.shape[0]):
+        if ready_count[d] > 0:
+            rate = load.requests[d]
+            share[d] = (rate if (rate >= 0.0 or np.isnan(rate)) else 0.0) / ready_count[d]
+    keyed = work[2]        # i * 2 + unit of the per-pod values to add
+    pattern_of = work[3]   # and the pattern of each
     keyed_count = 0
-    for p in range(pods):
-        if not (inputs.alive[p] and inputs.node_index[p] >= 0 and inputs.phase[p] == RUNNING):
+    for i in range(count):
+        p = rows[i]
+        code = code_of[i]
+        if code < 0:
             usage[p, 0] = 0.0
             usage[p, 1] = 0.0
             continue
-        d = deployment[p] if with_load else -1   # a ready pod of a live Deployment
-        share = 0.0
-        if d >= 0:
-            rate = load.requests[d]
-            share = (rate if (rate >= 0.0 or np.isnan(rate)) else 0.0) / ready_count[d]
-        code = inputs.annotations[p] + 1
+        d = deployment[i]   # a ready pod of a live Deployment with load
         for unit in range(2):
-            pin = inputs.pinned[p, unit]
-            if not np.isnan(pin):
-                usage[p, unit] = max(pin, 0.0)
-                continue
-            pattern = ids[p, unit]
+            if with_pins:
+                pin = inputs.pinned[p, unit]
+                if not np.isnan(pin):
+                    usage[p, unit] = max(pin, 0.0)
+                    continue
+            pattern = inputs.explicit[p, unit] if with_explicit else -1
+            if pattern < 0:
+                pattern = inputs.annotated[code, unit]
             value = slot_value[pattern + 1]
             if with_load:
                 load_value = 0.0
@@ -706,25 +725,23 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, usage):
                     cost = load.cost_cpu[code] if unit == 0 else load.cost_memory[code]
                     if np.isnan(cost):
                         cost = load.deployment_cost[d, unit]
-                    load_value = share * (0.0 if np.isnan(cost) else cost)
+                    load_value = share[d] * (0.0 if np.isnan(cost) else cost)
                 value += load_value
             if pattern >= 0 and slot_per_pod[pattern + 1]:
                 usage[p, unit] = value   # clipped once the per-pod value is added
-                keyed[keyed_count] = 2 * p + unit
+                keyed[keyed_count] = 2 * i + unit
+                pattern_of[keyed_count] = pattern
                 keyed_count += 1
             else:
                 usage[p, unit] = max(value, 0.0)
-    pattern_of = np.empty(keyed_count, dtype=np.int32)
     key_of = np.empty(keyed_count, dtype=np.uint64)
-    for i in range(keyed_count):
-        p, unit = keyed[i] // 2, keyed[i] % 2
-        pattern_of[i] = ids[p, unit]
-        key_of[i] = np.uint64(np.int64(inputs.uid[p]))   # as uniform_hash reads keys
+    for k in range(keyed_count):
+        key_of[k] = np.uint64(np.int64(inputs.uid[rows[keyed[k] // 2]]))   # as uniform_hash
     values = np.empty(keyed_count, dtype=np.float64)
-    _keyed_values(patterns, at, pattern_of, key_of, values)
-    for i in range(keyed_count):
-        p, unit = keyed[i] // 2, keyed[i] % 2
-        value = usage[p, unit] + values[i]
+    _keyed_values(patterns, at, pattern_of[:keyed_count], key_of, values)
+    for k in range(keyed_count):
+        p, unit = rows[keyed[k] // 2], keyed[k] % 2
+        value = usage[p, unit] + values[k]
         usage[p, unit] = value if (value >= 0.0 or np.isnan(value)) else 0.0  # as np.maximum
     return -1
 
@@ -775,6 +792,9 @@ class UsageModel:
         # by pod row, (cpu, memory): pins (NaN: none) and patterns set (-1: none)
         self._pinned = np.full((0, 2), np.nan)
         self._explicit = np.full((0, 2), -1, dtype=np.int32)
+        # whether pin / set_pattern were ever used (else the kernel skips those arrays)
+        self._any_pin = self._any_set_pattern = False
+        self._work = np.empty((4, 0), dtype=np.int32)   # _pod_usage's work buffer
         self.load_pattern = np.zeros(0, dtype=np.int32)        # by Deployment row, -1: none set
         self._reset_caches(None)
 
@@ -832,6 +852,7 @@ class UsageModel:
                 raise ValueError(f"{unit}: {len(amounts)} values for {len(rows)} pods")
             self._pinned = _grown(self._pinned, int(rows.max(initial=-1)) + 1, np.nan)
             self._pinned[rows, RESOURCES.index(unit)] = amounts
+            self._any_pin = True
 
     def unpin(self, pod_rows, cpu: bool = True, memory: bool = True) -> None:
         """Remove pins, so the pods' patterns and load decide again."""
@@ -850,6 +871,7 @@ class UsageModel:
             pattern = self.pattern_id(spec, unit, unit)
             self._explicit = _grown(self._explicit, int(rows.max(initial=-1)) + 1, -1)
             self._explicit[rows, RESOURCES.index(unit)] = pattern
+            self._any_set_pattern = True
 
     def clear_pattern(self, pod_rows, cpu: bool = True, memory: bool = True) -> None:
         rows = np.atleast_1d(np.asarray(pod_rows, dtype=np.int64))
@@ -1054,16 +1076,27 @@ class UsageModel:
         return PodUsage(matrix[:, 0], matrix[:, 1])
 
     def usage_matrix(self, state, t: float | None = None) -> np.ndarray:
-        """usage() as one [pod rows, (cpu, memory)] float64 matrix (what metrics-server reads).
+        """usage() as one [pod rows, (cpu, memory)] float64 matrix."""
+        usage = np.zeros((len(state.tables["pods"]), 2), dtype=np.float64)
+        self.live_usage_into(state, usage, t)
+        return usage
+
+    def live_usage_into(self, state, usage: np.ndarray, t: float | None = None) -> None:
+        """Write the usage of every live pod row into ``usage`` [>= pod rows, (cpu, memory)]
+        float64 (what metrics-server reads); rows of deleted pods are not written.
 
         Every pattern is evaluated once (compiled, patterns_at), Deployment loads once per
-        Deployment, then one kernel does the pods in two passes (_pod_usage): no Python call
-        per pattern, pod or Deployment.
+        Deployment, then one kernel does the live pods in two passes (_pod_usage): no Python
+        call per pattern, pod or Deployment, and no work for deleted rows.
         """
         self._sync(state)
         t = state.time if t is None else float(t)
-        count = len(state.tables["pods"])
-        usage = np.empty((count, 2), dtype=np.float64)
+        pods = state.tables["pods"]
+        count = len(pods)
+        if usage.ndim != 2 or usage.shape[0] < count or usage.shape[1] != 2 \
+                or usage.dtype != np.float64:
+            raise ValueError(f"usage: {usage.dtype}{usage.shape}, expected float64 "
+                             f"[>= {count}, 2]")
         while True:
             loads = self._deployment_loads(state)   # may register patterns: before compiling
             inputs = self._pattern_inputs(state, count)
@@ -1077,11 +1110,18 @@ class UsageModel:
             load = self._load_inputs(state, loads, patterns, at)
             with np.errstate(over="ignore"):   # hashing wraps (numpy warns without the JIT)
                 unparsed = _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod,
+                                      pods.live_rows(), self._work_rows(2 * pods.live_count),
                                       usage)
             if unparsed < 0:
-                return usage
+                return
             # new annotation documents: parse them (they may add patterns), then again
             self._annotation_codes(state, "Pod", self.active_rows(state))
+
+    def _work_rows(self, count: int) -> np.ndarray:
+        """_pod_usage's work buffer [4, >= count] (kept: capacity doubles)."""
+        if self._work.shape[1] < count:
+            self._work = np.empty((4, max(count, 2 * self._work.shape[1])), dtype=np.int32)
+        return self._work
 
     def _pattern_inputs(self, state, count: int) -> PodPatternInputs:
         pods = state.tables["pods"]
@@ -1089,8 +1129,9 @@ class UsageModel:
         self._explicit = _grown(self._explicit, count, -1)
         self._pinned = _grown(self._pinned, count, np.nan)
         return PodPatternInputs(pods.alive, pods["node_index"], pods["phase"], pods["annotations"],
-                                pods["uid"], self._known, self._annotated, self._explicit,
-                                self._pinned)
+                                pods["uid"], self._known, self._annotated,
+                                self._explicit if self._any_set_pattern else _NONE_SET,
+                                self._pinned if self._any_pin else _NONE_PINNED)
 
     def _load_inputs(self, state, loads, patterns: CompiledPatterns,
                      at: PatternsAt) -> LoadInputs:
@@ -1169,5 +1210,7 @@ class UsageModel:
                 raise ValueError("saved usage model repeats a pattern")
         model._pinned = np.array(arrays["pinned"], dtype=np.float64).reshape(-1, 2)
         model._explicit = np.array(arrays["patterns_set"], dtype=np.int32).reshape(-1, 2)
+        model._any_pin = bool((~np.isnan(model._pinned)).any())
+        model._any_set_pattern = bool((model._explicit >= 0).any())
         model.load_pattern = np.asarray(arrays["load_pattern"], dtype=np.int32).copy()
         return model

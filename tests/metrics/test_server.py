@@ -10,11 +10,19 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from metrics.builders import cluster, node, pod, pod_row, run_pods
+from metrics.builders import cluster, deployment, node, pod, pod_row, run_pods
 from reference import metrics as reference
 
 from kbench.metrics import MetricsServer, UsageModel
-from kbench.metrics.server import ScrapeInput, empty_samples, metrics_of, scrape_samples
+from kbench.metrics.server import (
+    Samples,
+    ScrapeInput,
+    _metric_arrays,
+    empty_samples,
+    metrics_of,
+    scrape_samples,
+)
+from kbench.state.schema import POD_PHASES
 
 MI = 1 << 20
 
@@ -318,3 +326,94 @@ def test_pod_metrics_are_metrics_of_the_last_samples(rows, count, seed):
         padded = np.full(count, np.nan)
         padded[:min(rows, count)] = want[:count]
         assert np.array_equal(column, padded, equal_nan=True)
+
+
+# -- MetricsServer.scrape (live rows only) against the all-rows kernel ---------------------
+
+RUNNING = POD_PHASES.index("Running")
+PENDING = POD_PHASES.index("Pending")
+
+
+def _scrape_all_rows(c, model, shadow, storage, now):
+    """One scrape the obvious way: usage_matrix of every row, node_of_pod by row, then
+    scrape_samples over every row, and the reference twin's scrape into ``storage``."""
+    pods, nodes = c.state.tables["pods"], c.state.tables["nodes"]
+    node_scraped = nodes.alive & nodes["ready"]
+    scraped = pods.alive & (pods["node_index"] >= 0) & (pods["phase"] == RUNNING)
+    scraped[scraped] = node_scraped[pods["node_index"][scraped]]
+    inputs = ScrapeInput(model.usage_matrix(c.state, now),
+                         np.where(scraped, pods["node_index"], -1).astype(np.int32),
+                         pods["start_time"].astype(np.float64), pods["restarts"].astype(np.int32),
+                         node_scraped, np.zeros((len(nodes), 2)), MetricsServer.COUNTER_METRIC)
+    grown = []
+    for samples, rows in ((shadow[0], len(pods)), (shadow[1], len(nodes))):
+        bigger = empty_samples(rows, 2, 1)
+        have = len(samples.time_last)
+        for name in ("time_last", "time_prev", "counter_last", "counter_prev", "restarts_last"):
+            getattr(bigger, name)[:have] = getattr(samples, name)
+        grown.append(bigger._replace(usage_last=samples.usage_last))
+    pod_samples, node_samples, _ = scrape_samples(inputs, grown[0], grown[1], now, 15.0)
+    reference.scrape(storage, inputs.pod_usage.tolist(), inputs.node_of_pod.tolist(),
+                     inputs.start_time.tolist(), inputs.restarts.tolist(),
+                     node_scraped.tolist(), inputs.node_overhead.tolist(), [True, False], now,
+                     15.0)
+    return pod_samples, node_samples
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_scrape_of_live_rows_equals_the_all_rows_kernel(seed):
+    """Pods deleted, added, not Running, restarted; nodes not Ready; load shared by ready
+    pods; pins and per-pod noise: after every scrape the server's samples equal, bit for bit
+    (deleted rows included), those of scrape_samples over every row, and its pod metrics
+    those of the reference twin."""
+    rng = np.random.default_rng(seed)
+    noise = {"cpu": [{"pattern": "noise", "amplitude": "50m", "seed": 1}, "100m"],
+             "memory": "64Mi"}
+    web, web_rs = deployment("web", load=40, cost={"cpu": "10m"})
+    c = cluster([node("n1"), node("n2"), node("n3"), web, web_rs]
+                + [pod(f"p{i}", usage=noise if i % 3 else None,
+                       owner="web-rs" if i % 2 else None) for i in range(12)])
+    names = [f"p{i}" for i in range(12)]
+    run_pods(c, {name: f"n{1 + i % 3}" for i, name in enumerate(names)},
+             start_time=-100.0)
+    model, server = UsageModel(), MetricsServer()
+    model.pin([pod_row(c, "p0")], cpu="300m")
+    shadow = (empty_samples(0, 2, 1), empty_samples(0, 2, 1))
+    storage = reference.ReferenceStorage()
+    pods = c.state.tables["pods"]
+    for step in range(8):
+        now = 15.0 * step
+        live = pods.live_rows()
+        if step and len(live) and rng.random() < 0.6:
+            c.state.remove("pods", int(rng.choice(live)))
+        if step and rng.random() < 0.5:
+            name = f"q{step}"
+            c.apply(pod(name, usage=noise, owner="web-rs" if rng.random() < 0.5 else None))
+            run_pods(c, {name: f"n{rng.integers(1, 4)}"}, ready=bool(rng.random() < 0.7),
+                     start_time=now - float(rng.choice([5.0, 12.0, 40.0])))
+        live = pods.live_rows()
+        if len(live) and rng.random() < 0.3:
+            row = int(rng.choice(live))
+            c.state.set_pod_phase(row, PENDING if pods["phase"][row] == RUNNING else RUNNING)
+        if len(live) and rng.random() < 0.3:
+            pods["restarts"][int(rng.choice(live))] += 1
+        c.state.tables["nodes"]["ready"][:] = rng.random(3) < 0.8
+        server.scrape(c.state, model, now)
+        shadow = _scrape_all_rows(c, model, shadow, storage, now)
+        for got, want in ((server.pods, shadow[0]), (server.nodes, shadow[1])):
+            for field, a, b in zip(Samples._fields, got, want):
+                assert a.shape == b.shape and a.tobytes() == b.tobytes(), (step, field)
+        metrics = server.pod_metrics()
+        assert not metrics.cpu_usage.flags.writeable
+        for row, expected in enumerate(storage.pods):
+            got = metrics.cpu_usage[row], metrics.memory_usage[row], metrics.window[row]
+            if expected.metric is None:
+                assert np.isnan(got).all()
+            else:
+                assert got == (*expected.metric, expected.window)
+        # the metrics kept up to date by the scrape equal those worked out from the samples
+        for count in (len(pods) + 2, max(len(pods) - 3, 0)):
+            expected = _metric_arrays(shadow[0], MetricsServer.COUNTER_METRIC, count)
+            for a, b in zip(server.pod_metrics(count), expected):
+                assert a.shape == b.shape and a.tobytes() == b.tobytes(), (step, count)

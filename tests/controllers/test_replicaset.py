@@ -11,7 +11,7 @@ from deployment_builders import node
 
 from kbench import Cluster
 from kbench.controllers.ownership import owner_rows
-from kbench.controllers.replicaset import DELETION_COST, active_pods, pods_to_delete
+from kbench.controllers.replicaset import DELETION_COST, count_pods, pods_to_delete
 from kbench.state.schema import POD_PHASES
 
 DAY, HOUR = 86400.0, 3600.0
@@ -115,7 +115,7 @@ def scale_down_one(pods: list[tuple[dict, int]]) -> tuple[str, str]:
         pods_table["creation_time"][row] = spec["created"]
     owner = owner_rows(state, "pods", "replicasets")
     target = np.array([cluster.rows("rs")[0]])
-    deleted = pods_to_delete(state, target, owner, active_pods(state) & (owner >= 0), NOW)
+    deleted = pods_to_delete(state, target, count_pods(state).active, NOW)
     [name] = state.strings.decode(pods_table["name"][deleted])
     candidates = rows[owner[rows] == target[0]]
     by_uid = sorted(zip(state.strings.decode(pods_table["uid"][candidates]),

@@ -26,6 +26,7 @@ import numpy as np
 from kbench.api.store import seconds_of, timestamp
 from kbench.controllers.actions import Actions, ObjectEvent
 from kbench.controllers.ownership import ALPHANUMS, controller_reference, owner_rows
+from kbench.controllers.replicaset import count_pods
 from kbench.randomness import hash64
 from kbench.state import ClusterState
 from kbench.state.strings import canonical_json
@@ -721,19 +722,19 @@ class DeploymentController:
         self._fingerprints = prints
         if not due.any():
             return actions
-        pod_owner = owner_rows(state, "pods", "replicasets")
-        pods = state.tables["pods"]
-        phase = pods["phase"]
-        running = pods.alive & (pod_owner >= 0) & (phase != 2) & (phase != 3)
-        sets_with_pods = np.bincount(pod_owner[running], minlength=len(state.tables[
-            "replicasets"]))
+        # each due Deployment's live ReplicaSets, ascending rows
+        sets = state.tables["replicasets"]
+        live = sets.live_rows()
+        live = live[np.argsort(set_owner[live], kind="stable")]
+        owners = set_owner[live]
+        pods_not_ended = PodsNotEnded(state)
         for row in np.flatnonzero(due).tolist():
-            owned = np.flatnonzero(state.tables["replicasets"].alive & (set_owner == row))
-            self._sync_one(state, row, owned, sets_with_pods, actions)
+            owned = live[np.searchsorted(owners, row):np.searchsorted(owners, row, "right")]
+            self._sync_one(state, row, owned, pods_not_ended, actions)
         return actions
 
     def _sync_one(self, state: ClusterState, row: int, owned: np.ndarray,
-                  sets_with_pods: np.ndarray, actions: Actions) -> None:
+                  pods_not_ended: "PodsNotEnded", actions: Actions) -> None:
         if self._documents is None or self._documents.strings is not state.strings:
             self._documents = SharedDocuments(state.strings)
         d = read_deployment(state, row, self._documents)
@@ -743,10 +744,24 @@ class DeploymentController:
             if rs.key() == d.key():
                 new = rs
                 break
-        old_running = any(sets_with_pods[rs.row] > 0 for rs in sets if rs is not new)
+        old_running = any(pods_not_ended[rs.row] > 0 for rs in sets if rs is not new)
         sync = DeploymentSync(d, sets, state.time, old_running)
         sync.run()
         write_sync(state, sync, actions)
+
+
+class PodsNotEnded:
+    """Per ReplicaSet row, its pods that have not ended (PodCounts.not_ended), counted when
+    first asked: only a Deployment with old ReplicaSets asks (oldPodsRunning)."""
+
+    def __init__(self, state: ClusterState) -> None:
+        self.state = state
+        self._counts: np.ndarray | None = None
+
+    def __getitem__(self, row: int) -> int:
+        if self._counts is None:
+            self._counts = count_pods(self.state).not_ended
+        return int(self._counts[row])
 
 
 class SharedDocuments:

@@ -728,17 +728,24 @@ class DeploymentController:
         live = live[np.argsort(set_owner[live], kind="stable")]
         owners = set_owner[live]
         pods_not_ended = PodsNotEnded(state)
-        for row in np.flatnonzero(due).tolist():
-            owned = live[np.searchsorted(owners, row):np.searchsorted(owners, row, "right")]
-            self._sync_one(state, row, owned, pods_not_ended, actions)
+        due_rows = np.flatnonzero(due)
+        starts, ends = np.searchsorted(owners, due_rows), np.searchsorted(owners, due_rows, "right")
+        owned = [live[start:end] for start, end in zip(starts.tolist(), ends.tolist())]
+        read = column_values(state, "deployments", due_rows, _DEPLOYMENT_READS)
+        set_values = column_values(state, "replicasets", np.concatenate(owned),
+                                   _REPLICA_SET_READS)
+        for row, rows in zip(due_rows.tolist(), owned):
+            self._sync_one(state, row, read[row], rows.tolist(), set_values, pods_not_ended,
+                           actions)
         return actions
 
-    def _sync_one(self, state: ClusterState, row: int, owned: np.ndarray,
-                  pods_not_ended: "PodsNotEnded", actions: Actions) -> None:
+    def _sync_one(self, state: ClusterState, row: int, values: dict, owned: list[int],
+                  set_values: dict[int, dict], pods_not_ended: "PodsNotEnded",
+                  actions: Actions) -> None:
         if self._documents is None or self._documents.strings is not state.strings:
             self._documents = SharedDocuments(state.strings)
-        d = read_deployment(state, row, self._documents)
-        sets = [read_replica_set(state, r, self._documents) for r in owned.tolist()]
+        d = read_deployment(state, row, self._documents, values)
+        sets = [read_replica_set(state, r, self._documents, set_values[r]) for r in owned]
         new = None
         for rs in _by_creation(sets):
             if rs.key() == d.key():
@@ -785,54 +792,73 @@ class SharedDocuments:
         return parsed
 
 
+#: the columns read_deployment and read_replica_set read
+_DEPLOYMENT_READS = ("name", "namespace", "uid", "generation", "replicas", "paused", "body",
+                     "template", "selector", "annotations", "conditions",
+                     *_STATUS_COLUMNS.values())
+_REPLICA_SET_READS = ("name", "uid", "replicas", "status_replicas", "ready_replicas",
+                      "available_replicas", "annotations", "creation_time", "template",
+                      "generation", "observed_generation")
+
+
+def column_values(state: ClusterState, table: str, rows, names) -> dict[int, dict]:
+    """Each row's values of the columns ``names``, as plain Python values (read column by
+    column: one numpy call per column, not per value)."""
+    columns = state.tables[table]
+    rows = np.asarray(rows, dtype=np.int64)
+    lists = [columns[name][rows].tolist() for name in names]
+    return {row: dict(zip(names, values)) for row, values in zip(rows.tolist(), zip(*lists))}
+
+
 def read_deployment(state: ClusterState, row: int,
-                    document: Callable[[int], object] | None = None) -> DeploymentView:
+                    document: Callable[[int], object] | None = None,
+                    values: dict | None = None) -> DeploymentView:
     """The Deployment at ``row``; ``document`` parses a JSON code (default: the string
-    table's, a fresh copy each time; a SharedDocuments shares them)."""
-    columns = state.tables["deployments"]
+    table's, a fresh copy each time; a SharedDocuments shares them); ``values``: its
+    column_values when read already."""
+    if values is None:
+        values = column_values(state, "deployments", [row], _DEPLOYMENT_READS)[row]
     text = state.strings
     document = document or text.document
-    body = document(int(columns["body"][row])) or {}
+    body = document(values["body"]) or {}
     spec = body.get("spec") or {}
     strategy = spec.get("strategy") or {}
     rolling = strategy.get("rollingUpdate") or {}
-    status = {api: int(columns[column][row]) for api, column in _STATUS_COLUMNS.items()}
+    status = {api: values[column] for api, column in _STATUS_COLUMNS.items()}
     return DeploymentView(
-        row=row, name=text[int(columns["name"][row])],
-        namespace=text[int(columns["namespace"][row])], uid=text[int(columns["uid"][row])],
-        generation=int(columns["generation"][row]), replicas=int(columns["replicas"][row]),
-        paused=bool(columns["paused"][row]), strategy=strategy.get("type", "RollingUpdate"),
+        row=row, name=text[values["name"]], namespace=text[values["namespace"]],
+        uid=text[values["uid"]], generation=values["generation"], replicas=values["replicas"],
+        paused=values["paused"], strategy=strategy.get("type", "RollingUpdate"),
         max_surge_value=rolling.get("maxSurge", "25%"),
         max_unavailable_value=rolling.get("maxUnavailable", "25%"),
         min_ready_seconds=int(spec.get("minReadySeconds") or 0),
         revision_history_limit=spec.get("revisionHistoryLimit"),
         progress_deadline=spec.get("progressDeadlineSeconds"),
-        template=document(int(columns["template"][row])) or {},
-        selector=document(int(columns["selector"][row])) or {},
-        annotations=document(int(columns["annotations"][row])) or {},
-        status=status, conditions=document(int(columns["conditions"][row])) or [],
+        template=document(values["template"]) or {},
+        selector=document(values["selector"]) or {},
+        annotations=document(values["annotations"]) or {},
+        status=status, conditions=document(values["conditions"]) or [],
         collision_count=(body.get("status") or {}).get("collisionCount"),
-        template_key=text[int(columns["template"][row])] or canonical_json({}))
+        template_key=text[values["template"]] or canonical_json({}))
 
 
 def read_replica_set(state: ClusterState, row: int,
-                     document: Callable[[int], object] | None = None) -> ReplicaSetView:
-    """The ReplicaSet at ``row`` (``document``: as for read_deployment)."""
-    columns = state.tables["replicasets"]
+                     document: Callable[[int], object] | None = None,
+                     values: dict | None = None) -> ReplicaSetView:
+    """The ReplicaSet at ``row`` (``document``, ``values``: as for read_deployment)."""
+    if values is None:
+        values = column_values(state, "replicasets", [row], _REPLICA_SET_READS)[row]
     text = state.strings
     document = document or text.document
     return ReplicaSetView(
-        row=row, name=text[int(columns["name"][row])], uid=text[int(columns["uid"][row])],
-        replicas=int(columns["replicas"][row]),
-        status_replicas=int(columns["status_replicas"][row]),
-        ready=int(columns["ready_replicas"][row]),
-        available=int(columns["available_replicas"][row]),
-        annotations=document(int(columns["annotations"][row])) or {},
-        creation_time=float(columns["creation_time"][row]),
-        template=document(int(columns["template"][row])) or {},
-        generation=int(columns["generation"][row]),
-        observed_generation=int(columns["observed_generation"][row]),
-        template_key=_stripped_key(text[int(columns["template"][row])] or "{}"))
+        row=row, name=text[values["name"]], uid=text[values["uid"]],
+        replicas=values["replicas"], status_replicas=values["status_replicas"],
+        ready=values["ready_replicas"], available=values["available_replicas"],
+        annotations=document(values["annotations"]) or {},
+        creation_time=values["creation_time"],
+        template=document(values["template"]) or {},
+        generation=values["generation"], observed_generation=values["observed_generation"],
+        template_key=_stripped_key(text[values["template"]] or "{}"))
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -27,7 +27,6 @@ from kbench.api.store import seconds_of, timestamp
 from kbench.controllers.actions import Actions, ObjectEvent
 from kbench.controllers.ownership import ALPHANUMS, controller_reference, owner_rows
 from kbench.controllers.replicaset import count_pods
-from kbench.randomness import hash64
 from kbench.state import ClusterState
 from kbench.state.strings import canonical_json
 
@@ -680,31 +679,51 @@ _STATUS_COLUMNS = {"replicas": "status_replicas", "updatedReplicas": "updated_re
                    "observedGeneration": "observed_generation"}
 
 
+#: what a Deployment's sync reads of its own columns, and of each of its ReplicaSets'
+_DEPLOYMENT_INPUTS = ("generation", "replicas", "paused", "template", "annotations", "body",
+                      "conditions")
+_REPLICA_SET_INPUTS = ("replicas", "status_replicas", "ready_replicas", "available_replicas",
+                       "annotations", "observed_generation", "generation")
+
+
+def _inputs(table, names, more: list[np.ndarray]) -> np.ndarray:
+    """One row of int64 values per table row: the columns ``names``, then ``more``."""
+    return np.stack([table[name].astype(np.int64) for name in names] + more, axis=1)
+
+
+def _rows_changed(before: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """Per row of ``now``: whether it differs from the same row ``before`` (new rows do)."""
+    changed = np.ones(len(now), dtype=np.bool_)
+    common = min(len(before), len(now))
+    changed[:common] = (before[:common] != now[:common]).any(axis=1)
+    return changed
+
+
 class DeploymentController:
     """Syncs the Deployments whose inputs changed since their last sync, or whose rollout
     has not finished (progress and availability depend on time too)."""
 
     def __init__(self) -> None:
-        self._fingerprints = np.zeros(0, dtype=np.uint64)
+        self._deployment_inputs = np.zeros((0, len(_DEPLOYMENT_INPUTS) + 1), dtype=np.int64)
+        self._set_inputs = np.zeros((0, len(_REPLICA_SET_INPUTS) + 2), dtype=np.int64)
         self._documents: SharedDocuments | None = None
 
-    def fingerprints(self, state: ClusterState, set_owner: np.ndarray) -> np.ndarray:
-        """A hash per Deployment row of everything its sync reads."""
+    def changed(self, state: ClusterState, set_owner: np.ndarray) -> np.ndarray:
+        """Per Deployment row: whether anything its sync reads changed since the last call:
+        its own inputs, whether it is alive, or the inputs of a live ReplicaSet it owns or
+        owned then (one that appeared, went or changed owner included)."""
         deployments, sets = state.tables["deployments"], state.tables["replicasets"]
-        seed = state.seed
-        own = hash64(seed, 11, deployments["generation"], deployments["replicas"],
-                     deployments["paused"], deployments["template"],
-                     deployments["annotations"], deployments["body"],
-                     deployments.alive, deployments["conditions"])
-        live = np.flatnonzero(sets.alive & (set_owner >= 0))
-        per_set = hash64(seed, 12, live, sets["replicas"][live], sets["status_replicas"][live],
-                         sets["ready_replicas"][live], sets["available_replicas"][live],
-                         sets["annotations"][live], sets["observed_generation"][live],
-                         sets["generation"][live])
-        total = np.zeros(len(deployments), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            np.add.at(total, set_owner[live], per_set)
-            return own ^ total
+        own = _inputs(deployments, _DEPLOYMENT_INPUTS, [deployments.alive.astype(np.int64)])
+        per_set = _inputs(sets, _REPLICA_SET_INPUTS,
+                          [set_owner.astype(np.int64), sets.alive.astype(np.int64)])
+        changed = _rows_changed(self._deployment_inputs, own)
+        moved = np.flatnonzero(_rows_changed(self._set_inputs, per_set))
+        before = moved[moved < len(self._set_inputs)]
+        for owner, alive in ((per_set[moved, -2], per_set[moved, -1]),
+                             (self._set_inputs[before, -2], self._set_inputs[before, -1])):
+            changed[owner[(owner >= 0) & (alive == 1)]] = True
+        self._deployment_inputs, self._set_inputs = own, per_set
+        return changed
 
     def sync(self, state: ClusterState) -> Actions:
         actions = Actions()
@@ -712,14 +731,11 @@ class DeploymentController:
         if deployments.live_count == 0:
             return actions
         set_owner = owner_rows(state, "replicasets", "deployments")
-        prints = self.fingerprints(state, set_owner)
-        known = np.zeros(len(deployments), dtype=np.uint64)
-        known[:len(self._fingerprints)] = self._fingerprints[:len(deployments)]
+        changed = self.changed(state, set_owner)
         settled = ((deployments["replicas"] == deployments["updated_replicas"])
                    & (deployments["replicas"] == deployments["available_replicas"])
                    & (deployments["replicas"] == deployments["status_replicas"]))
-        due = deployments.alive & ((prints != known) | ~settled)
-        self._fingerprints = prints
+        due = deployments.alive & (changed | ~settled)
         if not due.any():
             return actions
         # each due Deployment's live ReplicaSets, ascending rows

@@ -139,6 +139,10 @@ class DeploymentView:
     conditions: list
     collision_count: int | None = None
     template_key: str | None = None  # canonical JSON of the template
+    #: status and conditions as read from the state (None: not read from it); what still
+    #: equals them need not be written back
+    status_read: dict | None = None
+    conditions_read: list | None = None
 
     def key(self) -> str:
         if self.template_key is None:
@@ -841,6 +845,7 @@ def read_deployment(state: ClusterState, row: int,
     strategy = spec.get("strategy") or {}
     rolling = strategy.get("rollingUpdate") or {}
     status = {api: values[column] for api, column in _STATUS_COLUMNS.items()}
+    conditions = document(values["conditions"]) or []
     return DeploymentView(
         row=row, name=text[values["name"]], namespace=text[values["namespace"]],
         uid=text[values["uid"]], generation=values["generation"], replicas=values["replicas"],
@@ -853,9 +858,10 @@ def read_deployment(state: ClusterState, row: int,
         template=document(values["template"]) or {},
         selector=document(values["selector"]) or {},
         annotations=document(values["annotations"]) or {},
-        status=status, conditions=document(values["conditions"]) or [],
+        status=status, conditions=conditions,
         collision_count=(body.get("status") or {}).get("collisionCount"),
-        template_key=text[values["template"]] or canonical_json({}))
+        template_key=text[values["template"]] or canonical_json({}),
+        status_read=dict(status), conditions_read=conditions)
 
 
 def read_replica_set(state: ClusterState, row: int,
@@ -906,9 +912,14 @@ def write_sync(state: ClusterState, sync: DeploymentSync, actions: Actions) -> N
         values["annotations"] = text.intern_document(d.annotations)
     columns = state.tables["deployments"]
     for api, column in _STATUS_COLUMNS.items():
-        if int(columns[column][d.row]) != d.status.get(api, 0):
+        current = (int(columns[column][d.row]) if d.status_read is None
+                   else d.status_read[api])
+        if current != d.status.get(api, 0):
             values[column] = d.status.get(api, 0)
-    conditions = text.intern_document(d.conditions) if d.conditions else -1
+    if d.conditions and d.conditions == d.conditions_read:
+        conditions = columns["conditions"][d.row]  # as read: the column holds their text
+    else:
+        conditions = text.intern_document(d.conditions) if d.conditions else -1
     if conditions != columns["conditions"][d.row]:
         values["conditions"] = conditions
     if values:

@@ -760,7 +760,7 @@ class DeploymentController:
         return actions
 
     def _sync_one(self, state: ClusterState, row: int, values: dict, owned: list[int],
-                  set_values: dict[int, dict], pods_not_ended: "PodsNotEnded",
+                  set_values: dict[int, dict], pods_not_ended: PodsNotEnded,
                   actions: Actions) -> None:
         if self._documents is None or self._documents.strings is not state.strings:
             self._documents = SharedDocuments(state.strings)

@@ -18,7 +18,11 @@ import numpy as np
 
 from kbench._jit import njit
 from kbench.controllers.actions import Actions, EventBatch, PodBatch
-from kbench.controllers.ownership import controller_reference, generate_names, row_of_uid
+from kbench.controllers.ownership import (
+    controller_reference,
+    generate_names,
+    row_of_uid,
+)
 from kbench.state import ClusterState
 from kbench.state.schema import POD_PHASES
 

@@ -771,9 +771,7 @@ def create_planned_pods(state: ClusterState, values: dict, names: list[str],
                         creation_times: np.ndarray | None = None) -> np.ndarray:
     """create_pods from values planned_pod gave: ``len(names)`` rows in one step."""
     count = len(names)
-    columns = {name: np.repeat(np.asarray(value)[None, ...], count, axis=0)
-               if isinstance(value, np.ndarray) else np.full(count, value)
-               for name, value in values.items()}
+    columns = dict(values)  # one value per column, the same for every row: numpy broadcasts it
     strings = state.strings
     columns["name"] = strings.intern_many(names)
     columns["namespace"] = np.full(count, strings.intern(namespace), dtype=np.int32)
@@ -781,9 +779,9 @@ def create_planned_pods(state: ClusterState, values: dict, names: list[str],
     columns["creation_time"] = (np.full(count, state.time) if creation_times is None
                                 else np.asarray(creation_times, dtype=np.float64))
     width = len(state.resources)
-    for name, column in columns.items():
-        if column.ndim == 2 and column.shape[1] < width:
-            columns[name] = np.pad(column, ((0, 0), (0, width - column.shape[1])))
+    for name, value in values.items():   # resources vectors planned before one was added
+        if isinstance(value, np.ndarray) and value.ndim == 1 and len(value) < width:
+            columns[name] = np.pad(value, (0, width - len(value)))
     rows = state.tables["pods"].append_many(count, columns)
     state.index_rows("pods", rows)
     return rows

@@ -36,9 +36,26 @@ class ObjectEvent:
 
 
 @dataclass
+class EventBatch:
+    """One event per object, recorded in one step (kbench.sim.events.record_events): the
+    objects' name and namespace codes, one message each (or one for all)."""
+
+    kind: str
+    name_codes: np.ndarray
+    namespace_codes: np.ndarray
+    type: str
+    reason: str
+    messages: list[str] | str
+    component: str
+
+
+@dataclass
 class Actions:
     create_pods: list[PodBatch] = field(default_factory=list)
     delete_pods: list[np.ndarray] = field(default_factory=list)
+    #: what the deleting controller records about its deletions (the ReplicaSet controller's
+    #: SuccessfulDelete), recorded just before the pods are deleted
+    deletion_events: list[EventBatch] = field(default_factory=list)
     #: (table, row, {column: value}); spec columns bump metadata.generation
     updates: list[tuple[str, int, dict]] = field(default_factory=list)
     #: manifests of objects to create (ReplicaSets of a Deployment, ...)
@@ -50,11 +67,12 @@ class Actions:
     def extend(self, other: "Actions") -> None:
         self.create_pods += other.create_pods
         self.delete_pods += other.delete_pods
+        self.deletion_events += other.deletion_events
         self.updates += other.updates
         self.create_objects += other.create_objects
         self.delete_objects += other.delete_objects
         self.events += other.events
 
     def __bool__(self) -> bool:
-        return bool(self.create_pods or self.delete_pods or self.updates
+        return bool(self.create_pods or self.delete_pods or self.deletion_events or self.updates
                     or self.create_objects or self.delete_objects or self.events)

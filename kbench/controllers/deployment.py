@@ -26,7 +26,7 @@ import numpy as np
 from kbench.api.store import seconds_of, timestamp
 from kbench.controllers.actions import Actions, ObjectEvent
 from kbench.controllers.ownership import ALPHANUMS, controller_reference, owner_rows
-from kbench.randomness import hash64
+from kbench.controllers.replicaset import count_pods
 from kbench.state import ClusterState
 from kbench.state.strings import canonical_json
 
@@ -139,6 +139,10 @@ class DeploymentView:
     conditions: list
     collision_count: int | None = None
     template_key: str | None = None  # canonical JSON of the template
+    #: status and conditions as read from the state (None: not read from it); what still
+    #: equals them need not be written back
+    status_read: dict | None = None
+    conditions_read: list | None = None
 
     def key(self) -> str:
         if self.template_key is None:
@@ -679,31 +683,51 @@ _STATUS_COLUMNS = {"replicas": "status_replicas", "updatedReplicas": "updated_re
                    "observedGeneration": "observed_generation"}
 
 
+#: what a Deployment's sync reads of its own columns, and of each of its ReplicaSets'
+_DEPLOYMENT_INPUTS = ("generation", "replicas", "paused", "template", "annotations", "body",
+                      "conditions")
+_REPLICA_SET_INPUTS = ("replicas", "status_replicas", "ready_replicas", "available_replicas",
+                       "annotations", "observed_generation", "generation")
+
+
+def _inputs(table, names, more: list[np.ndarray]) -> np.ndarray:
+    """One row of int64 values per table row: the columns ``names``, then ``more``."""
+    return np.stack([table[name].astype(np.int64) for name in names] + more, axis=1)
+
+
+def _rows_changed(before: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """Per row of ``now``: whether it differs from the same row ``before`` (new rows do)."""
+    changed = np.ones(len(now), dtype=np.bool_)
+    common = min(len(before), len(now))
+    changed[:common] = (before[:common] != now[:common]).any(axis=1)
+    return changed
+
+
 class DeploymentController:
     """Syncs the Deployments whose inputs changed since their last sync, or whose rollout
     has not finished (progress and availability depend on time too)."""
 
     def __init__(self) -> None:
-        self._fingerprints = np.zeros(0, dtype=np.uint64)
+        self._deployment_inputs = np.zeros((0, len(_DEPLOYMENT_INPUTS) + 1), dtype=np.int64)
+        self._set_inputs = np.zeros((0, len(_REPLICA_SET_INPUTS) + 2), dtype=np.int64)
         self._documents: SharedDocuments | None = None
 
-    def fingerprints(self, state: ClusterState, set_owner: np.ndarray) -> np.ndarray:
-        """A hash per Deployment row of everything its sync reads."""
+    def changed(self, state: ClusterState, set_owner: np.ndarray) -> np.ndarray:
+        """Per Deployment row: whether anything its sync reads changed since the last call:
+        its own inputs, whether it is alive, or the inputs of a live ReplicaSet it owns or
+        owned then (one that appeared, went or changed owner included)."""
         deployments, sets = state.tables["deployments"], state.tables["replicasets"]
-        seed = state.seed
-        own = hash64(seed, 11, deployments["generation"], deployments["replicas"],
-                     deployments["paused"], deployments["template"],
-                     deployments["annotations"], deployments["body"],
-                     deployments.alive, deployments["conditions"])
-        live = np.flatnonzero(sets.alive & (set_owner >= 0))
-        per_set = hash64(seed, 12, live, sets["replicas"][live], sets["status_replicas"][live],
-                         sets["ready_replicas"][live], sets["available_replicas"][live],
-                         sets["annotations"][live], sets["observed_generation"][live],
-                         sets["generation"][live])
-        total = np.zeros(len(deployments), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            np.add.at(total, set_owner[live], per_set)
-            return own ^ total
+        own = _inputs(deployments, _DEPLOYMENT_INPUTS, [deployments.alive.astype(np.int64)])
+        per_set = _inputs(sets, _REPLICA_SET_INPUTS,
+                          [set_owner.astype(np.int64), sets.alive.astype(np.int64)])
+        changed = _rows_changed(self._deployment_inputs, own)
+        moved = np.flatnonzero(_rows_changed(self._set_inputs, per_set))
+        before = moved[moved < len(self._set_inputs)]
+        for owner, alive in ((per_set[moved, -2], per_set[moved, -1]),
+                             (self._set_inputs[before, -2], self._set_inputs[before, -1])):
+            changed[owner[(owner >= 0) & (alive == 1)]] = True
+        self._deployment_inputs, self._set_inputs = own, per_set
+        return changed
 
     def sync(self, state: ClusterState) -> Actions:
         actions = Actions()
@@ -711,42 +735,60 @@ class DeploymentController:
         if deployments.live_count == 0:
             return actions
         set_owner = owner_rows(state, "replicasets", "deployments")
-        prints = self.fingerprints(state, set_owner)
-        known = np.zeros(len(deployments), dtype=np.uint64)
-        known[:len(self._fingerprints)] = self._fingerprints[:len(deployments)]
+        changed = self.changed(state, set_owner)
         settled = ((deployments["replicas"] == deployments["updated_replicas"])
                    & (deployments["replicas"] == deployments["available_replicas"])
                    & (deployments["replicas"] == deployments["status_replicas"]))
-        due = deployments.alive & ((prints != known) | ~settled)
-        self._fingerprints = prints
+        due = deployments.alive & (changed | ~settled)
         if not due.any():
             return actions
-        pod_owner = owner_rows(state, "pods", "replicasets")
-        pods = state.tables["pods"]
-        phase = pods["phase"]
-        running = pods.alive & (pod_owner >= 0) & (phase != 2) & (phase != 3)
-        sets_with_pods = np.bincount(pod_owner[running], minlength=len(state.tables[
-            "replicasets"]))
-        for row in np.flatnonzero(due).tolist():
-            owned = np.flatnonzero(state.tables["replicasets"].alive & (set_owner == row))
-            self._sync_one(state, row, owned, sets_with_pods, actions)
+        # each due Deployment's live ReplicaSets, ascending rows
+        sets = state.tables["replicasets"]
+        live = sets.live_rows()
+        live = live[np.argsort(set_owner[live], kind="stable")]
+        owners = set_owner[live]
+        pods_not_ended = PodsNotEnded(state)
+        due_rows = np.flatnonzero(due)
+        starts, ends = np.searchsorted(owners, due_rows), np.searchsorted(owners, due_rows, "right")
+        owned = [live[start:end] for start, end in zip(starts.tolist(), ends.tolist())]
+        read = column_values(state, "deployments", due_rows, _DEPLOYMENT_READS)
+        set_values = column_values(state, "replicasets", np.concatenate(owned),
+                                   _REPLICA_SET_READS)
+        for row, rows in zip(due_rows.tolist(), owned):
+            self._sync_one(state, row, read[row], rows.tolist(), set_values, pods_not_ended,
+                           actions)
         return actions
 
-    def _sync_one(self, state: ClusterState, row: int, owned: np.ndarray,
-                  sets_with_pods: np.ndarray, actions: Actions) -> None:
+    def _sync_one(self, state: ClusterState, row: int, values: dict, owned: list[int],
+                  set_values: dict[int, dict], pods_not_ended: PodsNotEnded,
+                  actions: Actions) -> None:
         if self._documents is None or self._documents.strings is not state.strings:
             self._documents = SharedDocuments(state.strings)
-        d = read_deployment(state, row, self._documents)
-        sets = [read_replica_set(state, r, self._documents) for r in owned.tolist()]
+        d = read_deployment(state, row, self._documents, values)
+        sets = [read_replica_set(state, r, self._documents, set_values[r]) for r in owned]
         new = None
         for rs in _by_creation(sets):
             if rs.key() == d.key():
                 new = rs
                 break
-        old_running = any(sets_with_pods[rs.row] > 0 for rs in sets if rs is not new)
+        old_running = any(pods_not_ended[rs.row] > 0 for rs in sets if rs is not new)
         sync = DeploymentSync(d, sets, state.time, old_running)
         sync.run()
         write_sync(state, sync, actions)
+
+
+class PodsNotEnded:
+    """Per ReplicaSet row, its pods that have not ended (PodCounts.not_ended), counted when
+    first asked: only a Deployment with old ReplicaSets asks (oldPodsRunning)."""
+
+    def __init__(self, state: ClusterState) -> None:
+        self.state = state
+        self._counts: np.ndarray | None = None
+
+    def __getitem__(self, row: int) -> int:
+        if self._counts is None:
+            self._counts = count_pods(self.state).not_ended
+        return int(self._counts[row])
 
 
 class SharedDocuments:
@@ -770,54 +812,75 @@ class SharedDocuments:
         return parsed
 
 
+#: the columns read_deployment and read_replica_set read
+_DEPLOYMENT_READS = ("name", "namespace", "uid", "generation", "replicas", "paused", "body",
+                     "template", "selector", "annotations", "conditions",
+                     *_STATUS_COLUMNS.values())
+_REPLICA_SET_READS = ("name", "uid", "replicas", "status_replicas", "ready_replicas",
+                      "available_replicas", "annotations", "creation_time", "template",
+                      "generation", "observed_generation")
+
+
+def column_values(state: ClusterState, table: str, rows, names) -> dict[int, dict]:
+    """Each row's values of the columns ``names``, as plain Python values (read column by
+    column: one numpy call per column, not per value)."""
+    columns = state.tables[table]
+    rows = np.asarray(rows, dtype=np.int64)
+    lists = [columns[name][rows].tolist() for name in names]
+    return {row: dict(zip(names, values)) for row, values in zip(rows.tolist(), zip(*lists))}
+
+
 def read_deployment(state: ClusterState, row: int,
-                    document: Callable[[int], object] | None = None) -> DeploymentView:
+                    document: Callable[[int], object] | None = None,
+                    values: dict | None = None) -> DeploymentView:
     """The Deployment at ``row``; ``document`` parses a JSON code (default: the string
-    table's, a fresh copy each time; a SharedDocuments shares them)."""
-    columns = state.tables["deployments"]
+    table's, a fresh copy each time; a SharedDocuments shares them); ``values``: its
+    column_values when read already."""
+    if values is None:
+        values = column_values(state, "deployments", [row], _DEPLOYMENT_READS)[row]
     text = state.strings
     document = document or text.document
-    body = document(int(columns["body"][row])) or {}
+    body = document(values["body"]) or {}
     spec = body.get("spec") or {}
     strategy = spec.get("strategy") or {}
     rolling = strategy.get("rollingUpdate") or {}
-    status = {api: int(columns[column][row]) for api, column in _STATUS_COLUMNS.items()}
+    status = {api: values[column] for api, column in _STATUS_COLUMNS.items()}
+    conditions = document(values["conditions"]) or []
     return DeploymentView(
-        row=row, name=text[int(columns["name"][row])],
-        namespace=text[int(columns["namespace"][row])], uid=text[int(columns["uid"][row])],
-        generation=int(columns["generation"][row]), replicas=int(columns["replicas"][row]),
-        paused=bool(columns["paused"][row]), strategy=strategy.get("type", "RollingUpdate"),
+        row=row, name=text[values["name"]], namespace=text[values["namespace"]],
+        uid=text[values["uid"]], generation=values["generation"], replicas=values["replicas"],
+        paused=values["paused"], strategy=strategy.get("type", "RollingUpdate"),
         max_surge_value=rolling.get("maxSurge", "25%"),
         max_unavailable_value=rolling.get("maxUnavailable", "25%"),
         min_ready_seconds=int(spec.get("minReadySeconds") or 0),
         revision_history_limit=spec.get("revisionHistoryLimit"),
         progress_deadline=spec.get("progressDeadlineSeconds"),
-        template=document(int(columns["template"][row])) or {},
-        selector=document(int(columns["selector"][row])) or {},
-        annotations=document(int(columns["annotations"][row])) or {},
-        status=status, conditions=document(int(columns["conditions"][row])) or [],
+        template=document(values["template"]) or {},
+        selector=document(values["selector"]) or {},
+        annotations=document(values["annotations"]) or {},
+        status=status, conditions=conditions,
         collision_count=(body.get("status") or {}).get("collisionCount"),
-        template_key=text[int(columns["template"][row])] or canonical_json({}))
+        template_key=text[values["template"]] or canonical_json({}),
+        status_read=dict(status), conditions_read=conditions)
 
 
 def read_replica_set(state: ClusterState, row: int,
-                     document: Callable[[int], object] | None = None) -> ReplicaSetView:
-    """The ReplicaSet at ``row`` (``document``: as for read_deployment)."""
-    columns = state.tables["replicasets"]
+                     document: Callable[[int], object] | None = None,
+                     values: dict | None = None) -> ReplicaSetView:
+    """The ReplicaSet at ``row`` (``document``, ``values``: as for read_deployment)."""
+    if values is None:
+        values = column_values(state, "replicasets", [row], _REPLICA_SET_READS)[row]
     text = state.strings
     document = document or text.document
     return ReplicaSetView(
-        row=row, name=text[int(columns["name"][row])], uid=text[int(columns["uid"][row])],
-        replicas=int(columns["replicas"][row]),
-        status_replicas=int(columns["status_replicas"][row]),
-        ready=int(columns["ready_replicas"][row]),
-        available=int(columns["available_replicas"][row]),
-        annotations=document(int(columns["annotations"][row])) or {},
-        creation_time=float(columns["creation_time"][row]),
-        template=document(int(columns["template"][row])) or {},
-        generation=int(columns["generation"][row]),
-        observed_generation=int(columns["observed_generation"][row]),
-        template_key=_stripped_key(text[int(columns["template"][row])] or "{}"))
+        row=row, name=text[values["name"]], uid=text[values["uid"]],
+        replicas=values["replicas"], status_replicas=values["status_replicas"],
+        ready=values["ready_replicas"], available=values["available_replicas"],
+        annotations=document(values["annotations"]) or {},
+        creation_time=values["creation_time"],
+        template=document(values["template"]) or {},
+        generation=values["generation"], observed_generation=values["observed_generation"],
+        template_key=_stripped_key(text[values["template"]] or "{}"))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -849,9 +912,14 @@ def write_sync(state: ClusterState, sync: DeploymentSync, actions: Actions) -> N
         values["annotations"] = text.intern_document(d.annotations)
     columns = state.tables["deployments"]
     for api, column in _STATUS_COLUMNS.items():
-        if int(columns[column][d.row]) != d.status.get(api, 0):
+        current = (int(columns[column][d.row]) if d.status_read is None
+                   else d.status_read[api])
+        if current != d.status.get(api, 0):
             values[column] = d.status.get(api, 0)
-    conditions = text.intern_document(d.conditions) if d.conditions else -1
+    if d.conditions and d.conditions == d.conditions_read:
+        conditions = columns["conditions"][d.row]  # as read: the column holds their text
+    else:
+        conditions = text.intern_document(d.conditions) if d.conditions else -1
     if conditions != columns["conditions"][d.row]:
         values["conditions"] = conditions
     if values:

@@ -18,26 +18,26 @@ _NAME_SUFFIX = 7  # randomness purpose
 def owner_rows(state: ClusterState, child_table: str, owner_table: str) -> np.ndarray:
     """For every row of ``child_table``, the row in ``owner_table`` of its live controller
     (its ownerReference with controller: true), or -1."""
-    return _row_of_uid(state, owner_table)[state.tables[child_table]["controller_uid"]]
+    return row_of_uid(state, owner_table)[state.tables[child_table]["controller_uid"]]
 
 
-#: per cluster (its string table), per owner table: ((rows, live count), row of uid)
+#: per cluster (its string table), per owner table: (the table's alive_version, row of uid)
 _ROW_OF_UID: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _row_of_uid(state: ClusterState, table: str) -> np.ndarray:
+def row_of_uid(state: ClusterState, table: str) -> np.ndarray:
     """The live row of each uid code of ``table`` (-1: none; at least one slot past the last
     string code, so that -1, "no uid", reads -1 too), rebuilt only when the table gained or
     lost rows (a row's uid never changes), grown with spare room as new strings appear."""
     owners = state.tables[table]
-    key = (len(owners), owners.live_count)
+    key = owners.alive_version
     cached = _ROW_OF_UID.setdefault(state.strings, {}).get(table)
     if cached is not None and cached[0] == key:
-        row_of_uid = cached[1]
-        if len(row_of_uid) > len(state.strings):
-            return row_of_uid
+        known = cached[1]
+        if len(known) > len(state.strings):
+            return known
         grown = np.full(len(state.strings) * 3 // 2 + 1, -1, dtype=np.int64)
-        grown[:len(row_of_uid)] = row_of_uid
+        grown[:len(known)] = known
     else:
         grown = np.full(len(state.strings) * 3 // 2 + 1, -1, dtype=np.int64)
         live = owners.live_rows()

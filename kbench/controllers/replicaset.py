@@ -1,21 +1,27 @@
 """The ReplicaSet controller (pkg/controller/replicaset/replica_set.go): create or delete pods
 until each ReplicaSet has spec.replicas active pods, and keep its status.
 
-Decided for all ReplicaSets at once with numpy; Python runs only for ReplicaSets whose pod
-count is off. Differences from kube-controller-manager, none visible in the resulting sizes:
-creations and deletions are seen at once (no expectations to wait for), and orphaned pods
-matching a selector are not adopted.
+Decided for all ReplicaSets at once: one compiled pass over the live pod rows counts each
+ReplicaSet's pods (count_pods); Python runs only for ReplicaSets whose pod count is off.
+Differences from kube-controller-manager, none visible in the resulting sizes: creations and
+deletions are seen at once (no expectations to wait for), and orphaned pods matching a selector
+are not adopted. As the controller's pod control does, each deletion comes with the
+ReplicaSet's SuccessfulDelete event.
 """
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 
-from kbench.controllers.actions import Actions, PodBatch
+from kbench._jit import njit
+from kbench.controllers.actions import Actions, EventBatch, PodBatch
 from kbench.controllers.ownership import (
     controller_reference,
     generate_names,
-    owner_rows,
+    row_of_uid,
 )
 from kbench.state import ClusterState
 from kbench.state.schema import POD_PHASES
@@ -29,12 +35,102 @@ SUCCEEDED, FAILED = POD_PHASES.index("Succeeded"), POD_PHASES.index("Failed")
 UNKNOWN = POD_PHASES.index("Unknown")
 
 
-def active_pods(state: ClusterState) -> np.ndarray:
-    """controller.IsPodActive per pod row: alive, not Succeeded / Failed, not being deleted."""
+# -- counting pods per ReplicaSet -----------------------------------------------------------------
+
+class OwnedPods(NamedTuple):
+    """What the kernels read of the pods: the live rows and the columns (whole-table views)."""
+
+    rows: np.ndarray            # live pod rows, ascending
+    controller_uid: np.ndarray  # string code of the controller's uid, -1: none
+    phase: np.ndarray
+    deletion_time: np.ndarray   # NaN: not being deleted
+    ready: np.ndarray
+    ready_time: np.ndarray
+
+
+class PodCounts(NamedTuple):
+    """Per ReplicaSet row: its pods that have not ended (alive, not Succeeded or Failed,
+    terminating ones included), its active ones (controller.IsPodActive: not ended and not
+    being deleted), and of those the ready and the available ones (podutil.IsPodAvailable:
+    ready for longer than minReadySeconds)."""
+
+    not_ended: np.ndarray
+    active: np.ndarray
+    ready: np.ndarray
+    available: np.ndarray
+
+
+def owned_pods(state: ClusterState) -> OwnedPods:
     pods = state.tables["pods"]
-    phase = pods["phase"]
-    return (pods.alive & (phase != SUCCEEDED) & (phase != FAILED)
-            & np.isnan(pods["deletion_time"]))
+    return OwnedPods(pods.live_rows(), pods["controller_uid"], pods["phase"],
+                     pods["deletion_time"], pods["ready"], pods["ready_time"])
+
+
+@njit
+def _count_pods(pods: OwnedPods, set_of_uid: np.ndarray, min_ready: np.ndarray, now: float,
+                set_count: int):
+    rows, controller_uid, phase, deletion_time, ready, ready_time = pods  # unpacked once
+    not_ended = np.zeros(set_count, dtype=np.int64)
+    active = np.zeros(set_count, dtype=np.int64)
+    ready_count = np.zeros(set_count, dtype=np.int64)
+    available = np.zeros(set_count, dtype=np.int64)
+    for i in range(len(rows)):
+        row = rows[i]
+        uid = controller_uid[row]
+        if uid < 0:
+            continue
+        owner = set_of_uid[uid]
+        if owner < 0:
+            continue
+        if phase[row] == SUCCEEDED or phase[row] == FAILED:
+            continue
+        not_ended[owner] += 1
+        if not math.isnan(deletion_time[row]):
+            continue
+        active[owner] += 1
+        if ready[row]:
+            ready_count[owner] += 1
+            # np.floor keeps NaN (no ready time: never available past minReadySeconds 0)
+            if min_ready[owner] == 0 or np.floor(ready_time[row]) + min_ready[owner] < now:
+                available[owner] += 1
+    return not_ended, active, ready_count, available
+
+
+@njit
+def _active_pods_of(pods: OwnedPods, set_of_uid: np.ndarray, chosen: np.ndarray):
+    rows, controller_uid, phase, deletion_time = pods[0], pods[1], pods[2], pods[3]
+    members = np.empty(len(rows), dtype=np.int64)
+    owners = np.empty(len(rows), dtype=np.int64)
+    count = 0
+    for i in range(len(rows)):
+        row = rows[i]
+        uid = controller_uid[row]
+        if uid < 0:
+            continue
+        owner = set_of_uid[uid]
+        if owner < 0 or not chosen[owner]:
+            continue
+        if phase[row] == SUCCEEDED or phase[row] == FAILED or not math.isnan(deletion_time[row]):
+            continue
+        members[count] = row
+        owners[count] = owner
+        count += 1
+    return members[:count].copy(), owners[:count].copy()
+
+
+def count_pods(state: ClusterState) -> PodCounts:
+    """Each ReplicaSet's pods (PodCounts), counted in one pass over the live pod rows."""
+    sets = state.tables["replicasets"]
+    min_ready = _spec_field(state, "replicasets", "minReadySeconds", 0)
+    return PodCounts(*_count_pods(owned_pods(state), row_of_uid(state, "replicasets"),
+                                  min_ready, float(state.time), len(sets)))
+
+
+def active_pods_of(state: ClusterState, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The active pods (rows, ascending) of the ReplicaSets ``chosen`` (a flag per row), and
+    the row of each one's ReplicaSet."""
+    chosen = np.asarray(chosen, dtype=np.bool_)
+    return _active_pods_of(owned_pods(state), row_of_uid(state, "replicasets"), chosen)
 
 
 def _spec_field(state: ClusterState, table: str, field: str, default: int) -> np.ndarray:
@@ -46,26 +142,17 @@ def _spec_field(state: ClusterState, table: str, field: str, default: int) -> np
     return values[inverse] if len(codes) else np.zeros(0)
 
 
+# -- the sync ---------------------------------------------------------------------------------------
+
 def sync_replicasets(state: ClusterState) -> Actions:
     """One sync of every ReplicaSet."""
     actions = Actions()
-    sets, pods = state.tables["replicasets"], state.tables["pods"]
+    sets = state.tables["replicasets"]
     if sets.live_count == 0:
         return actions
     now = state.time
-    owner = owner_rows(state, "pods", "replicasets")
-    active = active_pods(state) & (owner >= 0)
-    # the counts read only the owned active pods: gather them once
-    members = np.flatnonzero(active)
-    member_owner = owner[members]
-    count = np.bincount(member_owner, minlength=len(sets))
-    is_ready = pods["ready"][members]
-    ready = np.bincount(member_owner[is_ready], minlength=len(sets))
-    # podutil.IsPodAvailable: Ready for longer than minReadySeconds
-    min_ready = _spec_field(state, "replicasets", "minReadySeconds", 0)[member_owner]
-    is_available = is_ready & ((min_ready == 0)
-                               | (np.floor(pods["ready_time"][members]) + min_ready < now))
-    avail = np.bincount(member_owner[is_available], minlength=len(sets))
+    counts = count_pods(state)
+    count = counts.active
     live = sets.live_rows()
     diff = count[live] - sets["replicas"][live]
     for row in live[diff < 0].tolist():
@@ -73,9 +160,11 @@ def sync_replicasets(state: ClusterState) -> Actions:
             int(sets["replicas"][row] - count[row]), BURST_REPLICAS)))
     surplus = live[diff > 0]
     if len(surplus):
-        actions.delete_pods.append(pods_to_delete(state, surplus, owner, active, now))
+        doomed = pods_to_delete(state, surplus, count, now)
+        actions.delete_pods.append(doomed)
+        actions.deletion_events.append(_deletion_events(state, doomed))
     status = {"status_replicas": count, "fully_labeled_replicas": count,
-              "ready_replicas": ready, "available_replicas": avail,
+              "ready_replicas": counts.ready, "available_replicas": counts.available,
               "observed_generation": sets["generation"]}
     differs = np.zeros(len(sets), dtype=np.bool_)
     for column, values in status.items():
@@ -104,6 +193,18 @@ def _creation(state: ClusterState, row: int, count: int) -> PodBatch:
     return PodBatch(manifest, names, namespace, "ReplicaSet", name, COMPONENT)
 
 
+def _deletion_events(state: ClusterState, doomed: np.ndarray) -> EventBatch:
+    """SuccessfulDelete, "Deleted pod: <name>", by each deleted pod's ReplicaSet."""
+    sets, pods = state.tables["replicasets"], state.tables["pods"]
+    owner = row_of_uid(state, "replicasets")[pods["controller_uid"][doomed]]
+    return EventBatch("ReplicaSet", sets["name"][owner], sets["namespace"][owner], "Normal",
+                      "SuccessfulDelete", [f"Deleted pod: {name}" for name in
+                                           state.strings.decode(pods["name"][doomed])],
+                      COMPONENT)
+
+
+# -- which pods a scale-down deletes ----------------------------------------------------------------
+
 def _deletion_costs(state: ClusterState, rows: np.ndarray) -> np.ndarray:
     """controller.kubernetes.io/pod-deletion-cost per pod (0 when absent or not a number)."""
     codes, inverse = np.unique(state.tables["pods"]["annotations"][rows], return_inverse=True)
@@ -127,33 +228,32 @@ def _log_rank(times: np.ndarray, now: float) -> np.ndarray:
     return np.where(np.isnan(times), -2.0, np.where(age > 0, rank, -1.0))
 
 
-def pods_to_delete(state: ClusterState, surplus_sets: np.ndarray, owner: np.ndarray,
-                   active: np.ndarray, now: float) -> np.ndarray:
-    """getPodsToDelete for every ReplicaSet with too many pods: its active pods ranked by
-    controller.ActivePodsWithRanks (unassigned, then Pending < Unknown < Running, not ready,
-    lower pod-deletion-cost, more related pods on the same node, ready more recently (log2
-    buckets), more restarts, created more recently (log2 buckets), then uid), the first
-    ``count - replicas`` of each (at most BurstReplicas).
+def pods_to_delete(state: ClusterState, surplus_sets: np.ndarray, active: np.ndarray,
+                   now: float) -> np.ndarray:
+    """getPodsToDelete for every ReplicaSet with too many pods (``active``: each ReplicaSet's
+    active pods, PodCounts.active): its active pods ranked by controller.ActivePodsWithRanks
+    (unassigned, then Pending < Unknown < Running, not ready, lower pod-deletion-cost, more
+    related pods on the same node, ready more recently (log2 buckets), more restarts, created
+    more recently (log2 buckets), then uid), the first ``count - replicas`` of each (at most
+    BurstReplicas).
 
     Go's comparator falls back to the uid as soon as two ready times (or creation times) differ
     but share a log2 bucket; here the buckets are compared as keys in that order, then uid,
     which orders such pods the same way whenever their restarts and creation buckets agree."""
     sets, pods = state.tables["replicasets"], state.tables["pods"]
     wanted = np.zeros(len(sets), dtype=np.int64)
-    count = np.bincount(owner[active], minlength=len(sets))
-    wanted[surplus_sets] = np.minimum(count[surplus_sets] - sets["replicas"][surplus_sets],
+    wanted[surplus_sets] = np.minimum(active[surplus_sets] - sets["replicas"][surplus_sets],
                                       BURST_REPLICAS)
-    candidates = np.flatnonzero(active & (owner >= 0))
-    candidates = candidates[wanted[owner[candidates]] > 0]
-    # the rank: active pods of the same Deployment (or ReplicaSet) on the same node
+    # the rank: active pods of the same Deployment (or ReplicaSet) on the same node; only the
+    # families of the surplus ReplicaSets are read
     family = sets["controller_uid"].astype(np.int64)
     family = np.where(family >= 0, family, -2 - np.arange(len(sets)))
-    related = np.flatnonzero(active & (owner >= 0))
-    related = related[np.isin(family[owner[related]], family[surplus_sets])]  # only those
-    keys = family[owner[related]] * (1 << 20) + pods["node_index"][related]
-    candidate_keys = family[owner[candidates]] * (1 << 20) + pods["node_index"][candidates]
+    related, related_owner = active_pods_of(state, np.isin(family, family[surplus_sets]))
+    keys = family[related_owner] * (1 << 20) + pods["node_index"][related]
+    mine = wanted[related_owner] > 0
+    candidates, owner = related[mine], related_owner[mine]
     unique, counts = np.unique(keys, return_counts=True)
-    rank = counts[np.searchsorted(unique, candidate_keys)]
+    rank = counts[np.searchsorted(unique, keys[mine])]
     phase = pods["phase"][candidates]
     phase_order = np.select([phase == PENDING, phase == UNKNOWN], [0, 1], 2)
     ready = pods["ready"][candidates]
@@ -171,10 +271,9 @@ def pods_to_delete(state: ClusterState, surplus_sets: np.ndarray, owner: np.ndar
         ready.astype(np.int8),
         phase_order,
         (pods["node_index"][candidates] >= 0).astype(np.int8),
-        owner[candidates]))
+        owner))
     ranked = candidates[order]
-    groups = owner[ranked]
+    groups = owner[order]
     first = np.searchsorted(groups, groups)  # start of each ReplicaSet's run
     position = np.arange(len(ranked)) - first
     return ranked[position < wanted[groups]]
-

@@ -38,7 +38,6 @@ from kbench.api.store import PodPlans, create_planned_pods
 from kbench.controllers.actions import Actions
 from kbench.controllers.batch import CronJobController, JobController
 from kbench.controllers.deployment import DeploymentController
-from kbench.controllers.ownership import owner_rows
 from kbench.controllers.daemonset import sync_daemonsets
 from kbench.controllers.hpa import HorizontalController, HpaConfig, HpaHistory, PodMetrics
 from kbench.controllers.hpa import apply_hpa_decisions
@@ -205,15 +204,13 @@ class Engine:
         self.apply(self.pod_gc.sync(state))
         self.apply(self.cronjobs.sync(state))
         self.apply(self.deployments.sync(state))
-        self.apply(sync_replicasets(state), replica_set_events=True)
+        self.apply(sync_replicasets(state))
         self.apply(sync_statefulsets(state))
         self.apply(sync_daemonsets(state))
         self.apply(self.jobs.sync(state))
 
-    def apply(self, actions: Actions, replica_set_events: bool = False) -> None:
-        """Carry out what a controller decided. ``replica_set_events``: the deletions are the
-        ReplicaSet controller's, each recorded as its SuccessfulDelete event (pods PodGC or
-        the garbage collector delete get none)."""
+    def apply(self, actions: Actions) -> None:
+        """Carry out what a controller decided."""
         state = self.state
         for manifest in actions.create_objects:
             commit(state, plan(state, [Document("<controller>", 1, manifest)]))
@@ -228,29 +225,20 @@ class Engine:
                           np.full(count, state.strings.intern(batch.owner_name)),
                           state.strings.intern(batch.namespace), "Normal", "SuccessfulCreate",
                           [f"Created pod: {name}" for name in batch.names], batch.component)
+        for events in actions.deletion_events:
+            record_events(state, events.kind, events.name_codes, events.namespace_codes,
+                          events.type, events.reason, events.messages, events.component)
         for rows in actions.delete_pods:
-            self.delete_pods(rows, owner_events=replica_set_events)
+            self.delete_pods(rows)
         for table, rows in actions.delete_objects:
             delete_objects(state, table, rows)
         for event in actions.events:
             record_event(state, event.kind, event.name, event.namespace, event.type,
                          event.reason, event.message, event.component)
 
-    def delete_pods(self, rows: np.ndarray, owner_events: bool = False) -> None:
-        """Delete pods through the kubelet model (graceful termination); with
-        ``owner_events``, a pod's owning ReplicaSet records SuccessfulDelete."""
-        state = self.state
-        rows = np.asarray(rows, dtype=np.int64)
-        if owner_events and len(rows):
-            owner = owner_rows(state, "pods", "replicasets")[rows]
-            sets, pods = state.tables["replicasets"], state.tables["pods"]
-            mine = owner >= 0
-            record_events(state, "ReplicaSet", sets["name"][owner[mine]],
-                          sets["namespace"][owner[mine]], "Normal", "SuccessfulDelete",
-                          [f"Deleted pod: {name}" for name in
-                           state.strings.decode(pods["name"][rows[mine]])],
-                          "replicaset-controller")
-        self.kubelet.delete(state, self.queue, rows)
+    def delete_pods(self, rows: np.ndarray) -> None:
+        """Delete pods through the kubelet model (graceful termination)."""
+        self.kubelet.delete(self.state, self.queue, np.asarray(rows, dtype=np.int64))
 
     # -- 6. autoscaling ----------------------------------------------------------------------
 

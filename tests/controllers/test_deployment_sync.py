@@ -508,3 +508,35 @@ def test_no_paused_condition_without_a_progress_deadline():
     d.paused = True
     sync_of(d, [], now=LATER).run()
     assert progressing(d.conditions) is None
+
+
+def test_changed_marks_the_deployments_whose_inputs_changed():
+    # DeploymentController.changed: a Deployment is due when a column its sync reads changed,
+    # its own or one of its ReplicaSets' (that ReplicaSet's owner before and after a move)
+    import numpy as np
+    from deployment_builders import deployment_manifest, node
+
+    from kbench.controllers.ownership import owner_rows
+
+    cluster = Cluster.from_manifests([node("n1"), deployment_manifest("a"),
+                                      deployment_manifest("b")])
+    cluster.step("30s")
+    state = cluster.state
+    controller = DeploymentController()
+    deployments, sets = state.tables["deployments"], state.tables["replicasets"]
+    a, b = (state.find("deployments", name, "default") for name in ("a", "b"))
+
+    def changed():
+        return controller.changed(state, owner_rows(state, "replicasets", "deployments"))
+
+    assert changed()[[a, b]].tolist() == [True, True]     # never seen: both
+    assert changed()[[a, b]].tolist() == [False, False]   # nothing changed
+    set_of_b = int(np.flatnonzero(owner_rows(state, "replicasets", "deployments") == b)[0])
+    sets["ready_replicas"][set_of_b] += 1
+    assert changed()[[a, b]].tolist() == [False, True]
+    deployments["replicas"][a] += 1
+    assert changed()[[a, b]].tolist() == [True, False]
+    # b's ReplicaSet now names a as its controller: both are marked
+    sets["controller_uid"][set_of_b] = deployments["uid"][a]
+    assert changed()[[a, b]].tolist() == [True, True]
+    assert changed()[[a, b]].tolist() == [False, False]

@@ -11,7 +11,7 @@ from deployment_builders import node
 
 from kbench import Cluster
 from kbench.controllers.ownership import owner_rows
-from kbench.controllers.replicaset import DELETION_COST, active_pods, pods_to_delete
+from kbench.controllers.replicaset import DELETION_COST, count_pods, pods_to_delete
 from kbench.state.schema import POD_PHASES
 
 DAY, HOUR = 86400.0, 3600.0
@@ -115,7 +115,7 @@ def scale_down_one(pods: list[tuple[dict, int]]) -> tuple[str, str]:
         pods_table["creation_time"][row] = spec["created"]
     owner = owner_rows(state, "pods", "replicasets")
     target = np.array([cluster.rows("rs")[0]])
-    deleted = pods_to_delete(state, target, owner, active_pods(state) & (owner >= 0), NOW)
+    deleted = pods_to_delete(state, target, count_pods(state).active, NOW)
     [name] = state.strings.decode(pods_table["name"][deleted])
     candidates = rows[owner[rows] == target[0]]
     by_uid = sorted(zip(state.strings.decode(pods_table["uid"][candidates]),
@@ -261,3 +261,34 @@ def test_replica_set_scale_down_deletes_unscheduled_then_not_ready_then_doubled_
     assert "alone" in live() and len(live() & {"doubled-a", "doubled-b"}) == 1
     cluster.step("60s")
     assert len(cluster.list("pods")) == 2
+
+
+def test_the_controller_records_successful_delete_for_each_pod_it_deletes():
+    # replica_set.go: each pod the controller deletes comes with SuccessfulDelete,
+    # "Deleted pod: <name>", about the ReplicaSet (its pod control records it)
+    from kbench.controllers.replicaset import sync_replicasets
+
+    template = {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}
+    cluster = Cluster.from_manifests([node("n1"), {
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                 "template": template}}])
+    cluster.step("20s")
+    cluster.scale("rs", "web", 1)
+    state = cluster.state
+    actions = sync_replicasets(state)
+    [deleted] = actions.delete_pods
+    [events] = actions.deletion_events
+    pods = state.tables["pods"]
+    assert len(deleted) == 2
+    assert (events.kind, events.type, events.reason, events.component) == (
+        "ReplicaSet", "Normal", "SuccessfulDelete", "replicaset-controller")
+    assert state.strings.decode(events.name_codes) == ["web", "web"]
+    assert events.messages == [f"Deleted pod: {name}"
+                               for name in state.strings.decode(pods["name"][deleted])]
+    # the engine records them as they are, then deletes the pods
+    cluster.step("1s")
+    messages = sorted(e.to_dict()["message"] for e in cluster.events(cluster.get("rs", "web"))
+                      if e.to_dict()["reason"] == "SuccessfulDelete")
+    assert messages == sorted(events.messages)

@@ -63,6 +63,7 @@ def generate_names(state: ClusterState, prefix: str, count: int, table: str = "p
     taken yet."""
     names: list[str] = []
     taken: set[str] = set()
+    code_of = state.strings.code_of
     alphabet = np.frombuffer(ALPHANUMS.encode(), dtype=np.uint8)
     while len(names) < count:
         start = state.counters.get("generated_name", 0)
@@ -75,7 +76,9 @@ def generate_names(state: ClusterState, prefix: str, count: int, table: str = "p
             letters[:, i] = alphabet[digit.astype(np.int64)]
         for suffix in letters.view("S5").ravel().tolist():
             name = prefix + suffix.decode()
-            if name in taken or state.find(table, name, namespace) >= 0:
+            # a name never interned names no object: only known strings need the index
+            if name in taken or (code_of(name) >= 0
+                                 and state.find(table, name, namespace) >= 0):
                 continue
             taken.add(name)
             names.append(name)

@@ -31,7 +31,8 @@ import numpy as np
 from kbench._jit import njit
 from kbench.scheduler.plugins.interpodaffinity import (affinity_bind, affinity_normalize,
                                                        affinity_prefilter, affinity_scores)
-from kbench.scheduler.plugins.noderesources import balanced_scores, fit_filter, fit_scores
+from kbench.scheduler.plugins.noderesources import (PODS, balanced_scores, fit_filter,
+                                                     fit_scores)
 from kbench.scheduler.plugins.nodeports import ports_filter
 from kbench.scheduler.plugins.podtopologyspread import (partition_allowed, partition_domains,
                                                         partition_score, spread_bind,
@@ -275,48 +276,56 @@ def cacheable(t, filter_kinds, score_kinds, active, port_start):
 @njit
 def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, allocatable,
                   requested, nonzero_requested, request, fit_request, balanced_request,
-                  filter_kinds, score_kinds, active, fit_ignored, fit_strategy, fit_resources,
-                  fit_weights, shape_utilization, shape_score, balanced_resources, failures,
-                  fitting, buffer):
+                  plugins, fit_ignored, fit_strategy, fit_resources, fit_weights,
+                  shape_utilization, shape_score, balanced_resources, fitting, buffer):
     """A request class's cache entries (its rows ``stamp``, ``fits``, ``fit_score``,
     ``balanced_score``) on the nodes ``stale``, afresh, for a template of the class (its
-    ``request``, ``fit_request``, ``balanced_request`` rows; ``active``: its score plugins,
-    the same for every template of the class). Plain arrays: it runs after every bind.
-    ``fitting`` and ``buffer``: scratch as long as ``stale``."""
-    check_fit = False
-    for kind in filter_kinds:
-        if kind == FILTER_FIT:
-            check_fit = True
-    score_fit = score_balanced = False
-    for s in range(len(score_kinds)):
-        if active[s] and score_kinds[s] == SCORE_FIT:
-            score_fit = True
-        elif active[s] and score_kinds[s] == SCORE_BALANCED:
-            score_balanced = True
+    ``request``, ``fit_request``, ``balanced_request`` rows; ``plugins``: class_plugins).
+    ``fitting`` and ``buffer``: scratch as long as ``stale``. (The loop over the nodes
+    calls no function taking arrays: numba would update their reference counts per node.)"""
     fit_count = 0
     for i in range(len(stale)):
         n = stale[i]
-        node_fits = True
-        if check_fit and not fit_filter(allocatable[n], requested[n], request, fit_ignored,
-                                        failures):
-            node_fits = False
-            failures[:] = 0
-        fits[n] = node_fits
+        node_fits_request = True
+        if plugins[0]:  # node_fits, written out
+            if requested[n, PODS] + 1 > allocatable[n, PODS]:
+                node_fits_request = False
+            for r in range(len(request)):
+                if (r != PODS and request[r] > 0 and not fit_ignored[r]
+                        and request[r] > allocatable[n, r] - requested[n, r]):
+                    node_fits_request = False
+        fits[n] = node_fits_request
         stamp[n] = versions[n]
-        if node_fits:
+        if node_fits_request:
             fitting[fit_count] = n
             fit_count += 1
-    if score_fit:
+    if plugins[1]:
         fit_scores(fit_strategy, fit_resources, fit_weights, shape_utilization, shape_score,
                    allocatable, requested, nonzero_requested, fit_request, fitting, fit_count,
                    buffer)
         for i in range(fit_count):
             fit_score[fitting[i]] = buffer[i]
-    if score_balanced:
+    if plugins[2]:
         balanced_scores(balanced_resources, allocatable, requested, balanced_request, fitting,
                         fit_count, buffer)
         for i in range(fit_count):
             balanced_score[fitting[i]] = buffer[i]
+
+
+@njit
+def class_plugins(filter_kinds, score_kinds, active, plugins):
+    """What a cacheable template's class entries hold, into ``plugins``: [0] NodeResourcesFit
+    filters, [1] it scores, [2] BalancedAllocation scores (``active``: the template's score
+    plugins, the same for every template of the class)."""
+    plugins[:] = False
+    for kind in filter_kinds:
+        if kind == FILTER_FIT:
+            plugins[0] = True
+    for s in range(len(score_kinds)):
+        if active[s] and score_kinds[s] == SCORE_FIT:
+            plugins[1] = True
+        elif active[s] and score_kinds[s] == SCORE_BALANCED:
+            plugins[2] = True
 
 
 @njit(inline="always")
@@ -347,17 +356,16 @@ def cached_scores(chosen_nodes, fit_score, balanced_score, static_scores, score_
 
 
 @njit(inline="always")
-def cached_class_refresh(t, slot, stale, cache, versions, nodes, templates, profile,
-                         active, failures, fitting, buffer):
+def cached_class_refresh(t, slot, stale, cache, versions, nodes, templates, profile, plugins,
+                         fitting, buffer):
     """refresh_class for template t's class (slot)."""
     refresh_class(stale, versions, cache.stamp[slot], cache.fits[slot],
                   cache.fit_score[slot], cache.balanced_score[slot], nodes.allocatable,
                   nodes.requested, nodes.nonzero_requested, templates.requests[t],
-                  templates.fit_request[t], templates.balanced_request[t],
-                  profile.filter_kinds, profile.score_kinds, active, profile.fit_ignored,
-                  profile.fit_strategy, profile.fit_resources, profile.fit_weights,
-                  profile.shape_utilization, profile.shape_score, profile.balanced_resources,
-                  failures, fitting, buffer)
+                  templates.fit_request[t], templates.balanced_request[t], plugins,
+                  profile.fit_ignored, profile.fit_strategy, profile.fit_resources,
+                  profile.fit_weights, profile.shape_utilization, profile.shape_score,
+                  profile.balanced_resources, fitting, buffer)
 
 
 @njit(inline="always")
@@ -698,9 +706,9 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
 
 @njit
 def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile, active,
-                      norm_slots, cache, versions, failures, feasible, stale, buffer):
+                      plugins, norm_slots, cache, versions, feasible, stale, buffer):
     """tree_build for a cacheable template, from its class's cache (refreshed first where
-    stale). ``feasible``, ``stale`` and ``buffer``: scratch."""
+    stale; ``plugins``: class_plugins). ``feasible``, ``stale`` and ``buffer``: scratch."""
     count = 0
     for p in range(len(candidates)):
         n = candidates[p]
@@ -708,7 +716,7 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
             stale[count] = n
             count += 1
     cached_class_refresh(t, slot, stale[:count], cache, versions, nodes, templates, profile,
-                         active, failures, feasible, buffer)
+                         plugins, feasible, buffer)
     found = 0
     for p in range(len(candidates)):
         n = candidates[p]
@@ -721,13 +729,13 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
 
 @njit(inline="always")
 def cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, active,
-                        norm_slots, cache, versions, failures):
+                        plugins, norm_slots, cache, versions):
     """tree_refresh for a cacheable template: node n's cache entry and leaf afresh."""
     tree.one[0] = n
     feasible = templates.static_position[t, n] < 0
     if feasible:
-        cached_class_refresh(t, slot, tree.one, cache, versions, nodes, templates,
-                             profile, active, failures, tree.one, tree.raws)
+        cached_class_refresh(t, slot, tree.one, cache, versions, nodes, templates, profile,
+                             plugins, tree.one, tree.raws)
         feasible = cache.fits[slot, n]
     if feasible:
         cached_tree_scores(t, slot, tree.one, cache, templates, profile, tree, active)
@@ -995,6 +1003,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     cache = new_class_cache(node_count, False)  # made at the first cacheable tree
     taken = 0  # class slots taken over from another class so far
     cached = False
+    plugins = np.zeros(3, dtype=np.bool_)  # class_plugins of the current cacheable template
     slot = 0
     active = np.zeros(max(score_count, 1), dtype=np.bool_)
     norm_slots = np.zeros(max(score_count, 1), dtype=np.int64)  # normalized active plugins
@@ -1054,9 +1063,10 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                         slot = taken % len(cache.representative)
                         taken += 1
                         reclaim_slot(t, slot, cache)
+                    class_plugins(profile.filter_kinds, profile.score_kinds, active, plugins)
                     cached_tree_build(t, slot, candidates, size, tree, nodes, templates,
-                                      profile, active, norm_slots[:normalized_count], cache,
-                                      versions, failures, feasible, stale, buffer)
+                                      profile, active, plugins, norm_slots[:normalized_count],
+                                      cache, versions, feasible, stale, buffer)
                 else:
                     tree_build(t, candidates, size, tree, nodes, templates, profile, active,
                                norm_slots[:normalized_count], custom_score, wanted_ports,
@@ -1121,7 +1131,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         versions[n] += 1
         if use_tree and cached:
             cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, active,
-                                norm_slots[:normalized_count], cache, versions, failures)
+                                plugins, norm_slots[:normalized_count], cache, versions)
         elif use_tree:
             tree_refresh(t, n, size, tree, nodes, templates, profile, active,
                          norm_slots[:normalized_count], custom_score, wanted_ports,

@@ -727,21 +727,43 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
     tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
 
 
-@njit(inline="always")
-def cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, active,
-                        plugins, norm_slots, cache, versions):
-    """tree_refresh for a cacheable template: node n's cache entry and leaf afresh."""
-    tree.one[0] = n
-    feasible = templates.static_position[t, n] < 0
+@njit
+def class_leaf_refresh(n, feasible, size, tree, fit_score, balanced_score, static_scores,
+                       score_rows, kinds, modes, weights, active, norm_slots):
+    """Node n's leaf of a cacheable template's tree after a bind, from its class's entry
+    (refreshed: ``feasible``, ``fit_score``, ``balanced_score``) and the template's static
+    scores (its ``score_rows``). cached_scores, tree_leaf and set_leaf written out: it runs
+    after every bind, and numba updates the reference counts of the arrays an inlined
+    function takes on every call."""
+    leaf = size + tree.position_of[n]
+    tracked = tree.tracked[0]
     if feasible:
-        cached_class_refresh(t, slot, tree.one, cache, versions, nodes, templates, profile,
-                             plugins, tree.one, tree.raws)
-        feasible = cache.fits[slot, n]
-    if feasible:
-        cached_tree_scores(t, slot, tree.one, cache, templates, profile, tree, active)
-    tree_leaf(n, feasible, size, tree, profile, norm_slots)
+        total = 0
+        for s in range(len(kinds)):
+            if not active[s]:
+                continue
+            if kinds[s] == SCORE_FIT:
+                raw = fit_score[n]
+            elif kinds[s] == SCORE_BALANCED:
+                raw = balanced_score[n]
+            else:
+                raw = static_scores[score_rows[s], n]
+            if modes[s] == NORMALIZE_NONE:
+                total += raw * weights[s]
+            else:
+                tree.raw[s, n] = raw
+        for k in range(len(norm_slots)):
+            s = norm_slots[k]
+            total += normalized(tree.raw[s, n], tree.assumed[k], modes[s]) * weights[s]
+        tree.count[leaf], tree.best[leaf], tree.best_count[leaf] = 1, total, 1
+        for k in range(tracked):
+            tree.highest[k, leaf] = tree.raw[norm_slots[k], n]
+    else:
+        tree.count[leaf], tree.best[leaf], tree.best_count[leaf] = 0, NO_TOTAL, 0
+        for k in range(tracked):
+            tree.highest[k, leaf] = -1
     update(size, tree.position_of[n], tree.count, tree.best, tree.best_count,
-           tree.highest[:tree.tracked[0]])
+           tree.highest[:tracked])
 
 
 @njit(inline="always")
@@ -947,23 +969,6 @@ def select_host(totals, count, rng_state):
     return -1
 
 
-@njit(inline="always")
-def bind(t, n, nodes, templates, spread, affinity):
-    """Assume the pod on the node: later pods of the batch see its requests, its ports, and
-    it in the PodTopologySpread and InterPodAffinity counts."""
-    for r in range(nodes.requested.shape[1]):
-        nodes.requested[n, r] += templates.requests[t, r]
-    nodes.nonzero_requested[n, 0] += templates.nonzero_requests[t, 0]
-    nodes.nonzero_requested[n, 1] += templates.nonzero_requests[t, 1]
-    for k in range(templates.port_start[t], templates.port_start[t + 1]):
-        nodes.port_usage[n, templates.port_keys[k]] += 1
-    if spread.bind_start[t] != spread.bind_start[t + 1]:
-        spread_bind(t, n, spread)
-    if (affinity.match_start[t] != affinity.match_start[t + 1]
-            or affinity.own_start[t] != affinity.own_start[t + 1]):
-        affinity_bind(t, n, affinity)
-
-
 @njit
 def schedule_batch(queue_template, order, start_index, rng_state, nodes, templates, profile,
                    spread, affinity, chosen, totals_out, reason_counts, resource_failures,
@@ -1127,11 +1132,41 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             continue
         n = feasible[best]
         chosen[i] = n
-        bind(t, n, nodes, templates, spread, affinity)
+        # bind: assume the pod on the node (later pods of the batch see its requests, its
+        # ports, and it in the PodTopologySpread and InterPodAffinity counts); written out
+        # here, as the refreshes below: an inlined function taking these NamedTuples costs
+        # numba a reference count update per array they hold
+        for r in range(nodes.requested.shape[1]):
+            nodes.requested[n, r] += templates.requests[t, r]
+        nodes.nonzero_requested[n, 0] += templates.nonzero_requests[t, 0]
+        nodes.nonzero_requested[n, 1] += templates.nonzero_requests[t, 1]
+        for k in range(templates.port_start[t], templates.port_start[t + 1]):
+            nodes.port_usage[n, templates.port_keys[k]] += 1
+        if spread.bind_start[t] != spread.bind_start[t + 1]:
+            spread_bind(t, n, spread)
+        if (affinity.match_start[t] != affinity.match_start[t + 1]
+                or affinity.own_start[t] != affinity.own_start[t + 1]):
+            affinity_bind(t, n, affinity)
         versions[n] += 1
         if use_tree and cached:
-            cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, active,
-                                plugins, norm_slots[:normalized_count], cache, versions)
+            node_feasible = templates.static_position[t, n] < 0
+            if node_feasible:
+                tree.one[0] = n
+                refresh_class(tree.one, versions, cache.stamp[slot], cache.fits[slot],
+                              cache.fit_score[slot], cache.balanced_score[slot],
+                              nodes.allocatable, nodes.requested, nodes.nonzero_requested,
+                              templates.requests[t], templates.fit_request[t],
+                              templates.balanced_request[t], plugins, profile.fit_ignored,
+                              profile.fit_strategy, profile.fit_resources,
+                              profile.fit_weights, profile.shape_utilization,
+                              profile.shape_score, profile.balanced_resources, tree.one,
+                              tree.raws)
+                node_feasible = cache.fits[slot, n]
+            class_leaf_refresh(n, node_feasible, size, tree, cache.fit_score[slot],
+                               cache.balanced_score[slot], templates.static_scores,
+                               templates.static_score_row[t], profile.score_kinds,
+                               profile.score_normalize, profile.score_weights, active,
+                               norm_slots[:normalized_count])
         elif use_tree:
             tree_refresh(t, n, size, tree, nodes, templates, profile, active,
                          norm_slots[:normalized_count], custom_score, wanted_ports,

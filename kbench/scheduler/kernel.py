@@ -8,6 +8,10 @@ arrays too, so every profile runs the same compiled code. PodTopologySpread's an
 InterPodAffinity's data (SpreadData, AffinityData) are separate arguments, not fields of
 TemplateData: numba updates the reference count of every array of a NamedTuple a function
 receives, so per-node calls take small tuples and loops over nodes stay inside one function.
+An inlined function pays the same on every call for each array (or NamedTuple of arrays) it
+takes, an atomic increment and decrement each: the per-node loops (refresh_class,
+windowtree.update) and the per-pod bind and tree refresh are written out or call functions
+taking plain arrays.
 
 A long run of pods of one node-local template (see node_local) is served by a RunTree
 (kbench.scheduler.windowtree) instead of walking the nodes for every pod. Its build takes

@@ -8,6 +8,10 @@ arrays too, so every profile runs the same compiled code. PodTopologySpread's an
 InterPodAffinity's data (SpreadData, AffinityData) are separate arguments, not fields of
 TemplateData: numba updates the reference count of every array of a NamedTuple a function
 receives, so per-node calls take small tuples and loops over nodes stay inside one function.
+An inlined function pays the same on every call for each array (or NamedTuple of arrays) it
+takes, an atomic increment and decrement each: the per-node loops (refresh_class,
+windowtree.update) and the per-pod bind and tree refresh are written out or call functions
+taking plain arrays.
 
 A long run of pods of one node-local template (see node_local) is served by a RunTree
 (kbench.scheduler.windowtree) instead of walking the nodes for every pod. Its build takes
@@ -31,7 +35,8 @@ import numpy as np
 from kbench._jit import njit
 from kbench.scheduler.plugins.interpodaffinity import (affinity_bind, affinity_normalize,
                                                        affinity_prefilter, affinity_scores)
-from kbench.scheduler.plugins.noderesources import balanced_scores, fit_filter, fit_scores
+from kbench.scheduler.plugins.noderesources import (PODS, balanced_scores, fit_filter,
+                                                     fit_scores)
 from kbench.scheduler.plugins.nodeports import ports_filter
 from kbench.scheduler.plugins.podtopologyspread import (partition_allowed, partition_domains,
                                                         partition_score, spread_bind,
@@ -275,48 +280,56 @@ def cacheable(t, filter_kinds, score_kinds, active, port_start):
 @njit
 def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, allocatable,
                   requested, nonzero_requested, request, fit_request, balanced_request,
-                  filter_kinds, score_kinds, active, fit_ignored, fit_strategy, fit_resources,
-                  fit_weights, shape_utilization, shape_score, balanced_resources, failures,
-                  fitting, buffer):
+                  plugins, fit_ignored, fit_strategy, fit_resources, fit_weights,
+                  shape_utilization, shape_score, balanced_resources, fitting, buffer):
     """A request class's cache entries (its rows ``stamp``, ``fits``, ``fit_score``,
     ``balanced_score``) on the nodes ``stale``, afresh, for a template of the class (its
-    ``request``, ``fit_request``, ``balanced_request`` rows; ``active``: its score plugins,
-    the same for every template of the class). Plain arrays: it runs after every bind.
-    ``fitting`` and ``buffer``: scratch as long as ``stale``."""
-    check_fit = False
-    for kind in filter_kinds:
-        if kind == FILTER_FIT:
-            check_fit = True
-    score_fit = score_balanced = False
-    for s in range(len(score_kinds)):
-        if active[s] and score_kinds[s] == SCORE_FIT:
-            score_fit = True
-        elif active[s] and score_kinds[s] == SCORE_BALANCED:
-            score_balanced = True
+    ``request``, ``fit_request``, ``balanced_request`` rows; ``plugins``: class_plugins).
+    ``fitting`` and ``buffer``: scratch as long as ``stale``. (The loop over the nodes
+    calls no function taking arrays: numba would update their reference counts per node.)"""
     fit_count = 0
     for i in range(len(stale)):
         n = stale[i]
-        node_fits = True
-        if check_fit and not fit_filter(allocatable[n], requested[n], request, fit_ignored,
-                                        failures):
-            node_fits = False
-            failures[:] = 0
-        fits[n] = node_fits
+        node_fits_request = True
+        if plugins[0]:  # node_fits, written out
+            if requested[n, PODS] + 1 > allocatable[n, PODS]:
+                node_fits_request = False
+            for r in range(len(request)):
+                if (r != PODS and request[r] > 0 and not fit_ignored[r]
+                        and request[r] > allocatable[n, r] - requested[n, r]):
+                    node_fits_request = False
+        fits[n] = node_fits_request
         stamp[n] = versions[n]
-        if node_fits:
+        if node_fits_request:
             fitting[fit_count] = n
             fit_count += 1
-    if score_fit:
+    if plugins[1]:
         fit_scores(fit_strategy, fit_resources, fit_weights, shape_utilization, shape_score,
                    allocatable, requested, nonzero_requested, fit_request, fitting, fit_count,
                    buffer)
         for i in range(fit_count):
             fit_score[fitting[i]] = buffer[i]
-    if score_balanced:
+    if plugins[2]:
         balanced_scores(balanced_resources, allocatable, requested, balanced_request, fitting,
                         fit_count, buffer)
         for i in range(fit_count):
             balanced_score[fitting[i]] = buffer[i]
+
+
+@njit
+def class_plugins(filter_kinds, score_kinds, active, plugins):
+    """What a cacheable template's class entries hold, into ``plugins``: [0] NodeResourcesFit
+    filters, [1] it scores, [2] BalancedAllocation scores (``active``: the template's score
+    plugins, the same for every template of the class)."""
+    plugins[:] = False
+    for kind in filter_kinds:
+        if kind == FILTER_FIT:
+            plugins[0] = True
+    for s in range(len(score_kinds)):
+        if active[s] and score_kinds[s] == SCORE_FIT:
+            plugins[1] = True
+        elif active[s] and score_kinds[s] == SCORE_BALANCED:
+            plugins[2] = True
 
 
 @njit(inline="always")
@@ -347,17 +360,16 @@ def cached_scores(chosen_nodes, fit_score, balanced_score, static_scores, score_
 
 
 @njit(inline="always")
-def cached_class_refresh(t, slot, stale, cache, versions, nodes, templates, profile,
-                         active, failures, fitting, buffer):
+def cached_class_refresh(t, slot, stale, cache, versions, nodes, templates, profile, plugins,
+                         fitting, buffer):
     """refresh_class for template t's class (slot)."""
     refresh_class(stale, versions, cache.stamp[slot], cache.fits[slot],
                   cache.fit_score[slot], cache.balanced_score[slot], nodes.allocatable,
                   nodes.requested, nodes.nonzero_requested, templates.requests[t],
-                  templates.fit_request[t], templates.balanced_request[t],
-                  profile.filter_kinds, profile.score_kinds, active, profile.fit_ignored,
-                  profile.fit_strategy, profile.fit_resources, profile.fit_weights,
-                  profile.shape_utilization, profile.shape_score, profile.balanced_resources,
-                  failures, fitting, buffer)
+                  templates.fit_request[t], templates.balanced_request[t], plugins,
+                  profile.fit_ignored, profile.fit_strategy, profile.fit_resources,
+                  profile.fit_weights, profile.shape_utilization, profile.shape_score,
+                  profile.balanced_resources, fitting, buffer)
 
 
 @njit(inline="always")
@@ -698,9 +710,9 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
 
 @njit
 def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile, active,
-                      norm_slots, cache, versions, failures, feasible, stale, buffer):
+                      plugins, norm_slots, cache, versions, feasible, stale, buffer):
     """tree_build for a cacheable template, from its class's cache (refreshed first where
-    stale). ``feasible``, ``stale`` and ``buffer``: scratch."""
+    stale; ``plugins``: class_plugins). ``feasible``, ``stale`` and ``buffer``: scratch."""
     count = 0
     for p in range(len(candidates)):
         n = candidates[p]
@@ -708,7 +720,7 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
             stale[count] = n
             count += 1
     cached_class_refresh(t, slot, stale[:count], cache, versions, nodes, templates, profile,
-                         active, failures, feasible, buffer)
+                         plugins, feasible, buffer)
     found = 0
     for p in range(len(candidates)):
         n = candidates[p]
@@ -719,21 +731,43 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
     tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
 
 
-@njit(inline="always")
-def cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, active,
-                        norm_slots, cache, versions, failures):
-    """tree_refresh for a cacheable template: node n's cache entry and leaf afresh."""
-    tree.one[0] = n
-    feasible = templates.static_position[t, n] < 0
+@njit
+def class_leaf_refresh(n, feasible, size, tree, fit_score, balanced_score, static_scores,
+                       score_rows, kinds, modes, weights, active, norm_slots):
+    """Node n's leaf of a cacheable template's tree after a bind, from its class's entry
+    (refreshed: ``feasible``, ``fit_score``, ``balanced_score``) and the template's static
+    scores (its ``score_rows``). cached_scores, tree_leaf and set_leaf written out: it runs
+    after every bind, and numba updates the reference counts of the arrays an inlined
+    function takes on every call."""
+    leaf = size + tree.position_of[n]
+    tracked = tree.tracked[0]
     if feasible:
-        cached_class_refresh(t, slot, tree.one, cache, versions, nodes, templates,
-                             profile, active, failures, tree.one, tree.raws)
-        feasible = cache.fits[slot, n]
-    if feasible:
-        cached_tree_scores(t, slot, tree.one, cache, templates, profile, tree, active)
-    tree_leaf(n, feasible, size, tree, profile, norm_slots)
+        total = 0
+        for s in range(len(kinds)):
+            if not active[s]:
+                continue
+            if kinds[s] == SCORE_FIT:
+                raw = fit_score[n]
+            elif kinds[s] == SCORE_BALANCED:
+                raw = balanced_score[n]
+            else:
+                raw = static_scores[score_rows[s], n]
+            if modes[s] == NORMALIZE_NONE:
+                total += raw * weights[s]
+            else:
+                tree.raw[s, n] = raw
+        for k in range(len(norm_slots)):
+            s = norm_slots[k]
+            total += normalized(tree.raw[s, n], tree.assumed[k], modes[s]) * weights[s]
+        tree.count[leaf], tree.best[leaf], tree.best_count[leaf] = 1, total, 1
+        for k in range(tracked):
+            tree.highest[k, leaf] = tree.raw[norm_slots[k], n]
+    else:
+        tree.count[leaf], tree.best[leaf], tree.best_count[leaf] = 0, NO_TOTAL, 0
+        for k in range(tracked):
+            tree.highest[k, leaf] = -1
     update(size, tree.position_of[n], tree.count, tree.best, tree.best_count,
-           tree.highest[:tree.tracked[0]])
+           tree.highest[:tracked])
 
 
 @njit(inline="always")
@@ -939,23 +973,6 @@ def select_host(totals, count, rng_state):
     return -1
 
 
-@njit(inline="always")
-def bind(t, n, nodes, templates, spread, affinity):
-    """Assume the pod on the node: later pods of the batch see its requests, its ports, and
-    it in the PodTopologySpread and InterPodAffinity counts."""
-    for r in range(nodes.requested.shape[1]):
-        nodes.requested[n, r] += templates.requests[t, r]
-    nodes.nonzero_requested[n, 0] += templates.nonzero_requests[t, 0]
-    nodes.nonzero_requested[n, 1] += templates.nonzero_requests[t, 1]
-    for k in range(templates.port_start[t], templates.port_start[t + 1]):
-        nodes.port_usage[n, templates.port_keys[k]] += 1
-    if spread.bind_start[t] != spread.bind_start[t + 1]:
-        spread_bind(t, n, spread)
-    if (affinity.match_start[t] != affinity.match_start[t + 1]
-            or affinity.own_start[t] != affinity.own_start[t + 1]):
-        affinity_bind(t, n, affinity)
-
-
 @njit
 def schedule_batch(queue_template, order, start_index, rng_state, nodes, templates, profile,
                    spread, affinity, chosen, totals_out, reason_counts, resource_failures,
@@ -995,6 +1012,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     cache = new_class_cache(node_count, False)  # made at the first cacheable tree
     taken = 0  # class slots taken over from another class so far
     cached = False
+    plugins = np.zeros(3, dtype=np.bool_)  # class_plugins of the current cacheable template
     slot = 0
     active = np.zeros(max(score_count, 1), dtype=np.bool_)
     norm_slots = np.zeros(max(score_count, 1), dtype=np.int64)  # normalized active plugins
@@ -1054,9 +1072,10 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                         slot = taken % len(cache.representative)
                         taken += 1
                         reclaim_slot(t, slot, cache)
+                    class_plugins(profile.filter_kinds, profile.score_kinds, active, plugins)
                     cached_tree_build(t, slot, candidates, size, tree, nodes, templates,
-                                      profile, active, norm_slots[:normalized_count], cache,
-                                      versions, failures, feasible, stale, buffer)
+                                      profile, active, plugins, norm_slots[:normalized_count],
+                                      cache, versions, feasible, stale, buffer)
                 else:
                     tree_build(t, candidates, size, tree, nodes, templates, profile, active,
                                norm_slots[:normalized_count], custom_score, wanted_ports,
@@ -1117,11 +1136,41 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             continue
         n = feasible[best]
         chosen[i] = n
-        bind(t, n, nodes, templates, spread, affinity)
+        # bind: assume the pod on the node (later pods of the batch see its requests, its
+        # ports, and it in the PodTopologySpread and InterPodAffinity counts); written out
+        # here, as the refreshes below: an inlined function taking these NamedTuples costs
+        # numba a reference count update per array they hold
+        for r in range(nodes.requested.shape[1]):
+            nodes.requested[n, r] += templates.requests[t, r]
+        nodes.nonzero_requested[n, 0] += templates.nonzero_requests[t, 0]
+        nodes.nonzero_requested[n, 1] += templates.nonzero_requests[t, 1]
+        for k in range(templates.port_start[t], templates.port_start[t + 1]):
+            nodes.port_usage[n, templates.port_keys[k]] += 1
+        if spread.bind_start[t] != spread.bind_start[t + 1]:
+            spread_bind(t, n, spread)
+        if (affinity.match_start[t] != affinity.match_start[t + 1]
+                or affinity.own_start[t] != affinity.own_start[t + 1]):
+            affinity_bind(t, n, affinity)
         versions[n] += 1
         if use_tree and cached:
-            cached_tree_refresh(t, slot, n, size, tree, nodes, templates, profile, active,
-                                norm_slots[:normalized_count], cache, versions, failures)
+            node_feasible = templates.static_position[t, n] < 0
+            if node_feasible:
+                tree.one[0] = n
+                refresh_class(tree.one, versions, cache.stamp[slot], cache.fits[slot],
+                              cache.fit_score[slot], cache.balanced_score[slot],
+                              nodes.allocatable, nodes.requested, nodes.nonzero_requested,
+                              templates.requests[t], templates.fit_request[t],
+                              templates.balanced_request[t], plugins, profile.fit_ignored,
+                              profile.fit_strategy, profile.fit_resources,
+                              profile.fit_weights, profile.shape_utilization,
+                              profile.shape_score, profile.balanced_resources, tree.one,
+                              tree.raws)
+                node_feasible = cache.fits[slot, n]
+            class_leaf_refresh(n, node_feasible, size, tree, cache.fit_score[slot],
+                               cache.balanced_score[slot], templates.static_scores,
+                               templates.static_score_row[t], profile.score_kinds,
+                               profile.score_normalize, profile.score_weights, active,
+                               norm_slots[:normalized_count])
         elif use_tree:
             tree_refresh(t, n, size, tree, nodes, templates, profile, active,
                          norm_slots[:normalized_count], custom_score, wanted_ports,

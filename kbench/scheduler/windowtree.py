@@ -73,25 +73,31 @@ def build(size, count, best, best_count, highest):
 @njit
 def update(size, position, count, best, best_count, highest):
     """The path above leaf ``position`` after set_leaf changed it. It stops at the first
-    node that stays the same: the nodes above it depend on nothing else that changed."""
+    node that stays the same: the nodes above it depend on nothing else that changed.
+    (_combine written out: an inlined function taking the arrays in this loop costs numba
+    reference count updates on every level.)"""
+    plugins = highest.shape[0]
     node = (size + position) // 2
     while node >= 1:
-        if not _recombine(node, count, best, best_count, highest):
+        left, right = 2 * node, 2 * node + 1
+        node_count = count[left] + count[right]
+        if best[left] > best[right]:
+            node_best, node_best_count = best[left], best_count[left]
+        elif best[right] > best[left]:
+            node_best, node_best_count = best[right], best_count[right]
+        else:
+            node_best, node_best_count = best[left], best_count[left] + best_count[right]
+        changed = (node_count != count[node] or node_best != best[node]
+                   or node_best_count != best_count[node])
+        count[node], best[node], best_count[node] = node_count, node_best, node_best_count
+        for k in range(plugins):
+            value = max(highest[k, left], highest[k, right])
+            if value != highest[k, node]:
+                highest[k, node] = value
+                changed = True
+        if not changed:
             return
         node //= 2
-
-
-@njit(inline="always")
-def _recombine(node, count, best, best_count, highest):
-    """_combine, telling whether the node changed."""
-    old_count, old_best, old_best_count = count[node], best[node], best_count[node]
-    changed = False
-    for k in range(highest.shape[0]):
-        if highest[k, node] != max(highest[k, 2 * node], highest[k, 2 * node + 1]):
-            changed = True
-    _combine(node, count, best, best_count, highest)
-    return (changed or count[node] != old_count or best[node] != old_best
-            or best_count[node] != old_best_count)
 
 
 @njit

@@ -20,6 +20,7 @@ import weakref
 
 import numpy as np
 
+from kbench._jit import njit
 from kbench.scheduler.plugins import nodeports
 from kbench.scheduler.plugins.noderesources import nonzero_requests
 from kbench.state.label_groups import pair_keys
@@ -34,14 +35,14 @@ WATCHED = {"node_index": np.int32, "phase": np.int8, "deletion_time": np.int64,
 
 
 class BodyTable:
-    """Per pod body code (a dense table over the string codes, grown as they are): its
-    non-zero cpu and memory requests, its host ports (for the bodies that have any), and
-    whether its spec has podAffinity or podAntiAffinity terms. Each body is read once per
-    cluster. Index -1 (no body) reads a spare entry: no requests, no ports, no terms."""
+    """Per pod body code: its non-zero cpu and memory requests, its host ports (for the bodies
+    that have any), and whether its spec has podAffinity or podAntiAffinity terms. Each body
+    is read once per cluster; the codes read are kept sorted, so many bodies are looked up at
+    once. Code -1 (no body) has no requests, no ports, no terms."""
 
     def __init__(self) -> None:
+        self.codes = np.array([-1], dtype=np.int64)  # sorted
         self.requests = np.zeros((1, 2), dtype=np.int64)
-        self.known = np.zeros(1, dtype=np.bool_)
         self.has_ports = np.zeros(1, dtype=np.bool_)
         self.has_terms = np.zeros(1, dtype=np.bool_)
         self.ports: dict[int, list] = {}
@@ -49,27 +50,35 @@ class BodyTable:
 
     def read(self, strings, bodies: np.ndarray) -> None:
         """Read every body code of ``bodies`` not read yet."""
-        size = len(strings) + 1  # the spare last entry stays unread
-        if len(self.known) < size:
-            grown = max(size, 2 * len(self.known))
-            extra = grown - len(self.known)
-            self.requests = np.concatenate([self.requests, np.zeros((extra, 2), np.int64)])
-            self.known = np.concatenate([self.known, np.zeros(extra, np.bool_)])
-            self.has_ports = np.concatenate([self.has_ports, np.zeros(extra, np.bool_)])
-            self.has_terms = np.concatenate([self.has_terms, np.zeros(extra, np.bool_)])
-        bodies = bodies[bodies >= 0]
-        for body in np.unique(bodies[~self.known[bodies]]).tolist():
+        place = np.minimum(np.searchsorted(self.codes, bodies), len(self.codes) - 1)
+        if (self.codes[place] == bodies).all():
+            return
+        fresh = np.setdiff1d(bodies, self.codes)
+        if len(fresh) == 0:
+            return
+        requests = np.zeros((len(fresh), 2), dtype=np.int64)
+        has_ports = np.zeros(len(fresh), dtype=np.bool_)
+        has_terms = np.zeros(len(fresh), dtype=np.bool_)
+        for i, body in enumerate(fresh.tolist()):
             spec = (strings.document(body) or {}).get("spec") or {}
-            self.requests[body] = nonzero_requests(spec)
+            requests[i] = nonzero_requests(spec)
             ports = nodeports.host_ports(spec)
             if ports:
                 self.ports[body] = ports
                 self.with_ports.append(body)
-                self.has_ports[body] = True
+                has_ports[i] = True
             affinity = spec.get("affinity") or {}
-            self.has_terms[body] = bool(affinity.get("podAffinity")
-                                        or affinity.get("podAntiAffinity"))
-            self.known[body] = True
+            has_terms[i] = bool(affinity.get("podAffinity") or affinity.get("podAntiAffinity"))
+        codes = np.concatenate([self.codes, fresh])
+        order = np.argsort(codes, kind="stable")
+        self.codes = codes[order]
+        self.requests = np.concatenate([self.requests, requests])[order]
+        self.has_ports = np.concatenate([self.has_ports, has_ports])[order]
+        self.has_terms = np.concatenate([self.has_terms, has_terms])[order]
+
+    def index(self, bodies: np.ndarray) -> np.ndarray:
+        """The place of each (read) body code in the table's arrays."""
+        return np.searchsorted(self.codes, bodies)
 
 
 #: per cluster (its string table)
@@ -95,6 +104,7 @@ class BoundPods:
         self.position = np.full(node_table_rows + 1, -1, dtype=np.int64)
         self.position[node_rows] = np.arange(len(node_rows))
         self.seen = 0  # pod rows compared so far
+        self.bodies = BodyTable()  # the cluster's, set by update
         self.alive = np.zeros(0, dtype=np.bool_)
         self.columns = {name: np.zeros(0, dtype=dtype) for name, dtype in WATCHED.items()}
         node_count = len(node_rows)
@@ -122,10 +132,7 @@ class BoundPods:
             self.__init__(self.node_rows, len(self.position) - 1)
         seen = self.seen
         current = {name: _watched(pods, name) for name in WATCHED}
-        changed = pods.alive[:seen] != self.alive[:seen]
-        for name, column in current.items():
-            changed |= column[:seen] != self.columns[name][:seen]
-        rows = np.concatenate([np.flatnonzero(changed), np.arange(seen, size)])
+        rows = np.concatenate([self._changed(pods.alive, current), np.arange(seen, size)])
         if len(rows) == 0:
             return
         old = self._parts(self.alive, self.columns, rows[rows < seen])
@@ -135,9 +142,29 @@ class BoundPods:
             self.columns[name][rows] = column[rows]
         new = self._parts(self.alive, self.columns, rows)
         self.seen = size
-        body_table(state, new[3][new[0] >= 0])
-        self._move(state, old, -1)
-        self._move(state, new, 1)
+        self.bodies = body_table(state, new[3][new[0] >= 0])
+        # the old parts out, the new ones in, in one step
+        self._move(*(np.concatenate([before, after]) for before, after in zip(old, new)),
+                   np.repeat(np.array([-1, 1], dtype=np.int64), [len(old[0]), len(new[0])]))
+
+    def _changed(self, alive: np.ndarray, current: dict) -> np.ndarray:
+        """The rows below ``seen`` where a watched column differs from its copy: blocks of
+        rows with a difference are found by a kernel that reads each column once, then the
+        rows of those blocks are compared."""
+        seen = self.seen
+        dirty = np.zeros(seen // BLOCK + 1, dtype=np.bool_)
+        dirty_blocks(alive[:seen].view(np.uint8), self.alive[:seen].view(np.uint8), dirty)
+        for name, column in current.items():
+            dirty_blocks(column[:seen], self.columns[name][:seen], dirty)
+        blocks = np.flatnonzero(dirty)
+        if len(blocks) == 0:
+            return np.zeros(0, dtype=np.int64)
+        rows = (blocks[:, None] * BLOCK + np.arange(BLOCK)).reshape(-1)
+        rows = rows[rows < seen]
+        changed = alive[rows] != self.alive[rows]
+        for name, column in current.items():
+            changed |= column[rows] != self.columns[name][rows]
+        return rows[changed]
 
     def _grow(self, size: int) -> None:
         if len(self.alive) >= size:
@@ -161,32 +188,34 @@ class BoundPods:
         pair = pair_keys(columns["namespace"][rows], columns["labels"][rows])
         return node, counted, pair, columns["body"][rows].astype(np.int64)
 
-    def _move(self, state, parts, sign: int) -> None:
-        """Add (sign 1) or take away (-1) the rows' parts from the totals."""
-        node, counted, pair, body = parts
+    def _move(self, node, counted, pair, body, sign) -> None:
+        """Add the rows' parts to the totals with their sign (1: in, -1: out)."""
         bound = node >= 0
-        node, counted, pair, body = node[bound], counted[bound], pair[bound], body[bound]
+        node, counted, pair, body, sign = (node[bound], counted[bound], pair[bound],
+                                           body[bound], sign[bound])
         if len(node) == 0:
             return
-        table = body_table(state, np.zeros(0, dtype=np.int64))
-        np.add.at(self.nonzero, node, sign * table.requests[body])
-        self.count += sign * len(node)
-        self.port_pods += sign * int(table.has_ports[body].sum())
-        self.term_pods += sign * int(table.has_terms[body].sum())
-        keys, sizes = np.unique(pair, return_counts=True)
-        for key, number in zip(keys.tolist(), sizes.tolist()):
-            total = self.pairs.get(key, 0) + sign * number
+        place = self.bodies.index(body)
+        np.add.at(self.nonzero, node, sign[:, None] * self.bodies.requests[place])
+        self.count += int(sign.sum())
+        self.port_pods += int(sign[self.bodies.has_ports[place]].sum())
+        self.term_pods += int(sign[self.bodies.has_terms[place]].sum())
+        keys, inverse = np.unique(pair, return_inverse=True)
+        for key, number in zip(keys.tolist(), np.bincount(inverse.reshape(-1), weights=sign,
+                                                          minlength=len(keys)).tolist()):
+            if number == 0:
+                continue
+            total = self.pairs.get(key, 0) + int(number)
             if total:
                 self.pairs[key] = total
             else:
                 del self.pairs[key]
+            if total == 0 or total == number:  # a pair comes or goes
                 self._pair_keys = None
-            if total == sign * number:
-                self._pair_keys = None
-        if self.slots:
+        if self.slots and counted.any():
             slot = self._slot_of(pair[counted])
             where = slot >= 0
-            np.add.at(self.counted, (slot[where], node[counted][where]), sign)
+            np.add.at(self.counted, (slot[where], node[counted][where]), sign[counted][where])
 
     def _slot_of(self, keys: np.ndarray) -> np.ndarray:
         """Each pair key's row of counted, -1 for a pair not asked about."""
@@ -237,6 +266,29 @@ class BoundPods:
         keep = counted
         slot = np.array([self.slots[key] for key in pair[keep].tolist()], dtype=np.int64)
         np.add.at(self.counted, (slot, node[keep]), 1)
+
+
+BLOCK = 256  # rows per block of dirty_blocks
+
+
+@njit
+def dirty_blocks(current, last, dirty):
+    """Mark dirty[k] where ``current`` and ``last`` (integer arrays of one length) differ in
+    block k, rows [k * BLOCK, (k + 1) * BLOCK). Blocks of a constant length make the inner
+    loop a vectorised xor-or: a column is read at memory speed."""
+    full = len(current) // BLOCK
+    for k in range(full):
+        base = k * BLOCK
+        difference = 0
+        for r in range(BLOCK):
+            difference |= current[base + r] ^ last[base + r]
+        if difference != 0:
+            dirty[k] = True
+    difference = 0
+    for r in range(full * BLOCK, len(current)):
+        difference |= current[r] ^ last[r]
+    if difference != 0:
+        dirty[full] = True
 
 
 def _watched(pods, name: str) -> np.ndarray:

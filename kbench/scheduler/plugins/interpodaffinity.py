@@ -258,8 +258,8 @@ def _bodies_with_terms(state, bodies: np.ndarray) -> np.ndarray:
     bodies = bodies[bodies >= 0]
     if len(bodies) == 0:
         return np.zeros(0, dtype=np.int64)
-    has_terms = body_table(state, bodies).has_terms
-    return np.unique(bodies[has_terms[bodies]]).astype(np.int64)
+    table = body_table(state, bodies)
+    return np.unique(bodies[table.has_terms[table.index(bodies)]]).astype(np.int64)
 
 
 def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -> AffinityData:

@@ -3,15 +3,13 @@ from the pod rows that changed since the last pass instead of recomputed from ev
 
 A pod is *bound* when it holds resources on one of the batch's nodes: alive, its node_index a
 node of the batch, not Succeeded or Failed (ClusterState.active_pod_rows); PodTopologySpread
-*counts* the bound pods not being deleted. Each pass compares the pods table's columns that
-decide this (alive, node_index, phase, deletion_time, namespace, labels, body) with their copy
-from the last pass and moves only the rows that differ in and out of the totals: per node the
+*counts* the bound pods not being deleted. Each pass finds the rows whose columns that decide
+this (alive, node_index, phase, deletion_time, namespace, labels, body) changed since the last
+pass (kbench.scheduler.changes) and moves only those in and out of the totals: per node the
 non-zero cpu and memory requests; per (namespace, labels) pair the number of bound pods; per
 pair and node the counted pods (for the pairs a pass asked about); how many bound pods have
-host ports, or (anti-)affinity terms. A pass then reads totals, not 150,000 pods.
-
-Comparing the columns costs a few vectorised operations per pod row per pass, whoever changed
-them; the totals are integers, so they equal a recount exactly.
+host ports, or (anti-)affinity terms. A pass then reads totals, not 150,000 pods. The totals
+are integers, so they equal a recount exactly.
 """
 
 from __future__ import annotations
@@ -20,18 +18,16 @@ import weakref
 
 import numpy as np
 
-from kbench._jit import njit
+from kbench.scheduler.changes import ColumnCopies
 from kbench.scheduler.plugins import nodeports
 from kbench.scheduler.plugins.noderesources import nonzero_requests
-from kbench.state.label_groups import pair_keys
+from kbench.state.label_groups import key_pairs, pair_keys
 from kbench.state.schema import POD_PHASES
 
 SUCCEEDED, FAILED = POD_PHASES.index("Succeeded"), POD_PHASES.index("Failed")
 
-#: the pods table's columns a pod's part in the totals depends on, and their copies' dtypes
-#: (deletion_time is compared by its bits: NaN equals NaN)
-WATCHED = {"node_index": np.int32, "phase": np.int8, "deletion_time": np.int64,
-           "namespace": np.int32, "labels": np.int32, "body": np.int32}
+#: the pods table's columns a pod's part in the totals depends on (besides alive)
+WATCHED = ("node_index", "phase", "deletion_time", "namespace", "labels", "body")
 
 
 class BodyTable:
@@ -103,10 +99,8 @@ class BoundPods:
         # node row -> position (-1: not a batch node; the last entry serves node_index -1)
         self.position = np.full(node_table_rows + 1, -1, dtype=np.int64)
         self.position[node_rows] = np.arange(len(node_rows))
-        self.seen = 0  # pod rows compared so far
+        self.copies = ColumnCopies(WATCHED)  # the pods' columns at the last update
         self.bodies = BodyTable()  # the cluster's, set by update
-        self.alive = np.zeros(0, dtype=np.bool_)
-        self.columns = {name: np.zeros(0, dtype=dtype) for name, dtype in WATCHED.items()}
         node_count = len(node_rows)
         self.nonzero = np.zeros((node_count, 2), dtype=np.int64)  # non-zero requests per node
         self.count = 0       # bound pods
@@ -127,66 +121,28 @@ class BoundPods:
     def update(self, state) -> None:
         """Bring the totals to the pods table as it is now."""
         pods = state.tables["pods"]
-        size = len(pods)
-        if size < self.seen:  # a new table: start over
+        if len(pods) < self.copies.seen:  # a new table: start over
             self.__init__(self.node_rows, len(self.position) - 1)
-        seen = self.seen
-        current = {name: _watched(pods, name) for name in WATCHED}
-        rows = np.concatenate([self._changed(pods.alive, current), np.arange(seen, size)])
+        rows, seen, before = self.copies.take(pods)
         if len(rows) == 0:
             return
-        old = self._parts(self.alive, self.columns, rows[rows < seen])
-        self._grow(size)
-        self.alive[rows] = pods.alive[rows]
-        for name, column in current.items():
-            self.columns[name][rows] = column[rows]
-        new = self._parts(self.alive, self.columns, rows)
-        self.seen = size
+        old = self._parts(before)
+        new = self._parts({name: copy[rows] for name, copy in self.copies.copies.items()})
         self.bodies = body_table(state, new[3][new[0] >= 0])
         # the old parts out, the new ones in, in one step
-        self._move(*(np.concatenate([before, after]) for before, after in zip(old, new)),
+        self._move(*(np.concatenate([out, into]) for out, into in zip(old, new)),
                    np.repeat(np.array([-1, 1], dtype=np.int64), [len(old[0]), len(new[0])]))
 
-    def _changed(self, alive: np.ndarray, current: dict) -> np.ndarray:
-        """The rows below ``seen`` where a watched column differs from its copy: blocks of
-        rows with a difference are found by a kernel that reads each column once, then the
-        rows of those blocks are compared."""
-        seen = self.seen
-        dirty = np.zeros(seen // BLOCK + 1, dtype=np.bool_)
-        dirty_blocks(alive[:seen].view(np.uint8), self.alive[:seen].view(np.uint8), dirty)
-        for name, column in current.items():
-            dirty_blocks(column[:seen], self.columns[name][:seen], dirty)
-        blocks = np.flatnonzero(dirty)
-        if len(blocks) == 0:
-            return np.zeros(0, dtype=np.int64)
-        rows = (blocks[:, None] * BLOCK + np.arange(BLOCK)).reshape(-1)
-        rows = rows[rows < seen]
-        changed = alive[rows] != self.alive[rows]
-        for name, column in current.items():
-            changed |= column[rows] != self.columns[name][rows]
-        return rows[changed]
-
-    def _grow(self, size: int) -> None:
-        if len(self.alive) >= size:
-            return
-        capacity = max(size, 2 * len(self.alive))
-        alive = np.zeros(capacity, dtype=np.bool_)
-        alive[:len(self.alive)] = self.alive
-        self.alive = alive
-        for name, column in self.columns.items():
-            grown = np.zeros(capacity, dtype=column.dtype)
-            grown[:len(column)] = column
-            self.columns[name] = grown
-
-    def _parts(self, alive, columns, rows):
-        """(node position, -1 when not bound; counted; pair key; body) of each row."""
-        phase = columns["phase"][rows]
-        node = self.position[columns["node_index"][rows]]
-        bound = alive[rows] & (node >= 0) & (phase != SUCCEEDED) & (phase != FAILED)
+    def _parts(self, values: dict[str, np.ndarray]):
+        """(node position, -1 when not bound; counted; pair key; body) of rows with these
+        column values."""
+        phase = values["phase"]
+        node = self.position[values["node_index"]]
+        bound = values["alive"] & (node >= 0) & (phase != SUCCEEDED) & (phase != FAILED)
         node = np.where(bound, node, -1)
-        counted = bound & np.isnan(columns["deletion_time"][rows].view(np.float64))
-        pair = pair_keys(columns["namespace"][rows], columns["labels"][rows])
-        return node, counted, pair, columns["body"][rows].astype(np.int64)
+        counted = bound & np.isnan(values["deletion_time"])
+        pair = pair_keys(values["namespace"], values["labels"])
+        return node, counted, pair, values["body"].astype(np.int64)
 
     def _move(self, node, counted, pair, body, sign) -> None:
         """Add the rows' parts to the totals with their sign (1: in, -1: out)."""
@@ -259,41 +215,14 @@ class BoundPods:
                              dtype=np.int32)
             grown[:len(self.counted)] = self.counted
             self.counted = grown
-        seen = self.seen
-        pair = pair_keys(self.columns["namespace"][:seen], self.columns["labels"][:seen])
-        rows = np.flatnonzero(np.isin(pair, np.array(keys, dtype=np.int64)))
-        node, counted, pair, _ = self._parts(self.alive, self.columns, rows)
-        keep = counted
-        slot = np.array([self.slots[key] for key in pair[keep].tolist()], dtype=np.int64)
-        np.add.at(self.counted, (slot, node[keep]), 1)
-
-
-BLOCK = 256  # rows per block of dirty_blocks
-
-
-@njit
-def dirty_blocks(current, last, dirty):
-    """Mark dirty[k] where ``current`` and ``last`` (integer arrays of one length) differ in
-    block k, rows [k * BLOCK, (k + 1) * BLOCK). Blocks of a constant length make the inner
-    loop a vectorised xor-or: a column is read at memory speed."""
-    full = len(current) // BLOCK
-    for k in range(full):
-        base = k * BLOCK
-        difference = 0
-        for r in range(BLOCK):
-            difference |= current[base + r] ^ last[base + r]
-        if difference != 0:
-            dirty[k] = True
-    difference = 0
-    for r in range(full * BLOCK, len(current)):
-        difference |= current[r] ^ last[r]
-    if difference != 0:
-        dirty[full] = True
-
-
-def _watched(pods, name: str) -> np.ndarray:
-    column = pods[name]
-    return column.view(np.int64) if name == "deletion_time" else column
+        copies = self.copies.copies
+        wanted = np.array(keys, dtype=np.int64)
+        # the rows with the pairs' label sets, then those with the pairs
+        rows = np.flatnonzero(np.isin(copies["labels"][:self.copies.seen],
+                                      key_pairs(wanted)[:, 1]))
+        node, counted, pair, _ = self._parts({name: copy[rows] for name, copy in copies.items()})
+        keep = counted & np.isin(pair, wanted)
+        np.add.at(self.counted, (self._slot_of(pair[keep]), node[keep]), 1)
 
 
 #: per cluster (its string table)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from kbench.scheduler.boundpods import BLOCK
+from kbench.scheduler.changes import BLOCK
 from kbench.scheduler.plugins.noderesources import nonzero_requests
 from kbench.state.schema import POD_PHASES
 

@@ -1,6 +1,6 @@
 """The bound pods' totals kept between passes equal a recount from every pod, whatever changed
-in between (pods added, bound, ended, deleted, relabelled, being deleted), and dirty_blocks
-equals its naive twin."""
+in between (pods added, bound, ended, deleted, relabelled, being deleted, back to Pending),
+and dirty_blocks equals its naive twin."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kbench.scheduler.boundpods import BLOCK, BoundPods, dirty_blocks
+from kbench.scheduler.boundpods import BoundPods
+from kbench.scheduler.changes import BLOCK, dirty_blocks
 from kbench.state.label_groups import pair_keys
 from kbench.state.schema import POD_PHASES
 from tests.reference import boundpods as reference
@@ -82,6 +83,8 @@ def test_totals_equal_a_recount_after_every_change(seed):
                         ["Running", "Succeeded", "Failed"]))))
                 elif action == 2:
                     pods["deletion_time"][row] = float(step)
+                elif action == 3 and step % 2:  # back to Pending, as a restored pod could be
+                    pods["phase"][row] = POD_PHASES.index("Pending")
                 elif action == 3:
                     state.remove("pods", row)
                 elif action == 4:

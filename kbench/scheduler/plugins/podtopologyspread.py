@@ -128,8 +128,7 @@ def default_selector(batch, template) -> LabelSelector:
             label_set.update(selector)
     selector = LabelSelector.from_set(label_set)
     pods = state.tables["pods"]
-    owners = state.strings.document(int(pods["owner_references"][template.representative]))
-    owner = next((ref for ref in owners or [] if ref.get("controller")), None)
+    owner = _controller(state, int(pods["owner_references"][template.representative]))
     if owner is None or owner.get("apiVersion") != "apps/v1":
         return selector
     table = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}.get(owner.get("kind"))
@@ -138,14 +137,43 @@ def default_selector(batch, template) -> LabelSelector:
     row = state.find(table, owner.get("name") or "", template.namespace)
     if row < 0:
         return selector
-    try:
-        other = selector_from_dict(state.strings.document(
-            int(state.tables[table]["selector"][row])))
-    except SelectorError:
-        return selector
-    if other.matches_nothing:  # a nil selector: Requirements() not selectable
-        return selector
+    other = _selector(state, int(state.tables[table]["selector"][row]))
+    if other is None or other.matches_nothing:  # invalid, or nil: Requirements() not
+        return selector                            # selectable
     return selector.add(*other.requirements)
+
+
+#: per cluster (its string table): what default_selector read of string codes (owner
+#: references -> the controller's reference, selectors -> LabelSelector or None if invalid)
+_READ: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _read(state, kind: str, code: int, parse):
+    known = _READ.get(state.strings)
+    if known is None:
+        known = _READ[state.strings] = {}
+    key = (kind, code)
+    if key not in known:
+        known[key] = parse(state.strings.document(code))
+    return known[key]
+
+
+def _controller(state, code: int) -> dict | None:
+    """The controller's owner reference in the owner references of this code (read only)."""
+    return _read(state, "controller", code, lambda owners: next(
+        (ref for ref in owners or [] if ref.get("controller")), None))
+
+
+def _parsed_selector(document) -> LabelSelector | None:
+    try:
+        return selector_from_dict(document)
+    except SelectorError:
+        return None
+
+
+def _selector(state, code: int) -> LabelSelector | None:
+    """The label selector of this code (None: invalid)."""
+    return _read(state, "selector", code, _parsed_selector)
 
 
 def _services(batch) -> dict[str, list[dict]]:

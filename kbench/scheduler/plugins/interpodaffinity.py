@@ -382,6 +382,8 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
 def _bound_owned(owned_by: list[tuple[list[int], np.ndarray]], count: int
                  ) -> tuple[np.ndarray, np.ndarray]:
     """CSR of the owned terms of each of ``count`` bound pods."""
+    if not owned_by:  # no bound pod owns a term
+        return np.zeros(count + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
     sizes = np.zeros(count, dtype=np.int64)
     for terms, members in owned_by:
         sizes[members] = len(terms)

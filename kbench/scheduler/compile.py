@@ -3,12 +3,10 @@ filter and score results, and the profile's plugin list, weights and args as arr
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
-from kbench.api.resources import pod_requests
 from kbench.scheduler.batch import Batch, bound_pods
+from kbench.scheduler.boundpods import body_table, bound_pods_of
 from kbench.scheduler import custom
 from kbench.scheduler.config import ProfileError
 from kbench.scheduler.kernel import (FILTER_AFFINITY, FILTER_CUSTOM, FILTER_FIT,
@@ -21,9 +19,7 @@ from kbench.scheduler.plugins import (imagelocality, interpodaffinity, nodeaffin
                                       nodeports, noderesources, nodeunschedulable,
                                       podtopologyspread, tainttoleration, volumebinding,
                                       volumezone)
-
-DEFAULT_MILLI_CPU_REQUEST = 100           # pkg/scheduler/util/pod_resources.go
-DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
+from kbench.scheduler.plugins.noderesources import nonzero_requests
 
 #: Filters whose verdict depends only on the template and the node: computed once per template.
 STATIC_FILTERS = {
@@ -67,88 +63,31 @@ SIMULATED_PLUGINS = {"PrioritySort", "DefaultBinder", *STATIC_FILTERS, *DYNAMIC_
                      *STATIC_SCORES, *DYNAMIC_SCORES}
 
 
-def nonzero_requests(spec: dict) -> tuple[int, int]:
-    """(cpu millicores, memory bytes) the scheduler scores a pod with: containers without a
-    request count as 100m / 200Mi (GetNonzeroRequests via NonMissingContainerRequests)."""
-    spec = dict(spec)
-    for group in ("containers", "initContainers"):
-        containers = []
-        for container in spec.get(group) or []:
-            resources = dict(container.get("resources") or {})
-            requests = dict(resources.get("requests") or {})
-            requests.setdefault("cpu", f"{DEFAULT_MILLI_CPU_REQUEST}m")
-            requests.setdefault("memory", str(DEFAULT_MEMORY_REQUEST))
-            containers.append({**container, "resources": {**resources, "requests": requests}})
-        spec[group] = containers
-    requests = pod_requests(spec)
-    return requests.get("cpu", 0), requests.get("memory", 0)
-
-
 def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
-    """Node arrays in the batch's node order, with what the bound pods already use. Each
-    distinct pod body is read once per cluster (its non-zero requests and host ports are
-    kept in a table by body code), and the per-node sums are bincounts: no sorting, no step
-    per body."""
+    """Node arrays in the batch's node order, with what the bound pods already use: their
+    non-zero requests and host ports, from the totals kept between passes (boundpods)."""
     state = batch.state
-    nodes, pods = state.tables["nodes"], state.tables["pods"]
+    nodes = state.tables["nodes"]
     rows = batch.node_rows
-    bound, node_of_pod = bound_pods(batch)
-    body_of_pod = pods["body"][bound].astype(np.int64)
-    table = _body_table(state, body_of_pod)
-    nonzero = np.zeros((len(rows), 2), dtype=np.int64)
-    for column in range(2):  # exact: the sums stay far below 2**53
-        nonzero[:, column] = np.bincount(node_of_pod, weights=table.requests[body_of_pod, column],
-                                         minlength=len(rows)).astype(np.int64)
+    totals = bound_pods_of(batch)
     usage_rows, usage_keys = [], []
-    for body in table.with_ports:
-        members = node_of_pod[body_of_pod == body]
-        if len(members) == 0:
-            continue
-        for key in table.ports[body]:
-            usage_rows.append(members)
-            usage_keys.append(port_keys.setdefault(key, len(port_keys)))
+    if totals.port_pods:  # the pods on each node, per body with host ports
+        bound, node_of_pod = bound_pods(batch)
+        body_of_pod = state.tables["pods"]["body"][bound].astype(np.int64)
+        table = body_table(state, body_of_pod)
+        for body in table.with_ports:
+            members = node_of_pod[body_of_pod == body]
+            if len(members) == 0:
+                continue
+            for key in table.ports[body]:
+                usage_rows.append(members)
+                usage_keys.append(port_keys.setdefault(key, len(port_keys)))
     usage = np.zeros((len(rows), max(len(port_keys), 1)), dtype=np.int32)
     for members, key in zip(usage_rows, usage_keys):
         np.add.at(usage[:, key], members, 1)
     return NodeState(allocatable=nodes["allocatable"][rows].copy(),
                      requested=nodes["requested"][rows].copy(),
-                     nonzero_requested=nonzero, port_usage=usage)
-
-
-class _BodyTable:
-    """Per pod body code (a dense table over the string codes, grown as they are): its
-    non-zero cpu and memory requests, and the host ports of the bodies that have any."""
-
-    def __init__(self) -> None:
-        self.requests = np.zeros((0, 2), dtype=np.float64)
-        self.known = np.zeros(0, dtype=np.bool_)
-        self.ports: dict[int, list] = {}
-        self.with_ports: list[int] = []
-
-
-#: per cluster (its string table)
-_BODY_TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _body_table(state, bodies: np.ndarray) -> _BodyTable:
-    """The table, with every code of ``bodies`` read (each body once per cluster)."""
-    table = _BODY_TABLES.setdefault(state.strings, _BodyTable())
-    size = len(state.strings)
-    if len(table.known) < size:
-        grown = max(size, 2 * len(table.known))
-        table.requests = np.concatenate([table.requests,
-                                         np.zeros((grown - len(table.known), 2))])
-        table.known = np.concatenate([table.known, np.zeros(grown - len(table.known), bool)])
-    if len(bodies):
-        for body in np.unique(bodies[~table.known[bodies]]).tolist():
-            spec = (state.strings.document(body) or {}).get("spec") or {}
-            table.requests[body] = nonzero_requests(spec)
-            ports = nodeports.host_ports(spec)
-            if ports:
-                table.ports[body] = ports
-                table.with_ports.append(body)
-            table.known[body] = True
-    return table
+                     nonzero_requested=totals.nonzero.copy(), port_usage=usage)
 
 
 def _key(*fields) -> str:

@@ -8,29 +8,60 @@ form one *group*, and a LabelMatrix over the groups evaluates a selector for eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import weakref
+from functools import cached_property
 
 import numpy as np
 
 from kbench.scheduler.batch import bound_pods
+from kbench.scheduler.boundpods import bound_pods_of
 from kbench.scheduler.labelmatrix import LabelMatrix
-from kbench.state.label_groups import key_pairs, pair_keys, pod_label_groups
+from kbench.state.label_groups import key_pairs, pair_keys
 
 DEFAULT_NAMESPACE = "default"
 
 
-@dataclass
 class PodGroups:
-    labels: LabelMatrix            # one row per group
-    namespaces: np.ndarray         # object [groups]: the group's namespace
-    template_group: np.ndarray     # int64 [templates]
-    bound_rows: np.ndarray         # int64 [bound pods]: their rows in the pods table
-    bound_group: np.ndarray        # int64 [bound pods]
-    bound_node: np.ndarray         # int64 [bound pods]: the node's position in the batch
-    bound_body: np.ndarray         # int64 [bound pods]: body code (the spec lives there)
-    bound_terminating: np.ndarray  # bool [bound pods]: deletionTimestamp set
+    """The groups of a batch's bound pods and templates, in the order of their (namespace,
+    labels) pair keys, and each bound pod's group, node and body (worked out when first read:
+    most passes read only the groups)."""
+
+    def __init__(self, batch, keys: np.ndarray, template_group: np.ndarray) -> None:
+        state = batch.state
+        pairs = key_pairs(keys)
+        self.batch = batch
+        self.keys = keys                                       # int64 [groups]: pair keys
+        self.labels = _group_labels(state, pairs[:, 1])        # one row per group
+        self.namespaces = _group_namespaces(state, pairs[:, 0])  # object [groups]
+        self.template_group = template_group                   # int64 [templates]
+
+    @cached_property
+    def bound_rows(self) -> np.ndarray:
+        """int64 [bound pods]: their rows in the pods table, ascending."""
+        return bound_pods(self.batch)[0].astype(np.int64)
+
+    @cached_property
+    def bound_node(self) -> np.ndarray:
+        """int64 [bound pods]: the node's position in the batch."""
+        return bound_pods(self.batch)[1]
+
+    @cached_property
+    def bound_group(self) -> np.ndarray:
+        """int64 [bound pods]."""
+        pods = self.batch.state.tables["pods"]
+        rows = self.bound_rows
+        return np.searchsorted(self.keys, pair_keys(pods["namespace"][rows],
+                                                    pods["labels"][rows])).astype(np.int64)
+
+    @cached_property
+    def bound_body(self) -> np.ndarray:
+        """int64 [bound pods]: body code (the spec lives there)."""
+        return self.batch.state.tables["pods"]["body"][self.bound_rows].astype(np.int64)
+
+    @cached_property
+    def bound_terminating(self) -> np.ndarray:
+        """bool [bound pods]: deletionTimestamp set."""
+        return ~np.isnan(self.batch.state.tables["pods"]["deletion_time"][self.bound_rows])
 
     def namespace_mask(self, accepts) -> np.ndarray:
         """Groups whose namespace ``accepts(name)`` says yes to (called once per namespace)."""
@@ -47,25 +78,17 @@ def unique_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def pod_groups(batch) -> PodGroups:
-    """The groups of the batch's bound pods and templates (computed once per batch)."""
+    """The groups of the batch's bound pods and templates (computed once per batch): the
+    bound pods' pairs come from the totals kept between passes (boundpods)."""
     cached = getattr(batch, "_pod_groups", None)
     if cached is not None:
         return cached
-    state = batch.state
-    pods = state.tables["pods"]
-    bound, bound_node = bound_pods(batch)
+    pods = batch.state.tables["pods"]
     representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
-    rows = np.concatenate([bound, representatives])
-    unique, inverse = pod_label_groups(state).unique_pairs(rows)
-    groups = PodGroups(
-        labels=_group_labels(state, unique[:, 1]),
-        namespaces=_group_namespaces(state, unique[:, 0]),
-        template_group=inverse[len(bound):].astype(np.int64),
-        bound_rows=bound.astype(np.int64),
-        bound_group=inverse[:len(bound)].astype(np.int64),
-        bound_node=bound_node,
-        bound_body=pods["body"][bound].astype(np.int64),
-        bound_terminating=~np.isnan(pods["deletion_time"][bound]))
+    template_keys = pair_keys(pods["namespace"][representatives],
+                              pods["labels"][representatives])
+    keys = np.union1d(bound_pods_of(batch).pair_keys(), template_keys).astype(np.int64)
+    groups = PodGroups(batch, keys, np.searchsorted(keys, template_keys).astype(np.int64))
     batch._pod_groups = groups
     return groups
 

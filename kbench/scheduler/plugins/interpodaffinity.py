@@ -21,9 +21,8 @@ A term is shared by every template that has it; so is an owned term, by (term, r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
-
-import weakref
 
 import numpy as np
 
@@ -31,6 +30,7 @@ from kbench._jit import njit
 from kbench.api.labels import LabelSelector, selector_from_dict
 from kbench.errors import SelectorError
 from kbench.scheduler.args import InterPodAffinityArgs
+from kbench.scheduler.boundpods import body_table, bound_pods_of
 from kbench.scheduler.podgroups import namespace_labels, pod_groups, unique_pairs
 
 NAME = "InterPodAffinity"
@@ -159,10 +159,19 @@ class _Compiler:
         self.owned_masks: list[np.ndarray] = []  # templates each owned term matches
         self.owned_weight: list[int | None] = []  # None: required anti-affinity
         self._selector_masks: dict[tuple, np.ndarray] = {}
+        self.placed_templates, self.placed_nodes = placed_templates, placed_nodes
+
+    @cached_property
+    def pod_group(self) -> np.ndarray:
+        """The group of each pod the terms count: the bound ones, then those placed earlier
+        this pass (read only when some term is to count them)."""
         groups = self.groups
-        self.pod_group = np.concatenate([groups.bound_group,
-                                         groups.template_group[placed_templates]])
-        self.pod_node = np.concatenate([groups.bound_node, placed_nodes]).astype(np.int64)
+        return np.concatenate([groups.bound_group, groups.template_group[self.placed_templates]])
+
+    @cached_property
+    def pod_node(self) -> np.ndarray:
+        """The node position of each pod of pod_group."""
+        return np.concatenate([self.groups.bound_node, self.placed_nodes]).astype(np.int64)
 
     def key(self, topology_key: str) -> int:
         """Row of the topology key's domains: compact ids of its values, -1 without it."""
@@ -243,28 +252,14 @@ def _owned_terms(compiler: _Compiler, spec: dict, namespace: str, filtering: boo
     return owned
 
 
-#: per cluster (its string table): per string code, (read, has (anti-)affinity terms) of the
-#: pod bodies read so far, grown with the string table
-_HAS_TERMS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _bodies_with_terms(state, bodies: np.ndarray) -> np.ndarray:
     """The distinct body codes among ``bodies`` whose spec has podAffinity or podAntiAffinity
     (each body read once per cluster)."""
     bodies = bodies[bodies >= 0]
     if len(bodies) == 0:
         return np.zeros(0, dtype=np.int64)
-    read, has_terms = _HAS_TERMS.get(state.strings, (np.zeros(0, bool), np.zeros(0, bool)))
-    if len(read) < len(state.strings):
-        grown = max(len(state.strings), 2 * len(read))
-        read = np.concatenate([read, np.zeros(grown - len(read), bool)])
-        has_terms = np.concatenate([has_terms, np.zeros(grown - len(has_terms), bool)])
-        _HAS_TERMS[state.strings] = (read, has_terms)
-    for body in np.unique(bodies[~read[bodies]]).tolist():
-        spec = (state.strings.document(body) or {}).get("spec") or {}
-        has_terms[body] = bool(_section(spec, "podAffinity") or _section(spec, "podAntiAffinity"))
-        read[body] = True
-    return np.unique(bodies[has_terms[bodies]]).astype(np.int64)
+    table = body_table(state, bodies)
+    return np.unique(bodies[table.has_terms[table.index(bodies)]]).astype(np.int64)
 
 
 def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -> AffinityData:
@@ -311,7 +306,9 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
     owners_of: list[tuple[list[int], np.ndarray]] = []  # (owned terms, nodes of the pods)
     owned_by: list[tuple[list[int], np.ndarray]] = []   # (owned terms, bound pod indexes)
     # only the pods whose body has (anti-)affinity terms (each body read once per cluster)
-    with_terms = _bodies_with_terms(batch.state, groups.bound_body)
+    totals = bound_pods_of(batch)
+    with_terms = (_bodies_with_terms(batch.state, groups.bound_body) if totals.term_pods
+                  else np.zeros(0, dtype=np.int64))
     if len(with_terms):
         subset = np.flatnonzero(np.isin(groups.bound_body, with_terms))
         unique, inverse = unique_pairs(groups.bound_group[subset], groups.bound_body[subset])
@@ -354,7 +351,7 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
         ("existing_anti", existing_anti, 1), ("existing", existing, 2), ("match", match, 1),
         ("own", [[(o,) for o in owned] for owned in own], 1))}
     node_count = batch.node_count
-    bound_owned_start, bound_owned = _bound_owned(owned_by, len(groups.bound_group))
+    bound_owned_start, bound_owned = _bound_owned(owned_by, totals.count)
     return AffinityData(
         domain=(np.stack(compiler.domains) if compiler.domains
                 else np.zeros((0, node_count), dtype=np.int32)),
@@ -385,6 +382,8 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
 def _bound_owned(owned_by: list[tuple[list[int], np.ndarray]], count: int
                  ) -> tuple[np.ndarray, np.ndarray]:
     """CSR of the owned terms of each of ``count`` bound pods."""
+    if not owned_by:  # no bound pod owns a term
+        return np.zeros(count + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
     sizes = np.zeros(count, dtype=np.int64)
     for terms, members in owned_by:
         sizes[members] = len(terms)

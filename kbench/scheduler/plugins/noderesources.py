@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from kbench._jit import njit
+from kbench.api.resources import pod_requests
 
 FIT = "NodeResourcesFit"
 BALANCED = "NodeResourcesBalancedAllocation"
@@ -27,12 +28,32 @@ LEAST_ALLOCATED, MOST_ALLOCATED, REQUESTED_TO_CAPACITY_RATIO = 0, 1, 2
 STRATEGIES = {"LeastAllocated": LEAST_ALLOCATED, "MostAllocated": MOST_ALLOCATED,
               "RequestedToCapacityRatio": REQUESTED_TO_CAPACITY_RATIO}
 
+DEFAULT_MILLI_CPU_REQUEST = 100           # pkg/scheduler/util/pod_resources.go
+DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
+
 TOO_MANY_PODS = "Too many pods"
 RESOLVABLE, UNRESOLVABLE = 1, 2  # fit_filter's failure marks
 
 
 def insufficient(resource: str) -> str:
     return f"Insufficient {resource}"
+
+
+def nonzero_requests(spec: dict) -> tuple[int, int]:
+    """(cpu millicores, memory bytes) the scheduler scores a pod with: containers without a
+    request count as 100m / 200Mi (GetNonzeroRequests via NonMissingContainerRequests)."""
+    spec = dict(spec)
+    for group in ("containers", "initContainers"):
+        containers = []
+        for container in spec.get(group) or []:
+            resources = dict(container.get("resources") or {})
+            requests = dict(resources.get("requests") or {})
+            requests.setdefault("cpu", f"{DEFAULT_MILLI_CPU_REQUEST}m")
+            requests.setdefault("memory", str(DEFAULT_MEMORY_REQUEST))
+            containers.append({**container, "resources": {**resources, "requests": requests}})
+        spec[group] = containers
+    requests = pod_requests(spec)
+    return requests.get("cpu", 0), requests.get("memory", 0)
 
 
 @njit(inline="always")

@@ -15,6 +15,7 @@ of domains among the feasible nodes.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -26,6 +27,7 @@ from kbench.errors import SelectorError
 from kbench.scheduler.args import SYSTEM_DEFAULTING, PodTopologySpreadArgs
 from kbench.scheduler.plugins.nodeaffinity import required_mask
 from kbench.scheduler.plugins.tolerations import first_untolerated
+from kbench.scheduler.boundpods import bound_pods_of
 from kbench.scheduler.podgroups import pod_groups
 
 NAME = "PodTopologySpread"
@@ -126,8 +128,7 @@ def default_selector(batch, template) -> LabelSelector:
             label_set.update(selector)
     selector = LabelSelector.from_set(label_set)
     pods = state.tables["pods"]
-    owners = state.strings.document(int(pods["owner_references"][template.representative]))
-    owner = next((ref for ref in owners or [] if ref.get("controller")), None)
+    owner = _controller(state, int(pods["owner_references"][template.representative]))
     if owner is None or owner.get("apiVersion") != "apps/v1":
         return selector
     table = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}.get(owner.get("kind"))
@@ -136,14 +137,43 @@ def default_selector(batch, template) -> LabelSelector:
     row = state.find(table, owner.get("name") or "", template.namespace)
     if row < 0:
         return selector
-    try:
-        other = selector_from_dict(state.strings.document(
-            int(state.tables[table]["selector"][row])))
-    except SelectorError:
-        return selector
-    if other.matches_nothing:  # a nil selector: Requirements() not selectable
-        return selector
+    other = _selector(state, int(state.tables[table]["selector"][row]))
+    if other is None or other.matches_nothing:  # invalid, or nil: Requirements() not
+        return selector                            # selectable
     return selector.add(*other.requirements)
+
+
+#: per cluster (its string table): what default_selector read of string codes (owner
+#: references -> the controller's reference, selectors -> LabelSelector or None if invalid)
+_READ: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _read(state, kind: str, code: int, parse):
+    known = _READ.get(state.strings)
+    if known is None:
+        known = _READ[state.strings] = {}
+    key = (kind, code)
+    if key not in known:
+        known[key] = parse(state.strings.document(code))
+    return known[key]
+
+
+def _controller(state, code: int) -> dict | None:
+    """The controller's owner reference in the owner references of this code (read only)."""
+    return _read(state, "controller", code, lambda owners: next(
+        (ref for ref in owners or [] if ref.get("controller")), None))
+
+
+def _parsed_selector(document) -> LabelSelector | None:
+    try:
+        return selector_from_dict(document)
+    except SelectorError:
+        return None
+
+
+def _selector(state, code: int) -> LabelSelector | None:
+    """The label selector of this code (None: invalid)."""
+    return _read(state, "selector", code, _parsed_selector)
 
 
 def _services(batch) -> dict[str, list[dict]]:
@@ -184,54 +214,49 @@ def template_constraints(batch, template, args: PodTopologySpreadArgs, action: s
     return constraints
 
 
+#: per node LabelMatrix: its domains per topology key
+_DOMAINS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 class _Instances:
     """Constraint instances, deduplicated, with their initial counts."""
 
     def __init__(self, batch, placed_templates, placed_nodes) -> None:
         self.batch = batch
         self.groups = pod_groups(batch)
+        self.totals = bound_pods_of(batch)
         self.index: dict[tuple, int] = {}
         self.domain, self.has_key, self.counted, self.per_node = [], [], [], []
         self.group_masks, self.counts, self.registered = [], [], []
-        groups = self.groups
-        # the pods counted: bound ones not terminating, then those placed earlier this pass
-        alive = ~groups.bound_terminating
-        self.pod_group = np.concatenate([groups.bound_group[alive],
-                                         groups.template_group[placed_templates]])
-        self.pod_node = np.concatenate([groups.bound_node[alive], placed_nodes]).astype(np.int64)
-        self._domains: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
-        self._by_group: tuple[np.ndarray, np.ndarray] | None = None
+        # the pods placed earlier this pass: counted as the bound ones not terminating
+        self.placed_group = self.groups.template_group[placed_templates]
+        self.placed_node = np.asarray(placed_nodes, dtype=np.int64)
 
-    def members(self, mask: np.ndarray) -> np.ndarray:
-        """Positions (into pod_group / pod_node) of the counted pods whose group ``mask``
-        selects, in no particular order: the pods sorted by group once per pass, so each
-        selector reads its groups' pods only, not every pod."""
-        if self._by_group is None:
-            group_count = len(self.groups.namespaces)
-            # a stable sort of small integers is a radix sort: linear, not n log n
-            small = (self.pod_group.astype(np.uint16) if group_count <= 1 << 16
-                     else self.pod_group)
-            order = np.argsort(small, kind="stable")
-            bounds = np.searchsorted(self.pod_group[order], np.arange(group_count + 1))
-            self._by_group = order, bounds
-        order, bounds = self._by_group
-        groups = np.flatnonzero(mask)
-        lengths = bounds[groups + 1] - bounds[groups]
-        total = int(lengths.sum())
-        offsets = np.cumsum(lengths) - lengths
-        return order[np.repeat(bounds[groups] - offsets, lengths) + np.arange(total)]
+    def matching(self, mask: np.ndarray) -> np.ndarray:
+        """int64 [nodes]: the counted pods whose group ``mask`` selects, per node."""
+        per_node = self.totals.counted_per_node(self.batch.state, self.groups.keys[mask])
+        if len(self.placed_node):
+            per_node += np.bincount(self.placed_node[mask[self.placed_group]],
+                                    minlength=len(per_node))
+        return per_node
 
     def domains(self, key: str) -> tuple[np.ndarray, np.ndarray, int]:
         """(domain per node, has the key per node, domain count); a node without the key is in
-        the domain of the value "" (scoring.go reads node.Labels[key])."""
-        if key not in self._domains:
-            labels = self.batch.node_labels
+        the domain of the value "" (scoring.go reads node.Labels[key]). Read only: kept with
+        the nodes' labels, which batches share while the nodes stay the same."""
+        labels = self.batch.node_labels
+        known = _DOMAINS.get(labels)
+        if known is None:
+            known = _DOMAINS[labels] = {}
+        if key not in known:
             codes = labels.column(key).astype(np.int64)
             has_key = codes >= 0
             empty = labels.values.get("", -2)
             values, domain = np.unique(np.where(has_key, codes, empty), return_inverse=True)
-            self._domains[key] = (domain.reshape(-1).astype(np.int32), has_key, len(values))
-        return self._domains[key]
+            domain = domain.reshape(-1).astype(np.int32)
+            domain.flags.writeable = has_key.flags.writeable = False
+            known[key] = (domain, has_key, len(values))
+        return known[key]
 
     def add(self, namespace: str, selector: LabelSelector, key: str, counted: np.ndarray,
             per_node: bool = False) -> int:
@@ -249,8 +274,7 @@ class _Instances:
         mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
         if not selector.empty:
             mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
-        members = self.members(mask)
-        members = members[counted[self.pod_node[members]]]
+        matching = self.matching(mask)
         registered = np.zeros(size, dtype=np.bool_)
         registered[domain[counted]] = True
         self.index[identity] = len(self.domain)
@@ -259,7 +283,8 @@ class _Instances:
         self.counted.append(counted)
         self.per_node.append(per_node)
         self.group_masks.append(mask)
-        self.counts.append(np.bincount(domain[self.pod_node[members]], minlength=size))
+        self.counts.append(np.bincount(domain[counted], weights=matching[counted],
+                                       minlength=size).astype(np.int64))
         self.registered.append(registered)
         return self.index[identity]
 

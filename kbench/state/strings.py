@@ -60,11 +60,15 @@ class StringTable:
         codes = self._codes
         if codes is None:
             codes = self._load_codes()
-        new = [t for t in dict.fromkeys(texts) if t is not None and t not in codes]
+        distinct = dict.fromkeys(texts)
+        missing = distinct.pop(None, 0) is None  # a None key was there
+        new = [t for t in distinct if t not in codes]
         codes.update(zip(new, range(len(self._strings), len(self._strings) + len(new))))
         self._strings.extend(new)
-        return np.fromiter((NO_STRING if t is None else codes[t] for t in texts),
-                           dtype=np.int32, count=len(texts))
+        if missing:
+            return np.fromiter((NO_STRING if t is None else codes[t] for t in texts),
+                               dtype=np.int32, count=len(texts))
+        return np.fromiter(map(codes.__getitem__, texts), dtype=np.int32, count=len(texts))
 
     def restore(self, texts) -> None:
         """Take the strings of a saved table, in code order, so every code means what it

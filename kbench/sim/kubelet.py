@@ -43,7 +43,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kbench._jit import njit
 from kbench.errors import KbenchError
 from kbench.sim.clock import Due, EventQueue, parse_duration
 from kbench.sim.events import record_pod_events
@@ -363,8 +362,9 @@ class Kubelet:
         """Pods bound since the last step: their containers are created; each start is queued
         at now + image pulls + container start."""
         pods = state.tables["pods"]
-        rows = pods_to_admit(pods.alive, pods["node_index"], pods["phase"], pods["start_time"],
-                             pods["deletion_time"])
+        rows = np.flatnonzero(pods.alive & (pods["node_index"] >= 0)
+                              & (pods["phase"] == PENDING) & np.isnan(pods["start_time"])
+                              & np.isnan(pods["deletion_time"]))
         if len(rows) == 0:
             return
         now = state.time
@@ -482,23 +482,3 @@ class Kubelet:
             record_pod_events(state, rows, "Normal", "Killing",
                               [f"Stopping container {n}" for n in names], KUBELET)
 
-
-
-@njit
-def pods_to_admit(alive, node_index, phase, start_time, deletion_time) -> np.ndarray:
-    """Rows of the pods the kubelet has to admit: alive, bound, Pending, not started, not
-    being deleted (one pass over the rows; pods_to_admit_reference is its twin)."""
-    rows = np.empty(len(alive), dtype=np.int64)
-    count = 0
-    for row in range(len(alive)):
-        if (alive[row] and node_index[row] >= 0 and phase[row] == PENDING
-                and np.isnan(start_time[row]) and np.isnan(deletion_time[row])):
-            rows[count] = row
-            count += 1
-    return rows[:count].copy()
-
-
-def pods_to_admit_reference(alive, node_index, phase, start_time, deletion_time) -> np.ndarray:
-    """pods_to_admit in numpy."""
-    return np.flatnonzero(alive & (node_index >= 0) & (phase == PENDING) & np.isnan(start_time)
-                          & np.isnan(deletion_time))

@@ -234,18 +234,3 @@ def test_a_failing_liveness_probe_restarts_the_container():
     status = c.get("pod", "a").status.containerStatuses[0]
     assert status["lastState"]["terminated"]["exitCode"] == 137
     assert status["state"] == {"waiting": {"reason": "CrashLoopBackOff"}}
-
-
-def test_pods_to_admit_kernel_matches_its_reference():
-    from kbench.sim.kubelet import pods_to_admit, pods_to_admit_reference
-    rng = np.random.default_rng(7)
-    for size in (0, 1, 17, 5_000):
-        alive = rng.random(size) < 0.7
-        node_index = rng.integers(-1, 4, size).astype(np.int32)
-        phase = rng.integers(0, 3, size).astype(np.int8)
-        start_time = np.where(rng.random(size) < 0.5, np.nan, 1.0)
-        deletion_time = np.where(rng.random(size) < 0.8, np.nan, 2.0)
-        args = (alive, node_index, phase, start_time, deletion_time)
-        expected = pods_to_admit_reference(*args)
-        assert np.array_equal(pods_to_admit(*args), expected)
-        assert size < 5_000 or len(expected) > 100  # the big case has pods to admit

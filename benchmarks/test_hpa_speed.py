@@ -30,6 +30,7 @@ from kbench.controllers.hpa import (
     decide,
     observe,
 )
+from kbench.controllers import hpa_kernel as k
 from kbench.state.schema import POD_PHASES
 
 TARGET_SECONDS = 0.005
@@ -64,18 +65,20 @@ def _timed_syncs(state, metrics, controller, syncs: int, seed: int = 0, hot_shar
 def _reference_case(state, compiled, inputs, metrics, history: HpaHistory, config):
     """The benchmark's input as the reference's case, and its history as the reference's."""
     hpas = state.tables["horizontalpodautoscalers"]
+    values = k.empty_pod_arrays(len(inputs.phase))  # what the kernel reads of each pod
+    k.pack_pods(k.PodColumns(*(getattr(inputs, name) for name in k.PodColumns._fields)), values)
     pods = []
     for p in range(len(inputs.phase)):
         cpu, memory = metrics.cpu_usage[p], metrics.memory_usage[p]
-        start = inputs.start_time[p]
+        start = values.start_time[p]
         pods.append({
-            "phase": POD_PHASES[int(inputs.phase[p])], "ready": bool(inputs.ready[p]),
-            "has_ready_condition": bool(inputs.has_ready_condition[p]),
+            "phase": POD_PHASES[int(values.phase[p])], "ready": bool(values.ready[p]),
+            "has_ready_condition": bool(values.has_ready_condition[p]),
             "start_time": None if math.isnan(start) else float(start),
-            "ready_transition_time": float(inputs.ready_transition_time[p]),
-            "deleted": bool(inputs.deleted[p]),
-            "request": {"cpu": int(inputs.request_milli[0, p]),
-                        "memory": int(inputs.request_milli[1, p]) // 1000},
+            "ready_transition_time": float(values.ready_transition_time[p]),
+            "deleted": bool(values.deleted[p]),
+            "request": {"cpu": int(values.request_milli[0, p]),
+                        "memory": int(values.request_milli[1, p]) // 1000},
             "usage": {"cpu": None if math.isnan(cpu) else float(cpu),
                       "memory": None if math.isnan(memory) else float(memory)},
             "sample_time": float(inputs.sample_time[p]), "window": float(inputs.sample_window[p]),

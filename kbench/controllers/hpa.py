@@ -19,10 +19,12 @@ HPAs; HpaDecisions renders Kubernetes' words (conditions, reasons, events, curre
 lazily, and ``apply_hpa_decisions`` writes them.
 
 Between syncs the controller keeps (in ``caches``) what does not change in a steady state: the
-pod selection (while the pods' rows, namespaces and labels are unchanged), the per-pod
-buffers hpa_kernel.pack_pods fills, and the numbers each HPA's documents were made from at the
+pod selection (a PodSelection: each pod row's group and HPA, updated for the rows added,
+deleted or relabelled since), and the numbers each HPA's documents were made from at the
 previous apply: an HPA whose numbers are unchanged keeps its conditions and currentMetrics
 codes without any Python work, so an apply costs Python time only for the HPAs that moved.
+The kernel reads the pods table's columns as they are, in row order (nothing per pod is
+packed per sync).
 
 Modelling notes (where kbench's state is coarser than a pod object):
 - A pod's request is its ``requests`` column (sum over containers); 0 counts as a container
@@ -61,7 +63,7 @@ from kbench.controllers.hpa_kernel import (
 )
 from kbench.sim.events import record_event
 from kbench.state import ClusterState
-from kbench.state.label_groups import pod_label_groups
+from kbench.state.label_groups import pair_keys
 from kbench.state.strings import canonical_json
 
 __all__ = [
@@ -607,61 +609,189 @@ def _equality_terms(selector) -> list[tuple[str, str]]:
 def select_pods(state: ClusterState, namespaces: np.ndarray, selector_codes: np.ndarray,
                 caches: dict) -> tuple[np.ndarray, np.ndarray, dict[int, set[int]]]:
     """CSR (pod_start, pod_rows) of the live pods each HPA's target selector picks in the HPA's
-    namespace (selector code -1: no pods), and for each HPA whose pods are also picked by other
-    HPAs' selectors, the set of all those HPAs (Go's AmbiguousSelector check; every HPA with a
-    found target counts as registered, as in a steady state).
+    namespace (selector code -1: no pods), each HPA's pods in row order, and for each HPA whose
+    pods are also picked by other HPAs' selectors, the set of all those HPAs (Go's
+    AmbiguousSelector check; every HPA with a found target counts as registered, as in a
+    steady state).
 
-    Pods are grouped by (namespace, label set) with numpy; each group is matched against the
-    selectors once and the answer cached (label sets and selectors are immutable documents),
-    so a sync does one dictionary lookup per label set, not a selector evaluation per pod.
-    Matching candidates come from an inverted index of the selectors' matchLabels terms, and
-    are confirmed with LabelSelector.matches (Kubernetes' semantics).
-
-    The whole answer is reused while nothing it is made from changed: the selectors, and the
-    pods table's live rows, namespaces and label sets (compared as arrays, a few hundred
-    microseconds for 150,000 pods against tens of milliseconds to group them again). Else
-    the selector keys are reused while the HPAs' selectors stay the same, and the groups'
-    matches while the same label sets have live pods.
+    A PodSelection in ``caches`` keeps, per pod row, the group of its (namespace, label set)
+    pair, and per group which selectors pick it (label sets and selectors are immutable
+    documents, so a group is matched once per set of selectors); between syncs only the new
+    rows and the rows whose namespace or labels changed are looked at. The answer is reused
+    while the pods' rows, their groups and the selectors stay the same, and otherwise made by
+    one compiled pass over the live rows (hpa_kernel.select_rows).
     """
-    pods = state.tables["pods"]
-    seen = caches.get("selection")
-    if seen is not None and _same_selection_inputs(seen, state, namespaces, selector_codes):
-        return seen["answer"]
-    inputs = _selection_inputs(state, namespaces, selector_codes)
-    rows = pods.live_rows()
-    n = len(selector_codes)
-    keys, hpa_selector, hpas_of_key = _selector_keys(state, namespaces, selector_codes, caches)
-    # groups in (namespace, labels) order, each group's pods in row order
-    order, bounds = pod_label_groups(state).sorted_groups(rows)
-    firsts = rows[order[bounds[:-1]]]
-    group_namespaces, group_labels = pods["namespace"][firsts], pods["labels"][firsts]
-    grouped = caches.get("grouped")
-    if (grouped is None or grouped["keys"] is not keys
-            or not np.array_equal(grouped["namespaces"], group_namespaces)
-            or not np.array_equal(grouped["labels"], group_labels)):
-        # the same groups (a few new pods, a few gone) match the same selectors
-        grouped = caches["grouped"] = {
-            "keys": keys, "namespaces": group_namespaces, "labels": group_labels,
-            **_match_groups(state, group_namespaces, group_labels, keys, hpas_of_key, caches)}
-    pair_group, pair_selector = grouped["pair_group"], grouped["pair_selector"]
-    lengths = bounds[pair_group + 1] - bounds[pair_group]
-    selected = rows[order[_ragged(bounds[pair_group], lengths)]].astype(np.int64)
-    counts = np.bincount(pair_selector, weights=lengths, minlength=len(keys)).astype(np.int64)
-    selector_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    hpa_lengths = np.where(hpa_selector >= 0, counts[np.maximum(hpa_selector, 0)] if len(keys)
-                           else 0, 0).astype(np.int64)
-    hpa_starts = selector_start[np.maximum(hpa_selector, 0)] if len(keys) else np.zeros(n, np.int64)
-    pod_start = np.concatenate([[0], np.cumsum(hpa_lengths)]).astype(np.int64)
-    answer = pod_start, selected[_ragged(hpa_starts, hpa_lengths)], grouped["controllers"]
-    caches["selection"] = {**inputs, "answer": answer}
-    return answer
+    selection = caches.get("pod_selection")
+    if selection is None or selection.strings is not state.strings:
+        selection = caches["pod_selection"] = PodSelection(state.strings)
+    return selection.select(state, namespaces, selector_codes, caches)
+
+
+class PodSelection:
+    """Which HPAs' selectors pick each pod row, kept up to date across syncs.
+
+    Per row its group (the index of its (namespace, labels) pair among the pairs seen), per
+    group its match (the index of the tuple of selector keys that pick it among the tuples
+    seen; 0 is the empty tuple), and copies of the namespace and labels columns as they were
+    grouped, to find rows changed in place.
+    """
+
+    def __init__(self, strings) -> None:
+        self.strings = strings
+        self.rows = 0                                  # pod rows grouped so far
+        self.namespace = np.zeros(0, np.int32)         # [capacity] the columns as grouped
+        self.labels = np.zeros(0, np.int32)
+        self.row_group = np.zeros(0, np.int32)         # [capacity]
+        self.group_of_pair: dict[int, int] = {}        # pair_keys(namespace, labels) -> group
+        self.group_pairs: list[tuple[int, int]] = []   # group -> (namespace, labels)
+        self.keys: list | None = None                  # the selector keys matched against
+        self.group_match = np.zeros(0, np.int32)       # [groups] match of each group
+        self.match_of: dict[tuple, int] = {(): 0}
+        self.match_keys: list[tuple] = [()]            # match -> the keys (indexes) that pick it
+        self.alive = np.zeros(0, np.bool_)            # the pods' alive column as selected
+        self.alive_version = -1
+        self.match_pods = np.zeros(1, np.int64)        # [matches] live rows of each match
+        self.answer = None
+        self.answer_for = None                         # the _selector_keys answer it was made for
+        self.owner = np.zeros(0, np.int32)             # [capacity] HpaInputs.pod_owner
+        self.shared_keys: list[int] = []               # keys several HPAs have
+        self.shared_for = None                         # the hpas_of_key they are of
+
+    def select(self, state: ClusterState, namespaces: np.ndarray, selector_codes: np.ndarray,
+               caches: dict) -> tuple[np.ndarray, np.ndarray, dict[int, set[int]]]:
+        pods = state.tables["pods"]
+        if len(pods) < self.rows:  # a new table: start over
+            self.__init__(self.strings)
+        key_answer = _selector_keys(state, namespaces, selector_codes, caches)
+        keys, hpa_selector, hpas_of_key = key_answer
+        seen = self.rows
+        moved = self._moved_rows(pods)
+        rebuild = self.answer is None or self.answer_for is not key_answer or len(moved) > 0
+        if keys != self.keys:
+            self.keys = keys
+            self.match_of, self.match_keys = {(): 0}, [()]
+            self.group_match = np.array([self._match(ns, code, caches)
+                                         for ns, code in self.group_pairs], np.int32)
+            rebuild = True
+        self._regroup(pods, np.concatenate([moved, np.arange(seen, len(pods))]), caches)
+        alive = pods.alive
+        if not rebuild and self.alive_version == pods.alive_version:
+            return self.answer
+        match_start = np.zeros(len(self.match_keys) + 1, np.int64)
+        match_start[1:] = np.cumsum([len(found) for found in self.match_keys])
+        match_key = np.array([key for found in self.match_keys for key in found], np.int64)
+        index = (self.row_group[:self.rows], self.group_match, match_start, match_key,
+                 np.asarray(hpa_selector, np.int64), len(keys))
+        deleted, revived = k.alive_changes(self.alive[:seen], alive[:seen])
+        if rebuild or revived:
+            # the first selection, new selectors or labels, or rows alive again: all rows
+            self.owner[:] = -1
+            pod_start, pod_rows, self.match_pods = k.select_rows(pods.live_rows(), *index,
+                                                                 self.owner)
+        else:
+            added = seen + np.flatnonzero(alive[seen:])
+            grown = len(self.match_keys) - len(self.match_pods)  # matches new groups made
+            self.match_pods = np.concatenate([self.match_pods, np.zeros(grown, np.int64)])
+            pod_start, pod_rows = k.update_selection(self.answer[0], self.answer[1],
+                                                     self.match_pods, deleted, added, alive,
+                                                     *index, self.owner)
+        if len(self.alive) < len(alive):
+            self.alive = np.zeros(len(self.row_group), np.bool_)
+        self.alive[:len(alive)] = alive
+        key_pods = np.zeros(len(keys), np.int64)
+        if len(hpa_selector):
+            mine = hpa_selector >= 0
+            key_pods[hpa_selector[mine]] = np.diff(pod_start)[mine]
+        controllers = self._controllers(keys, hpas_of_key, key_pods, self.match_pods)
+        self.answer, self.answer_for = (pod_start, pod_rows, controllers), key_answer
+        self.alive_version = pods.alive_version
+        return self.answer
+
+    def _moved_rows(self, pods) -> np.ndarray:
+        """Rows grouped before whose namespace or labels changed since."""
+        seen = self.rows
+        namespace, labels = pods["namespace"][:seen], pods["labels"][:seen]
+        if np.array_equal(self.namespace[:seen], namespace) and np.array_equal(
+                self.labels[:seen], labels):
+            return np.zeros(0, np.int64)
+        return np.flatnonzero((self.namespace[:seen] != namespace) | (self.labels[:seen] != labels))
+
+    def _regroup(self, pods, rows: np.ndarray, caches: dict) -> None:
+        """Group ``rows`` as their columns are now (new groups matched against the keys)."""
+        size = len(pods)
+        if size > len(self.row_group):
+            capacity = max(size, 2 * len(self.row_group), 1024)
+            for name in ("namespace", "labels", "row_group", "owner"):
+                grown = np.full(capacity, -1, np.int32)
+                grown[:self.rows] = getattr(self, name)[:self.rows]
+                setattr(self, name, grown)
+        namespace, labels = pods["namespace"][rows], pods["labels"][rows]
+        self.namespace[rows], self.labels[rows] = namespace, labels
+        pairs, first, inverse = np.unique(pair_keys(namespace, labels), return_index=True,
+                                          return_inverse=True)
+        groups = np.empty(len(pairs), np.int32)
+        fresh = []
+        for j, (pair, ns, code) in enumerate(zip(pairs.tolist(), namespace[first].tolist(),
+                                                 labels[first].tolist())):
+            group = self.group_of_pair.get(pair)
+            if group is None:
+                group = self.group_of_pair[pair] = len(self.group_pairs)
+                self.group_pairs.append((ns, code))
+                fresh.append(self._match(ns, code, caches))
+            groups[j] = group
+        if fresh:
+            self.group_match = np.concatenate([self.group_match, np.array(fresh, np.int32)])
+        self.row_group[rows] = groups[inverse]
+        self.rows = size
+
+    def _match(self, ns: int, code: int, caches: dict) -> int:
+        """The match of the pair (namespace, labels code): which selector keys pick it."""
+        labels_cache = caches.setdefault("labels", {})
+        doc = labels_cache.get(code)
+        if doc is None:
+            doc = labels_cache[code] = (self.strings.document(code) or {}) if code >= 0 else {}
+        parsed, by_term, general = caches["selectors"], caches["by_term"], caches["general"]
+        candidates = set(general.get(ns, ()))
+        for item in doc.items():
+            candidates.update(by_term.get((ns, *item), ()))
+        key_index = caches["key_index"]
+        found = tuple(key_index[key] for key in sorted(candidates) if parsed[key[1]].matches(doc))
+        match = self.match_of.get(found)
+        if match is None:
+            match = self.match_of[found] = len(self.match_keys)
+            self.match_keys.append(found)
+        return match
+
+    def _controllers(self, keys: list, hpas_of_key: dict[tuple, list[int]], key_pods: np.ndarray,
+                     match_pods: np.ndarray) -> dict[int, set[int]]:
+        """hpasControllingPodsUnderSelector: per HPA whose pods other HPAs' selectors pick too,
+        all those HPAs (several selectors picking the same live pods, or several HPAs with one
+        selector and live pods)."""
+        shared = {found for found in self.match_keys if len(found) > 1  # usually none
+                  and match_pods[self.match_of[found]] > 0}
+        if self.shared_for is not hpas_of_key:  # the keys of several HPAs
+            key_index = {key: j for j, key in enumerate(keys)}
+            self.shared_keys = [key_index[key] for key, owners in hpas_of_key.items()
+                                if len(owners) > 1]
+            self.shared_for = hpas_of_key
+        for index in self.shared_keys:
+            if key_pods[index] > 0:
+                shared.add((index,))
+        controllers: dict[int, set[int]] = {}
+        for found in shared:
+            owners = sorted({h for index in found for h in hpas_of_key.get(keys[index], ())})
+            if len(owners) > 1:
+                for h in owners:
+                    controllers.setdefault(h, set()).update(owners)
+        return controllers
 
 
 def _selector_keys(state: ClusterState, namespaces: np.ndarray, selector_codes: np.ndarray,
                    caches: dict) -> tuple[list, np.ndarray, dict[tuple, list[int]]]:
     """The distinct (namespace, selector code) keys in order, each HPA's key index (-1: no
-    selector) and the HPAs of each key; kept while the HPAs' namespaces and selectors stay
-    the same. New keys also renew the inverted index of the selectors' terms."""
+    selector) and the HPAs of each key; kept (the same tuple) while the HPAs' namespaces and
+    selectors stay the same. New keys also renew the inverted index of the selectors'
+    terms."""
     identity = (namespaces.tobytes(), selector_codes.tobytes())
     known = caches.get("selector_keys")
     if known is not None and known[0] == identity:
@@ -672,9 +802,9 @@ def _selector_keys(state: ClusterState, namespaces: np.ndarray, selector_codes: 
     keys = sorted(set(zip(namespaces[wanted].tolist(), selector_codes[wanted].tolist())))
     selector_id = {key: j for j, key in enumerate(keys)}
     parsed = caches.setdefault("selectors", {})
-    if caches.get("match_keys") != keys:  # new selectors: the group answers are stale
+    if caches.get("match_keys") != keys:  # new selectors: a new inverted index
         caches["match_keys"] = keys
-        caches["matches"] = {}
+        caches["key_index"] = selector_id
         by_term: dict[tuple, list] = {}
         general: dict[int, list] = {}
         for key in keys:
@@ -698,71 +828,9 @@ def _selector_keys(state: ClusterState, namespaces: np.ndarray, selector_codes: 
     return answer
 
 
-def _match_groups(state: ClusterState, group_namespaces: np.ndarray, group_labels: np.ndarray,
-                  keys: list, hpas_of_key: dict[tuple, list[int]], caches: dict) -> dict:
-    """Which selector keys pick each pod group: (group, key index) pairs sorted by key, and
-    hpasControllingPodsUnderSelector's HPAs per HPA whose pods other HPAs pick too."""
-    strings = state.strings
-    selector_id = {key: j for j, key in enumerate(keys)}
-    parsed = caches["selectors"]
-    matches, by_term, general = caches["matches"], caches["by_term"], caches["general"]
-    labels_cache = caches.setdefault("labels", {})
-    pair_group, pair_selector = [], []
-    shared: set[tuple] = set()  # matched selector keys of live label sets matched more than once
-    live_keys: set[tuple] = set()  # selector keys that pick some live pod
-    for g, (ns, code) in enumerate(zip(group_namespaces.tolist(), group_labels.tolist())):
-        found = matches.get((ns, code))
-        if found is None:
-            doc = labels_cache.get(code)
-            if doc is None:
-                doc = labels_cache[code] = (strings.document(code) or {}) if code >= 0 else {}
-            candidates = set(general.get(ns, ()))
-            for item in doc.items():
-                candidates.update(by_term.get((ns, *item), ()))
-            found = matches[(ns, code)] = tuple(
-                key for key in sorted(candidates) if parsed[key[1]].matches(doc))
-        if len(found) > 1:
-            shared.add(found)
-        live_keys.update(found)
-        for key in found:
-            pair_group.append(g)
-            pair_selector.append(selector_id[key])
-    pair_group = np.array(pair_group, np.int64)
-    pair_selector = np.array(pair_selector, np.int64)
-    by_selector = np.argsort(pair_selector, kind="stable")
-
-    # hpasControllingPodsUnderSelector: the HPAs whose targets' selectors pick the same pods
-    controllers: dict[int, set[int]] = {}
-    for key, owners in hpas_of_key.items():
-        if len(owners) > 1 and key in live_keys:  # several HPAs with one selector, and pods
-            shared.add((key,))
-    for found in shared:
-        owners = sorted({h for key in found for h in hpas_of_key.get(key, ())})
-        if len(owners) > 1:
-            for h in owners:
-                controllers.setdefault(h, set()).update(owners)
-    return {"pair_group": pair_group[by_selector], "pair_selector": pair_selector[by_selector],
-            "controllers": controllers}
-
-
-def _selection_inputs(state: ClusterState, namespaces: np.ndarray,
-                      selector_codes: np.ndarray) -> dict:
-    """Copies of what select_pods' answer is made from."""
-    pods = state.tables["pods"]
-    return {"strings": state.strings, "namespaces": np.array(namespaces),
-            "selector_codes": np.array(selector_codes), "alive": pods.alive.copy(),
-            "pod_namespace": pods["namespace"].copy(), "pod_labels": pods["labels"].copy()}
-
-
-def _same_selection_inputs(seen: dict, state: ClusterState, namespaces: np.ndarray,
-                           selector_codes: np.ndarray) -> bool:
-    pods = state.tables["pods"]
-    return (seen["strings"] is state.strings and len(seen["alive"]) == len(pods)
-            and np.array_equal(seen["namespaces"], namespaces)
-            and np.array_equal(seen["selector_codes"], selector_codes)
-            and np.array_equal(seen["alive"], pods.alive)
-            and np.array_equal(seen["pod_namespace"], pods["namespace"])
-            and np.array_equal(seen["pod_labels"], pods["labels"]))
+def _sample_column(values) -> np.ndarray:
+    """A PodMetrics column as float64 (without a copy when it is one)."""
+    return np.asarray(values if values is not None else [], dtype=np.float64)
 
 
 def _padded(values, length: int, fill: float) -> np.ndarray:
@@ -779,9 +847,9 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
     selector picks in the HPA's namespace, and every metric the HPAs name. Also returns the
     AmbiguousSelector message of each HPA whose pods other HPAs select too (by HPA index).
 
-    ``caches`` (the controller's) keeps what later syncs reuse: the pod selection while the
-    pods' rows, namespaces and labels are unchanged, and the per-pod buffers (so the inputs of
-    one sync are overwritten by the next observe with the same caches)."""
+    ``caches`` (the controller's) keeps what later syncs reuse: the pod selection, updated
+    for the pods added, deleted or relabelled since. The per-pod arrays of the inputs are the
+    pods table's columns and the metrics' arrays themselves (views, not copies)."""
     caches = {} if caches is None else caches
     specs = compiled.specs
     n = len(specs.hpa_rows)
@@ -818,27 +886,17 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
         notes[i] = (f"pods by selector {selectors[int(selector_codes[i])]} are controlled by "
                     f"multiple HPAs: [{keys}]")
 
+    # the pods' columns as they are (the kernel reads what it needs of the selected pods)
     pods = state.tables["pods"]
     count = len(pods)
     if pod_metrics is None:
-        pod_metrics = PodMetrics.empty(count)
+        pod_metrics = PodMetrics.empty(0)
     cpu, memory = state.resource_index("cpu"), state.resource_index("memory")
     requests = pods["requests"]
-    # the controller's buffers, refilled each sync: fresh pages would cost more than the pass
-    pod_arrays = caches.get("pod_arrays")
-    if pod_arrays is None or len(pod_arrays.phase) != count:
-        pod_arrays = caches["pod_arrays"] = k.empty_pod_arrays(count)
-    k.pack_pods(k.PodColumns(
-        phase=np.asarray(pods["phase"], np.int8), ready=np.asarray(pods["ready"], np.bool_),
-        node_index=np.asarray(pods["node_index"], np.int32),
-        node_name=np.asarray(pods["node_name"], np.int32),
-        start_time=np.asarray(pods["start_time"], np.float64),
-        ready_time=np.asarray(pods["ready_time"], np.float64),
-        deletion_time=np.asarray(pods["deletion_time"], np.float64),
-        cpu_request=np.asarray(requests[:, cpu], np.int64),
-        memory_request=np.asarray(requests[:, memory], np.int64),
-        cpu_usage=_padded(pod_metrics.cpu_usage, count, np.nan),
-        memory_usage=_padded(pod_metrics.memory_usage, count, np.nan)), pod_arrays)
+    samples = [_sample_column(column)[:count] for column in pod_metrics]
+    if len({len(column) for column in samples}) > 1:
+        samples = [_padded(column, count, fill) for column, fill in
+                   zip(samples, (np.nan, np.nan, np.nan, 0.0))]
 
     # Pods metrics: one series per distinct name; Object / External: one value per metric
     m = len(compiled.metric_docs)
@@ -852,8 +910,7 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
         if kind == "Pods":
             name = metric["pods"]["metric"]["name"]
             if name not in series_of:
-                values = custom_metrics.pod_metric(name)
-                values = _padded(values, count, np.nan)
+                values = _padded(custom_metrics.pod_metric(name), count, np.nan)
                 series_of[name] = len(series_values)
                 series_values.append(to_milli(values))
                 series_has.append(~np.isnan(values))
@@ -878,13 +935,12 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
         target_found=target_found, has_selector=has_selector, ambiguous=ambiguous,
         spec_replicas=spec_replicas,
         status_replicas=status_replicas, pod_start=pod_start, pod_rows=pod_rows,
-        phase=pod_arrays.phase, ready=pod_arrays.ready,
-        has_ready_condition=pod_arrays.has_ready_condition, start_time=pod_arrays.start_time,
-        ready_transition_time=pod_arrays.ready_transition_time, deleted=pod_arrays.deleted,
-        request_milli=pod_arrays.request_milli, usage_milli=pod_arrays.usage_milli,
-        has_usage=pod_arrays.has_usage,
-        sample_time=_padded(pod_metrics.sample_time, count, np.nan),
-        sample_window=_padded(pod_metrics.window, count, 0.0),
+        pod_owner=caches["pod_selection"].owner[:count],
+        phase=pods["phase"], ready=pods["ready"], node_index=pods["node_index"],
+        node_name=pods["node_name"], start_time=pods["start_time"], ready_time=pods["ready_time"],
+        deletion_time=pods["deletion_time"], cpu_request=requests[:, cpu],
+        memory_request=requests[:, memory], cpu_usage=samples[0], memory_usage=samples[1],
+        sample_time=samples[2], sample_window=samples[3],
         pod_metric_values=pod_metric_values, pod_metric_has=pod_metric_has,
         metric_series=metric_series, scalar_value=scalar_value, scalar_has=scalar_has), notes
 
@@ -909,10 +965,18 @@ def _check(specs: HpaSpecs, inputs: HpaInputs) -> None:
     if len(inputs.metric_series) != m or len(inputs.scalar_value) != m:
         raise ValueError(f"HpaInputs: per-metric arrays must have {m} entries")
     pods = len(inputs.phase)
-    for name in ("request_milli", "usage_milli", "has_usage"):
-        if getattr(inputs, name).shape != (2, pods):
-            raise ValueError(f"HpaInputs.{name} has shape {getattr(inputs, name).shape}, "
-                             f"expected (2, {pods}): one row per resource (cpu, memory)")
+    for name in ("pod_owner", "ready", "node_index", "node_name", "start_time", "ready_time",
+                 "deletion_time", "cpu_request", "memory_request"):
+        if len(getattr(inputs, name)) != pods:
+            raise ValueError(f"HpaInputs.{name} has {len(getattr(inputs, name))} entries, "
+                             f"expected one per pod ({pods})")
+    samples = {len(getattr(inputs, name)) for name in (
+        "cpu_usage", "memory_usage", "sample_time", "sample_window")}
+    if len(samples) != 1 or samples.pop() > pods:
+        raise ValueError("HpaInputs: the sample arrays must be as long as each other, and no "
+                         f"longer than the pods' ({pods})")
+    if len(inputs.pod_owner) and int(inputs.pod_owner.max()) >= n:
+        raise ValueError("HpaInputs.pod_owner names an HPA past the HPAs")
     if inputs.pod_metric_values.shape[1:] != (pods,) and len(inputs.pod_metric_values):
         raise ValueError("HpaInputs.pod_metric_values must have one column per pod row")
     series = inputs.metric_series

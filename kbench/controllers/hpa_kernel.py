@@ -100,9 +100,16 @@ class HpaSpecs(NamedTuple):
 
 
 class HpaInputs(NamedTuple):
-    """What one sync observes: the scale of each target, its pods (CSR of pod rows) and the
-    metrics. Per-pod arrays are indexed by pod row; usage and requests are milli-values, one
-    row per resource ([RESOURCE_CPU], [RESOURCE_MEMORY]) so that each is contiguous."""
+    """What one sync observes: the scale of each target, its pods (CSR of pod indexes) and the
+    metrics. Per-pod arrays are the pods table's columns (pod index = table row, observe hands
+    them over without a copy) and metrics-server's samples; the kernel derives what groupPods
+    and the replica calculator read from them (see "the pods' values"). Samples arrays may be
+    shorter than the columns: the pods past their end have no sample.
+
+    ``pod_owner`` lets the kernel sum the pods' metrics in one pass in pod order (reading the
+    columns in order, not each HPA's pods wherever they are): the HPA whose pods hold pod p
+    when that is the only one, else -1. An HPA whose pods are all its own and in ascending
+    order is summed that way; the others pod by pod (all -1: always)."""
 
     target_found: np.ndarray      # bool [n] the scale subresource could be read
     has_selector: np.ndarray      # bool [n] the target's scale has a selector
@@ -110,19 +117,22 @@ class HpaInputs(NamedTuple):
     spec_replicas: np.ndarray     # int32 [n] scale.spec.replicas
     status_replicas: np.ndarray   # int32 [n] scale.status.replicas
     pod_start: np.ndarray         # int64 [n+1]
-    pod_rows: np.ndarray          # int64 [k]
-    phase: np.ndarray             # int8 [P]
+    pod_rows: np.ndarray          # int64 [k] pod indexes of HPA i: pod_rows[pod_start[i]:pod_start[i+1]]
+    pod_owner: np.ndarray         # int32 [P] see above
+    phase: np.ndarray             # int8 [P] POD_PHASES
     ready: np.ndarray             # bool [P] Ready condition status True
-    has_ready_condition: np.ndarray  # bool [P]
+    node_index: np.ndarray        # int32 [P] -1: not bound by the scheduler
+    node_name: np.ndarray         # int32 [P] string code of spec.nodeName, -1: none
     start_time: np.ndarray        # float64 [P] status.startTime (NaN: nil)
-    ready_transition_time: np.ndarray  # float64 [P] Ready condition lastTransitionTime
-    deleted: np.ndarray           # bool [P] metadata.deletionTimestamp set
-    request_milli: np.ndarray     # int64 [2, P] request of the resource (0: missing)
-    usage_milli: np.ndarray       # int64 [2, P]
-    has_usage: np.ndarray         # bool [2, P] metrics-server has a sample
-    sample_time: np.ndarray       # float64 [P] timestamp of the sample
-    sample_window: np.ndarray     # float64 [P] window of the sample
-    pod_metric_values: np.ndarray  # int64 [K, P] Pods metrics, one row per distinct metric
+    ready_time: np.ndarray        # float64 [P] when it became ready (NaN: never)
+    deletion_time: np.ndarray     # float64 [P] metadata.deletionTimestamp (NaN: not set)
+    cpu_request: np.ndarray       # int64 [P] millicores (0: missing)
+    memory_request: np.ndarray    # int64 [P] bytes (0: missing)
+    cpu_usage: np.ndarray         # float64 [S] millicores (NaN: no sample)
+    memory_usage: np.ndarray      # float64 [S] bytes (NaN: no sample)
+    sample_time: np.ndarray       # float64 [S] timestamp of the sample
+    sample_window: np.ndarray     # float64 [S] window of the sample
+    pod_metric_values: np.ndarray  # int64 [K, P] Pods metrics (milli), one row per distinct metric
     pod_metric_has: np.ndarray    # bool [K, P]
     metric_series: np.ndarray     # int64 [m] row of pod_metric_values of a Pods metric
     scalar_value: np.ndarray      # int64 [m] Object / External metric value (milli)
@@ -254,6 +264,47 @@ def _add_condition(i, code, cond_count, cond_code) -> None:
     cond_count[i] = c + 1
 
 
+# -- the pods' values ---------------------------------------------------------------------------
+# What the kernel reads of a pod, derived from the pods table's columns where it is read (no
+# per-pod arrays are packed per sync): the Ready condition exists once the pod is bound; its
+# lastTransitionTime is ready_time or, never ready, the start time; requests and samples are
+# milli-values (memory bytes x 1000), a pod past the samples' end has none.
+
+@njit(inline="always")
+def _milli_of_sample(value: float) -> int:
+    """Quantity.MilliValue() of a value already in milli units, rounded as numpy's
+    ``np.ceil(np.round(v, 3))`` does (times 1000, round half to even, divided by 1000), cast as
+    numpy casts on x86 (out of range and inf give the int64 minimum)."""
+    rounded = np.ceil(np.rint(value * 1000.0) / 1000.0)
+    if not (-9.223372036854775808e18 <= rounded < 9.223372036854775808e18):
+        return MIN_INT64
+    return int(rounded)
+
+
+@njit(inline="always")
+def _usage(p, resource, cpu_usage, memory_usage):
+    """(has a sample, milli-value of the sample) of pod p for the resource."""
+    if p >= cpu_usage.shape[0]:
+        return False, 0
+    value = cpu_usage[p] if resource == RESOURCE_CPU else memory_usage[p] * 1000.0
+    if math.isnan(value):
+        return False, 0
+    return True, _milli_of_sample(value)
+
+
+@njit(inline="always")
+def _request(p, resource, cpu_request, memory_request) -> int:
+    """Pod p's request of the resource, milli (0: missing)."""
+    return cpu_request[p] if resource == RESOURCE_CPU else memory_request[p] * 1000
+
+
+@njit(inline="always")
+def _transition(p, start_time, ready_time) -> float:
+    """The Ready condition's lastTransitionTime."""
+    ready_at = ready_time[p]
+    return start_time[p] if math.isnan(ready_at) else ready_at
+
+
 # -- groupPods --------------------------------------------------------------------------------
 # groupPods is split in two: what depends on the pod alone (deleted / Failed, Pending, and the
 # CPU readiness rule, which reads the pod's conditions and its CPU sample's timestamp) is
@@ -263,25 +314,40 @@ POD_IGNORED, POD_PENDING, POD_CPU_UNREADY, POD_COUNTED = 0, 1, 2, 3
 
 
 @njit(inline="always")
-def _pod_state(p, deleted, phase, has_ready_condition, start_time, ready_transition_time, ready,
-               sample_time, sample_window, now, cpu_initialization_period,
-               delay_of_initial_readiness_status) -> int:
-    """The metric-independent part of groupPods for pod p."""
-    if deleted[p] or phase[p] == PHASE_FAILED:
+def _pod_state(deleted, phase, bound, start, transition, ready, sampled_at, window, now,
+               cpu_initialization_period, delay_of_initial_readiness_status) -> int:
+    """The metric-independent part of groupPods for a pod: deleted, its phase, bound (it has
+    a Ready condition), its start time, the Ready condition's lastTransitionTime and status,
+    and its CPU sample's time and window (read only within the initialisation period). Takes
+    values, not arrays: an inlined helper given ten arrays costs their reference counts per
+    pod."""
+    if deleted or phase == PHASE_FAILED:
         return POD_IGNORED
-    if phase[p] == PHASE_PENDING:
+    if phase == PHASE_PENDING:
         return POD_PENDING
-    start = start_time[p]
-    if not has_ready_condition[p] or math.isnan(start):
+    if not bound or math.isnan(start):
         return POD_CPU_UNREADY
-    transition = ready_transition_time[p]
     if start + cpu_initialization_period > now:
         # within the initialisation period: unready, or no full window since it got ready
-        unready = (not ready[p]) or sample_time[p] < transition + sample_window[p]
+        unready = (not ready) or sampled_at < transition + window
     else:
         # afterwards: only a pod that has never been ready is ignored
-        unready = (not ready[p]) and start + delay_of_initial_readiness_status > transition
+        unready = (not ready) and start + delay_of_initial_readiness_status > transition
     return POD_CPU_UNREADY if unready else POD_COUNTED
+
+
+@njit
+def _pod_state_at(p, inputs: HpaInputs, timings: HpaTimings) -> int:
+    """_pod_state of pod p (a call, for the pod-by-pod paths)."""
+    start = inputs.start_time[p]
+    young = start + timings.cpu_initialization_period > timings.now
+    sampled = young and p < inputs.sample_time.shape[0]
+    return _pod_state(not math.isnan(inputs.deletion_time[p]), inputs.phase[p],
+                      inputs.node_index[p] >= 0 or inputs.node_name[p] >= 0, start,
+                      _transition(p, inputs.start_time, inputs.ready_time), inputs.ready[p],
+                      inputs.sample_time[p] if sampled else np.nan,
+                      inputs.sample_window[p] if sampled else 0.0, timings.now,
+                      timings.cpu_initialization_period, timings.delay_of_initial_readiness_status)
 
 
 @njit(inline="always")
@@ -299,38 +365,57 @@ def _group(state, has_metric, is_cpu) -> int:
     return GROUP_READY
 
 
-# -- replica calculator (per metric; pods lo:hi of pod_rows, their groups in groups[0:hi-lo]) --
+# -- the sums of an HPA's pods ------------------------------------------------------------------
+# The replica calculator's loops over an HPA's pods only add up: per resource the pods of each
+# group and the ready pods' usage and requests; what its second pass adds for missing and
+# unready pods; the first pod without a request. So the pods are summed first, per HPA and
+# resource (SUM_* of ``sums[i, resource]``), in one pass in pod order over the pods whose HPA
+# is known (pod_owner), and each metric is then arithmetic on the sums.
+
+(SUM_READY, SUM_UNREADY, SUM_MISSING, SUM_METRICS, SUM_REQUESTS, SUM_MISSING_REQUESTS,
+ SUM_MISSING_FALLBACK, SUM_UNREADY_REQUESTS, SUM_SAMPLED, SUM_NO_REQUEST_POD) = range(10)
+SUM_FIELDS = 10
+
 
 @njit(inline="always")
-def _resource_replicas(lo, hi, target_utilization, current, tol_down, tol_up, pod_rows, usage,
-                       requests, has, is_cpu, pod_state, groups):
-    """GetResourceReplicas: (error, replicas, utilization, rawUtilization, error pod).
-    ``usage`` / ``requests`` / ``has`` are the resource's columns (milli-values). The pods'
-    groups are kept in groups[0:hi-lo] for the second pass."""
-    ready_count = 0
-    unready_count = 0
-    missing_count = 0
-    metrics_total = 0
-    requests_total = 0
-    missing_request_pod = -1
-    for k in range(lo, hi):
-        p = pod_rows[k]
-        if requests[p] <= 0 and missing_request_pod < 0:
-            missing_request_pod = p
-        group = _group(pod_state[p], has[p], is_cpu)
-        groups[k - lo] = group
-        if group == GROUP_READY:
-            ready_count += 1
-            metrics_total += usage[p]
-            requests_total += requests[p]
-        elif group == GROUP_UNREADY:
-            unready_count += 1
-        elif group == GROUP_MISSING:
-            missing_count += 1
+def _add_resource(sums, i, resource, p, state, request, has, value, fallback) -> None:
+    """Add pod p (groupPods state ``state``, its request and sample of the resource) to the
+    sums of HPA i. ``fallback``: max(100 %, target) of the HPA's Utilization metric of the
+    resource (what a missing pod counts for on a scale-down)."""
+    if request <= 0 and sums[i, resource, SUM_NO_REQUEST_POD] < 0:
+        sums[i, resource, SUM_NO_REQUEST_POD] = p
+    if has:
+        sums[i, resource, SUM_SAMPLED] += 1
+    group = _group(state, has, resource == RESOURCE_CPU)
+    if group == GROUP_READY:
+        sums[i, resource, SUM_READY] += 1
+        sums[i, resource, SUM_METRICS] += value
+        sums[i, resource, SUM_REQUESTS] += request
+    elif group == GROUP_UNREADY:
+        sums[i, resource, SUM_UNREADY] += 1
+        sums[i, resource, SUM_UNREADY_REQUESTS] += request
+    elif group == GROUP_MISSING:
+        sums[i, resource, SUM_MISSING] += 1
+        sums[i, resource, SUM_MISSING_REQUESTS] += request
+        sums[i, resource, SUM_MISSING_FALLBACK] += _go_div(request * fallback, 100)
+
+
+# -- replica calculator (per metric, from the sums of its HPA's pods) -------------------------------
+
+@njit(inline="always")
+def _resource_replicas(s, target_utilization, current, tol_down, tol_up, missing_fallback):
+    """GetResourceReplicas from the sums ``s`` of the resource: (error, replicas, utilization,
+    rawUtilization, error pod). ``missing_fallback``: what the missing pods' requests count
+    for on a scale-down, at max(100 %, target)."""
+    ready_count = s[SUM_READY]
+    unready_count = s[SUM_UNREADY]
+    missing_count = s[SUM_MISSING]
+    metrics_total = s[SUM_METRICS]
+    requests_total = s[SUM_REQUESTS]
     if ready_count == 0:
         return ERR_NO_READY_METRICS, 0, 0, 0, -1
-    if missing_request_pod >= 0:
-        return ERR_MISSING_REQUEST, 0, 0, 0, missing_request_pod
+    if s[SUM_NO_REQUEST_POD] >= 0:
+        return ERR_MISSING_REQUEST, 0, 0, 0, s[SUM_NO_REQUEST_POD]
     utilization = _utilization(metrics_total, requests_total)
     usage_ratio = utilization / target_utilization
     raw = _go_div(metrics_total, ready_count)
@@ -346,21 +431,16 @@ def _resource_replicas(lo, hi, target_utilization, current, tol_down, tol_up, po
     entries = ready_count
     new_metrics = metrics_total
     new_requests = requests_total
-    fallback = max(100, target_utilization)
-    for k in range(lo, hi):
-        request = requests[pod_rows[k]]
-        group = groups[k - lo]
-        if group == GROUP_MISSING:
-            if usage_ratio < 1.0:
-                new_metrics += _go_div(request * fallback, 100)
-                new_requests += request
-                entries += 1
-            elif usage_ratio > 1.0:
-                new_requests += request
-                entries += 1
-        elif group == GROUP_UNREADY and scale_up_with_unready:
-            new_requests += request
-            entries += 1
+    if usage_ratio < 1.0:
+        new_metrics += missing_fallback
+        new_requests += s[SUM_MISSING_REQUESTS]
+        entries += missing_count
+    elif usage_ratio > 1.0:
+        new_requests += s[SUM_MISSING_REQUESTS]
+        entries += missing_count
+    if scale_up_with_unready:
+        new_requests += s[SUM_UNREADY_REQUESTS]
+        entries += unready_count
     new_usage_ratio = _utilization(new_metrics, new_requests) / target_utilization
     if (_within(new_usage_ratio, tol_down, tol_up) or (usage_ratio < 1.0 and new_usage_ratio > 1.0)
             or (usage_ratio > 1.0 and new_usage_ratio < 1.0)):
@@ -373,23 +453,10 @@ def _resource_replicas(lo, hi, target_utilization, current, tol_down, tol_up, po
 
 
 @njit(inline="always")
-def _plain_metric_replicas(lo, hi, values, current, target_usage, tol_down, tol_up, pod_rows,
-                           has, is_cpu, pod_state):
-    """calcPlainMetricReplicas (a raw resource or a Pods metric): (error, replicas, usage)."""
-    ready_count = 0
-    unready_count = 0
-    missing_count = 0
-    metrics_total = 0
-    for k in range(lo, hi):
-        p = pod_rows[k]
-        group = _group(pod_state[p], has[p], is_cpu)
-        if group == GROUP_READY:
-            ready_count += 1
-            metrics_total += values[p]
-        elif group == GROUP_UNREADY:
-            unready_count += 1
-        elif group == GROUP_MISSING:
-            missing_count += 1
+def _plain_metric_replicas(ready_count, unready_count, missing_count, metrics_total, current,
+                           target_usage, tol_down, tol_up):
+    """calcPlainMetricReplicas (a raw resource or a Pods metric) from its pods' group counts and
+    the ready pods' total: (error, replicas, usage)."""
     if ready_count == 0:
         return ERR_NO_READY_METRICS, 0, 0
     usage = _go_div(metrics_total, ready_count)
@@ -424,21 +491,16 @@ def _plain_metric_replicas(lo, hi, values, current, target_usage, tol_down, tol_
 
 
 @njit(inline="always")
-def _usage_ratio_replica_count(lo, hi, current, usage_ratio, tol_down, tol_up, pod_rows, phase,
-                               ready):
-    """getUsageRatioReplicaCount: (error, replicas). With currentReplicas 0 it scales to
-    ceil(usageRatio) so that scale-to-zero can come back."""
+def _usage_ratio_replica_count(pods, running_ready, current, usage_ratio, tol_down, tol_up):
+    """getUsageRatioReplicaCount: (error, replicas); ``running_ready``: the HPA's Running and
+    ready pods. With currentReplicas 0 it scales to ceil(usageRatio) so that scale-to-zero can
+    come back."""
     if current != 0:
         if _within(usage_ratio, tol_down, tol_up):
             return ERR_NONE, current
-        if hi == lo:
+        if pods == 0:
             return ERR_READY_PODS, 0
-        ready_count = 0
-        for k in range(lo, hi):
-            p = pod_rows[k]
-            if phase[p] == PHASE_RUNNING and ready[p]:
-                ready_count += 1
-        return ERR_NONE, _ceil_int32(usage_ratio * ready_count)
+        return ERR_NONE, _ceil_int32(usage_ratio * running_ready)
     return ERR_NONE, _ceil_int32(usage_ratio)
 
 
@@ -501,38 +563,118 @@ def _scale_phase(specs: HpaSpecs, inputs: HpaInputs, out: HpaOutputs, path: np.n
 # -- phase 2: every metric -------------------------------------------------------------------------
 
 @njit
+def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.ndarray):
+    """The sums of the pods of every HPA that computes metrics (see "the sums of an HPA's
+    pods"): (sums [n, 2, SUM_FIELDS], running_ready [n], fallback [n, 2]). The HPAs whose pods
+    are all their own (pod_owner) and in ascending order are summed in one pass over the pods
+    in order; the others pod by pod, in their order."""
+    metric_start, metric_source = specs.metric_start, specs.metric_source
+    metric_resource, metric_target_type = specs.metric_resource, specs.metric_target_type
+    metric_target = specs.metric_target
+    pod_start, pod_rows, pod_owner = inputs.pod_start, inputs.pod_rows, inputs.pod_owner
+    phase, ready, node_index, node_name = inputs.phase, inputs.ready, inputs.node_index, inputs.node_name
+    start_time, ready_time, deletion_time = inputs.start_time, inputs.ready_time, inputs.deletion_time
+    cpu_request, memory_request = inputs.cpu_request, inputs.memory_request
+    cpu_usage, memory_usage = inputs.cpu_usage, inputs.memory_usage
+    sample_time, sample_window = inputs.sample_time, inputs.sample_window
+    now = timings.now
+    init, delay = timings.cpu_initialization_period, timings.delay_of_initial_readiness_status
+    sampled_pods = cpu_usage.shape[0]
+
+    n = path.shape[0]
+    needed = np.zeros((n, 2), np.bool_)
+    fallback = np.full((n, 2), 100, np.int64)
+    in_order = np.zeros(n, np.bool_)
+    for i in range(n):
+        if path[i] != PATH_METRICS:
+            continue
+        for m in range(metric_start[i + 1] - 1, metric_start[i] - 1, -1):  # the first one wins
+            resource = metric_resource[m]
+            if (metric_source[m] == SOURCE_RESOURCE or metric_source[m] == SOURCE_CONTAINER_RESOURCE) \
+                    and resource >= 0:
+                needed[i, resource] = True
+                if metric_target_type[m] == TARGET_UTILIZATION:
+                    fallback[i, resource] = max(100, metric_target[m])
+        in_order[i] = True
+        for k in range(pod_start[i] + 1, pod_start[i + 1]):
+            if pod_rows[k] <= pod_rows[k - 1]:
+                in_order[i] = False
+                break
+    sums = np.zeros((n, 2, SUM_FIELDS), np.int64)
+    sums[:, :, SUM_NO_REQUEST_POD] = -1
+    running_ready = np.zeros(n, np.int64)
+    summed = np.zeros(n, np.int64)
+    for p in range(pod_owner.shape[0]):
+        i = pod_owner[p]
+        if i < 0 or not in_order[i]:
+            continue
+        summed[i] += 1
+        # _pod_state_at, written out: the pass reads each column once, in order
+        start = start_time[p]
+        young = start + init > now
+        sampled = p < sampled_pods
+        ready_at = ready_time[p]
+        is_ready = ready[p]
+        pod_phase = phase[p]
+        state = _pod_state(not math.isnan(deletion_time[p]), pod_phase,
+                           node_index[p] >= 0 or node_name[p] >= 0, start,
+                           start if math.isnan(ready_at) else ready_at, is_ready,
+                           sample_time[p] if young and sampled else np.nan,
+                           sample_window[p] if young and sampled else 0.0, now, init, delay)
+        if needed[i, RESOURCE_CPU]:
+            cpu = cpu_usage[p] if sampled else np.nan
+            _add_resource(sums, i, RESOURCE_CPU, p, state, cpu_request[p], not math.isnan(cpu),
+                          0 if math.isnan(cpu) else _milli_of_sample(cpu),
+                          fallback[i, RESOURCE_CPU])
+        if needed[i, RESOURCE_MEMORY]:
+            memory = memory_usage[p] * 1000.0 if sampled else np.nan
+            _add_resource(sums, i, RESOURCE_MEMORY, p, state, memory_request[p] * 1000,
+                          not math.isnan(memory),
+                          0 if math.isnan(memory) else _milli_of_sample(memory),
+                          fallback[i, RESOURCE_MEMORY])
+        if pod_phase == PHASE_RUNNING and is_ready:
+            running_ready[i] += 1
+    for i in range(n):
+        lo, hi = pod_start[i], pod_start[i + 1]
+        if path[i] != PATH_METRICS or (in_order[i] and summed[i] == hi - lo):
+            continue
+        sums[i] = 0  # some of its pods are other HPAs' too: pod by pod
+        sums[i, :, SUM_NO_REQUEST_POD] = -1
+        running_ready[i] = 0
+        for k in range(lo, hi):
+            p = pod_rows[k]
+            state = _pod_state_at(p, inputs, timings)
+            for resource in range(2):
+                if needed[i, resource]:
+                    has, value = _usage(p, resource, cpu_usage, memory_usage)
+                    _add_resource(sums, i, resource, p, state,
+                                  _request(p, resource, cpu_request, memory_request), has, value,
+                                  fallback[i, resource])
+            if phase[p] == PHASE_RUNNING and ready[p]:
+                running_ready[i] += 1
+    return sums, running_ready, fallback
+
+
+@njit
 def _metrics_phase(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, out: HpaOutputs,
                    path: np.ndarray) -> None:
     """computeReplicasForMetric for each metric of each HPA that reached it."""
+    sums, running_ready, fallback = _sum_pods(specs, inputs, timings, path)
     metric_start, metric_source = specs.metric_start, specs.metric_source
     metric_target_type, metric_resource = specs.metric_target_type, specs.metric_resource
     metric_target = specs.metric_target
     up_tolerance, down_tolerance = specs.up_tolerance, specs.down_tolerance
     pod_start, pod_rows = inputs.pod_start, inputs.pod_rows
-    deleted, phase, ready = inputs.deleted, inputs.phase, inputs.ready
-    has_ready_condition, start_time = inputs.has_ready_condition, inputs.start_time
-    transition = inputs.ready_transition_time
-    sample_time, sample_window = inputs.sample_time, inputs.sample_window
-    request_milli, usage_milli, has_usage = inputs.request_milli, inputs.usage_milli, inputs.has_usage
+    cpu_request, memory_request = inputs.cpu_request, inputs.memory_request
+    cpu_usage, memory_usage = inputs.cpu_usage, inputs.memory_usage
     pod_metric_values, pod_metric_has = inputs.pod_metric_values, inputs.pod_metric_has
     metric_series, scalar_value, scalar_has = inputs.metric_series, inputs.scalar_value, inputs.scalar_has
     spec_replicas, status_replicas = inputs.spec_replicas, inputs.status_replicas
-    now = timings.now
-    init, delay = timings.cpu_initialization_period, timings.delay_of_initial_readiness_status
     metric_computed, metric_error = out.metric_computed, out.metric_error
     metric_error_pod, metric_replicas = out.metric_error_pod, out.metric_replicas
     metric_utilization, metric_value = out.metric_utilization, out.metric_value
 
-    most = 0
-    for i in range(len(path)):
-        most = max(most, pod_start[i + 1] - pod_start[i])
-    groups = np.empty(most, np.int8)
-    pod_state = np.empty(len(phase), np.int8)
-    for p in range(len(phase)):
-        pod_state[p] = _pod_state(p, deleted, phase, has_ready_condition, start_time, transition,
-                                  ready, sample_time, sample_window, now, init, delay)
-
-    for i in range(len(path)):
+    for i in range(path.shape[0]):
         if path[i] != PATH_METRICS:
             continue
         lo, hi = pod_start[i], pod_start[i + 1]
@@ -549,44 +691,62 @@ def _metrics_phase(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, out:
             pod = -1
             if source == SOURCE_RESOURCE or source == SOURCE_CONTAINER_RESOURCE:
                 # metricsClient.GetResourceMetric fails when no pod has a sample
-                any_sample = False
-                if resource >= 0:
-                    has = has_usage[resource]
-                    for k in range(lo, hi):
-                        if has[pod_rows[k]]:
-                            any_sample = True
-                            break
-                if not any_sample:
+                if resource < 0 or sums[i, resource, SUM_SAMPLED] == 0:
                     err = ERR_NO_RESOURCE_METRICS
                 elif metric_target_type[m] == TARGET_AVERAGE_VALUE:  # GetRawResourceReplicas
+                    s = sums[i, resource]
                     err, replicas, value = _plain_metric_replicas(
-                        lo, hi, usage_milli[resource], current, target, tol_down, tol_up, pod_rows,
-                        has, resource == RESOURCE_CPU, pod_state)
+                        s[SUM_READY], s[SUM_UNREADY], s[SUM_MISSING], s[SUM_METRICS], current,
+                        target, tol_down, tol_up)
                 else:
+                    s = sums[i, resource]
+                    missing_fallback = s[SUM_MISSING_FALLBACK]
+                    if max(100, target) != fallback[i, resource] and s[SUM_MISSING] > 0:
+                        # another Utilization metric of the resource set the sums' fallback
+                        missing_fallback = 0
+                        for k in range(lo, hi):
+                            p = pod_rows[k]
+                            state = _pod_state_at(p, inputs, timings)
+                            has, _ = _usage(p, resource, cpu_usage, memory_usage)
+                            if _group(state, has, resource == RESOURCE_CPU) == GROUP_MISSING:
+                                missing_fallback += _go_div(
+                                    _request(p, resource, cpu_request, memory_request)
+                                    * max(100, target), 100)
                     err, replicas, utilization, value, pod = _resource_replicas(
-                        lo, hi, target, current, tol_down, tol_up, pod_rows, usage_milli[resource],
-                        request_milli[resource], has, resource == RESOURCE_CPU, pod_state, groups)
+                        s, target, current, tol_down, tol_up, missing_fallback)
             elif source == SOURCE_PODS:  # GetMetricReplicas
                 series = metric_series[m]
+                ready_count = unready_count = missing_count = 0
+                total = 0
                 any_sample = False
                 if series >= 0:
-                    has = pod_metric_has[series]
+                    has_values = pod_metric_has[series]
+                    values = pod_metric_values[series]
                     for k in range(lo, hi):
-                        if has[pod_rows[k]]:
-                            any_sample = True
-                            break
+                        p = pod_rows[k]
+                        has = has_values[p]
+                        any_sample = any_sample or has
+                        state = _pod_state_at(p, inputs, timings)
+                        group = _group(state, has, False)
+                        if group == GROUP_READY:
+                            ready_count += 1
+                            total += values[p]
+                        elif group == GROUP_UNREADY:
+                            unready_count += 1
+                        elif group == GROUP_MISSING:
+                            missing_count += 1
                 if not any_sample:
                     err = ERR_NO_CUSTOM_METRICS
                 else:
                     err, replicas, value = _plain_metric_replicas(
-                        lo, hi, pod_metric_values[series], current, target, tol_down, tol_up,
-                        pod_rows, has, False, pod_state)
+                        ready_count, unready_count, missing_count, total, current, target,
+                        tol_down, tol_up)
             elif not scalar_has[m]:
                 err = ERR_NO_OBJECT_METRIC if source == SOURCE_OBJECT else ERR_NO_EXTERNAL_METRIC
             elif metric_target_type[m] == TARGET_VALUE:  # Get{Object,External}MetricReplicas
                 value = scalar_value[m]
                 err, replicas = _usage_ratio_replica_count(
-                    lo, hi, current, value / target, tol_down, tol_up, pod_rows, phase, ready)
+                    hi - lo, running_ready[i], current, value / target, tol_down, tol_up)
             else:  # Get{Object,External}PerPodMetricReplicas
                 replicas, value = _per_pod_replicas(status_replicas[i], target, scalar_value[m],
                                                     tol_down, tol_up)
@@ -899,11 +1059,10 @@ def decide_hpas(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, history
     _normalize_phase(specs, inputs, timings, history, out, path)
 
 
-# -- packing the pods' columns ------------------------------------------------------------------
+# -- the pods' values, packed (for tests) ---------------------------------------------------------
 
 class PodColumns(NamedTuple):
-    """The pods table's columns the HPA controller reads, indexed by pod row, and the sample of
-    metrics-server per row (NaN: none)."""
+    """The per-pod arrays of HpaInputs: the pods table's columns and metrics-server's samples."""
 
     phase: np.ndarray          # int8 POD_PHASES
     ready: np.ndarray          # bool
@@ -914,12 +1073,14 @@ class PodColumns(NamedTuple):
     deletion_time: np.ndarray  # float64 (NaN: not being deleted)
     cpu_request: np.ndarray    # int64 millicores
     memory_request: np.ndarray  # int64 bytes
-    cpu_usage: np.ndarray      # float64 millicores (NaN: no sample)
-    memory_usage: np.ndarray   # float64 bytes (NaN: no sample)
+    cpu_usage: np.ndarray      # float64 millicores (NaN: no sample; may be shorter)
+    memory_usage: np.ndarray   # float64 bytes
+    sample_time: np.ndarray    # float64 simulated seconds of the sample
+    sample_window: np.ndarray  # float64 seconds the sample averages over
 
 
 class PodArrays(NamedTuple):
-    """The per-pod part of HpaInputs, as pack_pods fills it."""
+    """What the kernel derives from PodColumns for each pod (pack_pods writes it out)."""
 
     phase: np.ndarray          # int8 [P]
     ready: np.ndarray          # bool [P]
@@ -939,46 +1100,168 @@ def empty_pod_arrays(pods: int) -> PodArrays:
                      np.empty((2, pods), np.int64), np.empty((2, pods), np.bool_))
 
 
-@njit(inline="always")
-def _milli_of_sample(value: float) -> int:
-    """Quantity.MilliValue() of a value already in milli units, rounded as numpy's
-    ``np.ceil(np.round(v, 3))`` does (times 1000, round half to even, divided by 1000), cast as
-    numpy casts on x86 (out of range and inf give the int64 minimum)."""
-    rounded = np.ceil(np.rint(value * 1000.0) / 1000.0)
-    if not (-9.223372036854775808e18 <= rounded < 9.223372036854775808e18):
-        return MIN_INT64
-    return int(rounded)
-
-
 @njit
 def pack_pods(columns: PodColumns, out: PodArrays) -> None:
-    """The pod arrays of HpaInputs: the Ready condition exists once the pod is bound; its
-    lastTransitionTime is ready_time or, never ready, the start time; requests and samples in
-    milli-values (memory bytes x 1000), 0 without a sample. One short loop per group of
-    columns: a single loop over all of them runs twice as long (register pressure)."""
-    pods = len(columns.phase)
-    for p in range(pods):
-        cpu = columns.cpu_usage[p]
-        out.has_usage[RESOURCE_CPU, p] = not math.isnan(cpu)
-        out.usage_milli[RESOURCE_CPU, p] = 0 if math.isnan(cpu) else _milli_of_sample(cpu)
-    for p in range(pods):
-        memory = columns.memory_usage[p] * 1000.0
-        out.has_usage[RESOURCE_MEMORY, p] = not math.isnan(memory)
-        out.usage_milli[RESOURCE_MEMORY, p] = 0 if math.isnan(memory) else _milli_of_sample(memory)
-    for p in range(pods):
-        out.request_milli[RESOURCE_CPU, p] = columns.cpu_request[p]
-        out.request_milli[RESOURCE_MEMORY, p] = columns.memory_request[p] * 1000
-    for p in range(pods):
+    """The values the kernel reads of every pod, through the helpers it reads them with (so
+    that a test can hold them against their numpy twin)."""
+    cpu_usage, memory_usage = columns.cpu_usage, columns.memory_usage
+    cpu_request, memory_request = columns.cpu_request, columns.memory_request
+    for p in range(columns.phase.shape[0]):
+        for resource in range(2):
+            has, value = _usage(p, resource, cpu_usage, memory_usage)
+            out.has_usage[resource, p] = has
+            out.usage_milli[resource, p] = value
+            out.request_milli[resource, p] = _request(p, resource, cpu_request, memory_request)
         out.phase[p] = columns.phase[p]
         out.ready[p] = columns.ready[p]
         out.has_ready_condition[p] = columns.node_index[p] >= 0 or columns.node_name[p] >= 0
-    for p in range(pods):
-        start = columns.start_time[p]
-        ready = columns.ready_time[p]
-        out.start_time[p] = start
-        out.ready_transition_time[p] = start if math.isnan(ready) else ready
-    for p in range(pods):
+        out.start_time[p] = columns.start_time[p]
+        out.ready_transition_time[p] = _transition(p, columns.start_time, columns.ready_time)
         out.deleted[p] = not math.isnan(columns.deletion_time[p])
+
+
+# -- selecting the pods ----------------------------------------------------------------------------
+# The pod selection maps each pod row to its group (its (namespace, labels) pair), each group to
+# its match (match_key[match_start[m]:match_start[m+1]]: the selector keys that pick the group;
+# match 0 picks nothing) and each HPA to its key (hpa_key, -1: none). These kernels turn that
+# into the CSR of each HPA's pods, in row order.
+
+@njit
+def _key_hpas(hpa_key, keys):
+    """The HPAs of each key, as CSR (key_hpa_start, key_hpa)."""
+    n = hpa_key.shape[0]
+    key_hpa_start = np.zeros(keys + 1, np.int64)
+    for i in range(n):
+        if hpa_key[i] >= 0:
+            key_hpa_start[hpa_key[i] + 1] += 1
+    for key in range(keys):
+        key_hpa_start[key + 1] += key_hpa_start[key]
+    key_hpa = np.empty(key_hpa_start[keys], np.int64)
+    placed = key_hpa_start[:keys].copy()
+    for i in range(n):
+        key = hpa_key[i]
+        if key >= 0:
+            key_hpa[placed[key]] = i
+            placed[key] += 1
+    return key_hpa_start, key_hpa
+
+
+@njit
+def select_rows(rows, row_group, group_match, match_start, match_key, hpa_key, keys, owner):
+    """The pods of each HPA as CSR (pod_start, pod_rows), in row order: the ``rows`` (ascending)
+    whose group's match holds the HPA's key. Also returns the rows per match, and writes each
+    row's HPA into ``owner`` when it has one HPA (HpaInputs.pod_owner; the others are left as
+    they are). Two passes over the rows: count, then fill."""
+    matches = match_start.shape[0] - 1
+    match_pods = np.zeros(matches, np.int64)
+    for r in rows:
+        match_pods[group_match[row_group[r]]] += 1
+    key_pods = np.zeros(keys, np.int64)
+    for m in range(1, matches):
+        for j in range(match_start[m], match_start[m + 1]):
+            key_pods[match_key[j]] += match_pods[m]
+    key_hpa_start, key_hpa = _key_hpas(hpa_key, keys)
+    n = hpa_key.shape[0]
+    pod_start = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        pod_start[i + 1] = pod_start[i] + (key_pods[hpa_key[i]] if hpa_key[i] >= 0 else 0)
+    pod_rows = np.empty(pod_start[n], np.int64)
+    cursor = pod_start[:n].copy()
+    for r in rows:
+        m = group_match[row_group[r]]
+        if m == 0:
+            continue
+        owner[r] = _place(r, m, match_start, match_key, key_hpa_start, key_hpa, pod_rows, cursor)
+    return pod_start, pod_rows, match_pods
+
+
+@njit(inline="always")
+def _place(r, m, match_start, match_key, key_hpa_start, key_hpa, pod_rows, cursor) -> int:
+    """Append row r (of match m) to the rows of each of its HPAs; returns its HPA when it has
+    one, else -1."""
+    found = -1
+    count = 0
+    for j in range(match_start[m], match_start[m + 1]):
+        key = match_key[j]
+        for h in range(key_hpa_start[key], key_hpa_start[key + 1]):
+            i = key_hpa[h]
+            pod_rows[cursor[i]] = r
+            cursor[i] += 1
+            found = i
+            count += 1
+    return found if count == 1 else -1
+
+
+@njit
+def update_selection(pod_start, pod_rows, match_pods, deleted, added, alive, row_group,
+                     group_match, match_start, match_key, hpa_key, keys, owner):
+    """select_rows' answer after the rows ``deleted`` (rows alive at the last selection, no
+    longer) and ``added`` (new live rows, ascending, all after every row of pod_rows): the
+    HPAs that lost pods have their rows filtered, the others' are copied; new rows go at the
+    end of their HPAs' rows, which keeps each in row order. ``match_pods`` and ``owner`` are
+    updated in place."""
+    key_hpa_start, key_hpa = _key_hpas(hpa_key, keys)
+    n = hpa_key.shape[0]
+    dirty = np.zeros(n, np.bool_)
+    gained = np.zeros(n, np.int64)
+    for sign in range(2):
+        changed = deleted if sign == 0 else added
+        for r in changed:
+            m = group_match[row_group[r]]
+            match_pods[m] += 1 if sign else -1
+            for j in range(match_start[m], match_start[m + 1]):
+                key = match_key[j]
+                for h in range(key_hpa_start[key], key_hpa_start[key + 1]):
+                    if sign:
+                        gained[key_hpa[h]] += 1
+                    else:
+                        dirty[key_hpa[h]] = True
+    new_start = np.zeros(n + 1, np.int64)
+    lost = 0
+    for r in deleted:
+        m = group_match[row_group[r]]
+        for j in range(match_start[m], match_start[m + 1]):
+            key = match_key[j]
+            lost += key_hpa_start[key + 1] - key_hpa_start[key]
+    new_rows = np.empty(pod_rows.shape[0] - lost + np.sum(gained), np.int64)
+    w = 0
+    for i in range(n):
+        new_start[i] = w
+        lo, hi = pod_start[i], pod_start[i + 1]
+        if dirty[i]:
+            for k in range(lo, hi):
+                r = pod_rows[k]
+                if alive[r]:
+                    new_rows[w] = r
+                    w += 1
+        else:
+            new_rows[w:w + hi - lo] = pod_rows[lo:hi]
+            w += hi - lo
+        w += gained[i]
+    new_start[n] = w
+    cursor = new_start[1:] - gained
+    for r in added:
+        owner[r] = _place(r, group_match[row_group[r]], match_start, match_key, key_hpa_start,
+                          key_hpa, new_rows, cursor)
+    for r in deleted:
+        owner[r] = -1
+    return new_start, new_rows
+
+
+@njit
+def alive_changes(was_alive, alive):
+    """The rows alive before (``was_alive``) and no longer, and whether a row dead before is
+    alive now (then a selection starts over)."""
+    deleted = np.empty(was_alive.shape[0], np.int64)
+    count = 0
+    revived = False
+    for r in range(was_alive.shape[0]):
+        if was_alive[r] and not alive[r]:
+            deleted[count] = r
+            count += 1
+        elif alive[r] and not was_alive[r]:
+            revived = True
+    return deleted[:count], revived
 
 
 # -- single functions, for tests ------------------------------------------------------------------
@@ -1041,9 +1324,4 @@ def _group_pods(i, has, is_cpu, inputs: HpaInputs, timings: HpaTimings, groups) 
     lo, hi = inputs.pod_start[i], inputs.pod_start[i + 1]
     for k in range(lo, hi):
         p = inputs.pod_rows[k]
-        state = _pod_state(p, inputs.deleted, inputs.phase, inputs.has_ready_condition,
-                           inputs.start_time, inputs.ready_transition_time, inputs.ready,
-                           inputs.sample_time, inputs.sample_window, timings.now,
-                           timings.cpu_initialization_period,
-                           timings.delay_of_initial_readiness_status)
-        groups[k - lo] = _group(state, has[p], is_cpu)
+        groups[k - lo] = _group(_pod_state_at(p, inputs, timings), has[p], is_cpu)

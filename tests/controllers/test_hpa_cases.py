@@ -98,9 +98,8 @@ def kernel_inputs(c: dict, compiled: H.CompiledHpas) -> k.HpaInputs:
         return np.array([getter(p) for p in pods], dtype=dtype).reshape(count)
 
     usage = np.array([[np.nan if p["usage"]["cpu"] is None else p["usage"]["cpu"],
-                       np.nan if p["usage"]["memory"] is None else p["usage"]["memory"] * 1000.0]
+                       np.nan if p["usage"]["memory"] is None else p["usage"]["memory"]]
                       for p in pods], dtype=np.float64).reshape(count, 2).T.copy()
-    has_usage = ~np.isnan(usage)
     names = sorted({n for p in pods for n in p["custom"]})
     series = {n: i for i, n in enumerate(names)}
     custom = np.array([[p["custom"].get(n, np.nan) if p["custom"].get(n) is not None else np.nan
@@ -119,28 +118,41 @@ def kernel_inputs(c: dict, compiled: H.CompiledHpas) -> k.HpaInputs:
                 scalar_value[j] = H.to_milli([value])[0]
                 scalar_has[j] = True
             j += 1
+    pod_start = np.array(pod_start, np.int64)
+    pod_rows = np.array(rows, np.int64)
     return k.HpaInputs(
         target_found=np.array([h["target_found"] for h in c["hpas"]], np.bool_),
         has_selector=np.array([h["has_selector"] for h in c["hpas"]], np.bool_),
         ambiguous=np.array([h.get("ambiguous") is not None for h in c["hpas"]], np.bool_),
         spec_replicas=np.array([h["spec_replicas"] for h in c["hpas"]], np.int32),
         status_replicas=np.array([h["status_replicas"] for h in c["hpas"]], np.int32),
-        pod_start=np.array(pod_start, np.int64), pod_rows=np.array(rows, np.int64),
+        pod_start=pod_start, pod_rows=pod_rows, pod_owner=pod_owners(pod_start, pod_rows, count),
         phase=column(lambda p: PHASES[p["phase"]], np.int8),
         ready=column(lambda p: p["ready"], np.bool_),
-        has_ready_condition=column(lambda p: p["has_ready_condition"], np.bool_),
+        # the Ready condition exists once the pod is bound: bound to node 0, or not at all
+        node_index=column(lambda p: 0 if p["has_ready_condition"] else -1, np.int32),
+        node_name=np.full(count, -1, np.int32),
         start_time=column(lambda p: np.nan if p["start_time"] is None else p["start_time"], np.float64),
-        ready_transition_time=column(lambda p: p["ready_transition_time"], np.float64),
-        deleted=column(lambda p: p["deleted"], np.bool_),
-        request_milli=np.array([[p["request"]["cpu"], p["request"]["memory"] * 1000] for p in pods],
-                               np.int64).reshape(count, 2).T.copy(),
-        usage_milli=np.where(has_usage, np.ceil(np.round(np.nan_to_num(usage), 3)), 0).astype(np.int64),
-        has_usage=has_usage,
+        ready_time=column(lambda p: p["ready_transition_time"], np.float64),
+        deletion_time=column(lambda p: 0.0 if p["deleted"] else np.nan, np.float64),
+        cpu_request=column(lambda p: p["request"]["cpu"], np.int64),
+        memory_request=column(lambda p: p["request"]["memory"], np.int64),
+        cpu_usage=usage[0], memory_usage=usage[1],
         sample_time=column(lambda p: p["sample_time"], np.float64),
         sample_window=column(lambda p: p["window"], np.float64),
         pod_metric_values=H.to_milli(custom) if len(names) else np.zeros((0, count), np.int64),
         pod_metric_has=~np.isnan(custom) if len(names) else np.zeros((0, count), np.bool_),
         metric_series=metric_series, scalar_value=scalar_value, scalar_has=scalar_has)
+
+
+def pod_owners(pod_start: np.ndarray, pod_rows: np.ndarray, count: int) -> np.ndarray:
+    """HpaInputs.pod_owner of a CSR: the HPA of each pod in exactly one HPA's pods, else -1."""
+    hpas = np.repeat(np.arange(len(pod_start) - 1), np.diff(pod_start))
+    owner = np.full(count, -1, np.int32)
+    pods, first, times = np.unique(pod_rows, return_index=True, return_counts=True)
+    alone = times == 1
+    owner[pods[alone]] = hpas[first[alone]]
+    return owner
 
 
 def history_to_kernel(history: dict) -> H.HpaHistory:
@@ -158,8 +170,9 @@ def history_from_kernel(kernel: H.HpaHistory, rows) -> dict:
                   "down": [list(e) for e in kernel.scale_events(row, "down")]} for row in rows}
 
 
-def kernel_sync(c: dict, history: dict) -> list[dict]:
-    """The case through compile_spec_documents + decide; ``history`` updated in place."""
+def kernel_sync(c: dict, history: dict, owners: bool = True) -> list[dict]:
+    """The case through compile_spec_documents + decide; ``history`` updated in place. Without
+    ``owners`` (pod_owner all -1) the kernel sums every HPA's pods pod by pod."""
     rows = [h["row"] for h in c["hpas"]]
     specs, metric_docs = H.compile_spec_documents([h["spec"] for h in c["hpas"]], c["config"],
                                                   hpa_rows=rows)
@@ -169,6 +182,8 @@ def kernel_sync(c: dict, history: dict) -> list[dict]:
         [H.TARGETS.get(h["target_kind"], (None,))[0] for h in c["hpas"]],
         np.zeros(len(rows), np.int64), metric_docs)
     inputs = kernel_inputs(c, compiled)
+    if not owners:
+        inputs = inputs._replace(pod_owner=np.full(len(inputs.pod_owner), -1, np.int32))
     kernel_history = history_to_kernel(history)
     out = H.decide(specs, inputs, kernel_history, c["now"], c["config"])
 
@@ -194,9 +209,13 @@ def run_both(c: dict, history: dict | None = None) -> list[dict]:
         history = {}
     kernel_history = copy.deepcopy(history)
     reference_history = copy.deepcopy(history)
+    pod_by_pod_history = copy.deepcopy(history)
     kernel = kernel_sync(c, kernel_history)
     reference = reference_sync(copy.deepcopy(c), reference_history)
     assert kernel == reference, f"kernel {kernel}\n!= reference {reference}"
+    # the sums in pod order (pod_owner) are the sums pod by pod
+    assert kernel_sync(c, pod_by_pod_history, owners=False) == kernel
+    assert pod_by_pod_history == kernel_history
     rows = {h["row"] for h in c["hpas"]}
     for row in rows:
         assert kernel_history.get(row) == reference_history.get(row), (

@@ -141,9 +141,10 @@ def test_steady_syncs_keep_documents_and_codes():
     assert before[2:] == after[2:]
 
 
-def pod_columns(rng, count: int) -> k.PodColumns:
+def pod_columns(rng, count: int, sampled: int) -> k.PodColumns:
     """Random pods with the edge values the packing must keep: NaN and infinite samples,
-    halves at the 3rd decimal, unbound and deleted pods."""
+    halves at the 3rd decimal, unbound and deleted pods; samples for the first ``sampled``
+    rows."""
     edge = np.array([np.nan, np.inf, -np.inf, 0.0, 0.0005, 0.0015, 0.1, 1e-9, 2.5e-4, 1e20,
                      -0.0005, 123.4565, 9.3e15])
     cpu = np.where(rng.random(count) < 0.3, rng.choice(edge, count), rng.uniform(0, 2000, count))
@@ -157,16 +158,19 @@ def pod_columns(rng, count: int) -> k.PodColumns:
         start_time=maybe_nan(rng.uniform(0, 600, count)),
         ready_time=maybe_nan(rng.uniform(0, 600, count)),
         deletion_time=maybe_nan(rng.uniform(0, 600, count)),
-        cpu_request=requests[:, 0], memory_request=requests[:, 1], cpu_usage=cpu,
-        memory_usage=memory)
+        cpu_request=requests[:, 0], memory_request=requests[:, 1], cpu_usage=cpu[:sampled],
+        memory_usage=memory[:sampled], sample_time=maybe_nan(rng.uniform(0, 600, count))[:sampled],
+        sample_window=rng.choice([0.0, 15.0, 30.0], count)[:sampled])
 
 
 @pytest.mark.parametrize("count", [0, 1, 257, 5000])
 def test_pack_pods_equals_numpy(count):
-    columns = pod_columns(np.random.default_rng(count), count)
+    # the values the kernel reads of each pod (through pack_pods' helpers) == their numpy twin
+    columns = pod_columns(np.random.default_rng(count), count, sampled=count - count // 10)
     packed = k.empty_pod_arrays(count)
     k.pack_pods(columns, packed)
     expected = R.pod_arrays(columns)
+    assert set(expected) == set(k.PodArrays._fields)
     for name, value in expected.items():
         np.testing.assert_array_equal(getattr(packed, name), value, err_msg=name)
 

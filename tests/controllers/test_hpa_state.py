@@ -305,3 +305,40 @@ def test_two_hpas_on_one_target_are_ambiguous():
         assert [(e["reason"], e["message"]) for e in events_of(cluster, name)] == [
             ("AmbiguousSelector", message), ("FailedComputeMetricsReplicas", message)]
     assert cluster.get("deploy", "web").spec.replicas == 3
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["add", "add", "add", "delete", "delete", "relabel"]),
+                          st.sampled_from(["default", "other"]), label_sets, st.integers(0, 50)),
+                min_size=1, max_size=30),
+       st.lists(st.tuples(st.sampled_from(["default", "other"]), selector_docs), min_size=1, max_size=4))
+def test_select_pods_kept_across_syncs_equals_a_fresh_selection(steps, selectors):
+    # the selection updated sync after sync (pods added, deleted, relabelled) == one made from
+    # scratch, row for row, and the pods' owners are what the kernel expects of pod_owner
+    from test_hpa_cases import pod_owners
+
+    from kbench.controllers.hpa import select_pods
+    other = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}}
+    cluster = Cluster.from_manifests([other])
+    state = cluster.state
+    table = state.tables["pods"]
+    namespaces = np.array([state.strings.intern(ns) for ns, _ in selectors], np.int64)
+    codes = np.array([state.strings.intern_document(doc) for _, doc in selectors], np.int64)
+    kept: dict = {}
+    for step, (action, ns, labels, pick) in enumerate(steps):
+        live = table.live_rows()
+        if action == "add" or not len(live):
+            cluster.apply({"apiVersion": "v1", "kind": "Pod",
+                           "metadata": {"name": f"p{step}", "namespace": ns, "labels": labels},
+                           "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        elif action == "delete":
+            state.remove("pods", int(live[pick % len(live)]))
+        else:
+            table["labels"][int(live[pick % len(live)])] = state.strings.intern_document(labels)
+        start, rows, controllers = select_pods(state, namespaces, codes, kept)
+        fresh = select_pods(state, namespaces, codes, {})
+        assert np.array_equal(start, fresh[0]) and np.array_equal(rows, fresh[1])
+        assert controllers == fresh[2]
+        owner = kept["pod_selection"].owner[:len(table)]
+        expected = pod_owners(start, rows, len(table))
+        assert np.array_equal(owner, expected)  # deleted rows have none

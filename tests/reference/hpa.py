@@ -700,10 +700,17 @@ def reference_sync(case: dict, history: dict) -> list[dict]:
 
 
 def pod_arrays(columns) -> dict:
-    """The per-pod inputs as observe used to compute them with numpy, column by column (the twin
-    of hpa_kernel.pack_pods): ``columns`` is a PodColumns."""
+    """The per-pod values as observe used to compute them with numpy, column by column (the
+    twin of hpa_kernel.pack_pods, whose helpers the kernel reads the pods with): ``columns``
+    is a PodColumns, whose sample arrays may be shorter than the others (the pods past them
+    have no sample)."""
+    count = len(columns.phase)
+
+    def padded(values):
+        return np.concatenate([values[:count], np.full(max(0, count - len(values)), np.nan)])
+
     with np.errstate(over="ignore"):
-        usage = np.stack([columns.cpu_usage, columns.memory_usage * 1000.0])
+        usage = np.stack([padded(columns.cpu_usage), padded(columns.memory_usage) * 1000.0])
     has_usage = ~np.isnan(usage)
     with np.errstate(invalid="ignore", over="ignore"):
         usage_milli = np.where(has_usage, np.ceil(np.round(np.nan_to_num(usage), 3)), 0).astype(np.int64)

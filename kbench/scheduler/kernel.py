@@ -9,6 +9,12 @@ InterPodAffinity's data (SpreadData, AffinityData) are separate arguments, not f
 TemplateData: numba updates the reference count of every array of a NamedTuple a function
 receives, so per-node calls take small tuples and loops over nodes stay inside one function.
 
+A pod walks the nodes from the rotating start index, as kube-scheduler does, unless a tree
+serves it. The walks of a run of pods of one template read the node-local Filter verdicts and
+Score raw scores from a WalkCache, which recomputes a node's entry only after a bind there;
+only PodTopologySpread and InterPodAffinity, which read the counts of other nodes' pods, are
+computed afresh for each pod.
+
 A long run of pods of one node-local template (see node_local) is served by a RunTree
 (kbench.scheduler.windowtree) instead of walking the nodes for every pod. Its build takes
 NodeResourcesFit's verdicts and the NodeResourcesFit and BalancedAllocation scores from a
@@ -110,9 +116,9 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
     the start index, in the profile's order, until ``nodes_to_find`` fit. Fills ``feasible``,
     counts each rejected node's first failing reason, and returns (found, processed).
 
-    It takes plain arrays, not NamedTuples: this per-node loop is kbench's hottest, and a
-    call per node taking NamedTuples costs numba a reference count update for every array
-    they hold. Keep the filters written out in the loop: moving them into a function of
+    It takes plain arrays, not NamedTuples: this per-node loop runs for every tree build and
+    for every pod that fits nowhere, and a call per node taking NamedTuples costs numba a
+    reference count update for every array they hold. Keep the filters written out in the loop: moving them into a function of
     their own (inlined or not) halved this loop's speed (measured)."""
     found = 0
     processed = 0

@@ -13,6 +13,12 @@ takes, an atomic increment and decrement each: the per-node loops (refresh_class
 windowtree.update) and the per-pod bind and tree refresh are written out or call functions
 taking plain arrays.
 
+A pod walks the nodes from the rotating start index, as kube-scheduler does, unless a tree
+serves it. The walks of a run of pods of one template read the node-local Filter verdicts and
+Score raw scores from a WalkCache, which recomputes a node's entry only after a bind there;
+only PodTopologySpread and InterPodAffinity, which read the counts of other nodes' pods, are
+computed afresh for each pod.
+
 A long run of pods of one node-local template (see node_local) is served by a RunTree
 (kbench.scheduler.windowtree) instead of walking the nodes for every pod. Its build takes
 NodeResourcesFit's verdicts and the NodeResourcesFit and BalancedAllocation scores from a
@@ -115,9 +121,9 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
     the start index, in the profile's order, until ``nodes_to_find`` fit. Fills ``feasible``,
     counts each rejected node's first failing reason, and returns (found, processed).
 
-    It takes plain arrays, not NamedTuples: this per-node loop is kbench's hottest, and a
-    call per node taking NamedTuples costs numba a reference count update for every array
-    they hold. Keep the filters written out in the loop: moving them into a function of
+    It takes plain arrays, not NamedTuples: this per-node loop runs for every tree build and
+    for every pod that fits nowhere, and a call per node taking NamedTuples costs numba a
+    reference count update for every array they hold. Keep the filters written out in the loop: moving them into a function of
     their own (inlined or not) halved this loop's speed (measured)."""
     found = 0
     processed = 0
@@ -949,6 +955,186 @@ def score_nodes(t, feasible, count, nodes, templates, profile, spread, affinity,
 
 
 
+class WalkCache(NamedTuple):
+    """Per node, the parts of a walking template's Filter and Score that look at the node
+    alone: the static filters, NodePorts, NodeResourcesFit, the custom Filter, and the raw
+    scores of the static plugins, NodeResourcesFit, BalancedAllocation and the custom Score
+    (local_raw_scores). They change only when a pod is bound to the node, so the pods of a
+    run of one template compute them once per node, and again on a node after a bind there:
+    an entry holds while its version equals the node's (schedule_batch's ``versions``, which
+    every bind bumps) and ``template`` is the pod's."""
+    template: np.ndarray  # int64 [1]: the template the entries are for, -1 none
+    version: np.ndarray   # int64 [nodes]: the node version of the entry, 0 none
+    passes: np.ndarray    # bool [nodes]: the node-local filters pass
+    fixed: np.ndarray     # int64 [nodes]: weighted sum of its node-local scores not normalized
+    raw: np.ndarray       # int64 [score plugins, nodes]: its node-local raw scores normalized
+    local: np.ndarray     # bool [score plugins]: node-local and not skipped for the template
+
+
+@njit
+def new_walk_cache(node_count, score_count):
+    """A WalkCache for ``node_count`` nodes and ``score_count`` score plugins, empty."""
+    plugins = max(score_count, 1)
+    return WalkCache(np.full(1, -1, dtype=np.int64), np.zeros(node_count, dtype=np.int64),
+                     np.zeros(node_count, dtype=np.bool_), np.zeros(node_count, dtype=np.int64),
+                     np.zeros((plugins, node_count), dtype=np.int64),
+                     np.zeros(plugins, dtype=np.bool_))
+
+
+@njit
+def walk_template(t, cache, templates, profile, spread, affinity):
+    """The cache's entries dropped, for template t: which score plugins it keeps."""
+    cache.template[0] = t
+    cache.version[:] = 0
+    for s in range(len(profile.score_kinds)):
+        kind = profile.score_kinds[s]
+        cache.local[s] = (kind != SCORE_SPREAD and kind != SCORE_AFFINITY
+                          and not skipped(kind, s, t, templates, profile, spread, affinity))
+
+
+@njit(inline="always")
+def walk_filter(n, static_position, filter_kinds, allocatable, requested, request, fit_ignored,
+                wanted_ports, port_conflicts, port_usage, failures, custom_filter,
+                custom_params):
+    """The node-local filters on node n (static_position and request: the template's rows)."""
+    if static_position[n] >= 0:
+        return False
+    for kind in filter_kinds:
+        if kind == FILTER_FIT:
+            if not fit_filter(allocatable[n], requested[n], request, fit_ignored, failures):
+                failures[:] = 0
+                return False
+        elif kind == FILTER_NODE_PORTS:
+            if len(wanted_ports) and not ports_filter(wanted_ports, port_conflicts,
+                                                      port_usage[n]):
+                return False
+        elif kind == FILTER_CUSTOM:
+            if not custom_filter(allocatable[n], requested[n], request, custom_params):
+                return False
+    return True
+
+
+@njit
+def walk_feasible(t, candidates, start_index, nodes_to_find, cache, versions, nodes, templates,
+                  profile, spread, affinity, wanted_ports, verdicts, failures, feasible,
+                  custom_filter, custom_score, fresh, buffer):
+    """find_feasible for a pod of template t, its node-local verdicts from the cache
+    (refreshed where stale, with the node-local scores of the nodes passing), without
+    counting what rejected the nodes: (found, processed). When none is feasible, the walk
+    covered every candidate and find_feasible counts. ``fresh`` and ``buffer``: scratch."""
+    if cache.template[0] != t:
+        walk_template(t, cache, templates, profile, spread, affinity)
+    check_spread = check_affinity = False
+    for kind in profile.filter_kinds:
+        if kind == FILTER_SPREAD:
+            check_spread = True
+        elif kind == FILTER_AFFINITY:
+            check_affinity = True
+    found = 0
+    processed = 0
+    leaves = len(candidates)
+    if leaves == 0:
+        return found, processed
+    # the arrays the loop reads, out of their NamedTuples: numba updates an array's reference
+    # count on every read of a NamedTuple's field
+    version, passes = cache.version, cache.passes
+    spread_verdicts, affinity_verdicts = verdicts[0], verdicts[1]
+    static_position, request = templates.static_position[t], templates.requests[t]
+    filter_kinds, fit_ignored = profile.filter_kinds, profile.fit_ignored
+    allocatable, requested, port_usage = nodes.allocatable, nodes.requested, nodes.port_usage
+    port_conflicts, custom_params = templates.port_conflicts, profile.custom_filter_params
+    stale = 0
+    position = start_index % leaves
+    for _ in range(leaves):
+        n = candidates[position]
+        position += 1
+        if position == leaves:
+            position = 0
+        processed += 1
+        if version[n] != versions[n]:
+            version[n] = versions[n]
+            passes[n] = walk_filter(n, static_position, filter_kinds, allocatable, requested,
+                                    request, fit_ignored, wanted_ports, port_conflicts,
+                                    port_usage, failures, custom_filter, custom_params)
+            if passes[n]:
+                fresh[stale] = n
+                stale += 1
+        if (passes[n] and not (check_spread and spread_verdicts[n] != 0)
+                and not (check_affinity and affinity_verdicts[n] != 0)):
+            feasible[found] = n
+            found += 1
+            if found == nodes_to_find:
+                break
+    if stale:
+        walk_local_scores(t, fresh[:stale], cache, nodes, templates, profile, custom_score,
+                          buffer)
+    return found, processed
+
+
+@njit
+def walk_local_scores(t, refreshed, cache, nodes, templates, profile, custom_score, buffer):
+    """The node-local scores of the ``refreshed`` nodes into their cache entries."""
+    fixed = cache.fixed
+    for i in range(len(refreshed)):
+        fixed[refreshed[i]] = 0
+    for s in range(len(profile.score_kinds)):
+        if not cache.local[s]:
+            continue
+        local_raw_scores(profile.score_kinds[s], s, t, refreshed, len(refreshed), nodes,
+                         templates, profile, custom_score, buffer)
+        if profile.score_normalize[s] == NORMALIZE_NONE:
+            weight = profile.score_weights[s]
+            for i in range(len(refreshed)):
+                fixed[refreshed[i]] += buffer[i] * weight
+        else:
+            raw = cache.raw[s]
+            for i in range(len(refreshed)):
+                raw[refreshed[i]] = buffer[i]
+
+
+@njit
+def normalize_scores(scores, valid, count, mode):
+    """A plugin's raw scores of the first ``count`` feasible nodes normalized in place, its
+    NORMALIZE_* way (``valid``: PodTopologySpread's nodes not ignored)."""
+    if mode == NORMALIZE_SPREAD:
+        spread_normalize(scores, valid, count)
+    elif mode == NORMALIZE_MIN_MAX:
+        affinity_normalize(scores, count)
+    else:
+        normalize(scores, count, mode)
+
+
+@njit
+def walk_scores(t, feasible, count, cache, nodes, templates, profile, spread, affinity,
+                custom_score, totals, buffer, valid):
+    """score_nodes' totals for the first ``count`` feasible nodes of a walk, the node-local
+    raw scores read from the cache (walk_feasible refreshed the entries of these nodes)."""
+    fixed = cache.fixed  # (out of the NamedTuple: see walk_feasible)
+    for i in range(count):
+        totals[i] = fixed[feasible[i]]
+    for s in range(len(profile.score_kinds)):
+        kind = profile.score_kinds[s]
+        mode = profile.score_normalize[s]
+        if cache.local[s]:
+            if mode == NORMALIZE_NONE:
+                continue  # in cache.fixed
+            raw = cache.raw[s]
+            for i in range(count):
+                buffer[i] = raw[feasible[i]]
+                valid[i] = True
+        elif kind == SCORE_SPREAD or kind == SCORE_AFFINITY:
+            if skipped(kind, s, t, templates, profile, spread, affinity):
+                continue
+            raw_scores(kind, s, t, feasible, count, nodes, templates, profile, spread,
+                       affinity, custom_score, buffer, valid)
+        else:
+            continue  # a node-local plugin skipped for the template
+        normalize_scores(buffer, valid, count, mode)
+        weight = profile.score_weights[s]
+        for i in range(count):
+            totals[i] += buffer[i] * weight
+
+
 @njit
 def select_host(totals, count, rng_state):
     """selectHost over the first ``count`` totals (count >= 2): the index of a node with the
@@ -995,7 +1181,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     feasible = np.zeros(node_count, dtype=np.int64)
     totals = np.zeros(node_count, dtype=np.int64)
     buffer = np.zeros(node_count, dtype=np.int64)
-    plugin_scores = np.zeros((max(score_count, 1), node_count), dtype=np.int64)
+    valid = np.ones(node_count, dtype=np.bool_)
+    walk_cache = new_walk_cache(node_count, score_count)
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     verdicts = np.zeros((2, node_count), dtype=np.int32)
     scratch_counts = np.zeros(reason_counts.shape[1], dtype=np.int64)
@@ -1112,18 +1299,23 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if walk:
             if not local:
                 prefilter(t, profile, spread, affinity, verdicts)
-            found, processed = find_feasible(
-                t, candidates, start_index, profile.nodes_to_find, profile.filter_kinds,
-                profile.fit_ignored, templates.static_position, templates.static_reason,
-                templates.requests, wanted_ports, templates.port_conflicts,
-                nodes.allocatable, nodes.requested, nodes.port_usage, verdicts, failures,
-                feasible, reason_counts[i], resource_failures[i], custom_filter,
-                profile.custom_filter_params, profile.custom_filter_reason)
+            found, processed = walk_feasible(
+                t, candidates, start_index, profile.nodes_to_find, walk_cache, versions, nodes,
+                templates, profile, spread, affinity, wanted_ports, verdicts, failures,
+                feasible, custom_filter, custom_score, stale, buffer)
+            if found == 0:  # it fits nowhere: count what rejected the nodes
+                found, processed = find_feasible(
+                    t, candidates, start_index, profile.nodes_to_find, profile.filter_kinds,
+                    profile.fit_ignored, templates.static_position, templates.static_reason,
+                    templates.requests, wanted_ports, templates.port_conflicts,
+                    nodes.allocatable, nodes.requested, nodes.port_usage, verdicts, failures,
+                    feasible, reason_counts[i], resource_failures[i], custom_filter,
+                    profile.custom_filter_params, profile.custom_filter_reason)
             if found == 1:
                 totals_out[i] = NOT_SCORED
             elif found > 1:
-                score_nodes(t, feasible, found, nodes, templates, profile, spread, affinity,
-                            custom_score, plugin_scores, totals, buffer)
+                walk_scores(t, feasible, found, walk_cache, nodes, templates, profile, spread,
+                            affinity, custom_score, totals, buffer, valid)
                 best = select_host(totals, found, rng_state)
                 totals_out[i] = totals[best]
         if node_count > 0:

@@ -506,15 +506,20 @@ def affinity_scores(t, feasible, count, affinity, scores):
     """scoring.go PreScore and Score: the weights of the terms matching across the pod and
     the pods bound in each feasible node's domains, summed."""
     a = affinity
+    preferred_first, preferred_last = a.preferred_start[t], a.preferred_start[t + 1]
+    existing_first, existing_last = a.existing_start[t], a.existing_start[t + 1]
+    if preferred_first == preferred_last and existing_first == existing_last:
+        scores[:count] = 0
+        return
     for i in range(count):
         n = feasible[i]
         score = 0
-        for e in range(a.preferred_start[t], a.preferred_start[t + 1]):
+        for e in range(preferred_first, preferred_last):
             term = a.preferred_term[e]
             d = a.domain[a.term_key[term], n]
             if d >= 0:
                 score += a.preferred_weight[e] * a.matched[a.term_start[term] + d]
-        for e in range(a.existing_start[t], a.existing_start[t + 1]):
+        for e in range(existing_first, existing_last):
             owned = a.existing_term[e]
             d = a.domain[a.owned_key[owned], n]
             if d >= 0:

@@ -488,7 +488,7 @@ def spread_filter_without(t, n, spread, removed):
     return 0
 
 
-@njit
+@njit(inline="always")
 def go_round(value):
     """Go's math.Round: half away from zero."""
     whole = np.trunc(value)
@@ -502,29 +502,35 @@ def spread_scores(t, feasible, count, spread, scores, valid):
     """scoring.go PreScore and Score over the first ``count`` feasible nodes: raw scores into
     ``scores``; valid[i] False for a node ignored for lacking a topology key (scored 0 and left
     out of normalization)."""
+    # the arrays the loops read, out of the NamedTuple: numba updates an array's reference
+    # count on every read of a NamedTuple's field
+    instances, max_skew = spread.score_instance, spread.score_max_skew
+    has_key, domain, start, counts = spread.has_key, spread.domain, spread.start, spread.counts
+    marks = spread.marks
     first, last = spread.score_start[t], spread.score_start[t + 1]
+    require_all = spread.require_all[t]
     ignored = 0
     for i in range(count):
         valid[i] = True
-        if spread.require_all[t]:
+        if require_all:
             for e in range(first, last):
-                if not spread.has_key[spread.score_instance[e], feasible[i]]:
+                if not has_key[instances[e], feasible[i]]:
                     valid[i] = False
                     ignored += 1
                     break
     weights = np.zeros(last - first)
     for e in range(first, last):
-        c = spread.score_instance[e]
+        c = instances[e]
         size = count - ignored
         if not spread.per_node[c]:  # the domains of the feasible nodes
             size = 0
             for i in range(count):
-                d = spread.start[c] + spread.domain[c, feasible[i]]
-                if valid[i] and not spread.marks[d]:
-                    spread.marks[d] = True
+                d = start[c] + domain[c, feasible[i]]
+                if valid[i] and not marks[d]:
+                    marks[d] = True
                     size += 1
             for i in range(count):
-                spread.marks[spread.start[c] + spread.domain[c, feasible[i]]] = False
+                marks[start[c] + domain[c, feasible[i]]] = False
         weights[e - first] = math.log(size + 2)  # topologyNormalizingWeight
     for i in range(count):
         n = feasible[i]
@@ -533,12 +539,12 @@ def spread_scores(t, feasible, count, spread, scores, valid):
             continue
         score = 0.0
         for e in range(first, last):
-            c = spread.score_instance[e]
-            if not spread.has_key[c, n]:
+            c = instances[e]
+            if not has_key[c, n]:
                 continue
-            matched = spread.counts[spread.start[c] + spread.domain[c, n]]
+            matched = counts[start[c] + domain[c, n]]
             # scoreForCount
-            score += float(matched) * weights[e - first] + float(spread.score_max_skew[e] - 1)
+            score += float(matched) * weights[e - first] + float(max_skew[e] - 1)
         scores[i] = go_round(score)
 
 

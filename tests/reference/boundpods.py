@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from kbench.scheduler.changes import BLOCK
 from kbench.scheduler.plugins.noderesources import nonzero_requests

@@ -43,6 +43,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kbench._jit import njit
 from kbench.errors import KbenchError
 from kbench.sim.clock import Due, EventQueue, parse_duration
 from kbench.sim.events import record_pod_events
@@ -211,6 +212,7 @@ class Kubelet:
         #: sorted, and when each pull finishes
         self._present = np.zeros(0, dtype=np.int64)
         self._pulled_at = np.zeros(0)
+        self._present_buffers: tuple[np.ndarray, np.ndarray] | None = None
         self._nodes_seen = 0
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -283,10 +285,7 @@ class Kubelet:
             rows = self._nodes_seen + np.flatnonzero(bodies == code)
             keys = (rows[:, None] * len(self._image_codes) + np.array(images)[None, :]).ravel()
             keys = np.setdiff1d(keys, self._present)
-            keys_all = np.concatenate([self._present, keys])
-            times_all = np.concatenate([self._pulled_at, np.full(len(keys), -np.inf)])
-            order = np.argsort(keys_all, kind="stable")
-            self._present, self._pulled_at = keys_all[order], times_all[order]
+            self._add_present(keys, np.full(len(keys), -np.inf))
         self._nodes_seen = len(nodes)
 
     def _pull_seconds(self, state: ClusterState, rows: np.ndarray,
@@ -324,11 +323,23 @@ class Kubelet:
         new = ~known & ~never
         if new.any():
             added, first = np.unique(keys[new], return_index=True)
-            keys_all = np.concatenate([self._present, added])
-            times_all = np.concatenate([self._pulled_at, now + full[new][first]])
-            order = np.argsort(keys_all, kind="stable")
-            self._present, self._pulled_at = keys_all[order], times_all[order]
+            self._add_present(added, now + full[new][first])
         return np.bincount(pod_of, weights=seconds, minlength=len(rows))
+
+    def _add_present(self, keys: np.ndarray, pulled_at: np.ndarray) -> None:
+        """Record (node, image) keys not present yet (sorted, distinct) with their pull end
+        times. The present keys stay sorted, merged in place into buffers with spare room
+        (a fresh copy of ~200,000 keys per step cost more than the merge)."""
+        count, wanted = len(self._present), len(self._present) + len(keys)
+        buffers = self._present_buffers
+        if (buffers is None or len(buffers[0]) < wanted
+                or not np.may_share_memory(self._present, buffers[0])):
+            capacity = max(wanted * 3 // 2, 1024)
+            buffers = (np.empty(capacity, dtype=np.int64), np.empty(capacity))
+            buffers[0][:count], buffers[1][:count] = self._present, self._pulled_at
+            self._present_buffers = buffers
+        merge_sorted(buffers[0], buffers[1], count, keys, np.asarray(pulled_at, np.float64))
+        self._present, self._pulled_at = buffers[0][:wanted], buffers[1][:wanted]
 
     def _image_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The behaviours' images as CSR arrays: starts, image codes, pull policies."""
@@ -482,3 +493,28 @@ class Kubelet:
             record_pod_events(state, rows, "Normal", "Killing",
                               [f"Stopping container {n}" for n in names], KUBELET)
 
+
+
+@njit
+def merge_sorted(keys, values, count, new_keys, new_values) -> None:
+    """Merge sorted ``new_keys`` (none of them in ``keys[:count]``, which is sorted) and their
+    values into ``keys`` / ``values`` in place, from the back: afterwards
+    ``keys[:count + len(new_keys)]`` is sorted; only entries above the smallest new key move.
+    merge_sorted_reference is its twin."""
+    old, new = count - 1, len(new_keys) - 1
+    for write in range(count + len(new_keys) - 1, -1, -1):
+        if new < 0:
+            break
+        if old >= 0 and keys[old] > new_keys[new]:
+            keys[write], values[write] = keys[old], values[old]
+            old -= 1
+        else:
+            keys[write], values[write] = new_keys[new], new_values[new]
+            new -= 1
+
+
+def merge_sorted_reference(keys, values, count, new_keys, new_values):
+    """merge_sorted with np.insert: the merged keys and values, as new arrays."""
+    positions = np.searchsorted(keys[:count], new_keys)
+    return (np.insert(keys[:count], positions, new_keys),
+            np.insert(values[:count], positions, new_values))

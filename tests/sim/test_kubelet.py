@@ -234,3 +234,20 @@ def test_a_failing_liveness_probe_restarts_the_container():
     status = c.get("pod", "a").status.containerStatuses[0]
     assert status["lastState"]["terminated"]["exitCode"] == 137
     assert status["state"] == {"waiting": {"reason": "CrashLoopBackOff"}}
+
+
+def test_merge_sorted_kernel_matches_its_reference():
+    from kbench.sim.kubelet import merge_sorted, merge_sorted_reference
+    rng = np.random.default_rng(3)
+    for count, new in [(0, 0), (0, 3), (5, 0), (1, 1), (50, 7), (2_000, 40), (300, 300)]:
+        pool = rng.choice(10 * (count + new) + 1, count + new, replace=False)
+        keys = np.sort(pool[:count]).astype(np.int64)
+        new_keys = np.sort(pool[count:]).astype(np.int64)
+        values, new_values = rng.random(count), rng.random(new)
+        expected = merge_sorted_reference(keys, values, count, new_keys, new_values)
+        buffer_keys = np.concatenate([keys, np.full(new + 3, -7, dtype=np.int64)])
+        buffer_values = np.concatenate([values, np.full(new + 3, -7.0)])
+        merge_sorted(buffer_keys, buffer_values, count, new_keys, new_values)
+        assert np.array_equal(buffer_keys[:count + new], expected[0])
+        assert np.array_equal(buffer_values[:count + new], expected[1])
+        assert (buffer_keys[count + new:] == -7).all()  # nothing written past the merge

@@ -373,9 +373,9 @@ class Kubelet:
         """Pods bound since the last step: their containers are created; each start is queued
         at now + image pulls + container start."""
         pods = state.tables["pods"]
-        rows = np.flatnonzero(pods.alive & (pods["node_index"] >= 0)
-                              & (pods["phase"] == PENDING) & np.isnan(pods["start_time"])
-                              & np.isnan(pods["deletion_time"]))
+        rows = np.flatnonzero(np.isnan(pods["start_time"]))  # few: test the rest on them
+        rows = rows[pods.alive[rows] & (pods["node_index"][rows] >= 0)
+                    & (pods["phase"][rows] == PENDING) & np.isnan(pods["deletion_time"][rows])]
         if len(rows) == 0:
             return
         now = state.time

@@ -66,6 +66,13 @@ def owned_pods(state: ClusterState) -> OwnedPods:
                      pods["deletion_time"], pods["ready"], pods["ready_time"])
 
 
+@njit(inline="always")
+def _owner(row, controller_uid, set_of_uid) -> int:
+    """The ReplicaSet row owning pod ``row`` (-1: none)."""
+    uid = controller_uid[row]
+    return -1 if uid < 0 else set_of_uid[uid]
+
+
 @njit
 def _count_pods(pods: OwnedPods, set_of_uid: np.ndarray, min_ready: np.ndarray, now: float,
                 set_count: int):
@@ -76,10 +83,7 @@ def _count_pods(pods: OwnedPods, set_of_uid: np.ndarray, min_ready: np.ndarray, 
     available = np.zeros(set_count, dtype=np.int64)
     for i in range(len(rows)):
         row = rows[i]
-        uid = controller_uid[row]
-        if uid < 0:
-            continue
-        owner = set_of_uid[uid]
+        owner = _owner(row, controller_uid, set_of_uid)
         if owner < 0:
             continue
         if phase[row] == SUCCEEDED or phase[row] == FAILED:
@@ -104,10 +108,7 @@ def _active_pods_of(pods: OwnedPods, set_of_uid: np.ndarray, chosen: np.ndarray)
     count = 0
     for i in range(len(rows)):
         row = rows[i]
-        uid = controller_uid[row]
-        if uid < 0:
-            continue
-        owner = set_of_uid[uid]
+        owner = _owner(row, controller_uid, set_of_uid)
         if owner < 0 or not chosen[owner]:
             continue
         if phase[row] == SUCCEEDED or phase[row] == FAILED or not math.isnan(deletion_time[row]):

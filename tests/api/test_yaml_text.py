@@ -31,6 +31,16 @@ def same(a, b) -> bool:
     return a == b
 
 
+def assert_read_as_yaml_reads(text: str) -> None:
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError:
+        with pytest.raises(yaml.YAMLError):
+            safe_load_text(text)
+        return
+    assert same(safe_load_text(text), expected)
+
+
 @pytest.mark.parametrize("text", [
     '{"a": 1}', '{"a":1}', '{"a": 1e3}', '{"a": 1E5}', '{"a": 1.5e+3}', '{"a": 1.5e3}',
     '{"a": 1.0e-3}', '{"a": -0}', '{"a": -0.0}', '{"a": 12345678901234567890}',
@@ -41,23 +51,10 @@ def same(a, b) -> bool:
     '{"cpu": "0.0125"}', "[1, 2", "key: [", "- a\n- b", '{"a": .5}', '{"a": 5.}',
 ])
 def test_known_texts(text):
-    try:
-        expected = yaml.safe_load(text)
-    except yaml.YAMLError:
-        with pytest.raises(yaml.YAMLError):
-            safe_load_text(text)
-        return
-    assert same(safe_load_text(text), expected)
+    assert_read_as_yaml_reads(text)
 
 
 @settings(max_examples=300, deadline=None)
 @given(JSON_VALUES, st.sampled_from([None, 2]), st.booleans())
 def test_json_texts_read_as_yaml_reads_them(value, indent, ascii_only):
-    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
-    try:
-        expected = yaml.safe_load(text)
-    except yaml.YAMLError:
-        with pytest.raises(yaml.YAMLError):
-            safe_load_text(text)
-        return
-    assert same(safe_load_text(text), expected)
+    assert_read_as_yaml_reads(json.dumps(value, indent=indent, ensure_ascii=ascii_only))

@@ -1248,22 +1248,6 @@ def update_selection(pod_start, pod_rows, match_pods, deleted, added, alive, row
     return new_start, new_rows
 
 
-@njit
-def alive_changes(was_alive, alive):
-    """The rows alive before (``was_alive``) and no longer, and whether a row dead before is
-    alive now (then a selection starts over)."""
-    deleted = np.empty(was_alive.shape[0], np.int64)
-    count = 0
-    revived = False
-    for r in range(was_alive.shape[0]):
-        if was_alive[r] and not alive[r]:
-            deleted[count] = r
-            count += 1
-        elif alive[r] and not was_alive[r]:
-            revived = True
-    return deleted[:count], revived
-
-
 # -- single functions, for tests ------------------------------------------------------------------
 
 @njit

@@ -186,39 +186,44 @@ def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restar
     (pod.go). One loop over the rows, not a call per row: a call costs more than its body.
     """
     rows_before = usage_before.shape[0]
-    with_columns = reported.columns.shape[1] > 0
+    # the arrays out of the NamedTuples once: a read in the loop costs reference counting
+    time_last, time_prev = samples.time_last, samples.time_prev
+    counter_last, counter_prev = samples.counter_last, samples.counter_prev
+    restarts_last = samples.restarts_last
+    columns, metrics, counters = reported.columns, reported.metrics, reported.counters
+    with_columns = columns.shape[1] > 0
     for i in range(rows.shape[0]):
         r = rows[i]
         if not scraped[i]:
-            samples.time_last[r] = np.nan
-            samples.time_prev[r] = np.nan
+            time_last[r] = np.nan
+            time_prev[r] = np.nan
             if with_columns:
                 for k in range(4):
-                    reported.columns[k, r] = np.nan
+                    columns[k, r] = np.nan
             continue
-        sampled = r < rows_before and not np.isnan(samples.time_last[r])
-        restarted = sampled and restarts[r] != samples.restarts_last[r]
-        samples.restarts_last[r] = restarts[r]
+        sampled = r < rows_before and not np.isnan(time_last[r])
+        restarted = sampled and restarts[r] != restarts_last[r]
+        restarts_last[r] = restarts[r]
         if sampled and not restarted:
-            dt = now - samples.time_last[r]
+            dt = now - time_last[r]
             for c in range(counter_metric.shape[0]):
                 m = counter_metric[c]
-                samples.counter_last[r, c] = (samples.counter_prev[r, c]
-                                              + 0.5 * (usage_before[r, m] + usage[r, m]) * dt)
-            samples.time_prev[r] = samples.time_last[r]
+                counter_last[r, c] = (counter_prev[r, c]
+                                      + 0.5 * (usage_before[r, m] + usage[r, m]) * dt)
+            time_prev[r] = time_last[r]
         else:
             since = 0.0
             if not sampled and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
                 since = now - start_time[r]
             for c in range(counter_metric.shape[0]):
-                samples.counter_last[r, c] = usage[r, counter_metric[c]] * since
-                samples.counter_prev[r, c] = 0.0
+                counter_last[r, c] = usage[r, counter_metric[c]] * since
+                counter_prev[r, c] = 0.0
             fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
-            samples.time_prev[r] = now - since if fresh else np.nan
-        samples.time_last[r] = now
+            time_prev[r] = now - since if fresh else np.nan
+        time_last[r] = now
         if with_columns:
-            _metric_column_row(r, samples.time_last, samples.time_prev, samples.counter_last,
-                               samples.counter_prev, usage, reported)
+            _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usage,
+                               columns, metrics, counters)
 
 
 @njit
@@ -293,25 +298,30 @@ def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution)
     node_usage = nodes.samples.usage_last
     pod_usage = pods.samples.usage_last
     scraped = pods.scraped
-    for i in range(live.rows.shape[0]):
-        p = live.rows[i]
-        n = live.node_index[p]
-        scraped[i] = n >= 0 and live.phase[p] == RUNNING and nodes.scraped[n]
+    # the arrays out of the NamedTuples once: a read in the loop costs reference counting
+    live_rows, node_index, phase = live.rows, live.node_index, live.phase
+    node_scraped = nodes.scraped
+    for i in range(live_rows.shape[0]):
+        p = live_rows[i]
+        n = node_index[p]
+        scraped[i] = n >= 0 and phase[p] == RUNNING and node_scraped[n]
         if scraped[i]:
             for m in range(node_usage.shape[1]):
                 node_usage[n, m] += pod_usage[p, m]
     _sample_rows(pods.samples, pods.usage_before, pod_usage, live.rows, scraped,
                  live.start_time, live.restarts, counter_metric, now, resolution, pods.reported)
+    alive, time_last, time_prev = live.alive, pods.samples.time_last, pods.samples.time_prev
+    columns, overhead = pods.reported.columns, nodes.overhead
     for r in pods.rows_before:
-        if r < live.alive.shape[0] and not live.alive[r]:   # past the end: another state
-            pods.samples.time_last[r] = np.nan
-            pods.samples.time_prev[r] = np.nan
+        if r < alive.shape[0] and not alive[r]:   # past the end: another state
+            time_last[r] = np.nan
+            time_prev[r] = np.nan
             for k in range(4):
-                pods.reported.columns[k, r] = np.nan
+                columns[k, r] = np.nan
     for n in range(node_usage.shape[0]):
-        if nodes.scraped[n]:
+        if node_scraped[n]:
             for m in range(node_usage.shape[1]):
-                node_usage[n, m] += nodes.overhead[n, m]
+                node_usage[n, m] += overhead[n, m]
     _sample_rows(nodes.samples, nodes.usage_before, node_usage, np.arange(node_usage.shape[0]),
                  nodes.scraped, np.full(node_usage.shape[0], np.nan),
                  np.zeros(node_usage.shape[0], dtype=np.int32), counter_metric, now,
@@ -614,16 +624,17 @@ def _metric_columns(rows, time_last, time_prev, counter_last, counter_prev, usag
                     reported):
     """metrics_of for the ``reported`` metrics of ``rows`` into ``reported.columns`` (NaN
     where a row has no metric): one loop over ``rows``."""
+    columns, metrics, counters = reported.columns, reported.metrics, reported.counters
     for r in rows:
         _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usage_last,
-                           reported)
+                           columns, metrics, counters)
 
 
 @njit(inline="always")   # in the callers' loops: a call per row would cost more than its body
 def _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usage_last,
-                       reported):
-    """_metric_columns of row ``r``."""
-    columns = reported.columns
+                       columns, metrics, counters):
+    """_metric_columns of row ``r`` (``columns``, ``metrics``, ``counters``: ReportedMetrics'
+    arrays)."""
     window = time_last[r] - time_prev[r]
     fell = False
     for c in range(counter_last.shape[1]):
@@ -634,9 +645,9 @@ def _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usag
             columns[k, r] = np.nan
         return
     for m in range(2):
-        c = reported.counters[m]
+        c = counters[m]
         if c < 0:
-            columns[m, r] = usage_last[r, reported.metrics[m]]
+            columns[m, r] = usage_last[r, metrics[m]]
             continue
         rise = counter_last[r, c] - counter_prev[r, c]
         if window != 0.0:

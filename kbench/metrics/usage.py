@@ -672,31 +672,38 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
     more in page faults than the passes).
     """
     count = rows.shape[0]
-    with_load = load.requests.shape[0] > 0
-    with_explicit = inputs.explicit.shape[0] > 0
-    with_pins = inputs.pinned.shape[0] > 0
+    # the arrays out of the NamedTuples once: a read in the loop costs reference counting
+    alive, node_index, phase = inputs.alive, inputs.node_index, inputs.phase
+    annotations, known, annotated = inputs.annotations, inputs.known, inputs.annotated
+    explicit, pinned, uid = inputs.explicit, inputs.pinned, inputs.uid
+    requests, ready, deployment_of_pod = load.requests, load.ready, load.deployment_of_pod
+    deployment_alive, deployment_cost = load.deployment_alive, load.deployment_cost
+    cost_cpu, cost_memory = load.cost_cpu, load.cost_memory
+    with_load = requests.shape[0] > 0
+    with_explicit = explicit.shape[0] > 0
+    with_pins = pinned.shape[0] > 0
     code_of = work[0]      # annotation code + 1, -1: the pod is inactive
     deployment = work[1]   # the Deployment whose load the pod shares, -1: none
-    ready_count = np.zeros(load.requests.shape[0], dtype=np.int64)
+    ready_count = np.zeros(requests.shape[0], dtype=np.int64)
     for i in range(count):
         p = rows[i]
         deployment[i] = -1
-        if not (inputs.alive[p] and inputs.node_index[p] >= 0 and inputs.phase[p] == RUNNING):
+        if not (alive[p] and node_index[p] >= 0 and phase[p] == RUNNING):
             code_of[i] = -1
             continue
-        code = inputs.annotations[p] + 1
-        if not inputs.known[code]:
+        code = annotations[p] + 1
+        if not known[code]:
             return p
         code_of[i] = code
         if with_load:
-            d = load.deployment_of_pod[p]
-            if d >= 0 and load.deployment_alive[d] and load.ready[p]:
+            d = deployment_of_pod[p]
+            if d >= 0 and deployment_alive[d] and ready[p]:
                 deployment[i] = d
                 ready_count[d] += 1
     share = np.zeros(ready_count.shape[0], dtype=np.float64)   # requests/s per ready pod
     for d in range(ready_count.shape[0]):
         if ready_count[d] > 0:
-            rate = load.requests[d]
+            rate = requests[d]
             share[d] = (rate if (rate >= 0.0 or np.isnan(rate)) else 0.0) / ready_count[d]
     keyed = work[2]        # i * 2 + unit of the per-pod values to add
     pattern_of = work[3]   # and the pattern of each
@@ -711,20 +718,20 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
         d = deployment[i]   # a ready pod of a live Deployment with load
         for unit in range(2):
             if with_pins:
-                pin = inputs.pinned[p, unit]
+                pin = pinned[p, unit]
                 if not np.isnan(pin):
                     usage[p, unit] = max(pin, 0.0)
                     continue
-            pattern = inputs.explicit[p, unit] if with_explicit else -1
+            pattern = explicit[p, unit] if with_explicit else -1
             if pattern < 0:
-                pattern = inputs.annotated[code, unit]
+                pattern = annotated[code, unit]
             value = slot_value[pattern + 1]
             if with_load:
                 load_value = 0.0
                 if d >= 0:
-                    cost = load.cost_cpu[code] if unit == 0 else load.cost_memory[code]
+                    cost = cost_cpu[code] if unit == 0 else cost_memory[code]
                     if np.isnan(cost):
-                        cost = load.deployment_cost[d, unit]
+                        cost = deployment_cost[d, unit]
                     load_value = share[d] * (0.0 if np.isnan(cost) else cost)
                 value += load_value
             if pattern >= 0 and slot_per_pod[pattern + 1]:
@@ -736,7 +743,7 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
                 usage[p, unit] = max(value, 0.0)
     key_of = np.empty(keyed_count, dtype=np.uint64)
     for k in range(keyed_count):
-        key_of[k] = np.uint64(np.int64(inputs.uid[rows[keyed[k] // 2]]))   # as uniform_hash
+        key_of[k] = np.uint64(np.int64(uid[rows[keyed[k] // 2]]))   # as uniform_hash
     values = np.empty(keyed_count, dtype=np.float64)
     _keyed_values(patterns, at, pattern_of[:keyed_count], key_of, values)
     for k in range(keyed_count):

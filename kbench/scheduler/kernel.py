@@ -1188,10 +1188,10 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     dirty = np.zeros(2, dtype=np.bool_)  # verdicts' rows that may hold a rejection
     scratch_counts = np.zeros(reason_counts.shape[1], dtype=np.int64)
     scratch_failures = np.zeros(resource_failures.shape[1], dtype=np.int64)
-    tree = new_run_tree(0, 0)  # made at the first tree run: its arrays are the batch's largest
+    tree = new_run_tree(node_count, score_count)
     # PodTopologySpread's and InterPodAffinity's verdicts for the trees' builds: they pass
     # (ZoneTrees apply PodTopologySpread's per domain; walks fill ``verdicts``)
-    no_verdicts = np.zeros((2, 0), dtype=np.int32)  # made with the tree
+    no_verdicts = np.zeros((2, node_count), dtype=np.int32)
     zones = new_zone_trees(0, 0, 0)  # made at the first zone-spread run
     domains = -1  # the current template's domains when its run uses ZoneTrees, else -1
     spread_weight = 0
@@ -1250,9 +1250,6 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                         norm_slots[normalized_count] = s
                         normalized_count += 1
                 size = tree_size(leaves)
-                if len(tree.position_of) < node_count:
-                    tree = new_run_tree(node_count, score_count)
-                    no_verdicts = np.zeros((2, node_count), dtype=np.int32)
                 cached = cacheable(t, profile.filter_kinds, profile.score_kinds, active,
                                    templates.port_start)
                 if cached:

@@ -1185,6 +1185,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     walk_cache = new_walk_cache(node_count, score_count)
     failures = np.zeros(nodes.requested.shape[1], dtype=np.int8)
     verdicts = np.zeros((2, node_count), dtype=np.int32)
+    dirty = np.zeros(2, dtype=np.bool_)  # verdicts' rows that may hold a rejection
     scratch_counts = np.zeros(reason_counts.shape[1], dtype=np.int64)
     scratch_failures = np.zeros(resource_failures.shape[1], dtype=np.int64)
     tree = new_run_tree(node_count, score_count)
@@ -1229,6 +1230,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             use_tree = False
             if local:
                 verdicts[:] = 0  # PodTopologySpread and InterPodAffinity pass every node
+                dirty[:] = False
             if local or domains >= 0:
                 # a tree pays when the run's walks would cover the candidates twice or more
                 length = 1
@@ -1298,7 +1300,22 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                 totals_out[i] = total
         if walk:
             if not local:
-                prefilter(t, profile, spread, affinity, verdicts)
+                # prefilter, but a row is rewritten only when the template has constraints of
+                # its plugin or the row holds a rejection (else it is all 0 already)
+                for kind in profile.filter_kinds:
+                    if kind == FILTER_SPREAD:
+                        own = spread.filter_start[t] != spread.filter_start[t + 1]
+                        if own or dirty[0]:
+                            spread_prefilter(t, spread, verdicts[0])
+                            dirty[0] = own
+                    elif kind == FILTER_AFFINITY:
+                        own = (affinity.affinity_start[t] != affinity.affinity_start[t + 1]
+                               or affinity.anti_start[t] != affinity.anti_start[t + 1]
+                               or affinity.existing_anti_start[t]
+                               != affinity.existing_anti_start[t + 1])
+                        if own or dirty[1]:
+                            affinity_prefilter(t, affinity, verdicts[1])
+                            dirty[1] = own
             found, processed = walk_feasible(
                 t, candidates, start_index, profile.nodes_to_find, walk_cache, versions, nodes,
                 templates, profile, spread, affinity, wanted_ports, verdicts, failures,

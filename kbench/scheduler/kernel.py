@@ -942,13 +942,7 @@ def score_nodes(t, feasible, count, nodes, templates, profile, spread, affinity,
         raw_scores(kind, s, t, feasible, count, nodes, templates, profile, spread, affinity,
                    custom_score,
                    buffer, valid)
-        mode = profile.score_normalize[s]
-        if mode == NORMALIZE_SPREAD:
-            spread_normalize(buffer, valid, count)
-        elif mode == NORMALIZE_MIN_MAX:
-            affinity_normalize(buffer, count)
-        else:
-            normalize(buffer, count, mode)
+        normalize_scores(buffer, valid, count, profile.score_normalize[s])
         for i in range(count):
             plugin_scores[s, i] = buffer[i]
             totals[i] += buffer[i] * profile.score_weights[s]

@@ -5,7 +5,7 @@ A pod is *bound* when it holds resources on one of the batch's nodes: alive, its
 node of the batch, not Succeeded or Failed (ClusterState.active_pod_rows); PodTopologySpread
 *counts* the bound pods not being deleted. Each pass finds the rows whose columns that decide
 this (alive, node_index, phase, deletion_time, namespace, labels, body) changed since the last
-pass (kbench.scheduler.changes) and moves only those in and out of the totals: per node the
+pass (kbench.state.changes) and moves only those in and out of the totals: per node the
 non-zero cpu and memory requests; per (namespace, labels) pair the number of bound pods; per
 pair and node the counted pods (for the pairs a pass asked about); how many bound pods have
 host ports, or (anti-)affinity terms. A pass then reads totals, not 150,000 pods. The totals
@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from kbench.scheduler.changes import ColumnCopies
+from kbench.state.changes import ColumnCopies
 from kbench.scheduler.plugins import nodeports
 from kbench.scheduler.plugins.noderesources import nonzero_requests
 from kbench.state.label_groups import key_pairs, pair_keys

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 
-from kbench.scheduler.changes import BLOCK
+from kbench.state.changes import BLOCK
 from kbench.scheduler.plugins.noderesources import nonzero_requests
 from kbench.state.schema import POD_PHASES
 

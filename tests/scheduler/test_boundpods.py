@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from kbench.scheduler.boundpods import BoundPods
-from kbench.scheduler.changes import BLOCK, dirty_blocks
+from kbench.state.changes import BLOCK, dirty_blocks
 from kbench.state.label_groups import pair_keys
 from kbench.state.schema import POD_PHASES
 from tests.reference import boundpods as reference

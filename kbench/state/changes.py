@@ -1,7 +1,7 @@
 """Which rows of a table changed since the last look: copies of some of its columns, compared
 block by block with the columns as they are now.
 
-Kept totals (the bound pods' requests per node, the pending pods) are updated from the rows
+Kept totals (the scheduler's bound-pod totals, kbench.scheduler.boundpods) are updated from the rows
 that changed rather than recomputed from every row. Whoever writes a column, the comparison
 sees it: it reads each watched column once per look, at memory speed (a kernel finds the
 blocks of rows with a difference, then only those blocks are compared row by row).

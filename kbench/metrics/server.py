@@ -137,11 +137,6 @@ class ReportedMetrics(NamedTuple):
     columns: np.ndarray    # [4, >= rows] float64
 
 
-#: No metric columns: _sample_rows only samples.
-_NO_COLUMNS = ReportedMetrics(np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64),
-                              np.full((4, 0), np.nan))
-
-
 def empty_samples(rows: int, metrics: int, counters: int) -> Samples:
     """Samples of ``rows`` rows that have never been scraped."""
     return Samples(np.full(rows, np.nan), np.full(rows, np.nan),
@@ -171,12 +166,11 @@ def _rows(samples: Samples, rows: int) -> Samples:
 
 @njit
 def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restarts,
-                 counter_metric, now, resolution, reported):
+                 counter_metric, now, resolution):
     """A new sample of every scraped row of ``rows`` (``scraped[i]``: row ``rows[i]`` is);
     the others lose their samples (metrics-server keeps only the latest batch).
     ``samples.counter_prev`` holds the rows' last counters (the caller swapped the buffers),
-    ``usage_before`` the usage sampled with them. With ``reported.columns`` (not empty), the
-    rows' metrics are written there too (_metric_columns), from the values just stored.
+    ``usage_before`` the usage sampled with them.
 
     A row whose last sample is of the same container continues: its counters grow by the
     trapezoid and the last sample becomes the previous one. Otherwise (first sample, or a
@@ -190,16 +184,11 @@ def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restar
     time_last, time_prev = samples.time_last, samples.time_prev
     counter_last, counter_prev = samples.counter_last, samples.counter_prev
     restarts_last = samples.restarts_last
-    columns, metrics, counters = reported.columns, reported.metrics, reported.counters
-    with_columns = columns.shape[1] > 0
     for i in range(rows.shape[0]):
         r = rows[i]
         if not scraped[i]:
             time_last[r] = np.nan
             time_prev[r] = np.nan
-            if with_columns:
-                for k in range(4):
-                    columns[k, r] = np.nan
             continue
         sampled = r < rows_before and not np.isnan(time_last[r])
         restarted = sampled and restarts[r] != restarts_last[r]
@@ -221,14 +210,11 @@ def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restar
             fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
             time_prev[r] = now - since if fresh else np.nan
         time_last[r] = now
-        if with_columns:
-            _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usage,
-                               columns, metrics, counters)
 
 
 @njit
 def _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage, node_start,
-            node_restarts, now, resolution, no_columns):
+            node_restarts, now, resolution):
     """One scrape: segment sums of the scraped pods' usage by node into ``node_usage``
     [nodes, metrics] (plus each scraped node's overhead), then a new sample of every pod and
     node. Nodes never restart and have no start time (``node_start`` NaN, ``node_restarts``
@@ -247,10 +233,10 @@ def _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage
                 node_usage[n, m] += inputs.node_overhead[n, m]
     _sample_rows(pods, pod_usage_before, inputs.pod_usage,
                  np.arange(pod_scraped.shape[0]), pod_scraped, inputs.start_time,
-                 inputs.restarts, inputs.counter_metric, now, resolution, no_columns)
+                 inputs.restarts, inputs.counter_metric, now, resolution)
     _sample_rows(nodes, node_usage_before, node_usage, np.arange(node_usage.shape[0]),
                  inputs.node_scraped, node_start, node_restarts, inputs.counter_metric, now,
-                 resolution, no_columns)
+                 resolution)
 
 
 class LivePods(NamedTuple):
@@ -270,8 +256,7 @@ class LivePodBuffers(NamedTuple):
     samples: Samples             # the new samples (counter buffers already swapped)
     usage_before: np.ndarray     # [rows before, metrics] the usage sampled with the last ones
     rows_before: np.ndarray      # [k] int64 rows that may hold samples (see _scrape_live)
-    scraped: np.ndarray          # [>= live] bool work buffer (kept: fresh pages cost more)
-    reported: ReportedMetrics    # out: the metrics of every row (columns [4, >= pods])
+    columns: np.ndarray          # out: [cpu, memory, sample time, window] by row, [4, >= pods]
 
 
 class NodeBuffers(NamedTuple):
@@ -284,48 +269,95 @@ class NodeBuffers(NamedTuple):
 
 
 @njit
-def _scrape_live(live, pods, nodes, counter_metric, no_columns, now, resolution):
-    """_scrape over the live pod rows only (what MetricsServer.scrape runs): a pod is scraped
-    when bound, Running and on a scraped node. ``pods.rows_before`` holds every row that may
-    hold samples but is not live now (the previous scrape's live rows; none when no pod was
-    added or deleted since): those no longer alive lose their samples. Keeps
-    ``pods.reported`` (the pods' metrics, as _metric_columns works them out) up to date, so
+def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
+    """_scrape over the live pod rows only (what MetricsServer.scrape runs), for
+    MetricsServer's metrics: usage columns (CPU, MEMORY), CPU the one counter. A pod is
+    scraped when bound, Running and on a scraped node. ``pods.rows_before`` holds every row
+    that may hold samples but is not live now (the previous scrape's live rows; none when no
+    pod was added or deleted since): those no longer alive lose their samples. Keeps
+    ``pods.columns`` (the pods' metrics, as _metric_columns works them out) up to date, so
     that no pass over every row is needed to read them.
 
-    The sums, samples and their arithmetic are _scrape's, in its order (pods by ascending
-    row), so results are equal to the last bit; deleted rows cost nothing but their
-    samples' removal."""
+    One pass over the live rows does each pod's node sum, its new sample and its metrics,
+    from the values just worked out (the pass is memory-bound: every array is read or
+    written once). The sums, samples and their arithmetic are _scrape's and
+    _metric_columns', in their order (pods by ascending row), so results are equal to the
+    last bit; deleted rows cost nothing but their samples' removal."""
     node_usage = nodes.samples.usage_last
-    pod_usage = pods.samples.usage_last
-    scraped = pods.scraped
     # the arrays out of the NamedTuples once: a read in the loop costs reference counting
-    live_rows, node_index, phase = live.rows, live.node_index, live.phase
+    usage, usage_before = pods.samples.usage_last, pods.usage_before
+    time_last, time_prev = pods.samples.time_last, pods.samples.time_prev
+    counter_last, counter_prev = pods.samples.counter_last, pods.samples.counter_prev
+    restarts_last = pods.samples.restarts_last
+    cpu_rate, memory_used = pods.columns[0], pods.columns[1]
+    sample_time, sample_window = pods.columns[2], pods.columns[3]
+    live_rows, alive, node_index, phase = live.rows, live.alive, live.node_index, live.phase
+    start_time, restarts = live.start_time, live.restarts
     node_scraped = nodes.scraped
+    sampled_rows = usage_before.shape[0]   # rows past these have never been sampled
     for i in range(live_rows.shape[0]):
-        p = live_rows[i]
-        n = node_index[p]
-        scraped[i] = n >= 0 and phase[p] == RUNNING and node_scraped[n]
-        if scraped[i]:
-            for m in range(node_usage.shape[1]):
-                node_usage[n, m] += pod_usage[p, m]
-    _sample_rows(pods.samples, pods.usage_before, pod_usage, live.rows, scraped,
-                 live.start_time, live.restarts, counter_metric, now, resolution, pods.reported)
-    alive, time_last, time_prev = live.alive, pods.samples.time_last, pods.samples.time_prev
-    columns, overhead = pods.reported.columns, nodes.overhead
+        r = live_rows[i]
+        n = node_index[r]
+        if not (n >= 0 and phase[r] == RUNNING and node_scraped[n]):
+            time_last[r] = np.nan
+            time_prev[r] = np.nan
+            cpu_rate[r] = memory_used[r] = sample_time[r] = sample_window[r] = np.nan
+            continue
+        cpu, memory = usage[r, CPU], usage[r, MEMORY]
+        node_usage[n, CPU] += cpu
+        node_usage[n, MEMORY] += memory
+        last = time_last[r] if r < sampled_rows else np.nan
+        restarted = False
+        if restarts_last[r] != restarts[r]:   # written only when it changes
+            restarted = not np.isnan(last)
+            restarts_last[r] = restarts[r]
+        if not np.isnan(last) and not restarted:   # the same container: the trapezoid
+            before = counter_prev[r, 0]
+            counter = before + 0.5 * (usage_before[r, CPU] + cpu) * (now - last)
+            prev = last
+        else:   # a first sample, or a restart (see _sample_rows)
+            since = 0.0
+            if np.isnan(last) and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
+                since = now - start_time[r]
+            counter = cpu * since
+            before = 0.0
+            counter_prev[r, 0] = 0.0
+            fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
+            prev = now - since if fresh else np.nan
+        counter_last[r, 0] = counter
+        time_prev[r] = prev
+        time_last[r] = now
+        # the metrics: _metric_column_row of the sample just stored
+        window = now - prev
+        if counter < before or np.isnan(window):
+            cpu_rate[r] = memory_used[r] = sample_time[r] = sample_window[r] = np.nan
+            continue
+        rise = counter - before
+        if window != 0.0:
+            cpu_rate[r] = rise / window
+        elif rise > 0:  # numpy's division by zero (numba's would raise)
+            cpu_rate[r] = np.inf
+        elif rise < 0:
+            cpu_rate[r] = -np.inf
+        else:
+            cpu_rate[r] = np.nan
+        memory_used[r] = memory
+        sample_time[r] = now
+        sample_window[r] = window
     for r in pods.rows_before:
         if r < alive.shape[0] and not alive[r]:   # past the end: another state
             time_last[r] = np.nan
             time_prev[r] = np.nan
-            for k in range(4):
-                columns[k, r] = np.nan
+            cpu_rate[r] = memory_used[r] = sample_time[r] = sample_window[r] = np.nan
+    overhead = nodes.overhead
     for n in range(node_usage.shape[0]):
         if node_scraped[n]:
             for m in range(node_usage.shape[1]):
                 node_usage[n, m] += overhead[n, m]
     _sample_rows(nodes.samples, nodes.usage_before, node_usage, np.arange(node_usage.shape[0]),
-                 nodes.scraped, np.full(node_usage.shape[0], np.nan),
+                 node_scraped, np.full(node_usage.shape[0], np.nan),
                  np.zeros(node_usage.shape[0], dtype=np.int32), counter_metric, now,
-                 resolution, no_columns)
+                 resolution)
 
 
 @njit
@@ -391,7 +423,7 @@ def scrape_samples(inputs: ScrapeInput, pods: Samples, nodes: Samples, now: floa
                            usage_last=node_usage)
     _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage,
             np.full(node_count, np.nan), np.zeros(node_count, dtype=np.int32), float(now),
-            float(resolution), _NO_COLUMNS)
+            float(resolution))
     return pods, nodes, node_usage
 
 
@@ -449,7 +481,6 @@ class MetricsServer:
         self._nodes = empty_samples(0, metrics, counters)
         # the live pod rows at the last scrape: every row that holds samples is among them
         self._live_before: np.ndarray | None = np.zeros(0, dtype=np.int64)
-        self._scraped = np.zeros(0, dtype=np.bool_)   # _scrape_live's work buffer
         # [cpu, memory, sample time, window] of every pod row (None: to be worked out)
         self._pod_columns: np.ndarray | None = np.full((4, 0), np.nan)
         # pod usage buffers, the last scrape's first, and the live rows each was written for
@@ -496,16 +527,11 @@ class MetricsServer:
             counter_prev=grown_nodes.counter_last[:node_count],
             usage_last=np.zeros((node_count, len(self.METRICS)), dtype=np.float64))
         self._pod_columns = _grown_columns(self._pod_columns, len(grown_pods.time_last))
-        reported = ReportedMetrics(*_reported_metrics(self.COUNTER_METRIC, len(self.METRICS)),
-                                   self._pod_columns)
-        if len(self._scraped) < len(live.rows):
-            self._scraped = np.empty(max(len(live.rows), 2 * len(self._scraped)), dtype=np.bool_)
         pod_buffers = LivePodBuffers(pod_samples, self._pods.usage_last, rows_before,
-                                     self._scraped, reported)
+                                     self._pod_columns)
         node_buffers = NodeBuffers(node_samples, self._nodes.usage_last, node_scraped,
                                    np.tile(self.node_overhead, (node_count, 1)))
-        _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, _NO_COLUMNS, now,
-                     self.resolution)
+        _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, now, self.resolution)
         # keep the full-capacity buffers, swapped as the views were
         self._pods = _swapped(grown_pods, pod_samples)
         self._nodes = _swapped(grown_nodes, node_samples)

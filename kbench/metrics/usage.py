@@ -666,6 +666,8 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
     pattern (``slot_per_pod``) are listed, then their values for the pods' uids added by
     _keyed_values (grouped by pattern) before the clip. The additions are those of the
     per-pattern code this replaced, in its order, so results are equal to the last bit.
+    Without pins or set patterns, a pod's values depend only on its annotations and
+    Deployment: they are worked out once per run of neighbouring pods that share both.
     Empty ``inputs.explicit`` / ``inputs.pinned``: no pod has a set pattern / a pin.
     ``work`` [4, >= 2 * rows] int32 holds what the first pass finds for the second and the
     list of per-pod values (reused from call to call: fresh pod-sized arrays would cost
@@ -708,6 +710,12 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
     keyed = work[2]        # i * 2 + unit of the per-pod values to add
     pattern_of = work[3]   # and the pattern of each
     keyed_count = 0
+    # a pod's (cpu, memory) value and per-pod pattern (-1: none), worked out again only when
+    # its (annotation code, Deployment) differs from the last pod's (pods of a Deployment are
+    # mostly neighbours in rows), or for every pod when pins or set patterns are in use
+    value = np.zeros(2, dtype=np.float64)
+    value_pattern = np.full(2, -1, dtype=np.int32)
+    last_code = last_deployment = -2
     for i in range(count):
         p = rows[i]
         code = code_of[i]
@@ -716,31 +724,38 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
             usage[p, 1] = 0.0
             continue
         d = deployment[i]   # a ready pod of a live Deployment with load
+        if with_pins or with_explicit or code != last_code or d != last_deployment:
+            last_code, last_deployment = code, d
+            for unit in range(2):
+                value_pattern[unit] = -1
+                if with_pins:
+                    pin = pinned[p, unit]
+                    if not np.isnan(pin):
+                        value[unit] = max(pin, 0.0)
+                        continue
+                pattern = explicit[p, unit] if with_explicit else -1
+                if pattern < 0:
+                    pattern = annotated[code, unit]
+                unit_value = slot_value[pattern + 1]
+                if with_load:
+                    load_value = 0.0
+                    if d >= 0:
+                        cost = cost_cpu[code] if unit == 0 else cost_memory[code]
+                        if np.isnan(cost):
+                            cost = deployment_cost[d, unit]
+                        load_value = share[d] * (0.0 if np.isnan(cost) else cost)
+                    unit_value += load_value
+                if pattern >= 0 and slot_per_pod[pattern + 1]:
+                    value[unit] = unit_value   # clipped once the per-pod value is added
+                    value_pattern[unit] = pattern
+                else:
+                    value[unit] = max(unit_value, 0.0)
         for unit in range(2):
-            if with_pins:
-                pin = pinned[p, unit]
-                if not np.isnan(pin):
-                    usage[p, unit] = max(pin, 0.0)
-                    continue
-            pattern = explicit[p, unit] if with_explicit else -1
-            if pattern < 0:
-                pattern = annotated[code, unit]
-            value = slot_value[pattern + 1]
-            if with_load:
-                load_value = 0.0
-                if d >= 0:
-                    cost = cost_cpu[code] if unit == 0 else cost_memory[code]
-                    if np.isnan(cost):
-                        cost = deployment_cost[d, unit]
-                    load_value = share[d] * (0.0 if np.isnan(cost) else cost)
-                value += load_value
-            if pattern >= 0 and slot_per_pod[pattern + 1]:
-                usage[p, unit] = value   # clipped once the per-pod value is added
+            usage[p, unit] = value[unit]
+            if value_pattern[unit] >= 0:
                 keyed[keyed_count] = 2 * i + unit
-                pattern_of[keyed_count] = pattern
+                pattern_of[keyed_count] = value_pattern[unit]
                 keyed_count += 1
-            else:
-                usage[p, unit] = max(value, 0.0)
     key_of = np.empty(keyed_count, dtype=np.uint64)
     for k in range(keyed_count):
         key_of[k] = np.uint64(np.int64(uid[rows[keyed[k] // 2]]))   # as uniform_hash

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from metrics.builders import cluster, deployment, node, pod, pod_row, run_pods
 
 from kbench.metrics import UsageModel, UsageSpecError, parse_pattern
@@ -337,3 +339,39 @@ def test_pin_one_value_per_row_and_check_passes():
     assert usage.memory.tolist() == [float(1 << 30)] * 2
     with pytest.raises(ValueError, match="3 values for 2 pods"):
         model.pin(rows, cpu=["1", "2", "3"])
+
+
+USAGE_SPECS = [None, {"cpu": "50m", "memory": "100Mi"},
+               {"cpu": ["20m", {"pattern": "noise", "amplitude": "30m", "seed": 3}],
+                "memory": {"pattern": "noise", "amplitude": "5Mi", "seed": 4}},
+               {"cpu": {"pattern": "steps", "steps": [[0, "-1"]]}}]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(USAGE_SPECS) - 1),
+                          st.sampled_from([None, "web-rs", "api-rs"]), st.booleans(),
+                          st.booleans(), st.booleans()), max_size=24),
+       st.floats(0, 2 * H, allow_nan=False))
+def test_values_reused_along_a_deployment_equal_those_of_each_pod(pods, t):
+    """Without pins or set patterns, a pod's values are reused from the last pod when both
+    have the same annotations and Deployment; with a pin anywhere (an unpinned one here),
+    every pod is worked out on its own: both give the same usage, bit for bit. Neighbouring
+    pods share or differ in annotations (usage, per-pod noise, own cost), Deployment,
+    readiness and phase."""
+    web, web_rs = deployment("web", load={"pattern": "diurnal", "mean": 90, "amplitude": 40},
+                             cost={"cpu": "10m", "memory": "1Mi"})
+    api, api_rs = deployment("api", load=-5, cost={"cpu": "3m"})
+    documents = [node("n1"), web, web_rs, api, api_rs]
+    for i, (spec, owner, own_cost, ready, running) in enumerate(pods):
+        annotations = {"kbench.io/cost-per-request": '{"cpu": "7m"}'} if own_cost else None
+        documents.append(pod(f"p{i}", usage=USAGE_SPECS[spec], owner=owner,
+                             annotations=annotations))
+    c = cluster(documents)
+    for i, (_, _, _, ready, running) in enumerate(pods):
+        if running:
+            run_pods(c, {f"p{i}": "n1"}, ready=ready)
+    reused = UsageModel(seed=1).usage_matrix(c.state, t)
+    each_pod = UsageModel(seed=1)
+    each_pod.pin(0, cpu="1")
+    each_pod.unpin(0)
+    assert each_pod.usage_matrix(c.state, t).tobytes() == reused.tobytes()

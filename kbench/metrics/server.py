@@ -349,6 +349,10 @@ def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
             time_last[r] = np.nan
             time_prev[r] = np.nan
             cpu_rate[r] = memory_used[r] = sample_time[r] = sample_window[r] = np.nan
+            # both usage buffers keep 0 in every row that is not live
+            usage[r, CPU] = usage[r, MEMORY] = 0.0
+            if r < usage_before.shape[0]:
+                usage_before[r, CPU] = usage_before[r, MEMORY] = 0.0
     overhead = nodes.overhead
     for n in range(node_usage.shape[0]):
         if node_scraped[n]:
@@ -358,15 +362,6 @@ def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
                  node_scraped, np.full(node_usage.shape[0], np.nan),
                  np.zeros(node_usage.shape[0], dtype=np.int32), counter_metric, now,
                  resolution)
-
-
-@njit
-def _clear_rows(rows, alive, usage):
-    """usage[r] = 0 for every row of ``rows`` that is no longer alive (or no longer exists)."""
-    for r in rows:
-        if r >= alive.shape[0] or not alive[r]:
-            for m in range(usage.shape[1]):
-                usage[r, m] = 0.0
 
 
 @njit
@@ -483,9 +478,8 @@ class MetricsServer:
         self._live_before: np.ndarray | None = np.zeros(0, dtype=np.int64)
         # [cpu, memory, sample time, window] of every pod row (None: to be worked out)
         self._pod_columns: np.ndarray | None = np.full((4, 0), np.nan)
-        # pod usage buffers, the last scrape's first, and the live rows each was written for
+        # pod usage buffers, the last scrape's first
         self._usage_buffers: list[np.ndarray | None] = [None, None]
-        self._usage_rows: list[np.ndarray | None] = [None, None]
 
     @property
     def pods(self) -> Samples:
@@ -544,15 +538,16 @@ class MetricsServer:
         """The buffer this scrape's pod usage goes into: [>= pod rows, metrics], 0 in every
         row that is not live (the usage model writes the live ones). Two buffers alternate,
         as the last scrape's usage is still read (the trapezoid) while the new one is
-        written; the rows a buffer held live pods in are cleared once those pods are gone."""
+        written; _scrape_live clears the rows of pods gone since the last scrape in both,
+        and rows past the end of a shorter pods table (another state) are cleared here."""
         free = self._usage_buffers[1]
         if free is None or len(free) < len(pods):
             capacity = max(len(pods), 2 * len(free) if free is not None else 0)
             free = np.zeros((capacity, len(self.METRICS)), dtype=np.float64)
-        elif self._usage_rows[1] is not pods.live_rows():
-            _clear_rows(self._usage_rows[1], pods.alive, free)
+        elif len(pods) < self.pod_count:
+            for buffer in self._usage_buffers:
+                buffer[len(pods):] = 0.0
         self._usage_buffers = [free, self._usage_buffers[0]]
-        self._usage_rows = [pods.live_rows(), self._usage_rows[0]]
         return free
 
     def pod_metrics(self, pod_count: int | None = None) -> PodMetricsArrays:

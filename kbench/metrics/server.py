@@ -253,7 +253,7 @@ class LivePods(NamedTuple):
 class LivePodBuffers(NamedTuple):
     """The pod samples _scrape_live reads and writes."""
 
-    samples: Samples             # the new samples (counter buffers already swapped)
+    samples: Samples             # the new samples (counter and time buffers already swapped)
     usage_before: np.ndarray     # [rows before, metrics] the usage sampled with the last ones
     rows_before: np.ndarray      # [k] int64 rows that may hold samples (see _scrape_live)
     columns: np.ndarray          # out: [cpu, memory, sample time, window] by row, [4, >= pods]
@@ -280,7 +280,9 @@ def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
 
     One pass over the live rows does each pod's node sum, its new sample and its metrics,
     from the values just worked out (the pass is memory-bound: every array is read or
-    written once). The sums, samples and their arithmetic are _scrape's and
+    written once). The sample time buffers were swapped as the counters' (``time_prev``
+    holds the last sample times): a pod that continues keeps its previous time where it is
+    and only its new time is written. The sums, samples and their arithmetic are _scrape's and
     _metric_columns', in their order (pods by ascending row), so results are equal to the
     last bit; deleted rows cost nothing but their samples' removal."""
     node_usage = nodes.samples.usage_last
@@ -306,7 +308,7 @@ def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
         cpu, memory = usage[r, CPU], usage[r, MEMORY]
         node_usage[n, CPU] += cpu
         node_usage[n, MEMORY] += memory
-        last = time_last[r] if r < sampled_rows else np.nan
+        last = time_prev[r] if r < sampled_rows else np.nan   # the buffers were swapped
         restarted = False
         if restarts_last[r] != restarts[r]:   # written only when it changes
             restarted = not np.isnan(last)
@@ -314,7 +316,7 @@ def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
         if not np.isnan(last) and not restarted:   # the same container: the trapezoid
             before = counter_prev[r, 0]
             counter = before + 0.5 * (usage_before[r, CPU] + cpu) * (now - last)
-            prev = last
+            prev = last   # in time_prev already
         else:   # a first sample, or a restart (see _sample_rows)
             since = 0.0
             if np.isnan(last) and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
@@ -324,8 +326,8 @@ def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
             counter_prev[r, 0] = 0.0
             fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
             prev = now - since if fresh else np.nan
+            time_prev[r] = prev
         counter_last[r, 0] = counter
-        time_prev[r] = prev
         time_last[r] = now
         # the metrics: _metric_column_row of the sample just stored
         window = now - prev
@@ -505,30 +507,24 @@ class MetricsServer:
         usage = self._next_usage_buffer(pods)
         usage_model.live_usage_into(state, usage, now)
         node_scraped = np.ascontiguousarray(nodes.alive & nodes["ready"])
-        grown_pods = _grown_samples(self._pods, pod_count)
-        grown_nodes = _grown_samples(self._nodes, node_count)
         rows_before = self._live_before
         if rows_before is None:   # restored by from_arrays: the rows holding a sample
             rows_before = np.flatnonzero(~np.isnan(self._pods.time_last))
         elif rows_before is live.rows:   # no pod added or deleted since
             rows_before = rows_before[:0]
-        # the last sample becomes the previous one: swap the counter buffers (no copy)
-        pod_samples = _rows(grown_pods, pod_count)._replace(
-            counter_last=grown_pods.counter_prev[:pod_count],
-            counter_prev=grown_pods.counter_last[:pod_count], usage_last=usage[:pod_count])
-        node_samples = _rows(grown_nodes, node_count)._replace(
-            counter_last=grown_nodes.counter_prev[:node_count],
-            counter_prev=grown_nodes.counter_last[:node_count],
-            usage_last=np.zeros((node_count, len(self.METRICS)), dtype=np.float64))
+        grown_pods = _swapped(_grown_samples(self._pods, pod_count), usage[:pod_count],
+                              times=True)
+        grown_nodes = _swapped(_grown_samples(self._nodes, node_count),
+                               np.zeros((node_count, len(self.METRICS)), dtype=np.float64),
+                               times=False)
+        pod_samples, node_samples = _rows(grown_pods, pod_count), _rows(grown_nodes, node_count)
         self._pod_columns = _grown_columns(self._pod_columns, len(grown_pods.time_last))
         pod_buffers = LivePodBuffers(pod_samples, self._pods.usage_last, rows_before,
                                      self._pod_columns)
         node_buffers = NodeBuffers(node_samples, self._nodes.usage_last, node_scraped,
                                    np.tile(self.node_overhead, (node_count, 1)))
         _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, now, self.resolution)
-        # keep the full-capacity buffers, swapped as the views were
-        self._pods = _swapped(grown_pods, pod_samples)
-        self._nodes = _swapped(grown_nodes, node_samples)
+        self._pods, self._nodes = grown_pods, grown_nodes
         self._live_before = live.rows
         self.pod_count, self.node_count = pod_count, node_count
         self.last_scrape_time = now
@@ -600,10 +596,15 @@ class MetricsServer:
         return server
 
 
-def _swapped(buffers: Samples, scraped: Samples) -> Samples:
-    """Full-capacity ``buffers`` arranged as ``scraped`` (views of their first rows) are."""
-    return buffers._replace(counter_last=buffers.counter_prev, counter_prev=buffers.counter_last,
-                            usage_last=scraped.usage_last)
+def _swapped(buffers: Samples, usage_last: np.ndarray, times: bool) -> Samples:
+    """``buffers`` ready for a new scrape: the last sample becomes the previous one by
+    swapping the counter buffers (with ``times``, the sample time buffers too: _scrape_live's
+    layout), no copy; ``usage_last``: the new usage."""
+    swapped = buffers._replace(counter_last=buffers.counter_prev,
+                               counter_prev=buffers.counter_last, usage_last=usage_last)
+    if times:
+        swapped = swapped._replace(time_last=buffers.time_prev, time_prev=buffers.time_last)
+    return swapped
 
 
 def _reported_metrics(counter_metric: np.ndarray, metric_count: int):

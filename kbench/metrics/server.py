@@ -265,7 +265,7 @@ class NodeBuffers(NamedTuple):
     samples: Samples             # the new samples (counter buffers already swapped)
     usage_before: np.ndarray     # [rows before, metrics]
     scraped: np.ndarray          # [nodes] bool
-    overhead: np.ndarray         # [nodes, metrics] float64 added to each scraped node
+    overhead: np.ndarray         # [metrics] float64 added to each scraped node
 
 
 @njit
@@ -359,7 +359,7 @@ def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
     for n in range(node_usage.shape[0]):
         if node_scraped[n]:
             for m in range(node_usage.shape[1]):
-                node_usage[n, m] += overhead[n, m]
+                node_usage[n, m] += overhead[m]
     _sample_rows(nodes.samples, nodes.usage_before, node_usage, np.arange(node_usage.shape[0]),
                  node_scraped, np.full(node_usage.shape[0], np.nan),
                  np.zeros(node_usage.shape[0], dtype=np.int32), counter_metric, now,
@@ -522,7 +522,7 @@ class MetricsServer:
         pod_buffers = LivePodBuffers(pod_samples, self._pods.usage_last, rows_before,
                                      self._pod_columns)
         node_buffers = NodeBuffers(node_samples, self._nodes.usage_last, node_scraped,
-                                   np.tile(self.node_overhead, (node_count, 1)))
+                                   self.node_overhead)
         _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, now, self.resolution)
         self._pods, self._nodes = grown_pods, grown_nodes
         self._live_before = live.rows

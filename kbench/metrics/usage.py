@@ -615,7 +615,6 @@ class PodPatternInputs(NamedTuple):
     least as long as the pods table, or empty when none is set) and by annotation code + 1
     (index 0: no annotations)."""
 
-    alive: np.ndarray            # [pods] bool
     node_index: np.ndarray       # [pods] int32, -1: unbound
     phase: np.ndarray            # [pods] int8 (POD_PHASES)
     annotations: np.ndarray      # [pods] int32 annotation document code, -1: none
@@ -651,9 +650,9 @@ NO_LOAD = LoadInputs(np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype
 @njit
 def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work, usage):
     """usage [pods, 2] of pod rows ``rows`` at the time of ``at`` (other rows are left as they
-    are), in two passes over those rows.
+    are), in two passes over those rows. ``rows``: every live pod row (alive, ascending).
 
-    First, which pods are active and, with load, each one's live Deployment and the count of
+    First, which pods are active (bound and Running: the rows are alive) and, with load, each one's live Deployment and the count of
     ready active pods per Deployment (among ``rows``: all live pods, for the shares to be
     right). Returns the first active pod row whose annotations were not parsed yet (then
     ``usage`` is not written), else -1 after the second pass.
@@ -675,7 +674,7 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
     """
     count = rows.shape[0]
     # the arrays out of the NamedTuples once: a read in the loop costs reference counting
-    alive, node_index, phase = inputs.alive, inputs.node_index, inputs.phase
+    node_index, phase = inputs.node_index, inputs.phase
     annotations, known, annotated = inputs.annotations, inputs.known, inputs.annotated
     explicit, pinned, uid = inputs.explicit, inputs.pinned, inputs.uid
     requests, ready, deployment_of_pod = load.requests, load.ready, load.deployment_of_pod
@@ -690,7 +689,7 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
     for i in range(count):
         p = rows[i]
         deployment[i] = -1
-        if not (alive[p] and node_index[p] >= 0 and phase[p] == RUNNING):
+        if not (node_index[p] >= 0 and phase[p] == RUNNING):
             code_of[i] = -1
             continue
         code = annotations[p] + 1
@@ -1150,7 +1149,7 @@ class UsageModel:
         self._annotation_tables(len(state.strings) + 1)
         self._explicit = _grown(self._explicit, count, -1)
         self._pinned = _grown(self._pinned, count, np.nan)
-        return PodPatternInputs(pods.alive, pods["node_index"], pods["phase"], pods["annotations"],
+        return PodPatternInputs(pods["node_index"], pods["phase"], pods["annotations"],
                                 pods["uid"], self._known, self._annotated,
                                 self._explicit if self._any_set_pattern else _NONE_SET,
                                 self._pinned if self._any_pin else _NONE_PINNED)

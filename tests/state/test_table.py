@@ -129,3 +129,19 @@ def test_uuid_texts_format_each_uuid_as_go_does():
     assert uuid_texts(high, low) == expected
     assert expected[0] == "00000000-0000-0000-ffff-ffffffffffff"
     assert uuid_texts(high[:0], low[:0]) == []
+
+
+@pytest.mark.parametrize("batch", [
+    ["a", "b", "c"],                 # all new and distinct
+    ["a", "x", "a", "y"],            # a repeat within the batch
+    ["known", "z", None, "z"],       # a known string, a missing one, a repeat
+    [None], [],
+])
+def test_intern_many_gives_the_codes_intern_gives(batch):
+    from kbench.state.strings import StringTable
+    one, many = StringTable(), StringTable()
+    for table in (one, many):
+        table.intern("known")
+    expected = [one.intern(text) for text in batch]
+    assert many.intern_many(batch).tolist() == expected
+    assert many.strings() == one.strings()

@@ -19,13 +19,13 @@ second pass in, so a Job seen finishing successfully also sets lastSuccessfulTim
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from kbench.api.objects import copy_json
 from kbench.controllers.cron import EPOCH_UNIX, Schedule, load_time_zone, parse_schedule
 from kbench.controllers.job import Event
 from kbench.errors import ManifestError
@@ -78,7 +78,7 @@ class CronJobSpec:
                    starting_deadline_seconds=spec.get("startingDeadlineSeconds"),
                    successful_jobs_history_limit=limit("successfulJobsHistoryLimit", 3),
                    failed_jobs_history_limit=limit("failedJobsHistoryLimit", 1),
-                   job_template=copy.deepcopy(spec.get("jobTemplate") or {}))
+                   job_template=copy_json(spec.get("jobTemplate") or {}))
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class JobToCreate:
         if self.annotations:
             metadata["annotations"] = dict(self.annotations)
         return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata,
-                "spec": copy.deepcopy(self.spec)}
+                "spec": copy_json(self.spec)}
 
 
 @dataclass(frozen=True)
@@ -335,7 +335,7 @@ def decide_cronjob(spec: CronJobSpec, status: CronJobStatus, jobs, now: float, *
     annotations = dict(metadata.get("annotations") or {})
     annotations[SCHEDULED_TIMESTAMP_ANNOTATION] = _rfc3339(scheduled, zone)
     create = JobToCreate(new_name, scheduled, dict(metadata.get("labels") or {}), annotations,
-                         copy.deepcopy(template.get("spec") or {}))
+                         copy_json(template.get("spec") or {}))
     if new_name in names:
         create = None  # AlreadyExists: the Job is ours but was missing from status.active
     else:

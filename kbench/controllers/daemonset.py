@@ -27,14 +27,18 @@ over a map; revisionHistoryLimit has no ControllerRevisions to prune.
 
 from __future__ import annotations
 
-import copy
 import weakref
 
 import numpy as np
 
+from kbench.api.objects import copy_json
 from kbench.controllers.actions import Actions, ObjectEvent, PodBatch
 from kbench.controllers.deployment import pod_template_hash, scaled_value
-from kbench.controllers.ownership import controller_reference, generate_names, owner_rows
+from kbench.controllers.ownership import (
+    controller_reference,
+    generate_names,
+    owner_rows,
+)
 from kbench.scheduler.labelmatrix import LabelMatrix
 from kbench.scheduler.plugins.tolerations import first_untolerated
 from kbench.state import ClusterState
@@ -90,7 +94,7 @@ def pin_to_node(affinity: dict | None, node_name: str) -> dict:
     matchFields metadata.name In [node]; preferred terms and other affinities are kept."""
     term = {"matchFields": [{"key": "metadata.name", "operator": "In",
                              "values": [node_name]}]}
-    affinity = copy.deepcopy(affinity) if affinity else {}
+    affinity = copy_json(affinity) if affinity else {}
     node_affinity = affinity.setdefault("nodeAffinity", {})
     required = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
     if required is None:
@@ -119,7 +123,7 @@ def target_node_name(pod_spec: dict) -> str | None:
 
 def pod_template(template: dict, revision_hash: str) -> dict:
     """util.CreatePodTemplate: default tolerations added, the revision hash label set."""
-    template = copy.deepcopy(template)
+    template = copy_json(template)
     spec = template.setdefault("spec", {})
     spec["tolerations"] = daemon_pod_tolerations(spec)
     metadata = template.setdefault("metadata", {})

@@ -14,7 +14,6 @@ the same shape as Kubernetes' hash, not its value (Kubernetes hashes Go's in-mem
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import math
@@ -23,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 
+from kbench.api.objects import copy_json
 from kbench.api.store import seconds_of, timestamp
 from kbench.controllers.actions import Actions, ObjectEvent
 from kbench.controllers.ownership import ALPHANUMS, controller_reference, owner_rows
@@ -172,7 +172,7 @@ class DeploymentView:
 
 
 def _strip_hash(template: dict) -> dict:
-    template = copy.deepcopy(template)
+    template = copy_json(template)
     labels = (template.get("metadata") or {}).get("labels")
     if isinstance(labels, dict):
         labels.pop(HASH_LABEL, None)
@@ -287,7 +287,7 @@ class DeploymentSync:
             return new, old
         if not create:
             return None, old
-        template = copy.deepcopy(self.d.template)
+        template = copy_json(self.d.template)
         hash_value = pod_template_hash(template, self.d.collision_count)
         template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = hash_value
         new = ReplicaSetView(
@@ -931,7 +931,7 @@ def write_sync(state: ClusterState, sync: DeploymentSync, actions: Actions) -> N
 
 def replica_set_manifest(state: ClusterState, d: DeploymentView, rs: ReplicaSetView) -> dict:
     """The new ReplicaSet as getNewReplicaSet creates it."""
-    selector = copy.deepcopy(d.selector)
+    selector = copy_json(d.selector)
     selector.setdefault("matchLabels", {})[HASH_LABEL] = rs.template["metadata"]["labels"][
         HASH_LABEL]
     return {"apiVersion": "apps/v1", "kind": "ReplicaSet",

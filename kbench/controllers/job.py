@@ -27,12 +27,13 @@ Kubernetes >= 1.31 (kbench sets Failed / Complete directly, as Kubernetes did be
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
+
+from kbench.api.objects import copy_json
 
 __all__ = [
     "NAME_ALPHABET",
@@ -236,7 +237,7 @@ class PodToCreate(NamedTuple):
         Job, with the job-tracking finalizer, and for an Indexed Job the completion index
         as annotation, label, ``JOB_COMPLETION_INDEX`` variable and ``<job>-<index>``
         hostname (job_controller.go manageJob, indexed_job_utils.go)."""
-        pod = copy.deepcopy(template or {})
+        pod = copy_json(template or {})
         metadata = pod.setdefault("metadata", {})
         spec = pod.setdefault("spec", {})
         metadata.update(name=self.name, namespace=namespace)
@@ -681,7 +682,11 @@ def job_inputs(state, row: int) -> JobInputs:
     A pod counts as tracked when its metadata.finalizers hold TRACKING_FINALIZER, so the
     engine must create Job pods with it (as Kubernetes does) and drop it for the pods a
     decision lists in ``untrack``."""
-    from kbench.api.store import decode, optional_time, seconds_of  # (the API layer sits above)
+    from kbench.api.store import (  # (the API layer sits above)
+        decode,
+        optional_time,
+        seconds_of,
+    )
     from kbench.state.schema import POD_PHASES
 
     job = decode(state, "jobs", row)

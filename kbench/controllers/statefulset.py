@@ -29,12 +29,12 @@ status.collisionCount is not kept (no column: revision hashes use 0); stale clai
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from kbench.api.objects import copy_json
 from kbench.controllers.actions import Actions, ObjectEvent, PodBatch
 from kbench.controllers.deployment import pod_template_hash
 from kbench.controllers.ownership import controller_reference, owner_rows
@@ -83,7 +83,7 @@ def claims_for(spec: dict, set_name: str, namespace: str, ordinal: int) -> list[
     match_labels = (spec.get("selector") or {}).get("matchLabels") or {}
     claims = []
     for template in spec.get("volumeClaimTemplates") or []:
-        metadata = copy.deepcopy(template.get("metadata") or {})
+        metadata = copy_json(template.get("metadata") or {})
         metadata["name"] = claim_name(metadata.get("name", ""), set_name, ordinal)
         metadata["namespace"] = namespace
         labels = metadata.get("labels")
@@ -91,7 +91,7 @@ def claims_for(spec: dict, set_name: str, namespace: str, ordinal: int) -> list[
         if not metadata["labels"]:
             metadata.pop("labels")
         claims.append({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                       "metadata": metadata, "spec": copy.deepcopy(template.get("spec") or {})})
+                       "metadata": metadata, "spec": copy_json(template.get("spec") or {})})
     return claims
 
 
@@ -100,12 +100,12 @@ def pod_manifest(spec: dict, template: dict, set_name: str, namespace: str, ordi
     """newStatefulSetPod + setPodRevision: the template's pod with the ordinal's identity
     (name, hostname, subdomain, pod-name and pod-index labels), its claims as volumes and the
     revision label."""
-    metadata = copy.deepcopy(template.get("metadata") or {})
+    metadata = copy_json(template.get("metadata") or {})
     for key in ("name", "generateName", "namespace", "uid", "creationTimestamp"):
         metadata.pop(key, None)
     metadata["ownerReferences"] = [owner_reference]
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
-           "spec": copy.deepcopy(template.get("spec") or {})}
+           "spec": copy_json(template.get("spec") or {})}
     return set_identity(pod, spec, set_name, namespace, ordinal, revision)
 
 

@@ -47,6 +47,7 @@ from kbench.metrics.adapter import MetricsAdapter
 from kbench.metrics.server import MetricsServer
 from kbench.metrics.usage import UsageModel
 from kbench.controllers.statefulset import sync_statefulsets
+from kbench.gc_pause import collector_paused
 from kbench.sim.clock import EventQueue, parse_duration
 from kbench.sim.events import record_event, record_events
 from kbench.sim.kubelet import Kubelet, KubeletConfig
@@ -162,7 +163,12 @@ class Engine:
             self.tick(min(start + i * tick, end))
 
     def tick(self, until: float) -> None:
-        """One tick ending at ``until`` (the fixed order of the module's docstring)."""
+        """One tick ending at ``until`` (the fixed order of the module's docstring), with
+        Python's cyclic garbage collector paused (kbench.gc_pause)."""
+        with collector_paused():
+            self._tick(until)
+
+    def _tick(self, until: float) -> None:
         state = self.state
         state.time = float(until)
         self._events_due(until)

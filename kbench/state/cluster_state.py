@@ -21,6 +21,27 @@ def _holds_resources(phase: int) -> bool:
     return phase != SUCCEEDED and phase != FAILED
 
 
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: where the 32 hex digits of a UUID go in its 36-character text (8-4-4-4-12)
+_UUID_DIGIT_SLOTS = np.array([i + (i >= 8) + (i >= 12) + (i >= 16) + (i >= 20)
+                              for i in range(32)])
+
+
+def uuid_texts(high: np.ndarray, low: np.ndarray) -> list[str]:
+    """The canonical texts (8-4-4-4-12 lowercase hex digits) of the UUIDs whose 128 bits are
+    ``high`` and ``low`` (uint64 arrays), built as one character matrix rather than
+    formatted one by one."""
+    words = np.empty((len(high), 2), dtype=">u8")
+    words[:, 0], words[:, 1] = high, low
+    octets = words.view(np.uint8).reshape(len(high), 16)
+    digits = np.empty((len(high), 32), dtype=np.uint8)
+    digits[:, 0::2], digits[:, 1::2] = octets >> 4, octets & 15
+    characters = np.full((len(high), 36), ord("-"), dtype=np.uint8)
+    characters[:, _UUID_DIGIT_SLOTS] = _HEX_DIGITS[digits]
+    text = characters.tobytes().decode("ascii")
+    return [text[i:i + 36] for i in range(0, len(text), 36)]
+
+
 class ClusterState:
     """Tables of every kind (``state.tables["pods"]``), interned strings, resources and the clock.
 
@@ -274,8 +295,7 @@ class ClusterState:
         low = hash64(self.seed, _UID_LOW, counter)
         high = (high & np.uint64(0xFFFFFFFFFFFF0FFF)) | np.uint64(0x4000)          # version 4
         low = (low & np.uint64(0x3FFFFFFFFFFFFFFF)) | np.uint64(0x8000000000000000)  # variant
-        texts = [f"{h:016x}{lo:016x}" for h, lo in zip(high.tolist(), low.tolist())]
-        return [f"{t[:8]}-{t[8:12]}-{t[12:16]}-{t[16:20]}-{t[20:]}" for t in texts]
+        return uuid_texts(high, low)
 
     # -- size ------------------------------------------------------------------------------
 

@@ -63,8 +63,11 @@ class StringTable:
         distinct = dict.fromkeys(texts)
         missing = distinct.pop(None, 0) is None  # a None key was there
         new = [t for t in distinct if t not in codes]
-        codes.update(zip(new, range(len(self._strings), len(self._strings) + len(new))))
+        start = len(self._strings)
+        codes.update(zip(new, range(start, start + len(new))))
         self._strings.extend(new)
+        if len(new) == len(texts):   # all new and distinct (event names): no lookups
+            return np.arange(start, start + len(new), dtype=np.int32)
         if missing:
             return np.fromiter((NO_STRING if t is None else codes[t] for t in texts),
                                dtype=np.int32, count=len(texts))

@@ -111,3 +111,37 @@ def test_allocate_makes_an_empty_table_of_live_rows_with_fill_values_after_them(
     assert table["requests"][5].tolist() == [0, 0] and table["name"].tolist()[:6] == [0, 1, 2, 3, 4, 9]
     with pytest.raises(ValueError):
         table.allocate(3)
+
+
+def test_uuid_texts_format_each_uuid_as_go_does():
+    """uuid_texts builds every text at once; each must read as the 8-4-4-4-12 hex text of its
+    128 bits (the format github.com/google/uuid's String gives)."""
+    from kbench.state.cluster_state import uuid_texts
+    rng = np.random.default_rng(3)
+    high = np.concatenate([np.array([0, 2**64 - 1, 0x0123456789ABCDEF], dtype=np.uint64),
+                           rng.integers(0, 2**64, 200, dtype=np.uint64)])
+    low = np.concatenate([np.array([2**64 - 1, 0, 0xFEDCBA9876543210], dtype=np.uint64),
+                          rng.integers(0, 2**64, 200, dtype=np.uint64)])
+    expected = []
+    for h, lo in zip(high.tolist(), low.tolist()):
+        t = f"{h:016x}{lo:016x}"
+        expected.append(f"{t[:8]}-{t[8:12]}-{t[12:16]}-{t[16:20]}-{t[20:]}")
+    assert uuid_texts(high, low) == expected
+    assert expected[0] == "00000000-0000-0000-ffff-ffffffffffff"
+    assert uuid_texts(high[:0], low[:0]) == []
+
+
+@pytest.mark.parametrize("batch", [
+    ["a", "b", "c"],                 # all new and distinct
+    ["a", "x", "a", "y"],            # a repeat within the batch
+    ["known", "z", None, "z"],       # a known string, a missing one, a repeat
+    [None], [],
+])
+def test_intern_many_gives_the_codes_intern_gives(batch):
+    from kbench.state.strings import StringTable
+    one, many = StringTable(), StringTable()
+    for table in (one, many):
+        table.intern("known")
+    expected = [one.intern(text) for text in batch]
+    assert many.intern_many(batch).tolist() == expected
+    assert many.strings() == one.strings()

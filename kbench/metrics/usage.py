@@ -652,9 +652,9 @@ def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work,
     """usage [pods, 2] of pod rows ``rows`` at the time of ``at`` (other rows are left as they
     are), in two passes over those rows. ``rows``: every live pod row (alive, ascending).
 
-    First, which pods are active (bound and Running: the rows are alive) and, with load, each one's live Deployment and the count of
-    ready active pods per Deployment (among ``rows``: all live pods, for the shares to be
-    right). Returns the first active pod row whose annotations were not parsed yet (then
+    First, which pods are active (bound and Running: the rows are alive) and, with load,
+    each one's live Deployment and the count of ready active pods per Deployment (among
+    ``rows``: all live pods, for the shares to be right). Returns the first active pod row whose annotations were not parsed yet (then
     ``usage`` is not written), else -1 after the second pass.
 
     Second, each resource of an active pod: its pin if pinned, else the value of its pattern

@@ -253,6 +253,19 @@ class CompiledHpas:
             call = self._valid_calls[m] = (kind, status, reason, template.format(metric=name))
         return call
 
+    def targets_by_table(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(table, HPA indexes, their targets' rows) per scale table, of the HPAs whose target
+        was found (cached)."""
+        if not hasattr(self, "_targets_by_table"):
+            found = np.array([t is not None for t in self.target_tables], np.bool_)
+            found &= self.target_rows >= 0
+            self._targets_by_table = []
+            for table in sorted({t for t in self.target_tables if t}):
+                mine = np.flatnonzero(found & np.array([t == table for t in self.target_tables],
+                                                       np.bool_))
+                self._targets_by_table.append((table, mine, self.target_rows[mine]))
+        return self._targets_by_table
+
     def custom_metrics(self) -> list[tuple[int, dict]]:
         """(flat index, MetricSpec) of the Pods, Object and External metrics (cached): the
         ones observe asks the custom metrics APIs about."""
@@ -632,14 +645,16 @@ class PodSelection:
 
     Per row its group (the index of its (namespace, labels) pair among the pairs seen), per
     group its match (the index of the tuple of selector keys that pick it among the tuples
-    seen; 0 is the empty tuple), and copies of the namespace and labels columns as they were
-    grouped, to find rows changed in place.
+    seen; 0 is the empty tuple). Copies of the pods' alive, namespace and labels columns as
+    last selected find the rows added, deleted or relabelled since (one compiled pass,
+    hpa_kernel.changed_rows).
     """
 
     def __init__(self, strings) -> None:
         self.strings = strings
         self.rows = 0                                  # pod rows grouped so far
-        self.namespace = np.zeros(0, np.int32)         # [capacity] the columns as grouped
+        self.alive = np.zeros(0, np.bool_)            # [capacity] the columns as last selected
+        self.namespace = np.zeros(0, np.int32)
         self.labels = np.zeros(0, np.int32)
         self.row_group = np.zeros(0, np.int32)         # [capacity]
         self.group_of_pair: dict[int, int] = {}        # pair_keys(namespace, labels) -> group
@@ -648,8 +663,7 @@ class PodSelection:
         self.group_match = np.zeros(0, np.int32)       # [groups] match of each group
         self.match_of: dict[tuple, int] = {(): 0}
         self.match_keys: list[tuple] = [()]            # match -> the keys (indexes) that pick it
-        self.alive = np.zeros(0, np.bool_)            # the pods' alive column as selected
-        self.alive_version = -1
+        self.match_index = None                        # see _match_index
         self.match_pods = np.zeros(1, np.int64)        # [matches] live rows of each match
         self.answer = None
         self.answer_for = None                         # the _selector_keys answer it was made for
@@ -665,7 +679,10 @@ class PodSelection:
         key_answer = _selector_keys(state, namespaces, selector_codes, caches)
         keys, hpa_selector, hpas_of_key = key_answer
         seen = self.rows
-        moved = self._moved_rows(pods)
+        alive, namespace, labels = pods.alive, pods["namespace"], pods["labels"]
+        old = k.changed_rows(alive, namespace, labels, self.alive[:seen],
+                             self.namespace[:seen], self.labels[:seen])
+        moved = old[(self.namespace[old] != namespace[old]) | (self.labels[old] != labels[old])]
         rebuild = self.answer is None or self.answer_for is not key_answer or len(moved) > 0
         if keys != self.keys:
             self.keys = keys
@@ -673,59 +690,62 @@ class PodSelection:
             self.group_match = np.array([self._match(ns, code, caches)
                                          for ns, code in self.group_pairs], np.int32)
             rebuild = True
-        self._regroup(pods, np.concatenate([moved, np.arange(seen, len(pods))]), caches)
-        alive = pods.alive
-        if not rebuild and self.alive_version == pods.alive_version:
+        if not rebuild and len(old) == 0 and len(pods) == seen:
             return self.answer
-        match_start = np.zeros(len(self.match_keys) + 1, np.int64)
-        match_start[1:] = np.cumsum([len(found) for found in self.match_keys])
-        match_key = np.array([key for found in self.match_keys for key in found], np.int64)
+        was_alive = self.alive[old]
+        self._regroup(pods, np.concatenate([old, np.arange(seen, len(pods))]), caches)
+        match_start, match_key, multiple = self._match_index()
         index = (self.row_group[:self.rows], self.group_match, match_start, match_key,
                  np.asarray(hpa_selector, np.int64), len(keys))
-        deleted, revived = _alive_changes(self.alive[:seen], alive[:seen])
-        if rebuild or revived:
+        is_alive = alive[old]
+        if rebuild or bool((is_alive & ~was_alive).any()):
             # the first selection, new selectors or labels, or rows alive again: all rows
             self.owner[:] = -1
             pod_start, pod_rows, self.match_pods = k.select_rows(pods.live_rows(), *index,
                                                                  self.owner)
         else:
+            deleted = old[was_alive & ~is_alive]
             added = seen + np.flatnonzero(alive[seen:])
             grown = len(self.match_keys) - len(self.match_pods)  # matches new groups made
             self.match_pods = np.concatenate([self.match_pods, np.zeros(grown, np.int64)])
             pod_start, pod_rows = k.update_selection(self.answer[0], self.answer[1],
                                                      self.match_pods, deleted, added, alive,
                                                      *index, self.owner)
-        if len(self.alive) < len(alive):
-            self.alive = np.zeros(len(self.row_group), np.bool_)
-        self.alive[:len(alive)] = alive
         key_pods = np.zeros(len(keys), np.int64)
         if len(hpa_selector):
             mine = hpa_selector >= 0
             key_pods[hpa_selector[mine]] = np.diff(pod_start)[mine]
-        controllers = self._controllers(keys, hpas_of_key, key_pods, self.match_pods)
+        controllers = self._controllers(keys, hpas_of_key, key_pods, multiple)
         self.answer, self.answer_for = (pod_start, pod_rows, controllers), key_answer
-        self.alive_version = pods.alive_version
         return self.answer
 
-    def _moved_rows(self, pods) -> np.ndarray:
-        """Rows grouped before whose namespace or labels changed since."""
-        seen = self.rows
-        namespace, labels = pods["namespace"][:seen], pods["labels"][:seen]
-        if np.array_equal(self.namespace[:seen], namespace) and np.array_equal(
-                self.labels[:seen], labels):
-            return np.zeros(0, np.int64)
-        return np.flatnonzero((self.namespace[:seen] != namespace) | (self.labels[:seen] != labels))
+    def _match_index(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """match_keys as CSR (match_start, match_key) and the matches of several keys, made
+        again only when matches were added or started over."""
+        index = self.match_index
+        if index is None or index[0] is not self.match_keys or index[1] != len(self.match_keys):
+            lengths = [len(found) for found in self.match_keys]
+            match_start = np.zeros(len(lengths) + 1, np.int64)
+            match_start[1:] = np.cumsum(lengths)
+            match_key = np.array([key for found in self.match_keys for key in found], np.int64)
+            multiple = [m for m, length in enumerate(lengths) if length > 1]
+            index = self.match_index = (self.match_keys, len(self.match_keys), match_start,
+                                        match_key, multiple)
+        return index[2], index[3], index[4]
 
     def _regroup(self, pods, rows: np.ndarray, caches: dict) -> None:
         """Group ``rows`` as their columns are now (new groups matched against the keys)."""
         size = len(pods)
         if size > len(self.row_group):
             capacity = max(size, 2 * len(self.row_group), 1024)
-            for name in ("namespace", "labels", "row_group", "owner"):
-                grown = np.full(capacity, -1, np.int32)
-                grown[:self.rows] = getattr(self, name)[:self.rows]
+            for name in ("alive", "namespace", "labels", "row_group", "owner"):
+                column = getattr(self, name)
+                grown = np.full(capacity, -1, np.int32) if name != "alive" else np.zeros(
+                    capacity, np.bool_)
+                grown[:self.rows] = column[:self.rows]
                 setattr(self, name, grown)
         namespace, labels = pods["namespace"][rows], pods["labels"][rows]
+        self.alive[rows] = pods.alive[rows]
         self.namespace[rows], self.labels[rows] = namespace, labels
         pairs, first, inverse = np.unique(pair_keys(namespace, labels), return_index=True,
                                           return_inverse=True)
@@ -763,12 +783,12 @@ class PodSelection:
         return match
 
     def _controllers(self, keys: list, hpas_of_key: dict[tuple, list[int]], key_pods: np.ndarray,
-                     match_pods: np.ndarray) -> dict[int, set[int]]:
+                     multiple: list[int]) -> dict[int, set[int]]:
         """hpasControllingPodsUnderSelector: per HPA whose pods other HPAs' selectors pick too,
-        all those HPAs (several selectors picking the same live pods, or several HPAs with one
-        selector and live pods)."""
-        shared = {found for found in self.match_keys if len(found) > 1  # usually none
-                  and match_pods[self.match_of[found]] > 0}
+        all those HPAs (several selectors picking the same live pods: ``multiple`` are the
+        matches of several keys; or several HPAs with one selector and live pods)."""
+        shared = {self.match_keys[m] for m in multiple  # usually none
+                  if self.match_pods[m] > 0}
         if self.shared_for is not hpas_of_key:  # the keys of several HPAs
             key_index = {key: j for j, key in enumerate(keys)}
             self.shared_keys = [key_index[key] for key, owners in hpas_of_key.items()
@@ -784,13 +804,6 @@ class PodSelection:
                 for h in owners:
                     controllers.setdefault(h, set()).update(owners)
         return controllers
-
-
-def _alive_changes(was_alive: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The rows alive before (``was_alive``) and no longer, and whether a row dead before is
-    alive now (then a selection starts over). One vectorised compare: few rows change a sync."""
-    changed = np.flatnonzero(was_alive != alive)
-    return changed[was_alive[changed]], bool(alive[changed].any())
 
 
 def _selector_keys(state: ClusterState, namespaces: np.ndarray, selector_codes: np.ndarray,
@@ -865,11 +878,8 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
     spec_replicas = np.zeros(n, np.int32)
     status_replicas = np.zeros(n, np.int32)
     selector_codes = np.full(n, -1, np.int64)
-    tables = np.array([t or "" for t in compiled.target_tables]) if n else np.zeros(0, str)
-    for table in {t for t in compiled.target_tables if t}:
-        mine = np.flatnonzero((tables == table) & (compiled.target_rows >= 0))
+    for table, mine, rows in compiled.targets_by_table():
         columns = state.tables[table]
-        rows = compiled.target_rows[mine]
         alive = columns.alive[rows]
         mine, rows = mine[alive], rows[alive]
         target_found[mine] = True

@@ -2,7 +2,8 @@
 status documents of the previous apply) changes nothing: a controller that synced before gives
 the same objects, events and replicas as one built from scratch with the same history, sync
 after sync, while pods' metrics, labels and lifecycles, HPA specs and targets change between
-syncs. And pack_pods, the per-pod packing kernel, equals its numpy twin."""
+syncs. And pack_pods, the per-pod packing kernel, and changed_rows, which finds the pods
+relabelled, added or deleted since the last selection, equal their numpy twins."""
 
 from __future__ import annotations
 
@@ -173,6 +174,25 @@ def test_pack_pods_equals_numpy(count):
     assert set(expected) == set(k.PodArrays._fields)
     for name, value in expected.items():
         np.testing.assert_array_equal(getattr(packed, name), value, err_msg=name)
+
+
+@pytest.mark.parametrize("count", [0, 1, 255, 256, 257, 5000])
+@pytest.mark.parametrize("changes", [0, 1, 40])
+def test_changed_rows_equals_numpy(count, changes):
+    # the rows whose alive, namespace or labels differ from the copies == their numpy twin,
+    # the rows past the copies' length (appended since) left out
+    rng = np.random.default_rng(count * 100 + changes)
+    alive = rng.random(count) < 0.7
+    namespace = rng.integers(0, 3, count).astype(np.int32)
+    labels = rng.integers(-1, 50, count).astype(np.int32)
+    seen = count - count // 7
+    was = [alive[:seen].copy(), namespace[:seen].copy(), labels[:seen].copy()]
+    for column in was:
+        rows = rng.integers(0, max(seen, 1), changes if seen else 0)
+        column[rows] = ~column[rows] if column.dtype == np.bool_ else column[rows] + 1
+    expected = np.flatnonzero((alive[:seen] != was[0]) | (namespace[:seen] != was[1])
+                              | (labels[:seen] != was[2]))
+    np.testing.assert_array_equal(k.changed_rows(alive, namespace, labels, *was), expected)
 
 
 @pytest.mark.parametrize("name", ["qps", "a{u}b", "{v}", "x}}{{y", "{u}{v}", "@quantity@"])

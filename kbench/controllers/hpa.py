@@ -440,16 +440,18 @@ def compile_spec_documents(specs: list[dict], config: HpaConfig = HpaConfig(),
     return compiled, metric_docs
 
 
+#: The HPA columns compiled specs are made from.
+_SPEC_COLUMNS = ("body", "namespace", "name", "target_kind", "target_name", "min_replicas",
+                 "max_replicas")
+
+
 def _fingerprint(state: ClusterState) -> tuple:
-    """What compiled specs depend on: the HPA columns read and the targets tables' sizes."""
+    """What compiled specs depend on: the HPA table's alive flags and the columns read (as
+    bytes: cheaper to take and compare than the live rows' values), the targets tables'
+    sizes."""
     hpas = state.tables[TABLE]
-    rows = hpas.live_rows()
-    columns = np.stack([rows.astype(np.int64)] + [
-        hpas[name][rows].astype(np.int64) for name in (
-            "body", "namespace", "name", "target_kind", "target_name", "min_replicas",
-            "max_replicas")]) if len(rows) else np.zeros((0, 0), np.int64)
-    sizes = tuple((len(state.tables[t]), state.tables[t].live_count) for t, _ in TARGETS.values())
-    return columns.tobytes(), columns.shape, sizes
+    return (hpas.alive.tobytes(), *(hpas[name].tobytes() for name in _SPEC_COLUMNS),
+            tuple((len(state.tables[t]), state.tables[t].live_count) for t, _ in TARGETS.values()))
 
 
 def compile_hpa_specs(state: ClusterState, config: HpaConfig = HpaConfig(),
@@ -1419,7 +1421,9 @@ def _merge_conditions(existing: list[dict], calls, now: str | None) -> tuple[lis
 
 #: setCondition calls whose message depends on more than the HPA's numbers in the outputs (the
 #: AmbiguousSelector note, a failed metric's pod name): their HPAs' conditions are always merged.
-_TEXTUAL_CALLS = np.array([k.COND_FAILED_GET_METRIC, k.COND_AMBIGUOUS_SELECTOR], np.int8)
+_TEXTUAL_CALLS = (k.COND_FAILED_GET_METRIC, k.COND_AMBIGUOUS_SELECTOR)
+_IS_TEXTUAL = np.isin(np.arange(128), _TEXTUAL_CALLS)    # by setCondition code
+_KEEPS_DESIRED = np.isin(np.arange(128), KEEPS_DESIRED)  # by outcome code
 
 
 def _document_inputs(decisions: HpaDecisions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1428,14 +1432,17 @@ def _document_inputs(decisions: HpaDecisions) -> tuple[np.ndarray, np.ndarray, n
     replicas; per metric computed, error, utilization and value; per HPA whether a condition
     message needs more than these (``_TEXTUAL_CALLS``)."""
     out = decisions.outputs
-    n = len(decisions.hpa_rows)
-    used = np.arange(out.cond_code.shape[1]) < out.cond_count.astype(np.int64)[:, None]
-    codes = np.where(used, out.cond_code, -1).astype(np.int64)
-    conditions = np.column_stack([codes, out.valid_metric.astype(np.int64),
-                                  decisions.desired_replicas.astype(np.int64)]).reshape(n, -1)
-    metrics = np.column_stack([out.metric_computed, out.metric_error, out.metric_utilization,
-                               out.metric_value]).astype(np.int64)
-    textual = (used & np.isin(out.cond_code, _TEXTUAL_CALLS)).any(axis=1)
+    n, calls = out.cond_code.shape
+    used = np.arange(calls) < out.cond_count[:, None]
+    conditions = np.full((n, calls + 2), -1, np.int64)
+    np.copyto(conditions[:, :calls], out.cond_code, where=used)
+    conditions[:, calls] = out.valid_metric
+    conditions[:, calls + 1] = decisions.desired_replicas
+    metrics = np.empty((len(out.metric_value), 4), np.int64)
+    for j, column in enumerate((out.metric_computed, out.metric_error, out.metric_utilization,
+                                out.metric_value)):
+        metrics[:, j] = column
+    textual = (used & _IS_TEXTUAL[out.cond_code]).any(axis=1)
     return conditions, metrics, textual
 
 
@@ -1482,7 +1489,7 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     # numbers, all HPAs at once
     observed = live & (outcome != k.OUTCOME_FAILED_GET_SCALE)
     hpas["current_replicas"][rows[observed]] = decisions.current_replicas[observed]
-    keeps = np.isin(outcome, KEEPS_DESIRED)
+    keeps = _KEEPS_DESIRED[outcome]
     writes_desired = observed & ~keeps
     hpas["desired_replicas"][rows[writes_desired]] = decisions.desired_replicas[writes_desired]
     rescaled = np.flatnonzero(live & decisions.rescale)

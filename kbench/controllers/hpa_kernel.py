@@ -587,6 +587,7 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
     needed = np.zeros((n, 2), np.bool_)
     fallback = np.full((n, 2), 100, np.int64)
     summing = np.zeros(n, np.bool_)
+    cpu_only = np.zeros(n, np.bool_)  # summing, and CPU is the only resource it needs
     for i in range(n):
         if path[i] != PATH_METRICS:
             continue
@@ -598,15 +599,16 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
                 needed[i, resource] = True
                 if metric_target_type[m] == TARGET_UTILIZATION:
                     fallback[i, resource] = max(100, metric_target[m])
+        cpu_only[i] = needed[i, RESOURCE_CPU] and not needed[i, RESOURCE_MEMORY]
     sums = np.zeros((n, 2, SUM_FIELDS), np.int64)
     sums[:, :, SUM_NO_REQUEST_POD] = -1
     running_ready = np.zeros(n, np.int64)
     summed = np.zeros(n, np.int64)
+    counted = np.zeros(n, np.int64)  # pods of the common case, see below
     for p in range(pod_owner.shape[0]):
         i = pod_owner[p]
         if i < 0 or not summing[i]:
             continue
-        summed[i] += 1
         # _pod_state_at, written out: the pass reads each column once, in order, and of a
         # ready pod past its initialisation period (most pods) not its ready time or sample
         start = start_time[p]
@@ -617,6 +619,17 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
         if (is_ready and pod_phase == PHASE_RUNNING and not young and node_index[p] >= 0
                 and not math.isnan(start) and math.isnan(deletion_time[p])):
             state = POD_COUNTED
+            if cpu_only[i] and sampled:
+                cpu = cpu_usage[p]
+                request = cpu_request[p]
+                if request > 0 and not math.isnan(cpu):
+                    # the common case: a ready pod with a CPU sample and request. It adds 1 to
+                    # summed, running_ready, SUM_READY and SUM_SAMPLED: counted once, added
+                    # to those after the pass (fewer writes per pod)
+                    counted[i] += 1
+                    sums[i, RESOURCE_CPU, SUM_METRICS] += _milli_of_sample(cpu)
+                    sums[i, RESOURCE_CPU, SUM_REQUESTS] += request
+                    continue
         else:
             ready_at = ready_time[p]
             state = _pod_state(not math.isnan(deletion_time[p]), pod_phase,
@@ -624,6 +637,7 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
                                start if math.isnan(ready_at) else ready_at, is_ready,
                                sample_time[p] if young and sampled else np.nan,
                                sample_window[p] if young and sampled else 0.0, now, init, delay)
+        summed[i] += 1
         if needed[i, RESOURCE_CPU]:
             cpu = cpu_usage[p] if sampled else np.nan
             _add_resource(sums, i, RESOURCE_CPU, p, state, cpu_request[p], not math.isnan(cpu),
@@ -641,6 +655,10 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
         lo, hi = pod_start[i], pod_start[i + 1]
         if path[i] != PATH_METRICS:
             continue
+        sums[i, RESOURCE_CPU, SUM_READY] += counted[i]
+        sums[i, RESOURCE_CPU, SUM_SAMPLED] += counted[i]
+        summed[i] += counted[i]
+        running_ready[i] += counted[i]
         again = summed[i] != hi - lo  # some of its pods are other HPAs' too
         if not again and (sums[i, RESOURCE_CPU, SUM_NO_REQUEST_POD] >= 0
                           or sums[i, RESOURCE_MEMORY, SUM_NO_REQUEST_POD] >= 0):

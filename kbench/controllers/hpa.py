@@ -1419,53 +1419,38 @@ def _merge_conditions(existing: list[dict], calls, now: str | None) -> tuple[lis
     return result, changed
 
 
-#: setCondition calls whose message depends on more than the HPA's numbers in the outputs (the
-#: AmbiguousSelector note, a failed metric's pod name): their HPAs' conditions are always merged.
-_TEXTUAL_CALLS = (k.COND_FAILED_GET_METRIC, k.COND_AMBIGUOUS_SELECTOR)
-_IS_TEXTUAL = np.isin(np.arange(128), _TEXTUAL_CALLS)    # by setCondition code
 _KEEPS_DESIRED = np.isin(np.arange(128), KEEPS_DESIRED)  # by outcome code
 
 
-def _document_inputs(decisions: HpaDecisions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What the documents are made from, as numbers to compare with the previous apply's: per
-    HPA the setCondition codes (-1 past the count), the ValidMetricFound metric and the desired
-    replicas; per metric computed, error, utilization and value; per HPA whether a condition
-    message needs more than these (``_TEXTUAL_CALLS``)."""
-    out = decisions.outputs
-    n, calls = out.cond_code.shape
-    used = np.arange(calls) < out.cond_count[:, None]
-    conditions = np.full((n, calls + 2), -1, np.int64)
-    np.copyto(conditions[:, :calls], out.cond_code, where=used)
-    conditions[:, calls] = out.valid_metric
-    conditions[:, calls + 1] = decisions.desired_replicas
-    metrics = np.empty((len(out.metric_value), 4), np.int64)
-    for j, column in enumerate((out.metric_computed, out.metric_error, out.metric_utilization,
-                                out.metric_value)):
-        metrics[:, j] = column
-    textual = (used & _IS_TEXTUAL[out.cond_code]).any(axis=1)
-    return conditions, metrics, textual
-
-
 def _kept_documents(decisions: HpaDecisions, previous: dict | None, strings, conditions_column,
-                    metrics_column, inputs) -> tuple[np.ndarray, np.ndarray]:
+                    metrics_column) -> tuple[np.ndarray, np.ndarray, tuple]:
     """Per HPA, whether its conditions and its currentMetrics are those the previous apply left
-    (same inputs, same compiled specs, the column still holding what it wrote) and would come
-    out the same: a conditions list is kept only when merging the same calls into it gave it
-    back unchanged last time (a fixed point, so no lastTransitionTime moves)."""
-    n = len(decisions.hpa_rows)
-    if previous is None or previous["compiled"] is not decisions.compiled \
-            or previous["strings"] is not strings:
-        return np.zeros(n, np.bool_), np.zeros(n, np.bool_)
-    cond_inputs, metric_inputs, textual = inputs
+    (same numbers, hpa_kernel.compare_document_inputs; same compiled specs; the column still
+    holding what it wrote) and would come out the same: a conditions list is kept only when
+    merging the same calls into it gave it back unchanged last time (a fixed point, so no
+    lastTransitionTime moves) and its messages need no more than the numbers. Also returns
+    this apply's numbers, for the next."""
+    out = decisions.outputs
+    n, m = len(decisions.hpa_rows), len(out.metric_value)
+    comparable = (previous is not None and previous["compiled"] is decisions.compiled
+                  and previous["strings"] is strings)
+    if comparable:
+        numbers = previous["cond_inputs"], previous["metric_inputs"]
+    else:
+        numbers = (np.zeros((n, out.cond_code.shape[1] + 2), np.int64),
+                   np.zeros((m, 4), np.int64))
+    same_conditions, same_metrics, textual = (np.empty(n, np.bool_) for _ in range(3))
+    k.compare_document_inputs(out.cond_count, out.cond_code, out.valid_metric,
+                              decisions.desired_replicas, decisions.compiled.specs.metric_start,
+                              out.metric_computed, out.metric_error, out.metric_utilization,
+                              out.metric_value, *numbers, same_conditions, same_metrics, textual)
+    if not comparable:
+        return np.zeros(n, np.bool_), np.zeros(n, np.bool_), numbers
     rows = decisions.hpa_rows
-    conditions_kept = (previous["fixed"] & ~textual
-                       & (conditions_column[rows] == previous["conditions"])
-                       & (cond_inputs == previous["cond_inputs"]).all(axis=1))
-    changed = np.concatenate([[0], np.cumsum(~(metric_inputs == previous["metric_inputs"]).all(axis=1))])
-    start = decisions.compiled.specs.metric_start
-    metrics_kept = ((changed[start[1:]] - changed[start[:-1]]) == 0) & (
-        metrics_column[rows] == previous["metrics"])
-    return conditions_kept, metrics_kept
+    conditions_kept = (same_conditions & ~textual & previous["fixed"]
+                       & (conditions_column[rows] == previous["conditions"]))
+    metrics_kept = same_metrics & (metrics_column[rows] == previous["metrics"])
+    return conditions_kept, metrics_kept, numbers
 
 
 def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
@@ -1509,10 +1494,9 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
         quantities.clear()
     conditions = hpas["conditions"]
     metrics = hpas["current_metrics"]
-    inputs = _document_inputs(decisions)
     previous = caches.get("documents")
-    conditions_kept, metrics_kept = _kept_documents(decisions, previous, strings, conditions,
-                                                    metrics, inputs)
+    conditions_kept, metrics_kept, numbers = _kept_documents(decisions, previous, strings,
+                                                             conditions, metrics)
     fixed = conditions_kept.copy()  # merging the calls again gives the same list
     noisy = (outcome != k.OUTCOME_KEPT) | (out.invalid_count > 0)
     new_metrics = observed & ~metrics_kept
@@ -1563,5 +1547,5 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     write_texts(len(rewritten))
     caches["documents"] = {
         "compiled": compiled, "strings": strings, "fixed": fixed & live,
-        "cond_inputs": inputs[0], "metric_inputs": inputs[1],
+        "cond_inputs": numbers[0], "metric_inputs": numbers[1],
         "conditions": conditions[rows].copy(), "metrics": metrics[rows].copy()}

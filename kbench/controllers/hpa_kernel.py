@@ -1089,6 +1089,48 @@ def decide_hpas(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, history
     _normalize_phase(specs, inputs, timings, history, out, path)
 
 
+# -- what apply compares ----------------------------------------------------------------------------
+
+@njit
+def compare_document_inputs(cond_count, cond_code, valid_metric, desired_replicas, metric_start,
+                            metric_computed, metric_error, metric_utilization, metric_value,
+                            conditions_before, metrics_before, same_conditions, same_metrics,
+                            textual) -> None:
+    """The numbers each HPA's status documents are made from, compared with the previous
+    apply's, which they then replace: per HPA the setCondition codes (-1 past the count), the
+    ValidMetricFound metric and the desired replicas (``conditions_before`` [n,
+    MAX_CONDITIONS + 2]); per metric whether it was computed, its error, utilization and value
+    (``metrics_before`` [m, 4]). Writes per HPA whether its condition numbers are the same,
+    whether all its metrics' are, and whether a condition message needs more than the numbers
+    (``textual``: a FailedGet*Metric or AmbiguousSelector call names a pod or other HPAs)."""
+    calls = cond_code.shape[1]
+    for i in range(cond_code.shape[0]):
+        same = True
+        needs_text = False
+        for c in range(calls):
+            code = cond_code[i, c] if c < cond_count[i] else -1
+            needs_text |= code == COND_FAILED_GET_METRIC or code == COND_AMBIGUOUS_SELECTOR
+            same &= conditions_before[i, c] == code
+            conditions_before[i, c] = code
+        same &= conditions_before[i, calls] == valid_metric[i]
+        conditions_before[i, calls] = valid_metric[i]
+        same &= conditions_before[i, calls + 1] == desired_replicas[i]
+        conditions_before[i, calls + 1] = desired_replicas[i]
+        same_conditions[i] = same
+        textual[i] = needs_text
+        same = True
+        for m in range(metric_start[i], metric_start[i + 1]):
+            same &= (metrics_before[m, 0] == metric_computed[m]) \
+                & (metrics_before[m, 1] == metric_error[m]) \
+                & (metrics_before[m, 2] == metric_utilization[m]) \
+                & (metrics_before[m, 3] == metric_value[m])
+            metrics_before[m, 0] = metric_computed[m]
+            metrics_before[m, 1] = metric_error[m]
+            metrics_before[m, 2] = metric_utilization[m]
+            metrics_before[m, 3] = metric_value[m]
+        same_metrics[i] = same
+
+
 # -- the pods' values, packed (for tests) ---------------------------------------------------------
 
 class PodColumns(NamedTuple):

@@ -695,7 +695,8 @@ class PodSelection:
         if not rebuild and len(old) == 0 and len(pods) == seen:
             return self.answer
         was_alive = self.alive[old]
-        self._regroup(pods, np.concatenate([old, np.arange(seen, len(pods))]), caches)
+        self.alive[old] = alive[old]
+        self._regroup(pods, np.concatenate([moved, np.arange(seen, len(pods))]), caches)
         match_start, match_key, multiple = self._match_index()
         index = (self.row_group[:self.rows], self.group_match, match_start, match_key,
                  np.asarray(hpa_selector, np.int64), len(keys))
@@ -713,11 +714,7 @@ class PodSelection:
             pod_start, pod_rows = k.update_selection(self.answer[0], self.answer[1],
                                                      self.match_pods, deleted, added, alive,
                                                      *index, self.owner)
-        key_pods = np.zeros(len(keys), np.int64)
-        if len(hpa_selector):
-            mine = hpa_selector >= 0
-            key_pods[hpa_selector[mine]] = np.diff(pod_start)[mine]
-        controllers = self._controllers(keys, hpas_of_key, key_pods, multiple)
+        controllers = self._controllers(keys, hpas_of_key, pod_start, multiple)
         self.answer, self.answer_for = (pod_start, pod_rows, controllers), key_answer
         return self.answer
 
@@ -746,6 +743,9 @@ class PodSelection:
                     capacity, np.bool_)
                 grown[:self.rows] = column[:self.rows]
                 setattr(self, name, grown)
+        self.rows = size
+        if not len(rows):
+            return
         namespace, labels = pods["namespace"][rows], pods["labels"][rows]
         self.alive[rows] = pods.alive[rows]
         self.namespace[rows], self.labels[rows] = namespace, labels
@@ -764,7 +764,6 @@ class PodSelection:
         if fresh:
             self.group_match = np.concatenate([self.group_match, np.array(fresh, np.int32)])
         self.row_group[rows] = groups[inverse]
-        self.rows = size
 
     def _match(self, ns: int, code: int, caches: dict) -> int:
         """The match of the pair (namespace, labels code): which selector keys pick it."""
@@ -784,11 +783,12 @@ class PodSelection:
             self.match_keys.append(found)
         return match
 
-    def _controllers(self, keys: list, hpas_of_key: dict[tuple, list[int]], key_pods: np.ndarray,
+    def _controllers(self, keys: list, hpas_of_key: dict[tuple, list[int]], pod_start: np.ndarray,
                      multiple: list[int]) -> dict[int, set[int]]:
         """hpasControllingPodsUnderSelector: per HPA whose pods other HPAs' selectors pick too,
         all those HPAs (several selectors picking the same live pods: ``multiple`` are the
-        matches of several keys; or several HPAs with one selector and live pods)."""
+        matches of several keys; or several HPAs with one selector and live pods, ``pod_start``
+        giving each HPA's pods)."""
         shared = {self.match_keys[m] for m in multiple  # usually none
                   if self.match_pods[m] > 0}
         if self.shared_for is not hpas_of_key:  # the keys of several HPAs
@@ -796,8 +796,9 @@ class PodSelection:
             self.shared_keys = [key_index[key] for key, owners in hpas_of_key.items()
                                 if len(owners) > 1]
             self.shared_for = hpas_of_key
-        for index in self.shared_keys:
-            if key_pods[index] > 0:
+        for index in self.shared_keys:  # usually none
+            h = hpas_of_key[keys[index]][0]  # the HPAs of a key have the same pods
+            if pod_start[h + 1] > pod_start[h]:
                 shared.add((index,))
         controllers: dict[int, set[int]] = {}
         for found in shared:

@@ -543,6 +543,8 @@ class HpaHistory:
     def forget(self, rows: np.ndarray) -> None:
         """Drop the history of these rows (their HPAs were deleted, as reconcileKey does)."""
         rows = rows[rows < self.rows]
+        if not len(rows):  # the usual sync: no HPA deleted
+            return
         for prefix in ("rec", "up", "down"):
             self._arrays[f"{prefix}_count"][rows] = 0
             self._arrays[f"{prefix}_{'value' if prefix == 'rec' else 'change'}"][rows] = 0

@@ -1503,8 +1503,9 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     fixed = conditions_kept.copy()  # merging the calls again gives the same list
     noisy = (outcome != k.OUTCOME_KEPT) | (out.invalid_count > 0)
     new_metrics = observed & ~metrics_kept
-    # HPAs with only a new currentMetrics text are written in runs (one intern_many each);
-    # the others one by one, in HPA order, so that new strings get the codes they always got
+    # the new currentMetrics texts are written in runs (one intern_many each): a run ends only
+    # where another string may be interned (a conditions list merged, events), so that new
+    # strings get the codes they always got, in HPA order
     rewritten = np.flatnonzero(new_metrics)
     texts = _current_metrics_texts(decisions, rewritten.tolist(), quantities)
     done = 0  # texts[:done] are written
@@ -1526,13 +1527,13 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
             out.cond_count[todo].tolist(), out.cond_code[todo].tolist(),
             out.valid_metric[todo].tolist(), decisions.desired_replicas[todo].tolist(),
             text_index.tolist(), noisy[todo].tolist()):
-        write_texts(before)
         if merge:
             calls = tuple(decisions._calls(i, codes[:count], valid, wanted))
             old_code = int(conditions[row])
             key = (old_code, calls)
             code = memo.get(key)
             if code is None:
+                write_texts(before)
                 merged, changed = _merge_conditions(strings.document(old_code) or [], calls, now)
                 code = strings.intern_document(merged)
                 if not changed:  # without a new transition time the result holds for later syncs
@@ -1541,10 +1542,12 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
             else:
                 fixed[i] = code == old_code
             conditions[row] = code
-        if before < len(rewritten) and rewritten[before] == i:
-            write_texts(before + 1)
         if loud:
-            for event_type, reason, message in decisions.events(i):
+            events = decisions.events(i)
+            if events:  # after this HPA's own text
+                write_texts(before + 1 if before < len(rewritten) and rewritten[before] == i
+                            else before)
+            for event_type, reason, message in events:
                 record_event(state, "HorizontalPodAutoscaler", compiled.names[i],
                              compiled.namespaces[i], event_type, reason, message, COMPONENT)
     write_texts(len(rewritten))

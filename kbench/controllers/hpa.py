@@ -253,6 +253,19 @@ class CompiledHpas:
             call = self._valid_calls[m] = (kind, status, reason, template.format(metric=name))
         return call
 
+    def targets_by_table(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(table, HPA indexes, their targets' rows) per scale table, of the HPAs whose target
+        was found (cached)."""
+        if not hasattr(self, "_targets_by_table"):
+            found = np.array([t is not None for t in self.target_tables], np.bool_)
+            found &= self.target_rows >= 0
+            self._targets_by_table = []
+            for table in sorted({t for t in self.target_tables if t}):
+                mine = np.flatnonzero(found & np.array([t == table for t in self.target_tables],
+                                                       np.bool_))
+                self._targets_by_table.append((table, mine, self.target_rows[mine]))
+        return self._targets_by_table
+
     def custom_metrics(self) -> list[tuple[int, dict]]:
         """(flat index, MetricSpec) of the Pods, Object and External metrics (cached): the
         ones observe asks the custom metrics APIs about."""
@@ -427,16 +440,18 @@ def compile_spec_documents(specs: list[dict], config: HpaConfig = HpaConfig(),
     return compiled, metric_docs
 
 
+#: The HPA columns compiled specs are made from.
+_SPEC_COLUMNS = ("body", "namespace", "name", "target_kind", "target_name", "min_replicas",
+                 "max_replicas")
+
+
 def _fingerprint(state: ClusterState) -> tuple:
-    """What compiled specs depend on: the HPA columns read and the targets tables' sizes."""
+    """What compiled specs depend on: the HPA table's alive flags and the columns read (as
+    bytes: cheaper to take and compare than the live rows' values), the targets tables'
+    sizes."""
     hpas = state.tables[TABLE]
-    rows = hpas.live_rows()
-    columns = np.stack([rows.astype(np.int64)] + [
-        hpas[name][rows].astype(np.int64) for name in (
-            "body", "namespace", "name", "target_kind", "target_name", "min_replicas",
-            "max_replicas")]) if len(rows) else np.zeros((0, 0), np.int64)
-    sizes = tuple((len(state.tables[t]), state.tables[t].live_count) for t, _ in TARGETS.values())
-    return columns.tobytes(), columns.shape, sizes
+    return (hpas.alive.tobytes(), *(hpas[name].tobytes() for name in _SPEC_COLUMNS),
+            tuple((len(state.tables[t]), state.tables[t].live_count) for t, _ in TARGETS.values()))
 
 
 def compile_hpa_specs(state: ClusterState, config: HpaConfig = HpaConfig(),
@@ -528,6 +543,8 @@ class HpaHistory:
     def forget(self, rows: np.ndarray) -> None:
         """Drop the history of these rows (their HPAs were deleted, as reconcileKey does)."""
         rows = rows[rows < self.rows]
+        if not len(rows):  # the usual sync: no HPA deleted
+            return
         for prefix in ("rec", "up", "down"):
             self._arrays[f"{prefix}_count"][rows] = 0
             self._arrays[f"{prefix}_{'value' if prefix == 'rec' else 'change'}"][rows] = 0
@@ -632,14 +649,16 @@ class PodSelection:
 
     Per row its group (the index of its (namespace, labels) pair among the pairs seen), per
     group its match (the index of the tuple of selector keys that pick it among the tuples
-    seen; 0 is the empty tuple), and copies of the namespace and labels columns as they were
-    grouped, to find rows changed in place.
+    seen; 0 is the empty tuple). Copies of the pods' alive, namespace and labels columns as
+    last selected find the rows added, deleted or relabelled since (one compiled pass,
+    hpa_kernel.changed_rows).
     """
 
     def __init__(self, strings) -> None:
         self.strings = strings
         self.rows = 0                                  # pod rows grouped so far
-        self.namespace = np.zeros(0, np.int32)         # [capacity] the columns as grouped
+        self.alive = np.zeros(0, np.bool_)            # [capacity] the columns as last selected
+        self.namespace = np.zeros(0, np.int32)
         self.labels = np.zeros(0, np.int32)
         self.row_group = np.zeros(0, np.int32)         # [capacity]
         self.group_of_pair: dict[int, int] = {}        # pair_keys(namespace, labels) -> group
@@ -648,8 +667,7 @@ class PodSelection:
         self.group_match = np.zeros(0, np.int32)       # [groups] match of each group
         self.match_of: dict[tuple, int] = {(): 0}
         self.match_keys: list[tuple] = [()]            # match -> the keys (indexes) that pick it
-        self.alive = np.zeros(0, np.bool_)            # the pods' alive column as selected
-        self.alive_version = -1
+        self.match_index = None                        # see _match_index
         self.match_pods = np.zeros(1, np.int64)        # [matches] live rows of each match
         self.answer = None
         self.answer_for = None                         # the _selector_keys answer it was made for
@@ -665,7 +683,10 @@ class PodSelection:
         key_answer = _selector_keys(state, namespaces, selector_codes, caches)
         keys, hpa_selector, hpas_of_key = key_answer
         seen = self.rows
-        moved = self._moved_rows(pods)
+        alive, namespace, labels = pods.alive, pods["namespace"], pods["labels"]
+        old = k.changed_rows(alive, namespace, labels, self.alive[:seen],
+                             self.namespace[:seen], self.labels[:seen])
+        moved = old[(self.namespace[old] != namespace[old]) | (self.labels[old] != labels[old])]
         rebuild = self.answer is None or self.answer_for is not key_answer or len(moved) > 0
         if keys != self.keys:
             self.keys = keys
@@ -673,59 +694,62 @@ class PodSelection:
             self.group_match = np.array([self._match(ns, code, caches)
                                          for ns, code in self.group_pairs], np.int32)
             rebuild = True
-        self._regroup(pods, np.concatenate([moved, np.arange(seen, len(pods))]), caches)
-        alive = pods.alive
-        if not rebuild and self.alive_version == pods.alive_version:
+        if not rebuild and len(old) == 0 and len(pods) == seen:
             return self.answer
-        match_start = np.zeros(len(self.match_keys) + 1, np.int64)
-        match_start[1:] = np.cumsum([len(found) for found in self.match_keys])
-        match_key = np.array([key for found in self.match_keys for key in found], np.int64)
+        was_alive = self.alive[old]
+        self.alive[old] = alive[old]
+        self._regroup(pods, np.concatenate([moved, np.arange(seen, len(pods))]), caches)
+        match_start, match_key, multiple = self._match_index()
         index = (self.row_group[:self.rows], self.group_match, match_start, match_key,
                  np.asarray(hpa_selector, np.int64), len(keys))
-        deleted, revived = _alive_changes(self.alive[:seen], alive[:seen])
-        if rebuild or revived:
+        is_alive = alive[old]
+        if rebuild or bool((is_alive & ~was_alive).any()):
             # the first selection, new selectors or labels, or rows alive again: all rows
             self.owner[:] = -1
             pod_start, pod_rows, self.match_pods = k.select_rows(pods.live_rows(), *index,
                                                                  self.owner)
         else:
+            deleted = old[was_alive & ~is_alive]
             added = seen + np.flatnonzero(alive[seen:])
             grown = len(self.match_keys) - len(self.match_pods)  # matches new groups made
             self.match_pods = np.concatenate([self.match_pods, np.zeros(grown, np.int64)])
             pod_start, pod_rows = k.update_selection(self.answer[0], self.answer[1],
                                                      self.match_pods, deleted, added, alive,
                                                      *index, self.owner)
-        if len(self.alive) < len(alive):
-            self.alive = np.zeros(len(self.row_group), np.bool_)
-        self.alive[:len(alive)] = alive
-        key_pods = np.zeros(len(keys), np.int64)
-        if len(hpa_selector):
-            mine = hpa_selector >= 0
-            key_pods[hpa_selector[mine]] = np.diff(pod_start)[mine]
-        controllers = self._controllers(keys, hpas_of_key, key_pods, self.match_pods)
+        controllers = self._controllers(keys, hpas_of_key, pod_start, multiple)
         self.answer, self.answer_for = (pod_start, pod_rows, controllers), key_answer
-        self.alive_version = pods.alive_version
         return self.answer
 
-    def _moved_rows(self, pods) -> np.ndarray:
-        """Rows grouped before whose namespace or labels changed since."""
-        seen = self.rows
-        namespace, labels = pods["namespace"][:seen], pods["labels"][:seen]
-        if np.array_equal(self.namespace[:seen], namespace) and np.array_equal(
-                self.labels[:seen], labels):
-            return np.zeros(0, np.int64)
-        return np.flatnonzero((self.namespace[:seen] != namespace) | (self.labels[:seen] != labels))
+    def _match_index(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """match_keys as CSR (match_start, match_key) and the matches of several keys, made
+        again only when matches were added or started over."""
+        index = self.match_index
+        if index is None or index[0] is not self.match_keys or index[1] != len(self.match_keys):
+            lengths = [len(found) for found in self.match_keys]
+            match_start = np.zeros(len(lengths) + 1, np.int64)
+            match_start[1:] = np.cumsum(lengths)
+            match_key = np.array([key for found in self.match_keys for key in found], np.int64)
+            multiple = [m for m, length in enumerate(lengths) if length > 1]
+            index = self.match_index = (self.match_keys, len(self.match_keys), match_start,
+                                        match_key, multiple)
+        return index[2], index[3], index[4]
 
     def _regroup(self, pods, rows: np.ndarray, caches: dict) -> None:
         """Group ``rows`` as their columns are now (new groups matched against the keys)."""
         size = len(pods)
         if size > len(self.row_group):
             capacity = max(size, 2 * len(self.row_group), 1024)
-            for name in ("namespace", "labels", "row_group", "owner"):
-                grown = np.full(capacity, -1, np.int32)
-                grown[:self.rows] = getattr(self, name)[:self.rows]
+            for name in ("alive", "namespace", "labels", "row_group", "owner"):
+                column = getattr(self, name)
+                grown = np.full(capacity, -1, np.int32) if name != "alive" else np.zeros(
+                    capacity, np.bool_)
+                grown[:self.rows] = column[:self.rows]
                 setattr(self, name, grown)
+        self.rows = size
+        if not len(rows):
+            return
         namespace, labels = pods["namespace"][rows], pods["labels"][rows]
+        self.alive[rows] = pods.alive[rows]
         self.namespace[rows], self.labels[rows] = namespace, labels
         pairs, first, inverse = np.unique(pair_keys(namespace, labels), return_index=True,
                                           return_inverse=True)
@@ -742,7 +766,6 @@ class PodSelection:
         if fresh:
             self.group_match = np.concatenate([self.group_match, np.array(fresh, np.int32)])
         self.row_group[rows] = groups[inverse]
-        self.rows = size
 
     def _match(self, ns: int, code: int, caches: dict) -> int:
         """The match of the pair (namespace, labels code): which selector keys pick it."""
@@ -762,20 +785,22 @@ class PodSelection:
             self.match_keys.append(found)
         return match
 
-    def _controllers(self, keys: list, hpas_of_key: dict[tuple, list[int]], key_pods: np.ndarray,
-                     match_pods: np.ndarray) -> dict[int, set[int]]:
+    def _controllers(self, keys: list, hpas_of_key: dict[tuple, list[int]], pod_start: np.ndarray,
+                     multiple: list[int]) -> dict[int, set[int]]:
         """hpasControllingPodsUnderSelector: per HPA whose pods other HPAs' selectors pick too,
-        all those HPAs (several selectors picking the same live pods, or several HPAs with one
-        selector and live pods)."""
-        shared = {found for found in self.match_keys if len(found) > 1  # usually none
-                  and match_pods[self.match_of[found]] > 0}
+        all those HPAs (several selectors picking the same live pods: ``multiple`` are the
+        matches of several keys; or several HPAs with one selector and live pods, ``pod_start``
+        giving each HPA's pods)."""
+        shared = {self.match_keys[m] for m in multiple  # usually none
+                  if self.match_pods[m] > 0}
         if self.shared_for is not hpas_of_key:  # the keys of several HPAs
             key_index = {key: j for j, key in enumerate(keys)}
             self.shared_keys = [key_index[key] for key, owners in hpas_of_key.items()
                                 if len(owners) > 1]
             self.shared_for = hpas_of_key
-        for index in self.shared_keys:
-            if key_pods[index] > 0:
+        for index in self.shared_keys:  # usually none
+            h = hpas_of_key[keys[index]][0]  # the HPAs of a key have the same pods
+            if pod_start[h + 1] > pod_start[h]:
                 shared.add((index,))
         controllers: dict[int, set[int]] = {}
         for found in shared:
@@ -784,13 +809,6 @@ class PodSelection:
                 for h in owners:
                     controllers.setdefault(h, set()).update(owners)
         return controllers
-
-
-def _alive_changes(was_alive: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The rows alive before (``was_alive``) and no longer, and whether a row dead before is
-    alive now (then a selection starts over). One vectorised compare: few rows change a sync."""
-    changed = np.flatnonzero(was_alive != alive)
-    return changed[was_alive[changed]], bool(alive[changed].any())
 
 
 def _selector_keys(state: ClusterState, namespaces: np.ndarray, selector_codes: np.ndarray,
@@ -865,11 +883,8 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
     spec_replicas = np.zeros(n, np.int32)
     status_replicas = np.zeros(n, np.int32)
     selector_codes = np.full(n, -1, np.int64)
-    tables = np.array([t or "" for t in compiled.target_tables]) if n else np.zeros(0, str)
-    for table in {t for t in compiled.target_tables if t}:
-        mine = np.flatnonzero((tables == table) & (compiled.target_rows >= 0))
+    for table, mine, rows in compiled.targets_by_table():
         columns = state.tables[table]
-        rows = compiled.target_rows[mine]
         alive = columns.alive[rows]
         mine, rows = mine[alive], rows[alive]
         target_found[mine] = True
@@ -1407,48 +1422,38 @@ def _merge_conditions(existing: list[dict], calls, now: str | None) -> tuple[lis
     return result, changed
 
 
-#: setCondition calls whose message depends on more than the HPA's numbers in the outputs (the
-#: AmbiguousSelector note, a failed metric's pod name): their HPAs' conditions are always merged.
-_TEXTUAL_CALLS = np.array([k.COND_FAILED_GET_METRIC, k.COND_AMBIGUOUS_SELECTOR], np.int8)
-
-
-def _document_inputs(decisions: HpaDecisions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What the documents are made from, as numbers to compare with the previous apply's: per
-    HPA the setCondition codes (-1 past the count), the ValidMetricFound metric and the desired
-    replicas; per metric computed, error, utilization and value; per HPA whether a condition
-    message needs more than these (``_TEXTUAL_CALLS``)."""
-    out = decisions.outputs
-    n = len(decisions.hpa_rows)
-    used = np.arange(out.cond_code.shape[1]) < out.cond_count.astype(np.int64)[:, None]
-    codes = np.where(used, out.cond_code, -1).astype(np.int64)
-    conditions = np.column_stack([codes, out.valid_metric.astype(np.int64),
-                                  decisions.desired_replicas.astype(np.int64)]).reshape(n, -1)
-    metrics = np.column_stack([out.metric_computed, out.metric_error, out.metric_utilization,
-                               out.metric_value]).astype(np.int64)
-    textual = (used & np.isin(out.cond_code, _TEXTUAL_CALLS)).any(axis=1)
-    return conditions, metrics, textual
+_KEEPS_DESIRED = np.isin(np.arange(128), KEEPS_DESIRED)  # by outcome code
 
 
 def _kept_documents(decisions: HpaDecisions, previous: dict | None, strings, conditions_column,
-                    metrics_column, inputs) -> tuple[np.ndarray, np.ndarray]:
+                    metrics_column) -> tuple[np.ndarray, np.ndarray, tuple]:
     """Per HPA, whether its conditions and its currentMetrics are those the previous apply left
-    (same inputs, same compiled specs, the column still holding what it wrote) and would come
-    out the same: a conditions list is kept only when merging the same calls into it gave it
-    back unchanged last time (a fixed point, so no lastTransitionTime moves)."""
-    n = len(decisions.hpa_rows)
-    if previous is None or previous["compiled"] is not decisions.compiled \
-            or previous["strings"] is not strings:
-        return np.zeros(n, np.bool_), np.zeros(n, np.bool_)
-    cond_inputs, metric_inputs, textual = inputs
+    (same numbers, hpa_kernel.compare_document_inputs; same compiled specs; the column still
+    holding what it wrote) and would come out the same: a conditions list is kept only when
+    merging the same calls into it gave it back unchanged last time (a fixed point, so no
+    lastTransitionTime moves) and its messages need no more than the numbers. Also returns
+    this apply's numbers, for the next."""
+    out = decisions.outputs
+    n, m = len(decisions.hpa_rows), len(out.metric_value)
+    comparable = (previous is not None and previous["compiled"] is decisions.compiled
+                  and previous["strings"] is strings)
+    if comparable:
+        numbers = previous["cond_inputs"], previous["metric_inputs"]
+    else:
+        numbers = (np.zeros((n, out.cond_code.shape[1] + 2), np.int64),
+                   np.zeros((m, 4), np.int64))
+    same_conditions, same_metrics, textual = (np.empty(n, np.bool_) for _ in range(3))
+    k.compare_document_inputs(out.cond_count, out.cond_code, out.valid_metric,
+                              decisions.desired_replicas, decisions.compiled.specs.metric_start,
+                              out.metric_computed, out.metric_error, out.metric_utilization,
+                              out.metric_value, *numbers, same_conditions, same_metrics, textual)
+    if not comparable:
+        return np.zeros(n, np.bool_), np.zeros(n, np.bool_), numbers
     rows = decisions.hpa_rows
-    conditions_kept = (previous["fixed"] & ~textual
-                       & (conditions_column[rows] == previous["conditions"])
-                       & (cond_inputs == previous["cond_inputs"]).all(axis=1))
-    changed = np.concatenate([[0], np.cumsum(~(metric_inputs == previous["metric_inputs"]).all(axis=1))])
-    start = decisions.compiled.specs.metric_start
-    metrics_kept = ((changed[start[1:]] - changed[start[:-1]]) == 0) & (
-        metrics_column[rows] == previous["metrics"])
-    return conditions_kept, metrics_kept
+    conditions_kept = (same_conditions & ~textual & previous["fixed"]
+                       & (conditions_column[rows] == previous["conditions"]))
+    metrics_kept = same_metrics & (metrics_column[rows] == previous["metrics"])
+    return conditions_kept, metrics_kept, numbers
 
 
 def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
@@ -1472,7 +1477,7 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     # numbers, all HPAs at once
     observed = live & (outcome != k.OUTCOME_FAILED_GET_SCALE)
     hpas["current_replicas"][rows[observed]] = decisions.current_replicas[observed]
-    keeps = np.isin(outcome, KEEPS_DESIRED)
+    keeps = _KEEPS_DESIRED[outcome]
     writes_desired = observed & ~keeps
     hpas["desired_replicas"][rows[writes_desired]] = decisions.desired_replicas[writes_desired]
     rescaled = np.flatnonzero(live & decisions.rescale)
@@ -1492,15 +1497,15 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
         quantities.clear()
     conditions = hpas["conditions"]
     metrics = hpas["current_metrics"]
-    inputs = _document_inputs(decisions)
     previous = caches.get("documents")
-    conditions_kept, metrics_kept = _kept_documents(decisions, previous, strings, conditions,
-                                                    metrics, inputs)
+    conditions_kept, metrics_kept, numbers = _kept_documents(decisions, previous, strings,
+                                                             conditions, metrics)
     fixed = conditions_kept.copy()  # merging the calls again gives the same list
     noisy = (outcome != k.OUTCOME_KEPT) | (out.invalid_count > 0)
     new_metrics = observed & ~metrics_kept
-    # HPAs with only a new currentMetrics text are written in runs (one intern_many each);
-    # the others one by one, in HPA order, so that new strings get the codes they always got
+    # the new currentMetrics texts are written in runs (one intern_many each): a run ends only
+    # where another string may be interned (a conditions list merged, events), so that new
+    # strings get the codes they always got, in HPA order
     rewritten = np.flatnonzero(new_metrics)
     texts = _current_metrics_texts(decisions, rewritten.tolist(), quantities)
     done = 0  # texts[:done] are written
@@ -1522,13 +1527,13 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
             out.cond_count[todo].tolist(), out.cond_code[todo].tolist(),
             out.valid_metric[todo].tolist(), decisions.desired_replicas[todo].tolist(),
             text_index.tolist(), noisy[todo].tolist()):
-        write_texts(before)
         if merge:
             calls = tuple(decisions._calls(i, codes[:count], valid, wanted))
             old_code = int(conditions[row])
             key = (old_code, calls)
             code = memo.get(key)
             if code is None:
+                write_texts(before)
                 merged, changed = _merge_conditions(strings.document(old_code) or [], calls, now)
                 code = strings.intern_document(merged)
                 if not changed:  # without a new transition time the result holds for later syncs
@@ -1537,14 +1542,16 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
             else:
                 fixed[i] = code == old_code
             conditions[row] = code
-        if before < len(rewritten) and rewritten[before] == i:
-            write_texts(before + 1)
         if loud:
-            for event_type, reason, message in decisions.events(i):
+            events = decisions.events(i)
+            if events:  # after this HPA's own text
+                write_texts(before + 1 if before < len(rewritten) and rewritten[before] == i
+                            else before)
+            for event_type, reason, message in events:
                 record_event(state, "HorizontalPodAutoscaler", compiled.names[i],
                              compiled.namespaces[i], event_type, reason, message, COMPONENT)
     write_texts(len(rewritten))
     caches["documents"] = {
         "compiled": compiled, "strings": strings, "fixed": fixed & live,
-        "cond_inputs": inputs[0], "metric_inputs": inputs[1],
+        "cond_inputs": numbers[0], "metric_inputs": numbers[1],
         "conditions": conditions[rows].copy(), "metrics": metrics[rows].copy()}

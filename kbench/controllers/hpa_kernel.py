@@ -108,8 +108,8 @@ class HpaInputs(NamedTuple):
 
     ``pod_owner`` lets the kernel sum the pods' metrics in one pass in pod order (reading the
     columns in order, not each HPA's pods wherever they are): the HPA whose pods hold pod p
-    when that is the only one, else -1. An HPA whose pods are all its own and in ascending
-    order is summed that way; the others pod by pod (all -1: always)."""
+    when that is the only one, else -1. An HPA whose pods are all its own is summed that way;
+    the others pod by pod (all -1: always)."""
 
     target_found: np.ndarray      # bool [n] the scale subresource could be read
     has_selector: np.ndarray      # bool [n] the target's scale has a selector
@@ -565,9 +565,11 @@ def _scale_phase(specs: HpaSpecs, inputs: HpaInputs, out: HpaOutputs, path: np.n
 @njit
 def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.ndarray):
     """The sums of the pods of every HPA that computes metrics (see "the sums of an HPA's
-    pods"): (sums [n, 2, SUM_FIELDS], running_ready [n], fallback [n, 2]). The HPAs whose pods
-    are all their own (pod_owner) and in ascending order are summed in one pass over the pods
-    in order; the others pod by pod, in their order."""
+    pods"): (sums [n, 2, SUM_FIELDS], running_ready [n], fallback [n, 2]). The pods whose HPA
+    is known (pod_owner) are summed in one pass in row order. An HPA is summed again pod by
+    pod, in its order, when some of its pods are other HPAs' too, or when it has a pod without
+    a request and its pods are not in ascending order (the sums are the same in any order, but
+    the pod the "missing request" error names is the first in the HPA's order)."""
     metric_start, metric_source = specs.metric_start, specs.metric_source
     metric_resource, metric_target_type = specs.metric_resource, specs.metric_target_type
     metric_target = specs.metric_target
@@ -584,10 +586,12 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
     n = path.shape[0]
     needed = np.zeros((n, 2), np.bool_)
     fallback = np.full((n, 2), 100, np.int64)
-    in_order = np.zeros(n, np.bool_)
+    summing = np.zeros(n, np.bool_)
+    cpu_only = np.zeros(n, np.bool_)  # summing, and CPU is the only resource it needs
     for i in range(n):
         if path[i] != PATH_METRICS:
             continue
+        summing[i] = True
         for m in range(metric_start[i + 1] - 1, metric_start[i] - 1, -1):  # the first one wins
             resource = metric_resource[m]
             if (metric_source[m] == SOURCE_RESOURCE or metric_source[m] == SOURCE_CONTAINER_RESOURCE) \
@@ -595,32 +599,45 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
                 needed[i, resource] = True
                 if metric_target_type[m] == TARGET_UTILIZATION:
                     fallback[i, resource] = max(100, metric_target[m])
-        in_order[i] = True
-        for k in range(pod_start[i] + 1, pod_start[i + 1]):
-            if pod_rows[k] <= pod_rows[k - 1]:
-                in_order[i] = False
-                break
+        cpu_only[i] = needed[i, RESOURCE_CPU] and not needed[i, RESOURCE_MEMORY]
     sums = np.zeros((n, 2, SUM_FIELDS), np.int64)
     sums[:, :, SUM_NO_REQUEST_POD] = -1
     running_ready = np.zeros(n, np.int64)
     summed = np.zeros(n, np.int64)
+    counted = np.zeros(n, np.int64)  # pods of the common case, see below
     for p in range(pod_owner.shape[0]):
         i = pod_owner[p]
-        if i < 0 or not in_order[i]:
+        if i < 0 or not summing[i]:
             continue
-        summed[i] += 1
-        # _pod_state_at, written out: the pass reads each column once, in order
+        # _pod_state_at, written out: the pass reads each column once, in order, and of a
+        # ready pod past its initialisation period (most pods) not its ready time or sample
         start = start_time[p]
         young = start + init > now
         sampled = p < sampled_pods
-        ready_at = ready_time[p]
         is_ready = ready[p]
         pod_phase = phase[p]
-        state = _pod_state(not math.isnan(deletion_time[p]), pod_phase,
-                           node_index[p] >= 0 or node_name[p] >= 0, start,
-                           start if math.isnan(ready_at) else ready_at, is_ready,
-                           sample_time[p] if young and sampled else np.nan,
-                           sample_window[p] if young and sampled else 0.0, now, init, delay)
+        if (is_ready and pod_phase == PHASE_RUNNING and not young and node_index[p] >= 0
+                and not math.isnan(start) and math.isnan(deletion_time[p])):
+            state = POD_COUNTED
+            if cpu_only[i] and sampled:
+                cpu = cpu_usage[p]
+                request = cpu_request[p]
+                if request > 0 and not math.isnan(cpu):
+                    # the common case: a ready pod with a CPU sample and request. It adds 1 to
+                    # summed, running_ready, SUM_READY and SUM_SAMPLED: counted once, added
+                    # to those after the pass (fewer writes per pod)
+                    counted[i] += 1
+                    sums[i, RESOURCE_CPU, SUM_METRICS] += _milli_of_sample(cpu)
+                    sums[i, RESOURCE_CPU, SUM_REQUESTS] += request
+                    continue
+        else:
+            ready_at = ready_time[p]
+            state = _pod_state(not math.isnan(deletion_time[p]), pod_phase,
+                               node_index[p] >= 0 or node_name[p] >= 0, start,
+                               start if math.isnan(ready_at) else ready_at, is_ready,
+                               sample_time[p] if young and sampled else np.nan,
+                               sample_window[p] if young and sampled else 0.0, now, init, delay)
+        summed[i] += 1
         if needed[i, RESOURCE_CPU]:
             cpu = cpu_usage[p] if sampled else np.nan
             _add_resource(sums, i, RESOURCE_CPU, p, state, cpu_request[p], not math.isnan(cpu),
@@ -636,9 +653,22 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
             running_ready[i] += 1
     for i in range(n):
         lo, hi = pod_start[i], pod_start[i + 1]
-        if path[i] != PATH_METRICS or (in_order[i] and summed[i] == hi - lo):
+        if path[i] != PATH_METRICS:
             continue
-        sums[i] = 0  # some of its pods are other HPAs' too: pod by pod
+        sums[i, RESOURCE_CPU, SUM_READY] += counted[i]
+        sums[i, RESOURCE_CPU, SUM_SAMPLED] += counted[i]
+        summed[i] += counted[i]
+        running_ready[i] += counted[i]
+        again = summed[i] != hi - lo  # some of its pods are other HPAs' too
+        if not again and (sums[i, RESOURCE_CPU, SUM_NO_REQUEST_POD] >= 0
+                          or sums[i, RESOURCE_MEMORY, SUM_NO_REQUEST_POD] >= 0):
+            for k in range(lo + 1, hi):
+                if pod_rows[k] <= pod_rows[k - 1]:
+                    again = True
+                    break
+        if not again:
+            continue
+        sums[i] = 0
         sums[i, :, SUM_NO_REQUEST_POD] = -1
         running_ready[i] = 0
         for k in range(lo, hi):
@@ -1059,6 +1089,48 @@ def decide_hpas(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, history
     _normalize_phase(specs, inputs, timings, history, out, path)
 
 
+# -- what apply compares ----------------------------------------------------------------------------
+
+@njit
+def compare_document_inputs(cond_count, cond_code, valid_metric, desired_replicas, metric_start,
+                            metric_computed, metric_error, metric_utilization, metric_value,
+                            conditions_before, metrics_before, same_conditions, same_metrics,
+                            textual) -> None:
+    """The numbers each HPA's status documents are made from, compared with the previous
+    apply's, which they then replace: per HPA the setCondition codes (-1 past the count), the
+    ValidMetricFound metric and the desired replicas (``conditions_before`` [n,
+    MAX_CONDITIONS + 2]); per metric whether it was computed, its error, utilization and value
+    (``metrics_before`` [m, 4]). Writes per HPA whether its condition numbers are the same,
+    whether all its metrics' are, and whether a condition message needs more than the numbers
+    (``textual``: a FailedGet*Metric or AmbiguousSelector call names a pod or other HPAs)."""
+    calls = cond_code.shape[1]
+    for i in range(cond_code.shape[0]):
+        same = True
+        needs_text = False
+        for c in range(calls):
+            code = cond_code[i, c] if c < cond_count[i] else -1
+            needs_text |= code == COND_FAILED_GET_METRIC or code == COND_AMBIGUOUS_SELECTOR
+            same &= conditions_before[i, c] == code
+            conditions_before[i, c] = code
+        same &= conditions_before[i, calls] == valid_metric[i]
+        conditions_before[i, calls] = valid_metric[i]
+        same &= conditions_before[i, calls + 1] == desired_replicas[i]
+        conditions_before[i, calls + 1] = desired_replicas[i]
+        same_conditions[i] = same
+        textual[i] = needs_text
+        same = True
+        for m in range(metric_start[i], metric_start[i + 1]):
+            same &= (metrics_before[m, 0] == metric_computed[m]) \
+                & (metrics_before[m, 1] == metric_error[m]) \
+                & (metrics_before[m, 2] == metric_utilization[m]) \
+                & (metrics_before[m, 3] == metric_value[m])
+            metrics_before[m, 0] = metric_computed[m]
+            metrics_before[m, 1] = metric_error[m]
+            metrics_before[m, 2] = metric_utilization[m]
+            metrics_before[m, 3] = metric_value[m]
+        same_metrics[i] = same
+
+
 # -- the pods' values, packed (for tests) ---------------------------------------------------------
 
 class PodColumns(NamedTuple):
@@ -1125,6 +1197,45 @@ def pack_pods(columns: PodColumns, out: PodArrays) -> None:
 # its match (match_key[match_start[m]:match_start[m+1]]: the selector keys that pick the group;
 # match 0 picks nothing) and each HPA to its key (hpa_key, -1: none). These kernels turn that
 # into the CSR of each HPA's pods, in row order.
+
+CHANGE_BLOCK = 256  # rows per block of changed_rows' first pass
+
+
+@njit(inline="always")
+def _row_differs(r, alive, namespace, labels, was_alive, was_namespace, was_labels) -> bool:
+    return (alive[r] != was_alive[r]) | (namespace[r] != was_namespace[r]) \
+        | (labels[r] != was_labels[r])
+
+
+@njit
+def changed_rows(alive, namespace, labels, was_alive, was_namespace, was_labels):
+    """The rows r < len(was_alive), ascending, whose alive flag, namespace or labels differ
+    from the copies (the pods' columns as last selected). Few rows change between two syncs:
+    a first pass finds the blocks of rows with a difference (blocks of a constant length, a
+    vectorised loop), a second looks at those blocks row by row."""
+    seen = was_alive.shape[0]
+    full = seen // CHANGE_BLOCK
+    dirty = np.ones(full + 1, np.bool_)  # the last, partial block is always looked at
+    blocks = 1
+    for b in range(full):
+        base = b * CHANGE_BLOCK
+        difference = False
+        for r in range(CHANGE_BLOCK):
+            difference |= _row_differs(base + r, alive, namespace, labels, was_alive,
+                                       was_namespace, was_labels)
+        dirty[b] = difference
+        blocks += difference
+    rows = np.empty(blocks * CHANGE_BLOCK, np.int64)
+    count = 0
+    for b in range(full + 1):
+        if dirty[b]:
+            for r in range(b * CHANGE_BLOCK, min((b + 1) * CHANGE_BLOCK, seen)):
+                if _row_differs(r, alive, namespace, labels, was_alive, was_namespace,
+                                was_labels):
+                    rows[count] = r
+                    count += 1
+    return rows[:count].copy()
+
 
 @njit
 def _key_hpas(hpa_key, keys):

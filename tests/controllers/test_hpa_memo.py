@@ -2,7 +2,9 @@
 status documents of the previous apply) changes nothing: a controller that synced before gives
 the same objects, events and replicas as one built from scratch with the same history, sync
 after sync, while pods' metrics, labels and lifecycles, HPA specs and targets change between
-syncs. And pack_pods, the per-pod packing kernel, equals its numpy twin."""
+syncs. And pack_pods, the per-pod packing kernel, changed_rows, which finds the pods
+relabelled, added or deleted since the last selection, and compare_document_inputs, which
+finds the HPAs whose documents may be kept, equal their numpy twins."""
 
 from __future__ import annotations
 
@@ -173,6 +175,96 @@ def test_pack_pods_equals_numpy(count):
     assert set(expected) == set(k.PodArrays._fields)
     for name, value in expected.items():
         np.testing.assert_array_equal(getattr(packed, name), value, err_msg=name)
+
+
+@pytest.mark.parametrize("count", [0, 1, 255, 256, 257, 5000])
+@pytest.mark.parametrize("changes", [0, 1, 40])
+def test_changed_rows_equals_numpy(count, changes):
+    # the rows whose alive, namespace or labels differ from the copies == their numpy twin,
+    # the rows past the copies' length (appended since) left out
+    rng = np.random.default_rng(count * 100 + changes)
+    alive = rng.random(count) < 0.7
+    namespace = rng.integers(0, 3, count).astype(np.int32)
+    labels = rng.integers(-1, 50, count).astype(np.int32)
+    seen = count - count // 7
+    was = [alive[:seen].copy(), namespace[:seen].copy(), labels[:seen].copy()]
+    for column in was:
+        rows = rng.integers(0, max(seen, 1), changes if seen else 0)
+        column[rows] = ~column[rows] if column.dtype == np.bool_ else column[rows] + 1
+    expected = np.flatnonzero((alive[:seen] != was[0]) | (namespace[:seen] != was[1])
+                              | (labels[:seen] != was[2]))
+    np.testing.assert_array_equal(k.changed_rows(alive, namespace, labels, *was), expected)
+
+
+def document_numbers(outputs, desired, metric_start):
+    """compare_document_inputs' numpy twin: the numbers per HPA (codes -1 past the count,
+    ValidMetricFound metric, desired replicas) and per metric, and which HPAs' messages need
+    more than the numbers."""
+    n, calls = outputs.cond_code.shape
+    used = np.arange(calls) < outputs.cond_count.astype(np.int64)[:, None]
+    codes = np.where(used, outputs.cond_code, -1).astype(np.int64)
+    conditions = np.column_stack([codes, outputs.valid_metric, desired]).astype(np.int64)
+    metrics = np.column_stack([outputs.metric_computed, outputs.metric_error,
+                               outputs.metric_utilization, outputs.metric_value]).astype(np.int64)
+    textual = (used & np.isin(outputs.cond_code, [k.COND_FAILED_GET_METRIC,
+                                                   k.COND_AMBIGUOUS_SELECTOR])).any(axis=1)
+    return conditions.reshape(n, calls + 2), metrics.reshape(-1, 4), textual
+
+
+def random_outputs(rng, lengths, like=None):
+    """HpaOutputs of HPAs with these metric counts, random (or ``like``'s with a few HPAs and
+    metrics changed)."""
+    n, m = len(lengths), int(sum(lengths))
+    if like is None:
+        out = k.empty_outputs(n, m)
+        out.cond_count[:] = rng.integers(0, k.MAX_CONDITIONS + 1, n)
+        out.cond_code[:] = rng.integers(0, 16, out.cond_code.shape)
+        out.valid_metric[:] = rng.integers(-1, max(m, 1), n)
+        out.metric_computed[:] = rng.random(m) < 0.8
+        out.metric_error[:] = rng.integers(0, 3, m)
+        out.metric_utilization[:] = rng.integers(0, 4, m)
+        out.metric_value[:] = rng.integers(0, 4, m)
+        return out
+    out = k.HpaOutputs(*(field.copy() for field in like))
+    for field in (out.cond_count, out.cond_code, out.valid_metric):
+        rows = rng.integers(0, max(n, 1), 2 if n else 0)
+        field[rows] = (field[rows] + 1) % (k.MAX_CONDITIONS + 1)
+    for field in (out.metric_computed, out.metric_error, out.metric_utilization, out.metric_value):
+        rows = rng.integers(0, max(m, 1), 2 if m else 0)
+        field[rows] = ~field[rows] if field.dtype == np.bool_ else field[rows] + 1
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_compare_document_inputs_equals_numpy(seed):
+    # what apply compares (per HPA: the same condition numbers, the same metric numbers, a
+    # message needing more) == the numpy twin, sync after sync; the copies take the numbers
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 4, rng.integers(0, 30))
+    metric_start = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    n = len(lengths)
+    out = random_outputs(rng, lengths)
+    desired = rng.integers(0, 5, n).astype(np.int32)
+    conditions_before, metrics_before, _ = document_numbers(out, desired, metric_start)
+    for _ in range(4):
+        new = random_outputs(rng, lengths, like=out)
+        new_desired = desired.copy()
+        new_desired[rng.integers(0, max(n, 1), 1 if n else 0)] += 1
+        conditions, metrics, textual = document_numbers(new, new_desired, metric_start)
+        expected_conditions = (conditions == conditions_before).all(axis=1)
+        changed = np.concatenate([[0], np.cumsum(~(metrics == metrics_before).all(axis=1))])
+        expected_metrics = changed[metric_start[1:]] == changed[metric_start[:-1]]
+        same_conditions, same_metrics, needs_text = (np.empty(n, np.bool_) for _ in range(3))
+        k.compare_document_inputs(new.cond_count, new.cond_code, new.valid_metric, new_desired,
+                                  metric_start, new.metric_computed, new.metric_error,
+                                  new.metric_utilization, new.metric_value, conditions_before,
+                                  metrics_before, same_conditions, same_metrics, needs_text)
+        np.testing.assert_array_equal(same_conditions, expected_conditions)
+        np.testing.assert_array_equal(same_metrics, expected_metrics)
+        np.testing.assert_array_equal(needs_text, textual)
+        np.testing.assert_array_equal(conditions_before, conditions)
+        np.testing.assert_array_equal(metrics_before, metrics)
+        out, desired = new, new_desired
 
 
 @pytest.mark.parametrize("name", ["qps", "a{u}b", "{v}", "x}}{{y", "{u}{v}", "@quantity@"])

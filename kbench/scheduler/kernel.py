@@ -462,15 +462,27 @@ def new_zone_trees(node_count, score_count, trees):
 def zone_fill(candidates, size, domains, zones, tree, tracked):
     """Every tree of ``zones`` (domains + 1 of them) from the leaves of the run's freshly
     built RunTree."""
-    k = tracked
+    leaves = len(candidates)
+    # the arrays the loops read, out of their NamedTuples (see cached_run)
+    count, best, best_count, highest = zones.count, zones.best, zones.best_count, zones.highest
     for d in range(domains + 1):
-        for p in range(size):
-            set_leaf(size, p, False, 0, tree.raws, zones.count[d], zones.best[d],
-                     zones.best_count[d], zones.highest[d, :k])
-    for p in range(len(candidates)):
-        zone_copy_leaf(p, zones.domain_of[candidates[p]], size, zones, tree, k)
+        count[d, size:] = 0
+        best[d, size:] = NO_TOTAL
+        best_count[d, size:] = 0
+        highest[d, :tracked, size:] = -1
+    domain_of = zones.domain_of
+    tree_count, tree_best, tree_best_count = tree.count, tree.best, tree.best_count
+    tree_highest = tree.highest
+    for p in range(leaves):  # zone_copy_leaf, written out
+        d = domain_of[candidates[p]]
+        leaf = size + p
+        count[d, leaf] = tree_count[leaf]
+        best[d, leaf] = tree_best[leaf]
+        best_count[d, leaf] = tree_best_count[leaf]
+        for k in range(tracked):
+            highest[d, k, leaf] = tree_highest[k, leaf]
     for d in range(domains + 1):
-        build(size, zones.count[d], zones.best[d], zones.best_count[d], zones.highest[d, :k])
+        build(size, count[d], best[d], best_count[d], highest[d, :tracked])
 
 
 @njit(inline="always")
@@ -666,52 +678,54 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
     for kind in profile.filter_kinds:
         if kind == FILTER_CUSTOM:
             monotone = False
+    # the arrays the loops read, out of their NamedTuples (see cached_run)
+    raw, fixed, assumed, position_of = tree.raw, tree.fixed, tree.assumed, tree.position_of
     tracked = 0
     for k in range(len(norm_slots)):
         s = norm_slots[k]
         highest = 0
         lowest = np.iinfo(np.int64).max
         for i in range(found):
-            raw = tree.raw[s, feasible[i]]
-            highest = max(highest, raw)
-            lowest = min(lowest, raw)
-        tree.assumed[k] = highest
+            value = raw[s, feasible[i]]
+            highest = max(highest, value)
+            lowest = min(lowest, value)
+        assumed[k] = highest
         if not (monotone and profile.score_kinds[s] == SCORE_STATIC and lowest >= highest):
             norm_slots[k], norm_slots[tracked] = norm_slots[tracked], s
-            tree.assumed[k], tree.assumed[tracked] = tree.assumed[tracked], highest
+            assumed[k], assumed[tracked] = assumed[tracked], highest
             tracked += 1
     tree.tracked[0] = tracked
     for p in range(len(candidates)):
-        tree.position_of[candidates[p]] = p
+        position_of[candidates[p]] = p
     # the totals, plugin by plugin; nodes mostly share a few raw scores of a plugin, so the
     # last one's normalized score is reused
     for i in range(found):
-        totals[i] = tree.fixed[feasible[i]]
+        totals[i] = fixed[feasible[i]]
     for k in range(len(norm_slots)):
         s = norm_slots[k]
+        mode, weight = profile.score_normalize[s], profile.score_weights[s]
         last_raw = 0
         last_score = 0
         for i in range(found):
-            raw = tree.raw[s, feasible[i]]
-            if i == 0 or raw != last_raw:
-                last_raw = raw
-                last_score = normalized(raw, tree.assumed[k], profile.score_normalize[s]) * (
-                    profile.score_weights[s])
+            value = raw[s, feasible[i]]
+            if i == 0 or value != last_raw:
+                last_raw = value
+                last_score = normalized(value, assumed[k], mode) * weight
             totals[i] += last_score
     # the leaves in one pass (``feasible`` lists the nodes in candidate order)
+    count, best, best_count = tree.count, tree.best, tree.best_count
+    highest, raws = tree.highest[:tracked], tree.raws
     i = 0
     for p in range(size):
-        if i < found and tree.position_of[feasible[i]] == p:
+        if i < found and position_of[feasible[i]] == p:
             n = feasible[i]
             for k in range(tracked):
-                tree.raws[k] = tree.raw[norm_slots[k], n]
-            set_leaf(size, p, True, totals[i], tree.raws, tree.count, tree.best,
-                     tree.best_count, tree.highest[:tracked])
+                raws[k] = raw[norm_slots[k], n]
+            set_leaf(size, p, True, totals[i], raws, count, best, best_count, highest)
             i += 1
         else:
-            set_leaf(size, p, False, 0, tree.raws, tree.count, tree.best, tree.best_count,
-                     tree.highest[:tracked])
-    build(size, tree.count, tree.best, tree.best_count, tree.highest[:tracked])
+            set_leaf(size, p, False, 0, raws, count, best, best_count, highest)
+    build(size, count, best, best_count, highest)
 
 
 @njit
@@ -719,10 +733,13 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
                       plugins, norm_slots, cache, versions, feasible, stale, buffer):
     """tree_build for a cacheable template, from its class's cache (refreshed first where
     stale; ``plugins``: class_plugins). ``feasible``, ``stale`` and ``buffer``: scratch."""
+    # the arrays the loops read, out of their NamedTuples (see cached_run)
+    static_position = templates.static_position[t]
+    stamp, fits = cache.stamp[slot], cache.fits[slot]
     count = 0
     for p in range(len(candidates)):
         n = candidates[p]
-        if templates.static_position[t, n] < 0 and cache.stamp[slot, n] != versions[n]:
+        if static_position[n] < 0 and stamp[n] != versions[n]:
             stale[count] = n
             count += 1
     cached_class_refresh(t, slot, stale[:count], cache, versions, nodes, templates, profile,
@@ -730,7 +747,7 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
     found = 0
     for p in range(len(candidates)):
         n = candidates[p]
-        if templates.static_position[t, n] < 0 and cache.fits[slot, n]:
+        if static_position[n] < 0 and fits[n]:
             feasible[found] = n
             found += 1
     cached_tree_scores(t, slot, feasible[:found], cache, templates, profile, tree, active)

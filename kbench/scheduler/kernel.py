@@ -736,20 +736,19 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
     # the arrays the loops read, out of their NamedTuples (see cached_run)
     static_position = templates.static_position[t]
     stamp, fits = cache.stamp[slot], cache.fits[slot]
+    # (the scans store every node and count only the ones kept: no branch to mispredict)
     count = 0
     for p in range(len(candidates)):
         n = candidates[p]
-        if static_position[n] < 0 and stamp[n] != versions[n]:
-            stale[count] = n
-            count += 1
+        stale[count] = n
+        count += (static_position[n] < 0) & (stamp[n] != versions[n])
     cached_class_refresh(t, slot, stale[:count], cache, versions, nodes, templates, profile,
                          plugins, feasible, buffer)
     found = 0
     for p in range(len(candidates)):
         n = candidates[p]
-        if static_position[n] < 0 and fits[n]:
-            feasible[found] = n
-            found += 1
+        feasible[found] = n
+        found += (static_position[n] < 0) & fits[n]
     cached_tree_scores(t, slot, feasible[:found], cache, templates, profile, tree, active)
     tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
 
@@ -819,7 +818,8 @@ def window_choose(size, leaves, start, wanted, count, best, best_count, highest,
     end = start + processed
     first_end = min(end, leaves)
     tracked = highest.shape[0]
-    window_highest[:] = -1
+    for k in range(tracked):
+        window_highest[k] = -1
     top, ties = range_best(size, start, first_end, best, best_count, highest, window_highest)
     first_ties = ties
     if end > leaves:

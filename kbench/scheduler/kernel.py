@@ -8,10 +8,12 @@ arrays too, so every profile runs the same compiled code. PodTopologySpread's an
 InterPodAffinity's data (SpreadData, AffinityData) are separate arguments, not fields of
 TemplateData: numba updates the reference count of every array of a NamedTuple a function
 receives, so per-node calls take small tuples and loops over nodes stay inside one function.
-An inlined function pays the same on every call for each array (or NamedTuple of arrays) it
-takes, an atomic increment and decrement each: the per-node loops (refresh_class,
-windowtree.update) and the per-pod bind and tree refresh are written out or call functions
-taking plain arrays.
+An inlined function pays the same on every call for each NamedTuple of arrays it takes, an
+atomic increment and decrement per array, and so does a function that is not inlined for each
+array it takes (unless numba finds it can leave them out, as in small leaf functions like
+windowtree's): the per-node loops (refresh_class, windowtree.update) are written out, and a
+run of pods served by a tree (cached_run) reads its arrays out of their NamedTuples once and
+calls, per pod, functions inlined into it that take those plain arrays.
 
 A pod walks the nodes from the rotating start index, as kube-scheduler does, unless a tree
 serves it. The walks of a run of pods of one template read the node-local Filter verdicts and
@@ -283,7 +285,7 @@ def cacheable(t, filter_kinds, score_kinds, active, port_start):
     return True
 
 
-@njit
+@njit(inline="always")
 def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, allocatable,
                   requested, nonzero_requested, request, fit_request, balanced_request,
                   plugins, fit_ignored, fit_strategy, fit_resources, fit_weights,
@@ -292,7 +294,8 @@ def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, alloc
     ``balanced_score``) on the nodes ``stale``, afresh, for a template of the class (its
     ``request``, ``fit_request``, ``balanced_request`` rows; ``plugins``: class_plugins).
     ``fitting`` and ``buffer``: scratch as long as ``stale``. (The loop over the nodes
-    calls no function taking arrays: numba would update their reference counts per node.)"""
+    calls no function taking arrays: numba would update their reference counts per node.
+    Inlined: cached_run calls it after every bind.)"""
     fit_count = 0
     for i in range(len(stale)):
         n = stale[i]
@@ -753,16 +756,16 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
     tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
 
 
-@njit
+@njit(inline="always")
 def class_leaf_refresh(n, feasible, size, position_of, count, best, best_count, highest, raw,
                        assumed, fit_score, balanced_score, static_scores, score_rows, kinds,
                        modes, weights, active, norm_slots):
     """Node n's leaf of a cacheable template's tree after a bind, from its class's entry
     (refreshed: ``feasible``, ``fit_score``, ``balanced_score``) and the template's static
     scores (its ``score_rows``); the tree's arrays (``highest``: its tracked rows) taken
-    out of the RunTree. cached_scores, tree_leaf and set_leaf written out: it runs after
-    every bind, and numba updates the reference counts of the arrays an inlined function
-    takes on every call."""
+    out of the RunTree. cached_scores, tree_leaf and set_leaf written out, and inlined: it
+    runs after every bind, and numba would update the reference counts of the arrays a call
+    passes, at its entry and exit."""
     leaf = size + position_of[n]
     tracked = highest.shape[0]
     if feasible:
@@ -801,13 +804,14 @@ def tree_choose(size, leaves, start, wanted, tree, tracked, rng_state):
                          rng_state)
 
 
-@njit
+@njit(inline="always")
 def window_choose(size, leaves, start, wanted, count, best, best_count, highest, assumed,
                   window_highest, rng_state):
     """The scheduler's walk and selectHost for a pod, from a RunTree's arrays (``highest``
     and ``window_highest``: the tracked plugins' rows): (found, processed, position of the
     chosen candidate or -1, its total, ok). Not ok when the pod's window has other highest
-    raw scores than the tree's totals assume: the caller then walks."""
+    raw scores than the tree's totals assume: the caller then walks. (Inlined: numba would
+    update the reference counts of the arrays a call passes, at its entry and exit.)"""
     found, processed = window_end(size, leaves, start, wanted, count)
     if found == 0:
         return found, processed, -1, NOT_SCORED, True
@@ -852,9 +856,9 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
     ``absent_reason``. The template binds no pod that PodTopologySpread or InterPodAffinity
     count (see schedule_batch).
 
-    One call serves the run: the arrays are read out of their NamedTuples once, and the loop
-    calls functions taking plain arrays only (numba updates an array's reference count on
-    every read of a NamedTuple's field and for every array an inlined function takes)."""
+    One call serves the run: the arrays are read out of their NamedTuples once (numba
+    updates an array's reference count on every read of a NamedTuple's field), and the loop
+    calls inlined functions taking these plain arrays."""
     count, best, best_count = tree.count, tree.best, tree.best_count
     tracked = tree.tracked[0]
     highest, window_highest = tree.highest[:tracked], tree.window_highest[:tracked]

@@ -8,10 +8,12 @@ arrays too, so every profile runs the same compiled code. PodTopologySpread's an
 InterPodAffinity's data (SpreadData, AffinityData) are separate arguments, not fields of
 TemplateData: numba updates the reference count of every array of a NamedTuple a function
 receives, so per-node calls take small tuples and loops over nodes stay inside one function.
-An inlined function pays the same on every call for each array (or NamedTuple of arrays) it
-takes, an atomic increment and decrement each: the per-node loops (refresh_class,
-windowtree.update) and the per-pod bind and tree refresh are written out or call functions
-taking plain arrays.
+An inlined function pays the same on every call for each NamedTuple of arrays it takes, an
+atomic increment and decrement per array, and so does a function that is not inlined for each
+array it takes (unless numba finds it can leave them out, as in small leaf functions like
+windowtree's): the per-node loops (refresh_class, windowtree.update) are written out, and a
+run of pods served by a tree (cached_run) reads its arrays out of their NamedTuples once and
+calls, per pod, functions inlined into it that take those plain arrays.
 
 A pod walks the nodes from the rotating start index, as kube-scheduler does, unless a tree
 serves it. The walks of a run of pods of one template read the node-local Filter verdicts and
@@ -283,7 +285,7 @@ def cacheable(t, filter_kinds, score_kinds, active, port_start):
     return True
 
 
-@njit
+@njit(inline="always")
 def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, allocatable,
                   requested, nonzero_requested, request, fit_request, balanced_request,
                   plugins, fit_ignored, fit_strategy, fit_resources, fit_weights,
@@ -292,7 +294,8 @@ def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, alloc
     ``balanced_score``) on the nodes ``stale``, afresh, for a template of the class (its
     ``request``, ``fit_request``, ``balanced_request`` rows; ``plugins``: class_plugins).
     ``fitting`` and ``buffer``: scratch as long as ``stale``. (The loop over the nodes
-    calls no function taking arrays: numba would update their reference counts per node.)"""
+    calls no function taking arrays: numba would update their reference counts per node.
+    Inlined: cached_run calls it after every bind.)"""
     fit_count = 0
     for i in range(len(stale)):
         n = stale[i]
@@ -462,15 +465,27 @@ def new_zone_trees(node_count, score_count, trees):
 def zone_fill(candidates, size, domains, zones, tree, tracked):
     """Every tree of ``zones`` (domains + 1 of them) from the leaves of the run's freshly
     built RunTree."""
-    k = tracked
+    leaves = len(candidates)
+    # the arrays the loops read, out of their NamedTuples (see cached_run)
+    count, best, best_count, highest = zones.count, zones.best, zones.best_count, zones.highest
     for d in range(domains + 1):
-        for p in range(size):
-            set_leaf(size, p, False, 0, tree.raws, zones.count[d], zones.best[d],
-                     zones.best_count[d], zones.highest[d, :k])
-    for p in range(len(candidates)):
-        zone_copy_leaf(p, zones.domain_of[candidates[p]], size, zones, tree, k)
+        count[d, size:] = 0
+        best[d, size:] = NO_TOTAL
+        best_count[d, size:] = 0
+        highest[d, :tracked, size:] = -1
+    domain_of = zones.domain_of
+    tree_count, tree_best, tree_best_count = tree.count, tree.best, tree.best_count
+    tree_highest = tree.highest
+    for p in range(leaves):  # zone_copy_leaf, written out
+        d = domain_of[candidates[p]]
+        leaf = size + p
+        count[d, leaf] = tree_count[leaf]
+        best[d, leaf] = tree_best[leaf]
+        best_count[d, leaf] = tree_best_count[leaf]
+        for k in range(tracked):
+            highest[d, k, leaf] = tree_highest[k, leaf]
     for d in range(domains + 1):
-        build(size, zones.count[d], zones.best[d], zones.best_count[d], zones.highest[d, :k])
+        build(size, count[d], best[d], best_count[d], highest[d, :tracked])
 
 
 @njit(inline="always")
@@ -666,52 +681,54 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
     for kind in profile.filter_kinds:
         if kind == FILTER_CUSTOM:
             monotone = False
+    # the arrays the loops read, out of their NamedTuples (see cached_run)
+    raw, fixed, assumed, position_of = tree.raw, tree.fixed, tree.assumed, tree.position_of
     tracked = 0
     for k in range(len(norm_slots)):
         s = norm_slots[k]
         highest = 0
         lowest = np.iinfo(np.int64).max
         for i in range(found):
-            raw = tree.raw[s, feasible[i]]
-            highest = max(highest, raw)
-            lowest = min(lowest, raw)
-        tree.assumed[k] = highest
+            value = raw[s, feasible[i]]
+            highest = max(highest, value)
+            lowest = min(lowest, value)
+        assumed[k] = highest
         if not (monotone and profile.score_kinds[s] == SCORE_STATIC and lowest >= highest):
             norm_slots[k], norm_slots[tracked] = norm_slots[tracked], s
-            tree.assumed[k], tree.assumed[tracked] = tree.assumed[tracked], highest
+            assumed[k], assumed[tracked] = assumed[tracked], highest
             tracked += 1
     tree.tracked[0] = tracked
     for p in range(len(candidates)):
-        tree.position_of[candidates[p]] = p
+        position_of[candidates[p]] = p
     # the totals, plugin by plugin; nodes mostly share a few raw scores of a plugin, so the
     # last one's normalized score is reused
     for i in range(found):
-        totals[i] = tree.fixed[feasible[i]]
+        totals[i] = fixed[feasible[i]]
     for k in range(len(norm_slots)):
         s = norm_slots[k]
+        mode, weight = profile.score_normalize[s], profile.score_weights[s]
         last_raw = 0
         last_score = 0
         for i in range(found):
-            raw = tree.raw[s, feasible[i]]
-            if i == 0 or raw != last_raw:
-                last_raw = raw
-                last_score = normalized(raw, tree.assumed[k], profile.score_normalize[s]) * (
-                    profile.score_weights[s])
+            value = raw[s, feasible[i]]
+            if i == 0 or value != last_raw:
+                last_raw = value
+                last_score = normalized(value, assumed[k], mode) * weight
             totals[i] += last_score
     # the leaves in one pass (``feasible`` lists the nodes in candidate order)
+    count, best, best_count = tree.count, tree.best, tree.best_count
+    highest, raws = tree.highest[:tracked], tree.raws
     i = 0
     for p in range(size):
-        if i < found and tree.position_of[feasible[i]] == p:
+        if i < found and position_of[feasible[i]] == p:
             n = feasible[i]
             for k in range(tracked):
-                tree.raws[k] = tree.raw[norm_slots[k], n]
-            set_leaf(size, p, True, totals[i], tree.raws, tree.count, tree.best,
-                     tree.best_count, tree.highest[:tracked])
+                raws[k] = raw[norm_slots[k], n]
+            set_leaf(size, p, True, totals[i], raws, count, best, best_count, highest)
             i += 1
         else:
-            set_leaf(size, p, False, 0, tree.raws, tree.count, tree.best, tree.best_count,
-                     tree.highest[:tracked])
-    build(size, tree.count, tree.best, tree.best_count, tree.highest[:tracked])
+            set_leaf(size, p, False, 0, raws, count, best, best_count, highest)
+    build(size, count, best, best_count, highest)
 
 
 @njit
@@ -719,99 +736,182 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
                       plugins, norm_slots, cache, versions, feasible, stale, buffer):
     """tree_build for a cacheable template, from its class's cache (refreshed first where
     stale; ``plugins``: class_plugins). ``feasible``, ``stale`` and ``buffer``: scratch."""
+    # the arrays the loops read, out of their NamedTuples (see cached_run)
+    static_position = templates.static_position[t]
+    stamp, fits = cache.stamp[slot], cache.fits[slot]
+    # (the scans store every node and count only the ones kept: no branch to mispredict)
     count = 0
     for p in range(len(candidates)):
         n = candidates[p]
-        if templates.static_position[t, n] < 0 and cache.stamp[slot, n] != versions[n]:
-            stale[count] = n
-            count += 1
+        stale[count] = n
+        count += (static_position[n] < 0) & (stamp[n] != versions[n])
     cached_class_refresh(t, slot, stale[:count], cache, versions, nodes, templates, profile,
                          plugins, feasible, buffer)
     found = 0
     for p in range(len(candidates)):
         n = candidates[p]
-        if templates.static_position[t, n] < 0 and cache.fits[slot, n]:
-            feasible[found] = n
-            found += 1
+        feasible[found] = n
+        found += (static_position[n] < 0) & fits[n]
     cached_tree_scores(t, slot, feasible[:found], cache, templates, profile, tree, active)
     tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
 
 
-@njit
-def class_leaf_refresh(n, feasible, size, tree, fit_score, balanced_score, static_scores,
-                       score_rows, kinds, modes, weights, active, norm_slots):
+@njit(inline="always")
+def class_leaf_refresh(n, feasible, size, position_of, count, best, best_count, highest, raw,
+                       assumed, fit_score, balanced_score, static_scores, score_rows, kinds,
+                       modes, weights, active, norm_slots):
     """Node n's leaf of a cacheable template's tree after a bind, from its class's entry
     (refreshed: ``feasible``, ``fit_score``, ``balanced_score``) and the template's static
-    scores (its ``score_rows``). cached_scores, tree_leaf and set_leaf written out: it runs
-    after every bind, and numba updates the reference counts of the arrays an inlined
-    function takes on every call."""
-    leaf = size + tree.position_of[n]
-    tracked = tree.tracked[0]
+    scores (its ``score_rows``); the tree's arrays (``highest``: its tracked rows) taken
+    out of the RunTree. cached_scores, tree_leaf and set_leaf written out, and inlined: it
+    runs after every bind, and numba would update the reference counts of the arrays a call
+    passes, at its entry and exit."""
+    leaf = size + position_of[n]
+    tracked = highest.shape[0]
     if feasible:
         total = 0
         for s in range(len(kinds)):
             if not active[s]:
                 continue
             if kinds[s] == SCORE_FIT:
-                raw = fit_score[n]
+                value = fit_score[n]
             elif kinds[s] == SCORE_BALANCED:
-                raw = balanced_score[n]
+                value = balanced_score[n]
             else:
-                raw = static_scores[score_rows[s], n]
+                value = static_scores[score_rows[s], n]
             if modes[s] == NORMALIZE_NONE:
-                total += raw * weights[s]
+                total += value * weights[s]
             else:
-                tree.raw[s, n] = raw
+                raw[s, n] = value
         for k in range(len(norm_slots)):
             s = norm_slots[k]
-            total += normalized(tree.raw[s, n], tree.assumed[k], modes[s]) * weights[s]
-        tree.count[leaf], tree.best[leaf], tree.best_count[leaf] = 1, total, 1
+            total += normalized(raw[s, n], assumed[k], modes[s]) * weights[s]
+        count[leaf], best[leaf], best_count[leaf] = 1, total, 1
         for k in range(tracked):
-            tree.highest[k, leaf] = tree.raw[norm_slots[k], n]
+            highest[k, leaf] = raw[norm_slots[k], n]
     else:
-        tree.count[leaf], tree.best[leaf], tree.best_count[leaf] = 0, NO_TOTAL, 0
+        count[leaf], best[leaf], best_count[leaf] = 0, NO_TOTAL, 0
         for k in range(tracked):
-            tree.highest[k, leaf] = -1
-    update(size, tree.position_of[n], tree.count, tree.best, tree.best_count,
-           tree.highest[:tracked])
+            highest[k, leaf] = -1
+    update(size, position_of[n], count, best, best_count, highest)
 
 
 @njit(inline="always")
 def tree_choose(size, leaves, start, wanted, tree, tracked, rng_state):
-    """The scheduler's walk and selectHost for a pod, from the tree: (found, processed,
-    position of the chosen candidate or -1, its total, ok). Not ok when the pod's window has
-    other highest raw scores than the tree's totals assume: the caller then walks."""
-    found, processed = window_end(size, leaves, start, wanted, tree.count)
+    """window_choose on the RunTree (``tracked``: the plugins its highest tracks)."""
+    return window_choose(size, leaves, start, wanted, tree.count, tree.best, tree.best_count,
+                         tree.highest[:tracked], tree.assumed, tree.window_highest[:tracked],
+                         rng_state)
+
+
+@njit(inline="always")
+def window_choose(size, leaves, start, wanted, count, best, best_count, highest, assumed,
+                  window_highest, rng_state):
+    """The scheduler's walk and selectHost for a pod, from a RunTree's arrays (``highest``
+    and ``window_highest``: the tracked plugins' rows): (found, processed, position of the
+    chosen candidate or -1, its total, ok). Not ok when the pod's window has other highest
+    raw scores than the tree's totals assume: the caller then walks. (Inlined: numba would
+    update the reference counts of the arrays a call passes, at its entry and exit.)"""
+    found, processed = window_end(size, leaves, start, wanted, count)
     if found == 0:
         return found, processed, -1, NOT_SCORED, True
     if found == 1:  # the one feasible node is taken without scoring
         if found == wanted:
             return found, processed, (start + processed - 1) % leaves, NOT_SCORED, True
-        return found, processed, kth_feasible(size, 1, tree.count), NOT_SCORED, True
+        return found, processed, kth_feasible(size, 1, count), NOT_SCORED, True
     end = start + processed
     first_end = min(end, leaves)
-    highest = tree.window_highest[:tracked]
-    highest[:] = -1
-    top, ties = range_best(size, start, first_end, tree.best, tree.best_count,
-                           tree.highest[:tracked], highest)
+    tracked = highest.shape[0]
+    for k in range(tracked):
+        window_highest[k] = -1
+    top, ties = range_best(size, start, first_end, best, best_count, highest, window_highest)
     first_ties = ties
     if end > leaves:
-        value, number = range_best(size, 0, end - leaves, tree.best, tree.best_count,
-                                   tree.highest[:tracked], highest)
+        value, number = range_best(size, 0, end - leaves, best, best_count, highest,
+                                   window_highest)
         if value > top:
             top, ties, first_ties = value, number, 0
         elif value == top:
             ties += number
     for k in range(tracked):
-        if highest[k] != tree.assumed[k]:
+        if window_highest[k] != assumed[k]:
             return found, processed, -1, NOT_SCORED, False
     pick = random_below(rng_state, ties) if ties > 1 else 0
     if pick < first_ties:
-        position = nth_best(size, start, first_end, top, pick, tree.best, tree.best_count)
+        position = nth_best(size, start, first_end, top, pick, best, best_count)
     else:
-        position = nth_best(size, 0, end - leaves, top, pick - first_ties, tree.best,
-                            tree.best_count)
+        position = nth_best(size, 0, end - leaves, top, pick - first_ties, best, best_count)
     return found, processed, position, top, True
+
+
+@njit
+def cached_run(begin, end, t, candidates, start_index, node_count, absent, absent_reason,
+               size, slot, tree, cache, versions, nodes, templates, profile, active, plugins,
+               norm_slots, rng_state, chosen, totals_out, reason_counts):
+    """The pods begin, begin + 1, ... (to ``end``) of a run of a cacheable node-local
+    template t, each chosen from its tree and bound, its class's entry and the tree's leaf
+    refreshed, until a pod the tree cannot serve (its window's highest raw scores are not
+    those assumed, or it fits nowhere: it walks). Returns (that pod's index or end, the
+    start index). ``absent``: the nodes a PreFilterResult left out, counted under
+    ``absent_reason``. The template binds no pod that PodTopologySpread or InterPodAffinity
+    count (see schedule_batch).
+
+    One call serves the run: the arrays are read out of their NamedTuples once (numba
+    updates an array's reference count on every read of a NamedTuple's field), and the loop
+    calls inlined functions taking these plain arrays."""
+    count, best, best_count = tree.count, tree.best, tree.best_count
+    tracked = tree.tracked[0]
+    highest, window_highest = tree.highest[:tracked], tree.window_highest[:tracked]
+    assumed, position_of, raw = tree.assumed, tree.position_of, tree.raw
+    one, raws = tree.one, tree.raws
+    stamp, fits = cache.stamp[slot], cache.fits[slot]
+    fit_score, balanced_score = cache.fit_score[slot], cache.balanced_score[slot]
+    allocatable, requested = nodes.allocatable, nodes.requested
+    nonzero_requested, port_usage = nodes.nonzero_requested, nodes.port_usage
+    request, nonzero_request = templates.requests[t], templates.nonzero_requests[t]
+    fit_request, balanced_request = templates.fit_request[t], templates.balanced_request[t]
+    static_position = templates.static_position[t]
+    static_scores, score_rows = templates.static_scores, templates.static_score_row[t]
+    port_keys = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
+    kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
+    fit_ignored, fit_strategy = profile.fit_ignored, profile.fit_strategy
+    fit_resources, fit_weights = profile.fit_resources, profile.fit_weights
+    shape_utilization, shape_score = profile.shape_utilization, profile.shape_score
+    balanced_resources, wanted = profile.balanced_resources, profile.nodes_to_find
+    leaves = len(candidates)
+    i = begin
+    while i < end:
+        found, processed, position, total, ok = window_choose(
+            size, leaves, start_index % leaves, wanted, count, best, best_count, highest,
+            assumed, window_highest, rng_state)
+        if not ok or found == 0:
+            break
+        reason_counts[i, absent_reason] += absent
+        n = candidates[position]
+        chosen[i] = n
+        totals_out[i] = total
+        start_index = (start_index + processed) % node_count
+        # bind (as schedule_batch's), then the class's entry and the leaf of node n
+        for r in range(requested.shape[1]):
+            requested[n, r] += request[r]
+        nonzero_requested[n, 0] += nonzero_request[0]
+        nonzero_requested[n, 1] += nonzero_request[1]
+        for k in range(len(port_keys)):
+            port_usage[n, port_keys[k]] += 1
+        versions[n] += 1
+        node_feasible = static_position[n] < 0
+        if node_feasible:
+            one[0] = n
+            refresh_class(one, versions, stamp, fits, fit_score, balanced_score, allocatable,
+                          requested, nonzero_requested, request, fit_request, balanced_request,
+                          plugins, fit_ignored, fit_strategy, fit_resources, fit_weights,
+                          shape_utilization, shape_score, balanced_resources, one, raws)
+            node_feasible = fits[n]
+        class_leaf_refresh(n, node_feasible, size, position_of, count, best, best_count,
+                           highest, raw, assumed, fit_score, balanced_score, static_scores,
+                           score_rows, kinds, modes, weights, active, norm_slots)
+        i += 1
+    return i, start_index
 
 
 @njit(inline="always")
@@ -1204,7 +1304,12 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     current = -1  # the template of the current run of pods
     local = False
     use_tree = False
+    run_end = 0  # the end of the current run of pods
+    served = 0  # pods before it are done (served by cached_run)
+    serve_from = 0  # cached_run serves the run's pods from it (a pod it could not serve walks)
     for i in range(len(queue_template)):
+        if i < served:
+            continue
         t = queue_template[i]
         if templates.prefilter_reason[t] != 0:
             chosen[i] = -1
@@ -1214,7 +1319,6 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if templates.narrowed[t]:
             candidates = templates.candidates[
                 templates.candidate_start[t]:templates.candidate_start[t + 1]]
-            reason_counts[i, templates.absent_reason[t]] += node_count - len(candidates)
         wanted_ports = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
         leaves = len(candidates)
         if t != current:
@@ -1231,6 +1335,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                 while (i + length < len(queue_template)
                        and queue_template[i + length] == t):
                     length += 1
+                run_end = i + length
                 use_tree = leaves > 0 and length >= 2 and length * min(
                     profile.nodes_to_find, leaves) >= 2 * leaves
             if use_tree:
@@ -1275,6 +1380,22 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                     if (profile.score_kinds[s] == SCORE_SPREAD
                             and not spread_skipped(t, spread)):
                         spread_weight += profile.score_weights[s]
+        if (use_tree and cached and domains < 0 and i >= serve_from
+                and spread.bind_start[t] == spread.bind_start[t + 1]
+                and affinity.match_start[t] == affinity.match_start[t + 1]
+                and affinity.own_start[t] == affinity.own_start[t + 1]):
+            absent = node_count - leaves if templates.narrowed[t] else 0
+            served, start_index = cached_run(
+                i, run_end, t, candidates, start_index, node_count, absent,
+                templates.absent_reason[t], size, slot, tree, cache, versions, nodes,
+                templates, profile, active, plugins, norm_slots[:normalized_count], rng_state,
+                chosen, totals_out, reason_counts)
+            if served < run_end:
+                serve_from = served + 1  # pod ``served`` walks
+            if served > i:
+                continue
+        if templates.narrowed[t]:
+            reason_counts[i, templates.absent_reason[t]] += node_count - leaves
         walk = True
         best = 0
         if use_tree and domains >= 0:
@@ -1369,11 +1490,12 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                               profile.shape_score, profile.balanced_resources, tree.one,
                               tree.raws)
                 node_feasible = cache.fits[slot, n]
-            class_leaf_refresh(n, node_feasible, size, tree, cache.fit_score[slot],
-                               cache.balanced_score[slot], templates.static_scores,
-                               templates.static_score_row[t], profile.score_kinds,
-                               profile.score_normalize, profile.score_weights, active,
-                               norm_slots[:normalized_count])
+            class_leaf_refresh(n, node_feasible, size, tree.position_of, tree.count, tree.best,
+                               tree.best_count, tree.highest[:tracked], tree.raw, tree.assumed,
+                               cache.fit_score[slot], cache.balanced_score[slot],
+                               templates.static_scores, templates.static_score_row[t],
+                               profile.score_kinds, profile.score_normalize,
+                               profile.score_weights, active, norm_slots[:normalized_count])
         elif use_tree:
             tree_refresh(t, n, size, tree, nodes, templates, profile, active,
                          norm_slots[:normalized_count], custom_score, wanted_ports,

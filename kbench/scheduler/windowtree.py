@@ -38,12 +38,13 @@ def tree_size(leaves):
 def _combine(node, count, best, best_count, highest):
     left, right = 2 * node, 2 * node + 1
     count[node] = count[left] + count[right]
-    if best[left] > best[right]:
-        best[node], best_count[node] = best[left], best_count[left]
-    elif best[right] > best[left]:
-        best[node], best_count[node] = best[right], best_count[right]
-    else:
-        best[node], best_count[node] = best[left], best_count[left] + best_count[right]
+    # the higher best and the ties of the children that have it, without branches (the
+    # comparisons are as likely one way as the other)
+    left_best, right_best = best[left], best[right]
+    top = max(left_best, right_best)
+    best[node] = top
+    best_count[node] = ((best_count[left] if left_best == top else 0)
+                        + (best_count[right] if right_best == top else 0))
     for k in range(highest.shape[0]):
         highest[k, node] = max(highest[k, left], highest[k, right])
 
@@ -216,10 +217,12 @@ def nth_best(size, low, high, value, nth, best, best_count):
     return -1
 
 
-@njit(inline="always")
+@njit
 def _descend(size, node, value, nth, best, best_count):
     """The position of the nth leaf whose total is ``value`` under ``node`` (no total there
-    is higher than value, and more than nth have it)."""
+    is higher than value, and more than nth have it). (Not inlined: numba updates the
+    reference counts of the arrays an inlined function takes, a plain call passes them as
+    they are.)"""
     while node < size:
         left = 2 * node
         here = best_count[left] if best[left] == value else 0
@@ -324,7 +327,7 @@ def forest_nth_best(size, low, high, value, nth, best, best_count, members, memb
     return -1
 
 
-@njit(inline="always")
+@njit
 def _forest_descend(size, node, value, nth, best, best_count, members, member_count):
     """_descend over the member trees together."""
     while node < size:  # within the subtree no total of tree d is higher than value[d]

@@ -214,8 +214,23 @@ def template_constraints(batch, template, args: PodTopologySpreadArgs, action: s
     return constraints
 
 
-#: per node LabelMatrix: its domains per topology key
+#: per node LabelMatrix: its domains per topology key, and the read-only parts of the
+#: instances made on those nodes (see _Instances.add)
 _DOMAINS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_NODE_PARTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: per pod groups' LabelMatrix: (their namespaces, the groups each (namespace, selector)
+#: counts); batches share the matrix while the groups stay the same
+_GROUP_MASKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _NodeInstance(NamedTuple):
+    """What an instance reads of the nodes alone (read only, shared between batches)."""
+
+    domain: np.ndarray      # int32 [nodes]
+    has_key: np.ndarray     # bool [nodes]
+    size: int               # domains
+    registered: np.ndarray  # bool [domains]
+    every_node: bool        # every node is counted
 
 
 class _Instances:
@@ -258,34 +273,70 @@ class _Instances:
             known[key] = (domain, has_key, len(values))
         return known[key]
 
+    def node_instance(self, key: str, counted: np.ndarray, counted_bits: bytes,
+                      per_node: bool) -> _NodeInstance:
+        """The instance's domains and registered domains on the batch's nodes."""
+        labels = self.batch.node_labels
+        known = _NODE_PARTS.get(labels)
+        if known is None:
+            known = _NODE_PARTS[labels] = {}
+        identity = (key, per_node, counted_bits)
+        if identity not in known:
+            domain, has_key, size = self.domains(key)
+            if per_node:
+                size = self.batch.node_count
+                domain = np.arange(size, dtype=np.int32)
+                domain.flags.writeable = False
+            registered = np.zeros(size, dtype=np.bool_)
+            registered[domain[counted]] = True
+            registered.flags.writeable = False
+            known[identity] = _NodeInstance(domain, has_key, size, registered,
+                                            bool(counted.all()))
+        return known[identity]
+
+    def group_mask(self, namespace: str, selector: LabelSelector) -> np.ndarray:
+        """countPodsMatchSelector: the groups in the namespace the selector matches; an empty
+        selector counts nothing (read only)."""
+        groups = self.groups
+        known = _GROUP_MASKS.get(groups.labels)
+        if known is None or known[0] is not groups.namespaces:
+            known = _GROUP_MASKS[groups.labels] = (groups.namespaces, {})
+        identity = (namespace, str(selector), selector.matches_nothing)
+        mask = known[1].get(identity)
+        if mask is None:
+            mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
+            if not selector.empty:
+                mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
+            mask.flags.writeable = False
+            known[1][identity] = mask
+        return mask
+
     def add(self, namespace: str, selector: LabelSelector, key: str, counted: np.ndarray,
             per_node: bool = False) -> int:
+        counted_bits = np.packbits(counted).tobytes()
         identity = (namespace, str(selector), selector.matches_nothing, key, per_node,
-                    np.packbits(counted).tobytes())
+                    counted_bits)
         if identity in self.index:
             return self.index[identity]
-        domain, has_key, size = self.domains(key)
-        if per_node:
-            size = self.batch.node_count
-            domain = np.arange(size, dtype=np.int32)
-        groups = self.groups
-        # countPodsMatchSelector: same namespace, selector matches; an empty selector counts
-        # nothing
-        mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
-        if not selector.empty:
-            mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
+        nodes = self.node_instance(key, counted, counted_bits, per_node)
+        mask = self.group_mask(namespace, selector)
         matching = self.matching(mask)
-        registered = np.zeros(size, dtype=np.bool_)
-        registered[domain[counted]] = True
+        if per_node and nodes.every_node:  # one domain per node: the counts are matching's
+            counts = matching.astype(np.int64)
+        elif nodes.every_node:
+            counts = np.bincount(nodes.domain, weights=matching,
+                                 minlength=nodes.size).astype(np.int64)
+        else:
+            counts = np.bincount(nodes.domain[counted], weights=matching[counted],
+                                 minlength=nodes.size).astype(np.int64)
         self.index[identity] = len(self.domain)
-        self.domain.append(domain)
-        self.has_key.append(has_key)
+        self.domain.append(nodes.domain)
+        self.has_key.append(nodes.has_key)
         self.counted.append(counted)
         self.per_node.append(per_node)
         self.group_masks.append(mask)
-        self.counts.append(np.bincount(domain[counted], weights=matching[counted],
-                                       minlength=size).astype(np.int64))
-        self.registered.append(registered)
+        self.counts.append(counts)
+        self.registered.append(nodes.registered)
         return self.index[identity]
 
 
@@ -413,7 +464,7 @@ def _csr(lists: list[list[tuple]], width: int) -> tuple[np.ndarray, np.ndarray]:
 def _rows(rows: list[np.ndarray], dtype, width: int) -> np.ndarray:
     if not rows:
         return np.zeros((0, width), dtype=dtype)
-    return np.stack(rows).astype(dtype)
+    return np.stack(rows).astype(dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------

@@ -119,28 +119,76 @@ def parse_constraints(constraints: list[dict], labels: dict, action: str) -> lis
 def default_selector(batch, template) -> LabelSelector:
     """helper.DefaultSelector: the selectors of the Services selecting the pod, merged, plus
     that of its controlling ReplicaSet or StatefulSet (ReplicationControllers are not kinds
-    kbench stores)."""
+    kbench stores). Kept between batches per (namespace, labels, owner references) while the
+    namespace's Services and the controller's row stay the same."""
     state = batch.state
+    pods = state.tables["pods"]
+    row = template.representative
+    services = _services(batch).get(template.namespace, [])
+    key = (template.namespace, int(pods["labels"][row]), int(pods["owner_references"][row]))
+    known = _DEFAULT_SELECTORS.get(state.strings)
+    if known is None:
+        known = _DEFAULT_SELECTORS[state.strings] = {}
+    kept = known.get(key)
+    if kept is not None and kept.services == services and kept.owner_same(state):
+        return kept.selector
+    kept = _default_selector(state, template, services, key[2])
+    known[key] = kept
+    return kept.selector
+
+
+class _DefaultSelector(NamedTuple):
+    """default_selector's result and what it read of the cluster: the Services' selectors,
+    and the controller's row (table None: no ReplicaSet or StatefulSet to look up; row -1:
+    none found) with its name, namespace and selector codes."""
+
+    selector: LabelSelector
+    services: list
+    table: str | None
+    row: int
+    codes: tuple
+
+    def owner_same(self, state) -> bool:
+        """Whether the controller lookup would read the same: the row is still the live
+        object of that name (names are unique among the live objects of a namespace)."""
+        if self.table is None:
+            return True
+        if self.row < 0:
+            return False
+        table = state.tables[self.table]
+        return bool(len(table) > self.row and table.alive[self.row]) and self.codes == (
+            int(table["name"][self.row]), int(table["namespace"][self.row]),
+            int(table["selector"][self.row]))
+
+
+#: per cluster (its string table): (namespace, labels code, owner references code) ->
+#: _DefaultSelector
+_DEFAULT_SELECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _default_selector(state, template, services: list, owners: int) -> _DefaultSelector:
     labels = template.labels
     label_set: dict[str, str] = {}
-    for selector in _services(batch).get(template.namespace, []):  # GetPodServices
+    for selector in services:  # GetPodServices
         if all(labels.get(k) == v for k, v in selector.items()):
             label_set.update(selector)
     selector = LabelSelector.from_set(label_set)
-    pods = state.tables["pods"]
-    owner = _controller(state, int(pods["owner_references"][template.representative]))
+    owner = _controller(state, owners)
     if owner is None or owner.get("apiVersion") != "apps/v1":
-        return selector
+        return _DefaultSelector(selector, services, None, -1, ())
     table = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}.get(owner.get("kind"))
     if table is None:
-        return selector
+        return _DefaultSelector(selector, services, None, -1, ())
     row = state.find(table, owner.get("name") or "", template.namespace)
     if row < 0:
-        return selector
-    other = _selector(state, int(state.tables[table]["selector"][row]))
-    if other is None or other.matches_nothing:  # invalid, or nil: Requirements() not
-        return selector                            # selectable
-    return selector.add(*other.requirements)
+        return _DefaultSelector(selector, services, table, -1, ())
+    columns = state.tables[table]
+    codes = (int(columns["name"][row]), int(columns["namespace"][row]),
+             int(columns["selector"][row]))
+    other = _selector(state, codes[2])
+    if other is not None and not other.matches_nothing:  # invalid, or nil: Requirements()
+        selector = selector.add(*other.requirements)     # not selectable
+    return _DefaultSelector(selector, services, table, row, codes)
 
 
 #: per cluster (its string table): what default_selector read of string codes (owner
@@ -197,21 +245,43 @@ def template_constraints(batch, template, args: PodTopologySpreadArgs, action: s
     """filtering.go getConstraints / scoring.go initPreScoreState: the pod's own constraints
     if it has any, else the defaults with DefaultSelector (none if that selects nothing)."""
     own = template.spec.get("topologySpreadConstraints") or []
-    try:
-        if own:
-            return parse_constraints(own, template.labels, action)
-        constraints = parse_constraints(list(args.effective_default_constraints()),
-                                        template.labels, action)
-    except SelectorError:  # the API server rejects such pods
-        return []
+    if own:
+        return list(_parsed(batch, template, args, action,
+                            lambda: parse_constraints(own, template.labels, action)))
+    constraints = _parsed(batch, template, args, action, lambda: parse_constraints(
+        list(args.effective_default_constraints()), template.labels, action))
     if not constraints:
         return []
     selector = default_selector(batch, template)
     if selector.empty:
         return []
-    for constraint in constraints:
-        constraint.selector = selector
-    return constraints
+    return [Constraint(c.max_skew, c.topology_key, selector, c.min_domains,
+                       c.node_affinity_policy, c.node_taints_policy) for c in constraints]
+
+
+#: per cluster (its string table): (action, body code, labels code, id of the args) ->
+#: (args, parsed constraints)
+_PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _parsed(batch, template, args, action: str, parse) -> tuple[Constraint, ...]:
+    """parse() (empty if a selector is invalid: the API server rejects such pods), once per
+    body, labels, action and args: what parse_constraints reads (read only)."""
+    state = batch.state
+    known = _PARSED.get(state.strings)
+    if known is None:
+        known = _PARSED[state.strings] = {}
+    pods = state.tables["pods"]
+    row = template.representative
+    key = (action, int(pods["body"][row]), int(pods["labels"][row]), id(args))
+    kept = known.get(key)
+    if kept is None or kept[0] is not args:
+        try:
+            constraints = tuple(parse())
+        except SelectorError:
+            constraints = ()
+        kept = known[key] = (args, constraints)
+    return kept[1]
 
 
 #: per node LabelMatrix: its domains per topology key, and the read-only parts of the

@@ -88,8 +88,9 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
     usage = np.zeros((len(rows), max(len(port_keys), 1)), dtype=np.int32)
     for members, key in zip(usage_rows, usage_keys):
         np.add.at(usage[:, key], members, 1)
-    return NodeState(allocatable=nodes["allocatable"][rows].copy(),
-                     requested=nodes["requested"][rows].copy(),
+    # indexing by the rows array gives copies: the kernel may write them
+    return NodeState(allocatable=nodes["allocatable"][rows],
+                     requested=nodes["requested"][rows],
                      nonzero_requested=totals.nonzero.copy(), port_usage=usage)
 
 

@@ -3,6 +3,9 @@ filter and score results, and the profile's plugin list, weights and args as arr
 
 from __future__ import annotations
 
+import weakref
+from typing import NamedTuple
+
 import numpy as np
 
 from kbench.scheduler.batch import Batch, bound_pods
@@ -85,8 +88,9 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
     usage = np.zeros((len(rows), max(len(port_keys), 1)), dtype=np.int32)
     for members, key in zip(usage_rows, usage_keys):
         np.add.at(usage[:, key], members, 1)
-    return NodeState(allocatable=nodes["allocatable"][rows].copy(),
-                     requested=nodes["requested"][rows].copy(),
+    # indexing by the rows array gives copies: the kernel may write them
+    return NodeState(allocatable=nodes["allocatable"][rows],
+                     requested=nodes["requested"][rows],
                      nonzero_requested=totals.nonzero.copy(), port_usage=usage)
 
 
@@ -128,30 +132,160 @@ STATIC_INPUTS = {
 }
 
 
+#: Static plugins that read of the cluster only the batch's nodes (besides the template's
+#: STATIC_INPUTS key and their args): their results are kept between batches on the same nodes.
+NODE_ONLY = {nodeunschedulable.NAME, nodename.NAME, tainttoleration.NAME, nodeaffinity.NAME,
+             imagelocality.NAME}
+#: per node LabelMatrix (batches share it while the nodes stay the same): {(point, plugin,
+#: id of its args, STATIC_INPUTS key): _Kept}
+_KEPT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+#: STATIC_INPUTS functions that read only the template's spec
+SPEC_INPUTS = {STATIC_INPUTS[name] for name in (nodeunschedulable.NAME, nodename.NAME,
+                                                tainttoleration.NAME, nodeaffinity.NAME,
+                                                imagelocality.NAME)}
+#: per cluster (its string table): (body code, node_name code) -> the SPEC_INPUTS keys of a
+#: template with them (its spec is the body's, with nodeName set from node_name)
+_SPEC_INPUTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _spec_inputs(batch, template) -> dict:
+    """The SPEC_INPUTS keys known of templates with this one's body and node name (filled as
+    they are read)."""
+    state = batch.state
+    known = _SPEC_INPUTS.get(state.strings)
+    if known is None:
+        known = _SPEC_INPUTS[state.strings] = {}
+    pods = state.tables["pods"]
+    row = template.representative
+    return known.setdefault((int(pods["body"][row]), int(pods["node_name"][row])), {})
+
+
+class _Kept(NamedTuple):
+    """A NODE_ONLY plugin's result, its args, and the reason registrations it made (method,
+    argument, id given) in order: a later batch makes them again, in the same order, so its
+    reason ids are those a fresh run would give. (Static filter verdicts are kept too: with
+    the filter results they come from as args, and no registrations.)"""
+
+    result: object
+    args: object
+    calls: tuple
+
+
+class _RecordedReasons:
+    """A batch's Reasons that records the registrations made through it."""
+
+    def __init__(self, reasons) -> None:
+        self.reasons = reasons
+        self.calls: list[tuple[str, object, int]] = []
+
+    def id(self, text: str) -> int:
+        reason = self.reasons.id(text)
+        self.calls.append(("id", text, reason))
+        return reason
+
+    def combined(self, texts: list[str]) -> int:
+        reason = self.reasons.combined(texts)
+        self.calls.append(("combined", tuple(texts), reason))
+        return reason
+
+    def __getattr__(self, name: str):
+        return getattr(self.reasons, name)
+
+
+def _read_only(result):
+    if isinstance(result, np.ndarray):
+        result.flags.writeable = False
+    return result
+
+
 class _Results:
     """Static plugin results within one compile_templates: computed once per plugin,
-    extension point and STATIC_INPUTS key (once per template for a plugin without one)."""
+    extension point and STATIC_INPUTS key (once per template for a plugin without one);
+    NODE_ONLY plugins' results are kept between batches on the same nodes."""
 
-    def __init__(self) -> None:
+    def __init__(self, batch) -> None:
+        self.batch = batch
         self.results: dict[tuple, object] = {}
         self.template = None
         self.inputs: dict = {}  # the current template's keys, per STATIC_INPUTS function
+        self.kept_results: dict[int, object] = {}  # id -> the kept results this batch read
+        self.kept = _KEPT.get(batch.node_labels)
+        if self.kept is None:
+            self.kept = _KEPT[batch.node_labels] = {}
 
-    def get(self, point: str, name: str, template, compute):
+    def get(self, point: str, name: str, template, compute, args=None, finish=None):
         """(key, result) of plugin ``name`` at ``point`` for ``template``; ``compute()``
-        gives the result when no template with the same key came before."""
+        gives the plugin's result (``args``: the args it reads) when no template with the
+        same key came before, ``finish`` what this compilation keeps of it."""
         if template is not self.template:
             self.template, self.inputs = template, {}
+            self.spec_inputs = _spec_inputs(self.batch, template)
         read = STATIC_INPUTS.get(name)
         if read is None:
             key = (point, name, "template", template.index)
         else:
-            if read not in self.inputs:
-                self.inputs[read] = read(template)
-            key = (point, name, self.inputs[read])
+            inputs = self.spec_inputs if read in SPEC_INPUTS else self.inputs
+            if read not in inputs:
+                inputs[read] = read(template)
+            key = (point, name, inputs[read])
         if key not in self.results:
-            self.results[key] = compute()
+            if read is not None and name in NODE_ONLY:
+                result = self._kept((point, name, id(args), key[2]), args, compute)
+            else:
+                result = compute()
+            self.results[key] = finish(result) if finish is not None else result
         return key, self.results[key]
+
+    def first_rejections(self, results: list[tuple[int, np.ndarray]], node_count: int):
+        """_first_rejections(results), kept between batches when every result rejecting some
+        node is a kept one (the same array objects: the same verdicts)."""
+        rejecting = [(position, reasons) for position, reasons in results if reasons.any()]
+        key = ("verdicts", *((position, id(reasons)) for position, reasons in rejecting))
+        kept = self.kept.get(key)
+        if kept is not None and all(a is b for (_, a), (_, b) in zip(kept.args, rejecting)):
+            return kept.result
+        verdict = _first_rejections(rejecting, node_count)
+        if all(reasons is self.kept_results.get(id(reasons)) for _, reasons in rejecting):
+            _read_only(verdict[0])
+            _read_only(verdict[1])
+            self.kept[key] = _Kept(verdict, rejecting, ())
+        return verdict
+
+    def _kept(self, key: tuple, args, compute):
+        """compute(), or the result kept from an earlier batch once its reason
+        registrations are made again (if they give other ids, it is computed anew)."""
+        batch = self.batch
+        kept = self.kept.get(key)
+        if kept is not None and kept.args is args:
+            if all(getattr(batch.reasons, method)(argument if method == "id"
+                                                  else list(argument)) == reason
+                   for method, argument, reason in kept.calls):
+                self.kept_results[id(kept.result)] = kept.result
+                return kept.result
+            return compute()
+        reasons = batch.reasons
+        batch.reasons = recorder = _RecordedReasons(reasons)
+        try:
+            result = _read_only(compute())
+        finally:
+            batch.reasons = reasons
+        self.kept[key] = _Kept(result, args, tuple(recorder.calls))
+        self.kept_results[id(result)] = result
+        return result
+
+
+#: per node LabelMatrix: the nodes' names as an object array (read only)
+_NODE_NAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _node_names(batch) -> np.ndarray:
+    names = _NODE_NAMES.get(batch.node_labels)
+    if names is None:
+        names = _NODE_NAMES[batch.node_labels] = _read_only(
+            np.asarray(batch.node_names, dtype=object))
+    return names
 
 
 def _narrowing(names: np.ndarray, spec: dict):
@@ -162,25 +296,45 @@ def _narrowing(names: np.ndarray, spec: dict):
     return result, np.flatnonzero(np.isin(names, list(result)))
 
 
+def _raw_scores(raw):
+    """A static Score plugin's raw scores as (int64 array, its content as bytes: b"" when all
+    zero), None for None (PreScore Skip)."""
+    if raw is None:
+        return None
+    raw = _read_only(np.asarray(raw, dtype=np.int64))
+    return raw, (raw.tobytes() if raw.any() else b"")
+
+
 def _first_rejections(results: list[tuple[int, np.ndarray]], node_count: int):
     """(reason, filter position) per node of the first static filter rejecting it (0, -1
     where none does), from (filter position, reason per node) in filter order."""
     reason = np.zeros(node_count, dtype=np.int32)
     position = np.full(node_count, -1, dtype=np.int32)
     for index, reasons in results:
+        if not reasons.any():  # rejects no node
+            continue
         first = (position < 0) & (reasons != 0)
         reason[first] = reasons[first]
         position[first] = index
     return reason, position
 
 
-def _requests_key(spec: dict) -> str:
-    """What nonzero_requests and nodeports.host_ports read of a spec."""
-    def fields(group: str) -> list:
-        return [[(container.get("resources") or {}).get("requests"),
-                 container.get("restartPolicy"), container.get("ports")]
-                for container in spec.get(group) or []]
-    return _key(spec.get("overhead"), fields("initContainers"), fields("containers"))
+#: per cluster (its string table): pod body code -> (non-zero requests, host ports) of its spec
+_REQUESTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _requests(batch: Batch, template) -> tuple:
+    """nonzero_requests and nodeports.host_ports of the template's spec, read once per body
+    (the spec is the body's, nodeName aside, which neither reads)."""
+    state = batch.state
+    known = _REQUESTS.get(state.strings)
+    if known is None:
+        known = _REQUESTS[state.strings] = {}
+    body = int(state.tables["pods"]["body"][template.representative])
+    if body not in known:
+        known[body] = (_read_only(nonzero_requests(template.spec)),
+                       tuple(nodeports.host_ports(template.spec)))
+    return known[body]
 
 
 def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
@@ -199,29 +353,28 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
     # StorageClass) ends PreFilter
     pre_filters = [name for name, _weight in profile.plugins.get("preFilter", ())
                    if name in PRE_FILTERS]
-    results = _Results()
+    results = _Results(batch)
     verdict_rows: dict[tuple, int] = {}  # the keys of a template's filter results -> its row
     verdicts: list[tuple[np.ndarray, np.ndarray]] = []
     verdict_row = np.zeros(count, dtype=np.int64)
     score_rows = np.full((count, max(len(scores), 1)), -1, dtype=np.int32)
     static_scores: list[np.ndarray] = []
     rows_of: dict[bytes, int] = {}
-    requests_of: dict[str, tuple] = {}
     nonzero = np.zeros((count, 2), dtype=np.int64)
     port_lists = []
     prefilter_reason = np.zeros(count, dtype=np.int32)
     narrowed = np.zeros(count, dtype=np.bool_)
     absent_reason = np.zeros(count, dtype=np.int32)
     candidate_lists = []
-    names = np.asarray(batch.node_names, dtype=object)
+    names = _node_names(batch)
 
-    def score_row(raw) -> int:
-        """The row of ``raw`` in static_scores (templates with the same raw scores share a
-        row); -1 for None (PreScore Skip)."""
-        if raw is None:
+    def score_row(scored) -> int:
+        """The row of ``scored`` (_raw_scores) in static_scores (templates with the same raw
+        scores share a row); -1 for None (PreScore Skip)."""
+        if scored is None:
             return -1
-        raw = np.asarray(raw, dtype=np.int64)
-        row = rows_of.setdefault(raw.tobytes() if raw.any() else b"", len(static_scores))
+        raw, content = scored
+        row = rows_of.setdefault(content, len(static_scores))
         if row == len(static_scores):
             static_scores.append(raw)
         return row
@@ -249,24 +402,22 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
                 prefilter_reason[t] = batch.reasons.id(rejection)
         keys, reasons = [], []  # a template's static filter results, and their keys
         for position, name in static_filters:
+            args = profile.plugin_args.get(name)
             key, result = results.get("filter", name, template, lambda: STATIC_FILTERS[name](
-                batch, template, profile.plugin_args.get(name)))
+                batch, template, args), args)
             keys.append(key)
             reasons.append((position, result))
         if tuple(keys) not in verdict_rows:
             verdict_rows[tuple(keys)] = len(verdicts)
-            verdicts.append(_first_rejections(reasons, node_count))
+            verdicts.append(results.first_rejections(reasons, node_count))
         verdict_row[t] = verdict_rows[tuple(keys)]
         for slot, (name, _weight) in enumerate(scores):
             if name in STATIC_SCORES:
-                _, row = results.get("score", name, template, lambda: score_row(
-                    STATIC_SCORES[name][0](batch, template, profile.plugin_args.get(name))))
+                args = profile.plugin_args.get(name)
+                _, row = results.get("score", name, template, lambda: _raw_scores(
+                    STATIC_SCORES[name][0](batch, template, args)), args, score_row)
                 score_rows[t, slot] = row
-        key = _requests_key(template.spec)
-        if key not in requests_of:
-            requests_of[key] = (nonzero_requests(template.spec),
-                                nodeports.host_ports(template.spec))
-        nonzero[t], ports = requests_of[key]
+        nonzero[t], ports = _requests(batch, template)
         port_lists.append([port_keys.setdefault(port, len(port_keys)) for port in ports])
     static_reason = np.zeros((count, node_count), dtype=np.int32)
     static_position = np.full((count, node_count), -1, dtype=np.int32)

@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 from numba import typeof, types
 from numba.core.registry import CPUDispatcher
+from numba.core.types.function_type import CompileResultWAP, WrapperAddressProtocol
 
 from kbench._jit import compiled_for, njit
 from kbench.scheduler import config
@@ -55,8 +56,26 @@ _ARGUMENTS = (types.int64[::1], types.int64[::1], types.int64[::1], types.float6
 FILTER_SIGNATURE = types.boolean(*_ARGUMENTS)
 SCORE_SIGNATURE = types.int64(*_ARGUMENTS)
 _FUNCTION_TYPES: dict = {}  # plugin function -> its FunctionType
+_ADDRESSED: dict = {}       # plugin function -> it as an _Addressed
 _TYPED_KERNELS: dict = {}   # (kernel, argument types) -> the kernel compiled for them
 _LAST_TYPED: dict = {}      # kernel -> the typed version used last
+
+
+class _Addressed(WrapperAddressProtocol):
+    """A compiled plugin function passed to a kernel by the address of its compiled wrapper,
+    looked up once: a dispatcher passed as a first-class function has its addresses looked
+    up on every call (tens of microseconds)."""
+
+    def __init__(self, function, signature) -> None:
+        self.function = function
+        self._signature = signature
+        self.address = CompileResultWAP(function.get_compile_result(signature)).address
+
+    def __wrapper_address__(self) -> int:
+        return self.address
+
+    def signature(self):
+        return self._signature
 
 
 def _typed_function(function, signature) -> None:
@@ -64,6 +83,7 @@ def _typed_function(function, signature) -> None:
         return
     function.compile(signature)
     _FUNCTION_TYPES[function] = types.FunctionType(signature)
+    _ADDRESSED[function] = _Addressed(function, signature)
 
 
 def call(kernel, *arguments):
@@ -73,6 +93,8 @@ def call(kernel, *arguments):
     only arguments of other types make the signature be worked out again."""
     if not isinstance(kernel, CPUDispatcher):  # NUMBA_DISABLE_JIT: plain Python
         return kernel(*arguments)
+    arguments = tuple(_ADDRESSED[a] if isinstance(a, CPUDispatcher) else a
+                      for a in arguments)
     typed = _LAST_TYPED.get(kernel)
     if typed is not None:
         try:
@@ -80,8 +102,8 @@ def call(kernel, *arguments):
         except TypeError as error:
             if "No matching definition" not in str(error):
                 raise
-    argument_types = tuple(_FUNCTION_TYPES[a] if isinstance(a, CPUDispatcher) else typeof(a)
-                           for a in arguments)
+    argument_types = tuple(_FUNCTION_TYPES[a.function] if isinstance(a, _Addressed)
+                           else typeof(a) for a in arguments)
     typed = _TYPED_KERNELS.get((kernel, argument_types))
     if typed is None:
         typed = _TYPED_KERNELS[(kernel, argument_types)] = compiled_for(kernel.py_func,

@@ -265,8 +265,11 @@ class Engine:
         podMaxInUnschedulablePodsDuration)."""
         state = self.state
         pods = state.tables["pods"]
-        pending = np.flatnonzero(pods.alive & (pods["phase"] == PENDING)
-                                 & (pods["node_name"] < 0) & np.isnan(pods["deletion_time"]))
+        # the one-byte columns first: few live pods are Pending, so the wider columns are
+        # read for those only
+        pending = np.flatnonzero(pods.alive & (pods["phase"] == PENDING))
+        pending = pending[(pods["node_name"][pending] < 0)
+                          & np.isnan(pods["deletion_time"][pending])]
         attempts = pods["scheduling_attempts"][pending]
         until = pods["backoff_until"][pending]
         tried = attempts > 0

@@ -119,28 +119,76 @@ def parse_constraints(constraints: list[dict], labels: dict, action: str) -> lis
 def default_selector(batch, template) -> LabelSelector:
     """helper.DefaultSelector: the selectors of the Services selecting the pod, merged, plus
     that of its controlling ReplicaSet or StatefulSet (ReplicationControllers are not kinds
-    kbench stores)."""
+    kbench stores). Kept between batches per (namespace, labels, owner references) while the
+    namespace's Services and the controller's row stay the same."""
     state = batch.state
+    pods = state.tables["pods"]
+    row = template.representative
+    services = _services(batch).get(template.namespace, [])
+    key = (template.namespace, int(pods["labels"][row]), int(pods["owner_references"][row]))
+    known = _DEFAULT_SELECTORS.get(state.strings)
+    if known is None:
+        known = _DEFAULT_SELECTORS[state.strings] = {}
+    kept = known.get(key)
+    if kept is not None and kept.services == services and kept.owner_same(state):
+        return kept.selector
+    kept = _default_selector(state, template, services, key[2])
+    known[key] = kept
+    return kept.selector
+
+
+class _DefaultSelector(NamedTuple):
+    """default_selector's result and what it read of the cluster: the Services' selectors,
+    and the controller's row (table None: no ReplicaSet or StatefulSet to look up; row -1:
+    none found) with its name, namespace and selector codes."""
+
+    selector: LabelSelector
+    services: list
+    table: str | None
+    row: int
+    codes: tuple
+
+    def owner_same(self, state) -> bool:
+        """Whether the controller lookup would read the same: the row is still the live
+        object of that name (names are unique among the live objects of a namespace)."""
+        if self.table is None:
+            return True
+        if self.row < 0:
+            return False
+        table = state.tables[self.table]
+        return bool(len(table) > self.row and table.alive[self.row]) and self.codes == (
+            int(table["name"][self.row]), int(table["namespace"][self.row]),
+            int(table["selector"][self.row]))
+
+
+#: per cluster (its string table): (namespace, labels code, owner references code) ->
+#: _DefaultSelector
+_DEFAULT_SELECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _default_selector(state, template, services: list, owners: int) -> _DefaultSelector:
     labels = template.labels
     label_set: dict[str, str] = {}
-    for selector in _services(batch).get(template.namespace, []):  # GetPodServices
+    for selector in services:  # GetPodServices
         if all(labels.get(k) == v for k, v in selector.items()):
             label_set.update(selector)
     selector = LabelSelector.from_set(label_set)
-    pods = state.tables["pods"]
-    owner = _controller(state, int(pods["owner_references"][template.representative]))
+    owner = _controller(state, owners)
     if owner is None or owner.get("apiVersion") != "apps/v1":
-        return selector
+        return _DefaultSelector(selector, services, None, -1, ())
     table = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}.get(owner.get("kind"))
     if table is None:
-        return selector
+        return _DefaultSelector(selector, services, None, -1, ())
     row = state.find(table, owner.get("name") or "", template.namespace)
     if row < 0:
-        return selector
-    other = _selector(state, int(state.tables[table]["selector"][row]))
-    if other is None or other.matches_nothing:  # invalid, or nil: Requirements() not
-        return selector                            # selectable
-    return selector.add(*other.requirements)
+        return _DefaultSelector(selector, services, table, -1, ())
+    columns = state.tables[table]
+    codes = (int(columns["name"][row]), int(columns["namespace"][row]),
+             int(columns["selector"][row]))
+    other = _selector(state, codes[2])
+    if other is not None and not other.matches_nothing:  # invalid, or nil: Requirements()
+        selector = selector.add(*other.requirements)     # not selectable
+    return _DefaultSelector(selector, services, table, row, codes)
 
 
 #: per cluster (its string table): what default_selector read of string codes (owner
@@ -197,25 +245,62 @@ def template_constraints(batch, template, args: PodTopologySpreadArgs, action: s
     """filtering.go getConstraints / scoring.go initPreScoreState: the pod's own constraints
     if it has any, else the defaults with DefaultSelector (none if that selects nothing)."""
     own = template.spec.get("topologySpreadConstraints") or []
-    try:
-        if own:
-            return parse_constraints(own, template.labels, action)
-        constraints = parse_constraints(list(args.effective_default_constraints()),
-                                        template.labels, action)
-    except SelectorError:  # the API server rejects such pods
-        return []
+    if own:
+        return list(_parsed(batch, template, args, action,
+                            lambda: parse_constraints(own, template.labels, action)))
+    constraints = _parsed(batch, template, args, action, lambda: parse_constraints(
+        list(args.effective_default_constraints()), template.labels, action))
     if not constraints:
         return []
     selector = default_selector(batch, template)
     if selector.empty:
         return []
-    for constraint in constraints:
-        constraint.selector = selector
-    return constraints
+    return [Constraint(c.max_skew, c.topology_key, selector, c.min_domains,
+                       c.node_affinity_policy, c.node_taints_policy) for c in constraints]
 
 
-#: per node LabelMatrix: its domains per topology key
+#: per cluster (its string table): (action, body code, labels code, id of the args) ->
+#: (args, parsed constraints)
+_PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _parsed(batch, template, args, action: str, parse) -> tuple[Constraint, ...]:
+    """parse() (empty if a selector is invalid: the API server rejects such pods), once per
+    body, labels, action and args: what parse_constraints reads (read only)."""
+    state = batch.state
+    known = _PARSED.get(state.strings)
+    if known is None:
+        known = _PARSED[state.strings] = {}
+    pods = state.tables["pods"]
+    row = template.representative
+    key = (action, int(pods["body"][row]), int(pods["labels"][row]), id(args))
+    kept = known.get(key)
+    if kept is None or kept[0] is not args:
+        try:
+            constraints = tuple(parse())
+        except SelectorError:
+            constraints = ()
+        kept = known[key] = (args, constraints)
+    return kept[1]
+
+
+#: per node LabelMatrix: its domains per topology key, and the read-only parts of the
+#: instances made on those nodes (see _Instances.add)
 _DOMAINS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_NODE_PARTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: per pod groups' LabelMatrix: (their namespaces, the groups each (namespace, selector)
+#: counts); batches share the matrix while the groups stay the same
+_GROUP_MASKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _NodeInstance(NamedTuple):
+    """What an instance reads of the nodes alone (read only, shared between batches)."""
+
+    domain: np.ndarray      # int32 [nodes]
+    has_key: np.ndarray     # bool [nodes]
+    size: int               # domains
+    registered: np.ndarray  # bool [domains]
+    every_node: bool        # every node is counted
 
 
 class _Instances:
@@ -258,34 +343,70 @@ class _Instances:
             known[key] = (domain, has_key, len(values))
         return known[key]
 
+    def node_instance(self, key: str, counted: np.ndarray, counted_bits: bytes,
+                      per_node: bool) -> _NodeInstance:
+        """The instance's domains and registered domains on the batch's nodes."""
+        labels = self.batch.node_labels
+        known = _NODE_PARTS.get(labels)
+        if known is None:
+            known = _NODE_PARTS[labels] = {}
+        identity = (key, per_node, counted_bits)
+        if identity not in known:
+            domain, has_key, size = self.domains(key)
+            if per_node:
+                size = self.batch.node_count
+                domain = np.arange(size, dtype=np.int32)
+                domain.flags.writeable = False
+            registered = np.zeros(size, dtype=np.bool_)
+            registered[domain[counted]] = True
+            registered.flags.writeable = False
+            known[identity] = _NodeInstance(domain, has_key, size, registered,
+                                            bool(counted.all()))
+        return known[identity]
+
+    def group_mask(self, namespace: str, selector: LabelSelector) -> np.ndarray:
+        """countPodsMatchSelector: the groups in the namespace the selector matches; an empty
+        selector counts nothing (read only)."""
+        groups = self.groups
+        known = _GROUP_MASKS.get(groups.labels)
+        if known is None or known[0] is not groups.namespaces:
+            known = _GROUP_MASKS[groups.labels] = (groups.namespaces, {})
+        identity = (namespace, str(selector), selector.matches_nothing)
+        mask = known[1].get(identity)
+        if mask is None:
+            mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
+            if not selector.empty:
+                mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
+            mask.flags.writeable = False
+            known[1][identity] = mask
+        return mask
+
     def add(self, namespace: str, selector: LabelSelector, key: str, counted: np.ndarray,
             per_node: bool = False) -> int:
+        counted_bits = np.packbits(counted).tobytes()
         identity = (namespace, str(selector), selector.matches_nothing, key, per_node,
-                    np.packbits(counted).tobytes())
+                    counted_bits)
         if identity in self.index:
             return self.index[identity]
-        domain, has_key, size = self.domains(key)
-        if per_node:
-            size = self.batch.node_count
-            domain = np.arange(size, dtype=np.int32)
-        groups = self.groups
-        # countPodsMatchSelector: same namespace, selector matches; an empty selector counts
-        # nothing
-        mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
-        if not selector.empty:
-            mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
+        nodes = self.node_instance(key, counted, counted_bits, per_node)
+        mask = self.group_mask(namespace, selector)
         matching = self.matching(mask)
-        registered = np.zeros(size, dtype=np.bool_)
-        registered[domain[counted]] = True
+        if per_node and nodes.every_node:  # one domain per node: the counts are matching's
+            counts = matching.astype(np.int64)
+        elif nodes.every_node:
+            counts = np.bincount(nodes.domain, weights=matching,
+                                 minlength=nodes.size).astype(np.int64)
+        else:
+            counts = np.bincount(nodes.domain[counted], weights=matching[counted],
+                                 minlength=nodes.size).astype(np.int64)
         self.index[identity] = len(self.domain)
-        self.domain.append(domain)
-        self.has_key.append(has_key)
+        self.domain.append(nodes.domain)
+        self.has_key.append(nodes.has_key)
         self.counted.append(counted)
         self.per_node.append(per_node)
         self.group_masks.append(mask)
-        self.counts.append(np.bincount(domain[counted], weights=matching[counted],
-                                       minlength=size).astype(np.int64))
-        self.registered.append(registered)
+        self.counts.append(counts)
+        self.registered.append(nodes.registered)
         return self.index[identity]
 
 
@@ -413,7 +534,7 @@ def _csr(lists: list[list[tuple]], width: int) -> tuple[np.ndarray, np.ndarray]:
 def _rows(rows: list[np.ndarray], dtype, width: int) -> np.ndarray:
     if not rows:
         return np.zeros((0, width), dtype=dtype)
-    return np.stack(rows).astype(dtype)
+    return np.stack(rows).astype(dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------

@@ -77,6 +77,16 @@ def unique_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.
     return key_pairs(unique), inverse.reshape(-1)
 
 
+def merged_keys(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """np.union1d(sorted_keys, keys) as int64 for ``sorted_keys`` sorted and unique (the bound
+    pods' pairs, many): the few ``keys`` not among them are inserted in place, no sort of all."""
+    new = np.unique(keys).astype(np.int64)
+    place = np.searchsorted(sorted_keys, new)
+    found = place < len(sorted_keys)
+    found[found] = sorted_keys[place[found]] == new[found]
+    return np.insert(sorted_keys.astype(np.int64), place[~found], new[~found])
+
+
 def pod_groups(batch) -> PodGroups:
     """The groups of the batch's bound pods and templates (computed once per batch): the
     bound pods' pairs come from the totals kept between passes (boundpods)."""
@@ -87,7 +97,7 @@ def pod_groups(batch) -> PodGroups:
     representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
     template_keys = pair_keys(pods["namespace"][representatives],
                               pods["labels"][representatives])
-    keys = np.union1d(bound_pods_of(batch).pair_keys(), template_keys).astype(np.int64)
+    keys = merged_keys(bound_pods_of(batch).pair_keys(), template_keys)
     groups = PodGroups(batch, keys, np.searchsorted(keys, template_keys).astype(np.int64))
     batch._pod_groups = groups
     return groups

@@ -41,6 +41,16 @@ def test_unique_pairs_equals_row_wise_unique(rows):
     assert inverse.tolist() == expected[1].reshape(-1).tolist()
 
 
+@given(st.sets(st.integers(-1, 2 ** 40)), st.lists(st.integers(-1, 2 ** 40), max_size=30))
+def test_merged_keys_equals_union1d(sorted_keys, keys):
+    from kbench.scheduler.podgroups import merged_keys
+    sorted_keys = np.array(sorted(sorted_keys), dtype=np.int64)
+    keys = np.array(keys, dtype=np.int64)
+    merged = merged_keys(sorted_keys, keys)
+    assert merged.dtype == np.int64
+    assert merged.tolist() == np.union1d(sorted_keys, keys).tolist()
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.lists(st.tuples(st.integers(-1, 5), st.integers(-1, 30)),
                                    max_size=40),

@@ -88,10 +88,18 @@ def compile_nodes(batch: Batch, port_keys: dict) -> NodeState:
     usage = np.zeros((len(rows), max(len(port_keys), 1)), dtype=np.int32)
     for members, key in zip(usage_rows, usage_keys):
         np.add.at(usage[:, key], members, 1)
-    # indexing by the rows array gives copies: the kernel may write them
-    return NodeState(allocatable=nodes["allocatable"][rows],
-                     requested=nodes["requested"][rows],
+    # copies: the kernel may write them
+    return NodeState(allocatable=_rows_copy(nodes["allocatable"], rows),
+                     requested=_rows_copy(nodes["requested"], rows),
                      nonzero_requested=totals.nonzero.copy(), port_usage=usage)
+
+
+def _rows_copy(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """column[rows]; for rows that are one ascending run (usually: every node), a copy of the
+    slice, some ten times faster than gathering."""
+    if len(rows) > 1 and np.all(np.diff(rows) == 1):
+        return column[rows[0]:rows[-1] + 1].copy()
+    return column[rows]
 
 
 def _key(*fields) -> str:

@@ -162,9 +162,7 @@ def _spec_inputs(batch, template) -> dict:
     """The SPEC_INPUTS keys known of templates with this one's body and node name (filled as
     they are read)."""
     state = batch.state
-    known = _SPEC_INPUTS.get(state.strings)
-    if known is None:
-        known = _SPEC_INPUTS[state.strings] = {}
+    known = _SPEC_INPUTS.setdefault(state.strings, {})
     pods = state.tables["pods"]
     row = template.representative
     return known.setdefault((int(pods["body"][row]), int(pods["node_name"][row])), {})
@@ -335,9 +333,7 @@ def _requests(batch: Batch, template) -> tuple:
     """nonzero_requests and nodeports.host_ports of the template's spec, read once per body
     (the spec is the body's, nodeName aside, which neither reads)."""
     state = batch.state
-    known = _REQUESTS.get(state.strings)
-    if known is None:
-        known = _REQUESTS[state.strings] = {}
+    known = _REQUESTS.setdefault(state.strings, {})
     body = int(state.tables["pods"]["body"][template.representative])
     if body not in known:
         known[body] = (_read_only(nonzero_requests(template.spec)),

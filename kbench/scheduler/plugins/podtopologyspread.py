@@ -126,9 +126,7 @@ def default_selector(batch, template) -> LabelSelector:
     row = template.representative
     services = _services(batch).get(template.namespace, [])
     key = (template.namespace, int(pods["labels"][row]), int(pods["owner_references"][row]))
-    known = _DEFAULT_SELECTORS.get(state.strings)
-    if known is None:
-        known = _DEFAULT_SELECTORS[state.strings] = {}
+    known = _DEFAULT_SELECTORS.setdefault(state.strings, {})
     kept = known.get(key)
     if kept is not None and kept.services == services and kept.owner_same(state):
         return kept.selector
@@ -197,9 +195,7 @@ _READ: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _read(state, kind: str, code: int, parse):
-    known = _READ.get(state.strings)
-    if known is None:
-        known = _READ[state.strings] = {}
+    known = _READ.setdefault(state.strings, {})
     key = (kind, code)
     if key not in known:
         known[key] = parse(state.strings.document(code))
@@ -268,9 +264,7 @@ def _parsed(batch, template, args, action: str, parse) -> tuple[Constraint, ...]
     """parse() (empty if a selector is invalid: the API server rejects such pods), once per
     body, labels, action and args: what parse_constraints reads (read only)."""
     state = batch.state
-    known = _PARSED.get(state.strings)
-    if known is None:
-        known = _PARSED[state.strings] = {}
+    known = _PARSED.setdefault(state.strings, {})
     pods = state.tables["pods"]
     row = template.representative
     key = (action, int(pods["body"][row]), int(pods["labels"][row]), id(args))

@@ -334,15 +334,7 @@ def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
         if counter < before or np.isnan(window):
             cpu_rate[r] = memory_used[r] = sample_time[r] = sample_window[r] = np.nan
             continue
-        rise = counter - before
-        if window != 0.0:
-            cpu_rate[r] = rise / window
-        elif rise > 0:  # numpy's division by zero (numba's would raise)
-            cpu_rate[r] = np.inf
-        elif rise < 0:
-            cpu_rate[r] = -np.inf
-        else:
-            cpu_rate[r] = np.nan
+        cpu_rate[r] = _rate(counter - before, window)
         memory_used[r] = memory
         sample_time[r] = now
         sample_window[r] = window
@@ -641,6 +633,19 @@ def _metric_arrays(samples: Samples, counter_metric: np.ndarray, count: int | No
     return list(columns)
 
 
+@njit(inline="always")
+def _rate(rise, window):
+    """rise / window as numpy divides (a division by zero gives +-inf or NaN; numba's would
+    raise)."""
+    if window != 0.0:
+        return rise / window
+    if rise > 0:
+        return np.inf
+    if rise < 0:
+        return -np.inf
+    return np.nan
+
+
 @njit
 def _metric_columns(rows, time_last, time_prev, counter_last, counter_prev, usage_last,
                     reported):
@@ -671,14 +676,6 @@ def _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usag
         if c < 0:
             columns[m, r] = usage_last[r, metrics[m]]
             continue
-        rise = counter_last[r, c] - counter_prev[r, c]
-        if window != 0.0:
-            columns[m, r] = rise / window
-        elif rise > 0:  # numpy's division by zero (numba's would raise)
-            columns[m, r] = np.inf
-        elif rise < 0:
-            columns[m, r] = -np.inf
-        else:
-            columns[m, r] = np.nan
+        columns[m, r] = _rate(counter_last[r, c] - counter_prev[r, c], window)
     columns[2, r] = time_last[r]
     columns[3, r] = window

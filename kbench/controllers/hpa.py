@@ -651,7 +651,9 @@ class PodSelection:
     group its match (the index of the tuple of selector keys that pick it among the tuples
     seen; 0 is the empty tuple). Copies of the pods' alive, namespace and labels columns as
     last selected find the rows added, deleted or relabelled since (one compiled pass,
-    hpa_kernel.changed_rows).
+    hpa_kernel.changed_rows, comparing the three columns row by row together; the general
+    kbench.state.changes.ColumnCopies, a pass per column then numpy over the dirty blocks,
+    measured 0.3-0.4 ms per sync against 0.05-0.1 ms for these three columns).
     """
 
     def __init__(self, strings) -> None:

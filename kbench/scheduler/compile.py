@@ -217,9 +217,7 @@ class _Results:
         self.template = None
         self.inputs: dict = {}  # the current template's keys, per STATIC_INPUTS function
         self.kept_results: dict[int, object] = {}  # id -> the kept results this batch read
-        self.kept = _KEPT.get(batch.node_labels)
-        if self.kept is None:
-            self.kept = _KEPT[batch.node_labels] = {}
+        self.kept = _KEPT.setdefault(batch.node_labels, {})
 
     def get(self, point: str, name: str, template, compute, args=None, finish=None):
         """(key, result) of plugin ``name`` at ``point`` for ``template``; ``compute()``
@@ -313,12 +311,11 @@ def _raw_scores(raw):
 
 def _first_rejections(results: list[tuple[int, np.ndarray]], node_count: int):
     """(reason, filter position) per node of the first static filter rejecting it (0, -1
-    where none does), from (filter position, reason per node) in filter order."""
+    where none does), from (filter position, reason per node) in filter order (the filters
+    that reject some node: first_rejections leaves out the others)."""
     reason = np.zeros(node_count, dtype=np.int32)
     position = np.full(node_count, -1, dtype=np.int32)
     for index, reasons in results:
-        if not reasons.any():  # rejects no node
-            continue
         first = (position < 0) & (reasons != 0)
         reason[first] = reasons[first]
         position[first] = index

@@ -8,10 +8,14 @@ The first hash sees deleted rows (tombstones) too, so it changes whenever the ro
 renumbered (kbench.state.compaction); the live-row hash sees what the cluster holds: each
 table's live rows in row order, so it stays the same when dead rows are dropped and the live
 ones keep their order. No column of any table holds a pod row number (``node_index`` holds
-node rows, and nodes are never renumbered), so every column is hashed as it is."""
+node rows, and nodes are never renumbered), so every column is hashed as it is.
+
+``--compaction=RATIO`` runs the scenarios with EngineConfig.pod_compaction_ratio RATIO (0:
+compact after every tick with a deleted pod, inf: never) instead of the default."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 import tempfile
@@ -63,6 +67,9 @@ def run(cluster, until: float, actions: dict[float, callable]) -> str:
     """Run to ``until``, calling ``actions[t]`` before the tick ending after ``t``; return the
     running digest of every tick's state, the final snapshot's digest and the running digest
     of every tick's live rows."""
+    if COMPACTION_RATIO is not None:
+        cluster.engine.config = dataclasses.replace(cluster.engine.config,
+                                                    pod_compaction_ratio=COMPACTION_RATIO)
     running, live = hashlib.sha256(), hashlib.sha256()
 
     def hook(engine) -> None:
@@ -113,7 +120,12 @@ def busy_day() -> str:
 
 
 SCENARIOS = {"quiet_day": quiet_day, "busy_day": busy_day}
+COMPACTION_RATIO: float | None = None   # None: the engine's default
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or SCENARIOS:
+    names = [a for a in sys.argv[1:] if not a.startswith("--compaction=")]
+    for option in sys.argv[1:]:
+        if option.startswith("--compaction="):
+            COMPACTION_RATIO = float(option.split("=", 1)[1])
+    for name in names or SCENARIOS:
         print(name, SCENARIOS[name](), flush=True)

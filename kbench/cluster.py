@@ -240,10 +240,11 @@ class Cluster:
         return self._engine
 
     def configure_engine(self, tick=1.0, kubelet=None, *, metrics_resolution=15.0, hpa=None,
-                         hpa_sync_period=15.0) -> None:
+                         hpa_sync_period=15.0, pod_compaction_ratio=1.0) -> None:
         """Set the engine's tick (seconds or a duration string), the kubelet model
         (kbench.sim.kubelet.KubeletConfig), metrics-server's resolution, the HPA controller's
-        flags (kbench.controllers.hpa.HpaConfig) and sync period; before the first step."""
+        flags (kbench.controllers.hpa.HpaConfig) and sync period, and when the pods table is
+        compacted (EngineConfig.pod_compaction_ratio); before the first step."""
         from kbench.controllers.hpa import HpaConfig
         from kbench.sim.clock import parse_duration
         from kbench.sim.engine import Engine, EngineConfig
@@ -253,7 +254,8 @@ class Cluster:
                               metrics_resolution=parse_duration(metrics_resolution,
                                                                 "metrics_resolution"),
                               hpa=hpa or HpaConfig(),
-                              hpa_sync_period=parse_duration(hpa_sync_period, "hpa_sync_period"))
+                              hpa_sync_period=parse_duration(hpa_sync_period, "hpa_sync_period"),
+                              pod_compaction_ratio=float(pod_compaction_ratio))
         self._engine = Engine(self.state, lambda: self.scheduler, config)
 
     def step(self, duration="1s") -> "Cluster":

@@ -24,11 +24,12 @@ CRONJOB_COMPONENT = "cronjob-controller"
 
 
 def _grouped_hash(state: ClusterState, owner: np.ndarray, rows: np.ndarray, size: int,
-                  purpose: int, *columns) -> np.ndarray:
-    """Per owner row, a hash of the given columns over the rows it owns."""
+                  purpose: int, uids: np.ndarray, *columns) -> np.ndarray:
+    """Per owner row, a hash of the given columns over the rows it owns, each row known by
+    its uid code (not its row number, which pod-row compaction changes)."""
     total = np.zeros(size, dtype=np.uint64)
     if len(rows):
-        values = hash64(state.seed, purpose, rows, *[c[rows] for c in columns])
+        values = hash64(state.seed, purpose, uids[rows], *[c[rows] for c in columns])
         with np.errstate(over="ignore"):
             np.add.at(total, owner[rows], values)
     return total
@@ -69,7 +70,7 @@ class JobController:
         owned = np.flatnonzero(pods.alive & (owner >= 0))
         prints = hash64(state.seed, 31, jobs["generation"], jobs["body"], jobs["suspend"],
                         jobs["parallelism"], jobs["completions"]) ^ _grouped_hash(
-            state, owner, owned, len(jobs), 32, pods["phase"], pods["ready"],
+            state, owner, owned, len(jobs), 32, pods["uid"], pods["phase"], pods["ready"],
             pods["deletion_time"].view(np.int64), pods["body"])
         now = state.time
         for row in self.tracker.due(prints, jobs.alive, now).tolist():
@@ -162,7 +163,8 @@ class CronJobController:
         owned = np.flatnonzero(jobs.alive & (owner >= 0))
         prints = hash64(state.seed, 41, cronjobs["generation"], cronjobs["body"],
                         cronjobs["schedule"], cronjobs["suspend"]) ^ _grouped_hash(
-            state, owner, owned, len(cronjobs), 42, jobs["conditions"], jobs["active"])
+            state, owner, owned, len(cronjobs), 42, jobs["uid"], jobs["conditions"],
+            jobs["active"])
         now = state.time
         for row in self.tracker.due(prints, cronjobs.alive, now).tolist():
             inputs = cronjob_inputs(state, row)

@@ -169,6 +169,13 @@ class PodLog:
             self._waiting = waiting[np.isnan(self.columns["started"][waiting])
                                     | np.isnan(self.columns["ready"][waiting])]
 
+    def renumber_pods(self, new_of_old: np.ndarray) -> None:
+        """The pods table's rows were compacted (kbench.state.compaction), right after this
+        log's tick: every entry still present has a live row."""
+        present = self.row[:self.size] >= 0
+        self.row[:self.size][present] = new_of_old[self.row[:self.size][present]]
+        self.rows_seen = int((new_of_old[:self.rows_seen] >= 0).sum())
+
     def _add(self, state, rows: np.ndarray) -> None:
         pods = state.tables["pods"]
         start, stop = self.size, self.size + len(rows)

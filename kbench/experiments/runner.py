@@ -339,6 +339,7 @@ class _Run:
         spec, cluster = self.spec, self.cluster
         engine = cluster.engine
         engine.add_hook(lambda e: self.log.tick(e.state))
+        engine.pod_row_holders.append(self.log)
         if stop_at is not None:
             def interrupt(e) -> None:
                 if e.state.time >= stop_at:

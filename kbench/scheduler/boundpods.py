@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 from kbench.state.changes import ColumnCopies
+from kbench.state.compaction import holds_pod_rows
 from kbench.scheduler.plugins import nodeports
 from kbench.scheduler.plugins.noderesources import nonzero_requests
 from kbench.state.label_groups import key_pairs, pair_keys
@@ -225,8 +226,9 @@ class BoundPods:
         np.add.at(self.counted, (self._slot_of(pair[keep]), node[keep]), 1)
 
 
-#: per cluster (its string table)
-_BOUND_PODS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: per cluster (its string table; by pod row: dropped when rows are renumbered,
+#: kbench.state.compaction)
+_BOUND_PODS: "weakref.WeakKeyDictionary" = holds_pod_rows(weakref.WeakKeyDictionary())
 
 
 def bound_pods_of(batch) -> BoundPods:

@@ -18,7 +18,11 @@ fixed order:
 5. the kubelet: pods bound in this tick are admitted and their starts queued;
 6. metrics-server's scrapes due by T (every metrics_resolution seconds: kbench.metrics);
 7. the HorizontalPodAutoscalers, every hpa_sync_period (15 s), from those metrics;
-8. hooks registered for the end of a tick (see add_hook).
+8. hooks registered for the end of a tick (see add_hook);
+9. pod-row compaction, when the pods table's deleted rows outnumber its live ones by
+   EngineConfig.pod_compaction_ratio (kbench.state.compaction): the live pods renumbered in
+   their order, every holder of pod rows with them. Between two ticks nothing is under way,
+   and the hooks have seen the tick's deletions.
 
 Events keep their exact times (a pod started at 12.34 s says so); what a tick batches is when
 the other parts see them. Nothing here loops over pods or nodes in Python.
@@ -53,6 +57,7 @@ from kbench.sim.events import record_event, record_events
 from kbench.sim.kubelet import Kubelet, KubeletConfig
 from kbench.sim.scheduling import MAX_BACKOFF, apply_decisions, backoff
 from kbench.state import ClusterState
+from kbench.state.compaction import compact_pods, kept_rows, renumbered
 from kbench.state.schema import POD_PHASES
 
 #: podMaxInUnschedulablePodsDuration: an unschedulable pod is retried after this long even
@@ -68,6 +73,11 @@ class EngineConfig:
     metrics_resolution: float = 15.0      # metrics-server's --metric-resolution
     hpa: HpaConfig = HpaConfig()          # kube-controller-manager's HPA flags
     hpa_sync_period: float = 15.0         # --horizontal-pod-autoscaler-sync-period
+    #: compact the pods table after a tick when its deleted rows are more than this many
+    #: times its live ones (0: whenever a row is deleted; math.inf: never). Compacting costs
+    #: a copy of every pods column and the rebuild of the caches by pod row; each deleted
+    #: row left costs every per-pod pass of every tick.
+    pod_compaction_ratio: float = 1.0
 
 
 class Engine:
@@ -92,6 +102,10 @@ class Engine:
         self.next_hpa_sync = state.time + self.config.hpa_sync_period
         self.cronjobs = CronJobController()
         self.hooks: list[Callable[[Engine], None]] = []
+        #: objects outside the engine that keep pod rows across ticks: their
+        #: ``renumber_pods(new_of_old)`` is called when the rows are compacted
+        self.pod_row_holders: list = []
+        self.compactions = 0  # pod-row compactions so far
         self.sources: list[Callable[[Engine], object]] = []
         self.pod_plans = PodPlans()   # controllers' pod templates, admitted once
         self._deletions_collected = -1
@@ -185,6 +199,10 @@ class Engine:
             self._autoscale()
         for hook in self.hooks:
             hook(self)
+        pods = state.tables["pods"]
+        live = pods.live_count
+        if len(pods) > live and len(pods) - live > self.config.pod_compaction_ratio * live:
+            self.compact_pods()
 
     # -- 1. events ---------------------------------------------------------------------------
 
@@ -192,10 +210,37 @@ class Engine:
         while self.queue.next_time() <= until:
             due = self.queue.pop_due(until)
             for kind in np.unique(due.kinds).tolist():
-                mine = due.kinds == kind
+                # payload -1: a pod deleted before its rows were compacted
+                mine = (due.kinds == kind) & (due.payloads >= 0)
                 self.kubelet.handle(self.state, self.queue, type(due)(
                     due.times[mine], due.kinds[mine], due.payloads[mine], due.tags[mine]))
             self.last_cluster_change = until
+
+    # -- 9. pod-row compaction ----------------------------------------------------------------
+
+    def compact_pods(self) -> None:
+        """Drop the pods table's deleted rows and renumber every holder of pod rows (see
+        kbench.state.compaction): the parts that keep pod rows are rebuilt from their
+        renumbered snapshot arrays, as a restored engine's are."""
+        extras = self.to_arrays()
+        new_of_old = compact_pods(self.state)
+        engine = extras["engine"]
+        engine["payloads"] = renumbered(engine["payloads"], new_of_old)
+        usage = extras["usage"]
+        for name in ("pinned", "patterns_set"):
+            usage[name] = usage[name][kept_rows(new_of_old, len(usage[name]))]
+        metrics = extras["metrics"]
+        sampled = kept_rows(new_of_old, len(metrics["pod_time_last"]))
+        for name in list(metrics):
+            if name.startswith("pod_"):
+                metrics[name] = metrics[name][sampled]
+        self.restore(extras)
+        self.pod_gc.missing_since = {
+            int(new_of_old[row]): since for row, since in self.pod_gc.missing_since.items()
+            if new_of_old[row] >= 0}
+        for holder in self.pod_row_holders:
+            holder.renumber_pods(new_of_old)
+        self.compactions += 1
 
     # -- 2. controllers ----------------------------------------------------------------------
 

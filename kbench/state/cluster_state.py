@@ -167,6 +167,11 @@ class ClusterState:
             del index[key]
         columns.delete_many(rows)
 
+    def forget_index(self, table: str) -> None:
+        """Drop the name index of ``table`` (its rows were renumbered): made again when
+        first used."""
+        self._index[table] = None
+
     def reindex(self) -> None:
         """Rebuild the name indexes and derived columns from the tables (after a restore;
         the name indexes are made when first used)."""

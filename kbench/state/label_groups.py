@@ -13,6 +13,8 @@ import weakref
 
 import numpy as np
 
+from kbench.state.compaction import holds_pod_rows
+
 
 def pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """One int64 per row of two columns of codes >= -1 (below 2**31), ordered as the pairs."""
@@ -80,8 +82,9 @@ class LabelGroups:
         return order, np.append(firsts, len(order))
 
 
-#: per cluster (its string table): the pods' groups
-_POD_GROUPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: per cluster (its string table): the pods' groups (by pod row: dropped when rows are
+#: renumbered, kbench.state.compaction)
+_POD_GROUPS: "weakref.WeakKeyDictionary" = holds_pod_rows(weakref.WeakKeyDictionary())
 
 
 def pod_label_groups(state) -> LabelGroups:

@@ -208,6 +208,24 @@ class Table:
         self._alive[: self._size][rows] = False
         self._alive_changed()
 
+    def compact(self) -> np.ndarray:
+        """Drop the deleted rows: the live rows move down to rows 0, 1, 2... in their order
+        (the capacity stays). Returns the new row of every old row (-1 for a deleted one);
+        whoever holds row numbers must renumber them (kbench.state.compaction)."""
+        live = self.live_rows()
+        new_of_old = np.full(self._size, -1, dtype=np.int64)
+        new_of_old[live] = np.arange(len(live))
+        count = len(live)
+        for name, column in self.columns.items():
+            data = self._data[name]
+            data[:count] = data[live]
+            data[count:self._size] = 0 if column.kind == "resources" else column.fill_value
+        self._alive[:count] = True
+        self._alive[count:self._size] = False
+        self._size = count
+        self._alive_changed()
+        return new_of_old
+
     def keep_only(self, rows: np.ndarray) -> None:
         """Make exactly these rows the alive ones (a snapshot read with gaps)."""
         self._alive[: self._size] = False

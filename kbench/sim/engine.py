@@ -220,21 +220,24 @@ class Engine:
 
     def compact_pods(self) -> None:
         """Drop the pods table's deleted rows and renumber every holder of pod rows (see
-        kbench.state.compaction): the parts that keep pod rows are rebuilt from their
-        renumbered snapshot arrays, as a restored engine's are."""
-        extras = self.to_arrays()
+        kbench.state.compaction): the usage model and metrics-server are rebuilt from their
+        renumbered snapshot arrays, as a restored engine's are; the HPA controller forgets
+        its pod selection."""
+        usage, metrics = self.usage.to_arrays(), self.metrics.to_arrays()
         new_of_old = compact_pods(self.state)
-        engine = extras["engine"]
-        engine["payloads"] = renumbered(engine["payloads"], new_of_old)
-        usage = extras["usage"]
+        self.queue.payloads = renumbered(self.queue.payloads, new_of_old)
         for name in ("pinned", "patterns_set"):
             usage[name] = usage[name][kept_rows(new_of_old, len(usage[name]))]
-        metrics = extras["metrics"]
         sampled = kept_rows(new_of_old, len(metrics["pod_time_last"]))
         for name in list(metrics):
             if name.startswith("pod_"):
                 metrics[name] = metrics[name][sampled]
-        self.restore(extras)
+        self.usage = UsageModel.from_arrays(usage)
+        adapter = self.adapter.to_arrays()
+        self.adapter = MetricsAdapter(self.usage)
+        self.adapter.restore(adapter)
+        self.metrics = MetricsServer.from_arrays(metrics)
+        self.autoscaler.caches.pop("pod_selection", None)
         self.pod_gc.missing_since = {
             int(new_of_old[row]): since for row, since in self.pod_gc.missing_since.items()
             if new_of_old[row] >= 0}

@@ -33,10 +33,12 @@ Who holds pod row numbers, and what compaction does with each:
   (it ignores deleted pods' events anyway);
 - metrics-server's samples (by pod row, the rows of the last scrape) and the usage model's
   pins and set patterns (by pod row): renumbered in the arrays a snapshot keeps
-  (to_arrays), then rebuilt from them exactly as a restored engine is (Engine.restore): their
+  (to_arrays), then rebuilt from them as a restored engine's are (Engine.restore): their
   caches by pod row (metrics-server's live rows of the last scrape, usage buffers and metric
-  columns; the usage model's pod owners) start empty, and the HPA controller starts with
-  empty caches (its PodSelection by pod row) and its history (by HPA row);
+  columns; the usage model's pod owners) start empty. The metrics adapter, which reads the
+  usage model, is rebuilt with it;
+- the HPA controller's PodSelection (in its caches, by pod row): dropped, made again at the
+  next sync (its other caches are by string code, its history by HPA row);
 - the pod garbage collector's ``missing_since`` (by pod row): renumbered;
 - the Job controller's fingerprints hash the pods by uid, not by row, so they need nothing;
 - holders outside the engine registered in Engine.pod_row_holders (the experiment recorder's

@@ -127,7 +127,9 @@ ACTIONS = {
     120.0: lambda c: c.scale("deployment", "svc-0004", 12),
     150.0: delete_pods,
     180.0: lambda c: c.set_usage("app=svc-0002", cpu="300m", memory="100Mi"),
+    195.0: delete_pods,
     200.0: lambda c: c.delete("node", "node-00"),
+    210.0: delete_pods,
     260.0: lambda c: c.delete("deployment", "svc-0005"),
     300.0: lambda c: rollout(c, [f"svc-{i:04d}" for i in range(8) if i != 5], "3.0"),
     400.0: lambda c: c.rollout_undo("svc-0001"),
@@ -195,3 +197,29 @@ def test_a_compacted_run_snapshots_and_goes_on_like_one_never_compacted(tmp_path
     assert live_digest(always.state) == live_digest(never.state)
     assert [live_digest(c.state) for c in copies] == [live_digest(never.state)] * 2
     assert views(copies[1]) == views(never)
+
+
+def test_the_experiment_pod_log_follows_the_renumbered_rows():
+    from kbench.experiments.recorder import PodLog, Vocabulary
+
+    logs = []
+    for ratio in (float("inf"), 0.0):
+        cluster = busy_cluster(ratio)
+        log = PodLog(Vocabulary())
+        cluster.engine.add_hook(lambda engine, log=log: log.tick(engine.state))
+        cluster.engine.pod_row_holders.append(log)
+        for at in [a for a in sorted(ACTIONS) if a <= 300.0]:
+            cluster.run(at)
+            ACTIONS[at](cluster)
+        cluster.run(330.0)
+        pods = cluster.state.tables["pods"]
+        present = log.row[:log.size] >= 0
+        # every entry still present names its own pod
+        uids = [log.vocabulary.strings[c] for c in log.columns["uid"][:log.size][present]]
+        assert list(cluster.state.strings.decode(pods["uid"][log.row[:log.size][present]])) == uids
+        logs.append(log)
+    never, always = logs
+    assert always.size == never.size
+    for name, column in never.columns.items():
+        assert np.array_equal(column[:never.size], always.columns[name][:always.size],
+                              equal_nan=column.dtype.kind == "f"), name

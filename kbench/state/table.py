@@ -55,7 +55,8 @@ class Table:
 
     Appends write into spare capacity; when it runs out every column doubles, so n inserts cost
     O(n) copies in total, never a copy per insert. Deleted rows are tombstoned (``alive`` False)
-    and keep their index, so other tables may refer to rows by index. ``resources`` columns are
+    and keep their index, so other tables may refer to rows by index, until ``compact`` drops
+    them (the engine compacts the pods table: kbench.state.compaction). ``resources`` columns are
     2-D (rows x resources) and widen when a new extended resource appears.
     """
 

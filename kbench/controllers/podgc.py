@@ -16,6 +16,12 @@ class PodGarbageCollector:
     def __init__(self) -> None:
         self.missing_since: dict[int, float] = {}  # pod row -> when its node was seen missing
 
+    def renumber_pods(self, new_of_old: np.ndarray) -> None:
+        """The pods table was compacted (kbench.state.compaction)."""
+        self.missing_since = {int(new_of_old[row]): since
+                              for row, since in self.missing_since.items()
+                              if new_of_old[row] >= 0}
+
     def sync(self, state: ClusterState) -> Actions:
         actions = Actions()
         pods, nodes = state.tables["pods"], state.tables["nodes"]

@@ -61,6 +61,7 @@ import numpy as np
 from kbench._jit import njit
 from kbench.metrics.usage import RUNNING, UsageModel
 from kbench.sim.clock import parse_duration
+from kbench.state.compaction import kept_rows
 
 __all__ = [
     "CPU",
@@ -581,13 +582,28 @@ class MetricsServer:
         """The server saved by to_arrays."""
         overhead = arrays["node_overhead"]
         server = cls(float(arrays["resolution"][0]), float(overhead[0]), float(overhead[1]))
-        server.next_scrape_time, server.last_scrape_time = (float(v) for v in arrays["times"])
-        server._pods = Samples(*(np.array(arrays[f"pod_{f}"]) for f in Samples._fields))
-        server._nodes = Samples(*(np.array(arrays[f"node_{f}"]) for f in Samples._fields))
-        server._live_before = None   # the rows holding samples, found at the next scrape
-        server._pod_columns = None
-        server.pod_count, server.node_count = len(server._pods.time_last), len(server._nodes.time_last)
+        server._take_samples(arrays)
         return server
+
+    def renumber_pods(self, new_of_old: np.ndarray) -> None:
+        """The pods table was compacted (kbench.state.compaction): the samples of the pods
+        that stay move to their new rows, and the server goes on as one restored from them."""
+        arrays = self.to_arrays()
+        kept = kept_rows(new_of_old, self.pod_count)
+        for field in Samples._fields:
+            arrays[f"pod_{field}"] = arrays[f"pod_{field}"][kept]
+        self._take_samples(arrays)
+
+    def _take_samples(self, arrays) -> None:
+        """The samples and scrape times of to_arrays; what is kept by row besides starts
+        empty (found again at the next scrape)."""
+        self.next_scrape_time, self.last_scrape_time = (float(v) for v in arrays["times"])
+        self._pods = Samples(*(np.array(arrays[f"pod_{f}"]) for f in Samples._fields))
+        self._nodes = Samples(*(np.array(arrays[f"node_{f}"]) for f in Samples._fields))
+        self._live_before = None   # the rows holding samples, found at the next scrape
+        self._pod_columns = None
+        self._usage_buffers = [None, None]
+        self.pod_count, self.node_count = len(self._pods.time_last), len(self._nodes.time_last)
 
 
 def _swapped(buffers: Samples, usage_last: np.ndarray, times: bool) -> Samples:

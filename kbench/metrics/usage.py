@@ -55,6 +55,7 @@ from kbench.api.quantity import Quantity
 from kbench.api.yaml_text import safe_load_text
 from kbench.errors import ManifestError, QuantityError
 from kbench.sim.clock import DurationError, parse_duration
+from kbench.state.compaction import kept_rows
 from kbench.state.schema import POD_PHASES
 from kbench.state.strings import canonical_json
 
@@ -1025,6 +1026,15 @@ class UsageModel:
         deployments[deployments >= 0] = np.where(alive[deployments[deployments >= 0]],
                                                  deployments[deployments >= 0], -1)
         return deployments
+
+    def renumber_pods(self, new_of_old: np.ndarray) -> None:
+        """The pods table was compacted (kbench.state.compaction): pins, set patterns and
+        the pods' Deployments move to the new rows of the pods that stay."""
+        self._pinned = self._pinned[kept_rows(new_of_old, len(self._pinned))]
+        self._explicit = self._explicit[kept_rows(new_of_old, len(self._explicit))]
+        self._deployment_of_pod = self._deployment_of_pod[
+            kept_rows(new_of_old, self._owners_resolved)]
+        self._owners_resolved = len(self._deployment_of_pod)
 
     def _resolve_owners(self, state) -> np.ndarray:
         """The Deployment row of every pod row, cached (see deployments_of_pods); the array may

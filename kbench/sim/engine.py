@@ -57,7 +57,7 @@ from kbench.sim.events import record_event, record_events
 from kbench.sim.kubelet import Kubelet, KubeletConfig
 from kbench.sim.scheduling import MAX_BACKOFF, apply_decisions, backoff
 from kbench.state import ClusterState
-from kbench.state.compaction import compact_pods, kept_rows, renumbered
+from kbench.state.compaction import compact_pods, renumbered
 from kbench.state.schema import POD_PHASES
 
 #: podMaxInUnschedulablePodsDuration: an unschedulable pod is retried after this long even
@@ -220,27 +220,15 @@ class Engine:
 
     def compact_pods(self) -> None:
         """Drop the pods table's deleted rows and renumber every holder of pod rows (see
-        kbench.state.compaction): the usage model and metrics-server are rebuilt from their
-        renumbered snapshot arrays, as a restored engine's are; the HPA controller forgets
-        its pod selection."""
-        usage, metrics = self.usage.to_arrays(), self.metrics.to_arrays()
+        kbench.state.compaction); the HPA controller forgets its pod selection (made again
+        at its next sync)."""
         new_of_old = compact_pods(self.state)
+        # every event on the queue is about a pod (the kubelet's kinds)
         self.queue.payloads = renumbered(self.queue.payloads, new_of_old)
-        for name in ("pinned", "patterns_set"):
-            usage[name] = usage[name][kept_rows(new_of_old, len(usage[name]))]
-        sampled = kept_rows(new_of_old, len(metrics["pod_time_last"]))
-        for name in list(metrics):
-            if name.startswith("pod_"):
-                metrics[name] = metrics[name][sampled]
-        self.usage = UsageModel.from_arrays(usage)
-        adapter = self.adapter.to_arrays()
-        self.adapter = MetricsAdapter(self.usage)
-        self.adapter.restore(adapter)
-        self.metrics = MetricsServer.from_arrays(metrics)
+        self.usage.renumber_pods(new_of_old)
+        self.metrics.renumber_pods(new_of_old)
+        self.pod_gc.renumber_pods(new_of_old)
         self.autoscaler.caches.pop("pod_selection", None)
-        self.pod_gc.missing_since = {
-            int(new_of_old[row]): since for row, since in self.pod_gc.missing_since.items()
-            if new_of_old[row] >= 0}
         for holder in self.pod_row_holders:
             holder.renumber_pods(new_of_old)
         self.compactions += 1

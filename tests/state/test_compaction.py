@@ -143,7 +143,7 @@ UNTIL = 700.0
 def views(cluster) -> list:
     """What a user sees: objects, tables, top and describe."""
     pods = cluster.list("pods")
-    seen = [[p.to_dict() if hasattr(p, "to_dict") else repr(p) for p in pods]]
+    seen = [[p.to_dict() for p in pods]]
     seen.append([repr(cluster.get("pod", p.metadata.name)) for p in pods[::7]])
     seen.append([repr(d) for d in cluster.list("deployments")])
     seen.append(cluster.top("pods").text)

@@ -117,7 +117,9 @@ class Cluster:
 
     def rows(self, kind: str | KindInfo, namespace: str | None = None,
              selector: str | dict | LabelSelector | None = None) -> np.ndarray:
-        """Row indices of the live objects of a kind, filtered by namespace and selector."""
+        """Row indices of the live objects of a kind, filtered by namespace and selector (pod
+        rows hold until the engine next compacts the pods table: take them again after a
+        step)."""
         info = kind if isinstance(kind, KindInfo) else resolve_kind(kind)
         return matching_rows(self.state, info.table,
                              namespace if info.namespaced else None, selector,

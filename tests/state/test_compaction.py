@@ -69,6 +69,34 @@ def test_compact_pods_renames_the_index_and_drops_the_registered_caches():
     assert strings not in cache
 
 
+def test_metrics_pins_and_queued_events_follow_their_pods():
+    cluster = Cluster.from_manifests([node_manifest(0), CRASHING], seed=1)
+    cluster.configure_engine(tick="5s", kubelet=KubeletConfig(), pod_compaction_ratio=float("inf"))
+    cluster.run(60.0)
+    cluster.set_usage("app=crashy", cpu="250m")
+    cluster.delete("pod", cluster.list("pods")[0].metadata.name)
+    cluster.run(100.0)
+    engine, pods = cluster.engine, cluster.state.tables["pods"]
+    assert len(pods) > pods.live_count
+    live = pods.live_rows()
+    metrics = [np.array(column)[live] for column in engine.metrics.pod_metrics(len(pods))]
+    pinned = engine.usage._pinned[live].copy()
+    queued = {(t, kind, int(pods["uid"][row])): tag for t, kind, row, tag in zip(
+        engine.queue.times.tolist(), engine.queue.kinds.tolist(), engine.queue.payloads.tolist(),
+        engine.queue.tags.tolist()) if pods.alive[row]}
+    top = cluster.top("pods").text
+    engine.compact_pods()
+    assert len(pods) == pods.live_count == len(live)
+    after = engine.metrics.pod_metrics(len(pods))
+    for before, column in zip(metrics, after):
+        assert np.array_equal(before, np.array(column)[:len(pods)], equal_nan=True)
+    assert np.array_equal(engine.usage._pinned[:len(pods)], pinned, equal_nan=True)
+    assert {(t, kind, int(pods["uid"][row])): tag for t, kind, row, tag in zip(
+        engine.queue.times.tolist(), engine.queue.kinds.tolist(), engine.queue.payloads.tolist(),
+        engine.queue.tags.tolist()) if row >= 0} == queued
+    assert cluster.top("pods").text == top
+
+
 # -- a busy run, compacted at every tick and never --------------------------------------------
 
 def live_digest(state) -> str:

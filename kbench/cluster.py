@@ -242,11 +242,12 @@ class Cluster:
         return self._engine
 
     def configure_engine(self, tick=1.0, kubelet=None, *, metrics_resolution=15.0, hpa=None,
-                         hpa_sync_period=15.0, pod_compaction_ratio=1.0) -> None:
+                         hpa_sync_period=15.0, pod_compaction_ratio=None) -> None:
         """Set the engine's tick (seconds or a duration string), the kubelet model
         (kbench.sim.kubelet.KubeletConfig), metrics-server's resolution, the HPA controller's
         flags (kbench.controllers.hpa.HpaConfig) and sync period, and when the pods table is
-        compacted (EngineConfig.pod_compaction_ratio); before the first step."""
+        compacted (EngineConfig.pod_compaction_ratio, its default when None); before the
+        first step."""
         from kbench.controllers.hpa import HpaConfig
         from kbench.sim.clock import parse_duration
         from kbench.sim.engine import Engine, EngineConfig
@@ -257,7 +258,9 @@ class Cluster:
                                                                 "metrics_resolution"),
                               hpa=hpa or HpaConfig(),
                               hpa_sync_period=parse_duration(hpa_sync_period, "hpa_sync_period"),
-                              pod_compaction_ratio=float(pod_compaction_ratio))
+                              pod_compaction_ratio=(
+                                  EngineConfig.pod_compaction_ratio if pod_compaction_ratio is None
+                                  else float(pod_compaction_ratio)))
         self._engine = Engine(self.state, lambda: self.scheduler, config)
 
     def step(self, duration="1s") -> "Cluster":

@@ -8,8 +8,8 @@ every per-pod pass that reads whole columns (metrics-server's scrape, the usage 
 HPA's pod selection, ReplicaSet counts, the scheduler's change detection) costs in
 proportion to rows rather than pods. The engine compacts at the quiet point between two
 ticks (after the hooks, before the next tick's events), when the dead rows are more than
-EngineConfig.pod_compaction_ratio times the live ones (by default: when they outnumber
-them; kbench.sim.engine.Engine.compact_pods).
+EngineConfig.pod_compaction_ratio times the live ones (by default a quarter of them;
+kbench.sim.engine.Engine.compact_pods).
 
 Cost, on the day benchmark (5,000 nodes, 150,000 pods): 30-45 ms of CPU to compact 190,000
 to 300,000 rows, and some 40 ms more in the next tick as the dropped caches are made again;

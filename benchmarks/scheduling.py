@@ -153,3 +153,24 @@ def preemption_cluster(nodes: int, preemptors: int, seed: int = 0) -> Cluster:
                                                                   "memory": "1Gi"}}}]}}
     create_pods(cluster.state, urgent, [f"urgent-{i:05d}" for i in range(preemptors)])
     return cluster
+
+
+def replica_set_cluster(nodes: int, pods: int, templates: int = 1000, seed: int = 0,
+                        percentage: int | None = None) -> Cluster:
+    """scheduling_cluster's nodes and pods, each template's pods controlled by a ReplicaSet
+    selecting them (as pods of Deployments are): PodTopologySpread's system default
+    constraints (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway) then score every pod."""
+    def owned(index: int, pod: dict) -> dict:
+        pod["metadata"]["ownerReferences"] = [{
+            "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"app-{index}",
+            "uid": f"00000000-0000-4000-8000-{index:012d}", "controller": True}]
+        return pod
+    cluster = _template_cluster(nodes, pods, templates, seed, percentage, owned, skip_empty=True)
+    cluster.apply([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": f"app-{i}"},
+                    "spec": {"replicas": 0, "selector": {"matchLabels": {"app": f"app-{i}"}},
+                             "template": {"metadata": {"labels": {"app": f"app-{i}"}},
+                                          "spec": {"containers": [{
+                                              "name": "app",
+                                              "image": f"registry.example/app-{i}:1.0"}]}}}}
+                   for i in range(templates)])
+    return cluster

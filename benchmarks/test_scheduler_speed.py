@@ -7,7 +7,9 @@ adaptive percentageOfNodesToScore and with 100 %; the ratio over the plain-Pytho
 scheduler on a smaller input of the same shape; the ratio over kube-scheduler's published
 scheduler_perf throughput (SchedulingBasic ~680-810 pods/s, NodeAffinity ~220 at 5,000 nodes);
 and the kernel's compile time (first call) separately. DefaultPreemption: pods that must
-preempt on 5,000 full nodes, and the ratio over the reference on a smaller input.
+preempt on 5,000 full nodes, and the ratio over the reference on a smaller input. The same
+150,000 pods controlled by ReplicaSets (PodTopologySpread's system default constraints score
+every pod) are reported on their own.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 import pytest
 
 from benchmarks.scheduling import (anti_affinity_cluster, mixed_cluster, preemption_cluster,
-                                   scheduling_cluster, zone_spread_cluster)
+                                   replica_set_cluster, scheduling_cluster, zone_spread_cluster)
 
 KUBE_SCHEDULER_PODS_PER_SECOND = {"SchedulingBasic": 745, "NodeAffinity": 220,
                                   "TopologySpreading": 460, "PodAntiAffinity": 60}
@@ -108,6 +110,21 @@ def test_affinity_and_spread_on_5000_nodes(benchmark, case):
           f"({placed} placed), {rate / published:.0f}x kube-scheduler's {published}/s")
     assert placed >= 0.9 * len(decisions.pod_rows)  # anti-affinity: one per untainted node
 
+
+def test_replica_set_pods_on_5000_nodes(benchmark):
+    """Reported separately: the 150,000 pods of the affinity workload, each template's pods
+    controlled by a ReplicaSet, so that PodTopologySpread's system default constraints
+    (hostname and zone, ScheduleAnyway) score every pod, as they do for Deployments' pods
+    (adaptive percentage)."""
+    cluster = replica_set_cluster(5_000, 150_000)
+    _decide(replica_set_cluster(200, 200))  # compiled before timing
+    decisions, seconds = _timed_once(benchmark, cluster)
+    placed = int((decisions.node_rows >= 0).sum())
+    rate = len(decisions.pod_rows) / seconds
+    benchmark.extra_info.update(pods=len(decisions.pod_rows), pods_per_second=round(rate))
+    print(f"\nReplicaSets' pods: {len(decisions.pod_rows)} pods in {seconds:.2f} s = "
+          f"{rate:,.0f} pods/s ({placed} placed)")
+    assert placed == len(decisions.pod_rows)
 
 def test_preemption_on_5000_nodes(benchmark):
     """1,000 pending pods of priority 1000 on 5,000 nodes full of priority-0 pods

@@ -420,12 +420,12 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
                 score_rows[t, slot] = row
         nonzero[t], ports = _requests(batch, template)
         port_lists.append([port_keys.setdefault(port, len(port_keys)) for port in ports])
-    static_reason = np.zeros((count, node_count), dtype=np.int32)
-    static_position = np.full((count, node_count), -1, dtype=np.int32)
-    for row, (reason, position) in enumerate(verdicts):
-        members = verdict_row == row
-        static_reason[members] = reason
-        static_position[members] = position
+    if verdicts:
+        static_reason = np.stack([reason for reason, _ in verdicts])[verdict_row]
+        static_position = np.stack([position for _, position in verdicts])[verdict_row]
+    else:
+        static_reason = np.zeros((0, node_count), dtype=np.int32)
+        static_position = np.zeros((0, node_count), dtype=np.int32)
     fit_pairs, balanced_pairs = scored_resources(profile, state.resources)
     requests = pods["requests"][np.array([t.representative for t in batch.templates],
                                          dtype=np.int64)] if count else np.zeros(

@@ -114,7 +114,7 @@ def _group_labels(state, codes: np.ndarray) -> LabelMatrix:
     last = _LAST_LABELS.get(state.strings)
     if last is not None and last[0] == key:
         return last[1]
-    matrix = LabelMatrix([state.strings.document(int(code)) or {} for code in codes.tolist()])
+    matrix = LabelMatrix(state.strings.documents(codes))
     _LAST_LABELS[state.strings] = (key, matrix)
     return matrix
 

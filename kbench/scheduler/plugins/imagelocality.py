@@ -49,6 +49,15 @@ def _image_sizes(batch) -> tuple[list[dict[str, int]], dict[str, int]]:
     return per_node, spread
 
 
+def _no_scores(batch) -> np.ndarray:
+    """Zero for every node (read only: shared by the batch's templates)."""
+    zeros = getattr(batch, "_no_image_scores", None)
+    if zeros is None:
+        zeros = batch._no_image_scores = np.zeros(batch.node_count, dtype=np.int64)
+        zeros.flags.writeable = False
+    return zeros
+
+
 def static_score(batch, template) -> np.ndarray:
     """calculatePriority(sumImageScores(...), number of containers) for every node."""
     per_node = getattr(batch, "_image_sizes", None)
@@ -60,7 +69,7 @@ def static_score(batch, template) -> np.ndarray:
                   *(template.spec.get("containers") or [])]
     names = [normalized_image_name(container.get("image") or "") for container in containers]
     if containers and not any(name in batch._image_spread for name in names):
-        return np.zeros(total_nodes, dtype=np.int64)  # no node has an image: all below MIN
+        return _no_scores(batch)  # no node has an image: all below MIN
     sums = np.zeros(total_nodes, dtype=np.int64)
     for name in names:
         holders = batch._image_spread.get(name, 0)

@@ -188,14 +188,13 @@ def _node_part(state: ClusterState) -> _NodePart:
     node_rows = live[order]
     labels = [label_sets[i] for i in order.tolist()]
     names = strings.decode(nodes["name"][node_rows])
-    taint_codes = nodes["taints"][node_rows]
-    taint_docs = _documents(state, taint_codes)
-    distinct, taint_group = np.unique(taint_codes, return_inverse=True)
-    taint_groups = [state.strings.document(int(code)) or [] for code in distinct.tolist()]
+    distinct, taint_group = np.unique(nodes["taints"][node_rows], return_inverse=True)
+    taint_group = taint_group.reshape(-1)
+    taint_groups = [taints or [] for taints in strings.documents(distinct)]
     images = _node_images(strings, nodes["body"][node_rows])
     part = _NodePart(fingerprint, node_rows, names, LabelMatrix(labels, names),
-                     [doc or [] for doc in taint_docs], taint_group.reshape(-1), taint_groups,
-                     nodes["unschedulable"][node_rows].copy(), images)
+                     [taint_groups[group] for group in taint_group.tolist()], taint_group,
+                     taint_groups, nodes["unschedulable"][node_rows].copy(), images)
     _NODE_PARTS[strings] = part
     return part
 
@@ -208,17 +207,6 @@ def _node_images(strings, bodies: np.ndarray) -> list:
     for i, body in zip(with_images, strings.documents(bodies[with_images])):
         images[i] = ((body or {}).get("status") or {}).get("images") or []
     return images
-
-
-def _documents(state: ClusterState, codes: np.ndarray) -> list:
-    """Parse each distinct JSON code once."""
-    cache: dict[int, object] = {}
-    result = []
-    for code in codes.tolist():
-        if code not in cache:
-            cache[code] = state.strings.document(code)
-        result.append(cache[code])
-    return result
 
 
 def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

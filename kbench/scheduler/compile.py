@@ -108,15 +108,11 @@ def _key(*fields) -> str:
     return repr(fields)
 
 
-def _tolerations_key(template) -> str:
+def _tolerations_key(batch, template) -> str:
     return _key(template.spec.get("tolerations"))
 
 
-def _containers(spec: dict) -> list[dict]:
-    return [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
-
-
-def _volumes_key(template) -> str:
+def _volumes_key(batch, template) -> str:
     """VolumeBinding and VolumeZone read the volumes' claims in the template's namespace; an
     ephemeral volume's claim is named after (and owned by) the representative pod."""
     volumes = template.spec.get("volumes")
@@ -124,17 +120,19 @@ def _volumes_key(template) -> str:
     return _key(template.namespace, volumes, template.representative if ephemeral else None)
 
 
-#: Everything each static plugin (Filter, Score, PreFilter) reads of a template, as a key;
-#: besides, it reads only the batch and the profile's args for the plugin.
+#: Everything each static plugin (Filter, Score, PreFilter) reads of a template, as a key
+#: (function of the batch and the template); besides, it reads only the batch and the
+#: profile's args for the plugin.
 STATIC_INPUTS = {
     nodeunschedulable.NAME: _tolerations_key,
-    nodename.NAME: lambda template: _key(template.spec.get("nodeName")),
+    nodename.NAME: lambda batch, template: _key(template.spec.get("nodeName")),
     tainttoleration.NAME: _tolerations_key,
-    nodeaffinity.NAME: lambda template: _key(
+    nodeaffinity.NAME: lambda batch, template: _key(
         template.spec.get("nodeSelector"),
         (template.spec.get("affinity") or {}).get("nodeAffinity")),
-    imagelocality.NAME: lambda template: _key(
-        [container.get("image") for container in _containers(template.spec)]),
+    # the images the batch's nodes hold: templates whose images no node has score alike
+    imagelocality.NAME: lambda batch, template: imagelocality.static_inputs(batch,
+                                                                           template.spec),
     volumebinding.NAME: _volumes_key,
     volumezone.NAME: _volumes_key,
 }
@@ -151,8 +149,7 @@ _KEPT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 #: STATIC_INPUTS functions that read only the template's spec
 SPEC_INPUTS = {STATIC_INPUTS[name] for name in (nodeunschedulable.NAME, nodename.NAME,
-                                                tainttoleration.NAME, nodeaffinity.NAME,
-                                                imagelocality.NAME)}
+                                                tainttoleration.NAME, nodeaffinity.NAME)}
 #: per cluster (its string table): (body code, node_name code) -> the SPEC_INPUTS keys of a
 #: template with them (its spec is the body's, with nodeName set from node_name)
 _SPEC_INPUTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -224,24 +221,29 @@ class _Results:
         """(key, result) of plugin ``name`` at ``point`` for ``template``; ``compute()``
         gives the plugin's result (``args``: the args it reads) when no template with the
         same key came before, ``finish`` what this compilation keeps of it."""
-        if template is not self.template:
-            self.template, self.inputs = template, {}
-            self.spec_inputs = self.spec_inputs_of[template.index]
-        read = STATIC_INPUTS.get(name)
-        if read is None:
-            key = (point, name, "template", template.index)
-        else:
-            inputs = self.spec_inputs if read in SPEC_INPUTS else self.inputs
-            if read not in inputs:
-                inputs[read] = read(template)
-            key = (point, name, inputs[read])
+        key = (point, name, self.key(name, template))
         if key not in self.results:
-            if read is not None and name in NODE_ONLY:
+            if name in NODE_ONLY and name in STATIC_INPUTS:
                 result = self._kept((point, name, id(args), key[2]), args, compute)
             else:
                 result = compute()
             self.results[key] = finish(result) if finish is not None else result
         return key, self.results[key]
+
+    def key(self, name: str, template):
+        """Plugin ``name``'s STATIC_INPUTS key for ``template`` (for a plugin without one,
+        the template's index)."""
+        if template is not self.template:
+            self.template, self.inputs = template, {}
+            self.spec_inputs = self.spec_inputs_of[template.index]
+        read = STATIC_INPUTS.get(name)
+        if read is None:
+            return ("template", template.index)
+        inputs = self.spec_inputs if read in SPEC_INPUTS else self.inputs
+        key = inputs.get(read)
+        if key is None:
+            key = inputs[read] = read(self.batch, template)
+        return key
 
     def first_rejections(self, results: list[tuple[int, np.ndarray]], node_count: int):
         """_first_rejections(results), kept between batches when every result rejecting some
@@ -385,8 +387,21 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
             static_scores.append(raw)
         return row
 
+    # a template's outputs follow from the keys of what each static plugin reads of it: a
+    # template whose keys an earlier one had takes that one's
+    static = [*([nodeaffinity.NAME] if narrows else []), *pre_filters,
+              *(name for _, name, _ in static_filters), *(name for _, name, _ in static_scores_of)]
+    # one plugin per key function (plugins sharing one share the key)
+    read_by = list({STATIC_INPUTS.get(name, name): name for name in static}.values())
+    alike: dict[tuple, int] = {}  # the keys -> the first template with them
     for template in batch.templates:
         t = template.index
+        first = alike.setdefault(tuple(results.key(name, template) for name in read_by), t)
+        if first != t:
+            prefilter_reason[t], narrowed[t] = prefilter_reason[first], narrowed[first]
+            candidate_lists[t], absent_reason[t] = candidate_lists[first], absent_reason[first]
+            verdict_row[t], score_rows[t] = verdict_row[first], score_rows[first]
+            continue
         if narrows:
             _, (result, candidates) = results.get(
                 "preFilter", nodeaffinity.NAME, template,

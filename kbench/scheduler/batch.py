@@ -78,7 +78,7 @@ class Batch:
     taint_group: np.ndarray          # per node: index into taint_groups (nodes sharing taints)
     taint_groups: list[list[dict]]   # the distinct taint lists
     node_unschedulable: np.ndarray
-    node_images: list[list[dict]]
+    node_images: list             # per node: status.images (read only)
     templates: list[Template]
     queue: np.ndarray                # pod rows, in PrioritySort order
     queue_template: np.ndarray       # template index of each queued pod
@@ -200,12 +200,13 @@ def _node_part(state: ClusterState) -> _NodePart:
 
 
 def _node_images(strings, bodies: np.ndarray) -> list:
-    """status.images of each node body (only the bodies whose text names images are parsed)."""
-    images = [[] for _ in range(len(bodies))]
+    """status.images of each node body (only the bodies whose text names images are parsed;
+    the others share one empty tuple)."""
+    images: list = [()] * len(bodies)
     with_images = [i for i, code in enumerate(bodies.tolist())
                    if code >= 0 and '"images"' in strings[code]]
     for i, body in zip(with_images, strings.documents(bodies[with_images])):
-        images[i] = ((body or {}).get("status") or {}).get("images") or []
+        images[i] = ((body or {}).get("status") or {}).get("images") or ()
     return images
 
 

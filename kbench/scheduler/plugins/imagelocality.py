@@ -4,6 +4,8 @@ how widely the image is spread. pkg/scheduler/framework/plugins/imagelocality/im
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 
@@ -31,16 +33,19 @@ def node_image_sizes(images: list[dict]) -> dict[str, int]:
     return sizes
 
 
+#: the image sizes of a node without images (read only: shared)
+NO_SIZES: Mapping[str, int] = MappingProxyType({})
+
 #: per cluster (its string table): the node images read last (batches share the list while
 #: the nodes stay the same), with their sizes per node and how many nodes hold each image
 _LAST_SIZES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _image_sizes(batch) -> tuple[list[dict[str, int]], dict[str, int]]:
+def _image_sizes(batch) -> tuple[list[Mapping[str, int]], dict[str, int]]:
     last = _LAST_SIZES.get(batch.state.strings)
     if last is not None and last[0] is batch.node_images:
         return last[1], last[2]
-    per_node = [node_image_sizes(images) if images else {} for images in batch.node_images]
+    per_node = [node_image_sizes(images) if images else NO_SIZES for images in batch.node_images]
     spread: dict[str, int] = {}
     for sizes in per_node:
         for name in sizes:

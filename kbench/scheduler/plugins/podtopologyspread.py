@@ -325,6 +325,7 @@ class _Instances:
         self.index: dict[tuple, int] = {}
         self.domain, self.has_key, self.counted, self.per_node = [], [], [], []
         self.group_masks, self.counts, self.registered = [], [], []
+        self.namespace_masks: dict[str, np.ndarray] = {}
         # the pods placed earlier this pass: counted as the bound ones not terminating
         self.placed_group = self.groups.template_group[placed_templates]
         self.placed_node = np.asarray(placed_nodes, dtype=np.int64)
@@ -376,6 +377,13 @@ class _Instances:
                                             bool(counted.all()))
         return known[identity]
 
+    def in_namespace(self, namespace: str) -> np.ndarray:
+        """The groups in the namespace (worked out once per namespace)."""
+        mask = self.namespace_masks.get(namespace)
+        if mask is None:
+            mask = self.namespace_masks[namespace] = self.groups.namespaces == namespace
+        return mask
+
     def group_mask(self, namespace: str, selector: LabelSelector) -> np.ndarray:
         """countPodsMatchSelector: the groups in the namespace the selector matches; an empty
         selector counts nothing (read only)."""
@@ -388,7 +396,7 @@ class _Instances:
         if mask is None:
             mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
             if not selector.empty:
-                mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
+                mask = groups.labels.selector(selector) & self.in_namespace(namespace)
             mask.flags.writeable = False
             known[1][identity] = mask
         return mask

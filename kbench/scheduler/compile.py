@@ -233,17 +233,24 @@ class _Results:
     def key(self, name: str, template):
         """Plugin ``name``'s STATIC_INPUTS key for ``template`` (for a plugin without one,
         the template's index)."""
-        if template is not self.template:
-            self.template, self.inputs = template, {}
-            self.spec_inputs = self.spec_inputs_of[template.index]
         read = STATIC_INPUTS.get(name)
         if read is None:
             return ("template", template.index)
-        inputs = self.spec_inputs if read in SPEC_INPUTS else self.inputs
-        key = inputs.get(read)
-        if key is None:
-            key = inputs[read] = read(self.batch, template)
-        return key
+        return self.keys(template, (read,))[0]
+
+    def keys(self, template, reads) -> tuple:
+        """The keys ``reads`` (STATIC_INPUTS functions) give for ``template``."""
+        if template is not self.template:
+            self.template, self.inputs = template, {}
+            self.spec_inputs = self.spec_inputs_of[template.index]
+        keys = []
+        for read in reads:
+            inputs = self.spec_inputs if read in SPEC_INPUTS else self.inputs
+            key = inputs.get(read)
+            if key is None:
+                key = inputs[read] = read(self.batch, template)
+            keys.append(key)
+        return tuple(keys)
 
     def first_rejections(self, results: list[tuple[int, np.ndarray]], node_count: int):
         """_first_rejections(results), kept between batches when every result rejecting some
@@ -391,12 +398,13 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
     # template whose keys an earlier one had takes that one's
     static = [*([nodeaffinity.NAME] if narrows else []), *pre_filters,
               *(name for _, name, _ in static_filters), *(name for _, name, _ in static_scores_of)]
-    # one plugin per key function (plugins sharing one share the key)
-    read_by = list({STATIC_INPUTS.get(name, name): name for name in static}.values())
+    reads = list(dict.fromkeys(STATIC_INPUTS[name] for name in static if name in STATIC_INPUTS))
+    each_own = any(name not in STATIC_INPUTS for name in static)  # a plugin reads all of it
     alike: dict[tuple, int] = {}  # the keys -> the first template with them
     for template in batch.templates:
         t = template.index
-        first = alike.setdefault(tuple(results.key(name, template) for name in read_by), t)
+        inputs = results.keys(template, reads)
+        first = alike.setdefault((inputs, t) if each_own else inputs, t)
         if first != t:
             prefilter_reason[t], narrowed[t] = prefilter_reason[first], narrowed[first]
             candidate_lists[t], absent_reason[t] = candidate_lists[first], absent_reason[first]

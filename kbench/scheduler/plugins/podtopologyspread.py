@@ -549,7 +549,7 @@ def _all_keys(instances: _Instances, constraints: list[Constraint], node_count: 
 
 def _csr(lists: list[list[tuple]], width: int) -> tuple[np.ndarray, np.ndarray]:
     starts = np.zeros(len(lists) + 1, dtype=np.int64)
-    starts[1:] = np.cumsum([len(items) for items in lists])
+    np.cumsum(np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)), out=starts[1:])
     entries = np.array([item for items in lists for item in items], dtype=np.int64)
     return starts, entries.reshape(-1, width)
 

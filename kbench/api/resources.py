@@ -8,6 +8,7 @@ everything else in the quantity's base unit (bytes, counts).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from kbench.api.quantity import cpu_milli, to_int_value
@@ -17,7 +18,15 @@ QOS_RESOURCES = ("cpu", "memory")
 
 def amount(resource: str, quantity: object) -> int:
     """The exact integer amount of a quantity: millicores for cpu, base units for the rest."""
+    if type(quantity) is str:
+        return _text_amount(resource == "cpu", quantity)
     return cpu_milli(quantity) if resource == "cpu" else to_int_value(quantity)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_amount(cpu: bool, text: str) -> int:
+    """amount() of a quantity written as text (a cluster writes few distinct ones)."""
+    return cpu_milli(text) if cpu else to_int_value(text)
 
 
 def resource_list(quantities: Mapping[str, object] | None) -> dict[str, int]:
@@ -40,15 +49,28 @@ def _max(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
     return result
 
 
-def _pod_aggregate(spec: Mapping, field: str) -> dict[str, int]:
-    """PodRequests / PodLimits of helpers.go for ``field`` in ("requests", "limits")."""
+def _container_amounts(container: Mapping, field: str,
+                       missing: Mapping[str, int] | None) -> dict[str, int]:
+    """The container's ``field`` as exact integers, with ``missing`` amounts for the
+    resources it does not list."""
+    amounts = resource_list((container.get("resources") or {}).get(field))
+    if missing:
+        for name, value in missing.items():
+            amounts.setdefault(name, value)
+    return amounts
+
+
+def _pod_aggregate(spec: Mapping, field: str,
+                   missing: Mapping[str, int] | None = None) -> dict[str, int]:
+    """PodRequests / PodLimits of helpers.go for ``field`` in ("requests", "limits");
+    ``missing``: amounts a container without them counts (per resource)."""
     total: dict[str, int] = {}
     for container in spec.get("containers") or []:
-        total = _add(total, resource_list((container.get("resources") or {}).get(field)))
+        total = _add(total, _container_amounts(container, field, missing))
     restartable: dict[str, int] = {}
     init_max: dict[str, int] = {}
     for container in spec.get("initContainers") or []:
-        amounts = resource_list((container.get("resources") or {}).get(field))
+        amounts = _container_amounts(container, field, missing)
         if container.get("restartPolicy") == "Always":
             # A sidecar runs for the pod's whole life: it adds to the total, and every later
             # init container runs beside all sidecars started before it.
@@ -62,9 +84,11 @@ def _pod_aggregate(spec: Mapping, field: str) -> dict[str, int]:
     return _add(total, resource_list(spec.get("overhead")))
 
 
-def pod_requests(spec: Mapping) -> dict[str, int]:
-    """What the scheduler reserves for the pod on a node (without the non-zero defaults)."""
-    return _pod_aggregate(spec, "requests")
+def pod_requests(spec: Mapping, missing: Mapping[str, int] | None = None) -> dict[str, int]:
+    """What the scheduler reserves for the pod on a node (without the non-zero defaults);
+    ``missing``: amounts counted for a container that requests none of a resource (the
+    scheduler's non-zero defaults)."""
+    return _pod_aggregate(spec, "requests", missing)
 
 
 def pod_limits(spec: Mapping) -> dict[str, int]:

@@ -78,7 +78,7 @@ class Batch:
     taint_group: np.ndarray          # per node: index into taint_groups (nodes sharing taints)
     taint_groups: list[list[dict]]   # the distinct taint lists
     node_unschedulable: np.ndarray
-    node_images: list[list[dict]]
+    node_images: list             # per node: status.images (read only)
     templates: list[Template]
     queue: np.ndarray                # pod rows, in PrioritySort order
     queue_template: np.ndarray       # template index of each queued pod
@@ -109,16 +109,14 @@ def node_tree_order(zones: list[str]) -> np.ndarray:
     """Positions of nodes in kube-scheduler's snapshot order: nodeTree lists nodes zone by zone,
     round robin (pkg/scheduler/backend/cache/node_tree.go list()), zones in the order they first
     appeared, nodes within a zone in the order they were added."""
-    by_zone: dict[str, list[int]] = {}
-    for position, zone in enumerate(zones):
-        by_zone.setdefault(zone, []).append(position)
-    order: list[int] = []
-    columns = list(by_zone.values())
-    for round_index in range(max((len(c) for c in columns), default=0)):
-        for column in columns:
-            if round_index < len(column):
-                order.append(column[round_index])
-    return np.asarray(order, dtype=np.int64)
+    ids = dict(zip(dict.fromkeys(zones), range(len(zones))))  # zones by first appearance
+    zone = np.fromiter(map(ids.__getitem__, zones), dtype=np.int64, count=len(zones))
+    # each node's round: how many nodes of its zone came before it
+    by_zone = np.argsort(zone, kind="stable")
+    sizes = np.bincount(zone)
+    rank = np.empty(len(zones), dtype=np.int64)
+    rank[by_zone] = np.arange(len(zones)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.lexsort((zone, rank)).astype(np.int64)
 
 
 def zone_key(labels: dict) -> str:
@@ -185,33 +183,31 @@ def _node_part(state: ClusterState) -> _NodePart:
     cached = _NODE_PARTS.get(strings)
     if cached is not None and cached.fingerprint == fingerprint:
         return cached
-    label_sets = [strings.document(int(code)) or {} for code in nodes["labels"][live]]
+    label_sets = [labels or {} for labels in strings.documents(nodes["labels"][live])]
     order = node_tree_order([zone_key(labels) for labels in label_sets])
     node_rows = live[order]
-    labels = [label_sets[i] for i in order]
+    labels = [label_sets[i] for i in order.tolist()]
     names = strings.decode(nodes["name"][node_rows])
-    taint_codes = nodes["taints"][node_rows]
-    taint_docs = _documents(state, taint_codes)
-    distinct, taint_group = np.unique(taint_codes, return_inverse=True)
-    taint_groups = [state.strings.document(int(code)) or [] for code in distinct.tolist()]
-    images = [((strings.document(int(code)) or {}).get("status") or {}).get("images") or []
-              for code in nodes["body"][node_rows]]
+    distinct, taint_group = np.unique(nodes["taints"][node_rows], return_inverse=True)
+    taint_group = taint_group.reshape(-1)
+    taint_groups = [taints or [] for taints in strings.documents(distinct)]
+    images = _node_images(strings, nodes["body"][node_rows])
     part = _NodePart(fingerprint, node_rows, names, LabelMatrix(labels, names),
-                     [doc or [] for doc in taint_docs], taint_group.reshape(-1), taint_groups,
-                     nodes["unschedulable"][node_rows].copy(), images)
+                     [taint_groups[group] for group in taint_group.tolist()], taint_group,
+                     taint_groups, nodes["unschedulable"][node_rows].copy(), images)
     _NODE_PARTS[strings] = part
     return part
 
 
-def _documents(state: ClusterState, codes: np.ndarray) -> list:
-    """Parse each distinct JSON code once."""
-    cache: dict[int, object] = {}
-    result = []
-    for code in codes.tolist():
-        if code not in cache:
-            cache[code] = state.strings.document(code)
-        result.append(cache[code])
-    return result
+def _node_images(strings, bodies: np.ndarray) -> list:
+    """status.images of each node body (only the bodies whose text names images are parsed;
+    the others share one empty tuple)."""
+    images: list = [()] * len(bodies)
+    with_images = [i for i, code in enumerate(bodies.tolist())
+                   if code >= 0 and '"images"' in strings[code]]
+    for i, body in zip(with_images, strings.documents(bodies[with_images])):
+        images[i] = ((body or {}).get("status") or {}).get("images") or ()
+    return images
 
 
 def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -230,33 +226,49 @@ def _unique_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.reshape(-1)
 
 
+#: the pod columns a template shares (owner references too: PodTopologySpread's default
+#: constraints select by the controller)
+TEMPLATE_COLUMNS = ("namespace", "labels", "body", "priority", "scheduler_name", "node_name",
+                    "owner_references")
+
+
 def _templates(state: ClusterState, pod_rows: np.ndarray) -> tuple[list[Template], np.ndarray]:
     pods = state.tables["pods"]
     if len(pod_rows) == 0:
         return [], np.zeros(0, dtype=np.int32)
-    # owner references too: PodTopologySpread's default constraints select by the controller
-    key = np.stack([pods[column][pod_rows].astype(np.int64) for column in
-                    ("namespace", "labels", "body", "priority", "scheduler_name", "node_name",
-                     "owner_references")], axis=1)
-    first, inverse = _unique_rows(key)
+    columns = [pods[column][pod_rows] for column in TEMPLATE_COLUMNS]
+    # the pods of a template mostly follow one another in the queue: the runs of equal
+    # columns are made unique, not every pod
+    run_start = np.zeros(len(pod_rows), dtype=np.bool_)
+    run_start[0] = True
+    for column in columns:
+        run_start[1:] |= column[1:] != column[:-1]
+    heads = np.flatnonzero(run_start)
+    first, inverse = _unique_rows(np.stack([column[heads] for column in columns], axis=1,
+                                           dtype=np.int64))
+    first = heads[first]  # the first pod of each template
+    inverse = inverse[np.cumsum(run_start) - 1]
     # number templates in order of first appearance in the queue, so results never depend on
     # how np.unique sorts the keys
     appearance = np.argsort(first, kind="stable")
     renumber = np.empty_like(appearance)
     renumber[appearance] = np.arange(len(appearance))
-    queue_template = renumber[inverse.reshape(-1)].astype(np.int32)
+    queue_template = renumber[inverse].astype(np.int32)
     strings = state.strings
+    rows = pod_rows[np.sort(first)]
+    bodies = strings.documents(pods["body"][rows])
+    label_sets = strings.documents(pods["labels"][rows])
+    namespaces = strings.decode(pods["namespace"][rows])
+    scheduler_names = strings.decode(pods["scheduler_name"][rows])
+    node_names = pods["node_name"][rows].tolist()
+    priorities = pods["priority"][rows].tolist()
     templates = []
-    for index, position in enumerate(np.sort(first).tolist()):
-        row = int(pod_rows[position])
-        body = strings.document(int(pods["body"][row])) or {}
-        spec = body.get("spec") or {}
-        if pods["node_name"][row] >= 0:  # the NodeName plugin reads it from the spec
-            spec["nodeName"] = strings[int(pods["node_name"][row])]
+    for index, row in enumerate(rows.tolist()):
+        spec = (bodies[index] or {}).get("spec") or {}
+        if node_names[index] >= 0:  # the NodeName plugin reads it from the spec
+            spec["nodeName"] = strings[node_names[index]]
         templates.append(Template(
-            index=index, representative=row,
-            namespace=strings[int(pods["namespace"][row])],
-            labels=strings.document(int(pods["labels"][row])) or {},
-            spec=spec, priority=int(pods["priority"][row]),
-            scheduler_name=strings[int(pods["scheduler_name"][row])] or "default-scheduler"))
+            index=index, representative=row, namespace=namespaces[index],
+            labels=label_sets[index] or {}, spec=spec, priority=priorities[index],
+            scheduler_name=scheduler_names[index] or "default-scheduler"))
     return templates, queue_template

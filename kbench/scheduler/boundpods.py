@@ -128,28 +128,29 @@ class BoundPods:
         if len(rows) == 0:
             return
         old = self._parts(before)
-        new = self._parts({name: copy[rows] for name, copy in self.copies.copies.items()})
-        self.bodies = body_table(state, new[3][new[0] >= 0])
+        if rows[-1] - rows[0] + 1 == len(rows):  # one run of rows (new ones, mostly): views
+            run = slice(int(rows[0]), int(rows[-1]) + 1)
+            new = self._parts({name: copy[run] for name, copy in self.copies.copies.items()})
+        else:
+            new = self._parts({name: copy[rows] for name, copy in self.copies.copies.items()})
+        self.bodies = body_table(state, new[3])
         # the old parts out, the new ones in, in one step
         self._move(*(np.concatenate([out, into]) for out, into in zip(old, new)),
                    np.repeat(np.array([-1, 1], dtype=np.int64), [len(old[0]), len(new[0])]))
 
     def _parts(self, values: dict[str, np.ndarray]):
-        """(node position, -1 when not bound; counted; pair key; body) of rows with these
-        column values."""
+        """(node position, counted, pair key, body) of the bound ones among rows with these
+        column values (the others have no part in the totals)."""
         phase = values["phase"]
         node = self.position[values["node_index"]]
-        bound = values["alive"] & (node >= 0) & (phase != SUCCEEDED) & (phase != FAILED)
-        node = np.where(bound, node, -1)
-        counted = bound & np.isnan(values["deletion_time"])
-        pair = pair_keys(values["namespace"], values["labels"])
-        return node, counted, pair, values["body"].astype(np.int64)
+        bound = np.flatnonzero(values["alive"] & (node >= 0) & (phase != SUCCEEDED)
+                               & (phase != FAILED))
+        counted = np.isnan(values["deletion_time"][bound])
+        pair = pair_keys(values["namespace"][bound], values["labels"][bound])
+        return node[bound], counted, pair, values["body"][bound].astype(np.int64)
 
     def _move(self, node, counted, pair, body, sign) -> None:
-        """Add the rows' parts to the totals with their sign (1: in, -1: out)."""
-        bound = node >= 0
-        node, counted, pair, body, sign = (node[bound], counted[bound], pair[bound],
-                                           body[bound], sign[bound])
+        """Add the bound rows' parts to the totals with their sign (1: in, -1: out)."""
         if len(node) == 0:
             return
         place = self.bodies.index(body)

@@ -108,15 +108,11 @@ def _key(*fields) -> str:
     return repr(fields)
 
 
-def _tolerations_key(template) -> str:
+def _tolerations_key(batch, template) -> str:
     return _key(template.spec.get("tolerations"))
 
 
-def _containers(spec: dict) -> list[dict]:
-    return [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
-
-
-def _volumes_key(template) -> str:
+def _volumes_key(batch, template) -> str:
     """VolumeBinding and VolumeZone read the volumes' claims in the template's namespace; an
     ephemeral volume's claim is named after (and owned by) the representative pod."""
     volumes = template.spec.get("volumes")
@@ -124,17 +120,19 @@ def _volumes_key(template) -> str:
     return _key(template.namespace, volumes, template.representative if ephemeral else None)
 
 
-#: Everything each static plugin (Filter, Score, PreFilter) reads of a template, as a key;
-#: besides, it reads only the batch and the profile's args for the plugin.
+#: Everything each static plugin (Filter, Score, PreFilter) reads of a template, as a key
+#: (function of the batch and the template); besides, it reads only the batch and the
+#: profile's args for the plugin.
 STATIC_INPUTS = {
     nodeunschedulable.NAME: _tolerations_key,
-    nodename.NAME: lambda template: _key(template.spec.get("nodeName")),
+    nodename.NAME: lambda batch, template: _key(template.spec.get("nodeName")),
     tainttoleration.NAME: _tolerations_key,
-    nodeaffinity.NAME: lambda template: _key(
+    nodeaffinity.NAME: lambda batch, template: _key(
         template.spec.get("nodeSelector"),
         (template.spec.get("affinity") or {}).get("nodeAffinity")),
-    imagelocality.NAME: lambda template: _key(
-        [container.get("image") for container in _containers(template.spec)]),
+    # the images the batch's nodes hold: templates whose images no node has score alike
+    imagelocality.NAME: lambda batch, template: imagelocality.static_inputs(batch,
+                                                                           template.spec),
     volumebinding.NAME: _volumes_key,
     volumezone.NAME: _volumes_key,
 }
@@ -151,21 +149,20 @@ _KEPT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 #: STATIC_INPUTS functions that read only the template's spec
 SPEC_INPUTS = {STATIC_INPUTS[name] for name in (nodeunschedulable.NAME, nodename.NAME,
-                                                tainttoleration.NAME, nodeaffinity.NAME,
-                                                imagelocality.NAME)}
+                                                tainttoleration.NAME, nodeaffinity.NAME)}
 #: per cluster (its string table): (body code, node_name code) -> the SPEC_INPUTS keys of a
 #: template with them (its spec is the body's, with nodeName set from node_name)
 _SPEC_INPUTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _spec_inputs(batch, template) -> dict:
-    """The SPEC_INPUTS keys known of templates with this one's body and node name (filled as
-    they are read)."""
+def _spec_inputs(batch, bodies: list[int]) -> list[dict]:
+    """Per template (``bodies``: their body codes), the SPEC_INPUTS keys known of templates
+    with its body and node name (filled as they are read)."""
     state = batch.state
     known = _SPEC_INPUTS.setdefault(state.strings, {})
     pods = state.tables["pods"]
-    row = template.representative
-    return known.setdefault((int(pods["body"][row]), int(pods["node_name"][row])), {})
+    node_names = pods["node_name"][[t.representative for t in batch.templates]].tolist()
+    return [known.setdefault(pair, {}) for pair in zip(bodies, node_names)]
 
 
 class _Kept(NamedTuple):
@@ -211,11 +208,12 @@ class _Results:
     extension point and STATIC_INPUTS key (once per template for a plugin without one);
     NODE_ONLY plugins' results are kept between batches on the same nodes."""
 
-    def __init__(self, batch) -> None:
+    def __init__(self, batch, bodies: list[int]) -> None:
         self.batch = batch
         self.results: dict[tuple, object] = {}
         self.template = None
         self.inputs: dict = {}  # the current template's keys, per STATIC_INPUTS function
+        self.spec_inputs_of = _spec_inputs(batch, bodies)  # per template
         self.kept_results: dict[int, object] = {}  # id -> the kept results this batch read
         self.kept = _KEPT.setdefault(batch.node_labels, {})
 
@@ -223,24 +221,36 @@ class _Results:
         """(key, result) of plugin ``name`` at ``point`` for ``template``; ``compute()``
         gives the plugin's result (``args``: the args it reads) when no template with the
         same key came before, ``finish`` what this compilation keeps of it."""
-        if template is not self.template:
-            self.template, self.inputs = template, {}
-            self.spec_inputs = _spec_inputs(self.batch, template)
-        read = STATIC_INPUTS.get(name)
-        if read is None:
-            key = (point, name, "template", template.index)
-        else:
-            inputs = self.spec_inputs if read in SPEC_INPUTS else self.inputs
-            if read not in inputs:
-                inputs[read] = read(template)
-            key = (point, name, inputs[read])
+        key = (point, name, self.key(name, template))
         if key not in self.results:
-            if read is not None and name in NODE_ONLY:
+            if name in NODE_ONLY and name in STATIC_INPUTS:
                 result = self._kept((point, name, id(args), key[2]), args, compute)
             else:
                 result = compute()
             self.results[key] = finish(result) if finish is not None else result
         return key, self.results[key]
+
+    def key(self, name: str, template):
+        """Plugin ``name``'s STATIC_INPUTS key for ``template`` (for a plugin without one,
+        the template's index)."""
+        read = STATIC_INPUTS.get(name)
+        if read is None:
+            return ("template", template.index)
+        return self.keys(template, (read,))[0]
+
+    def keys(self, template, reads) -> tuple:
+        """The keys ``reads`` (STATIC_INPUTS functions) give for ``template``."""
+        if template is not self.template:
+            self.template, self.inputs = template, {}
+            self.spec_inputs = self.spec_inputs_of[template.index]
+        keys = []
+        for read in reads:
+            inputs = self.spec_inputs if read in SPEC_INPUTS else self.inputs
+            key = inputs.get(read)
+            if key is None:
+                key = inputs[read] = read(self.batch, template)
+            keys.append(key)
+        return tuple(keys)
 
     def first_rejections(self, results: list[tuple[int, np.ndarray]], node_count: int):
         """_first_rejections(results), kept between batches when every result rejecting some
@@ -326,16 +336,16 @@ def _first_rejections(results: list[tuple[int, np.ndarray]], node_count: int):
 _REQUESTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _requests(batch: Batch, template) -> tuple:
-    """nonzero_requests and nodeports.host_ports of the template's spec, read once per body
-    (the spec is the body's, nodeName aside, which neither reads)."""
-    state = batch.state
-    known = _REQUESTS.setdefault(state.strings, {})
-    body = int(state.tables["pods"]["body"][template.representative])
-    if body not in known:
-        known[body] = (_read_only(nonzero_requests(template.spec)),
-                       tuple(nodeports.host_ports(template.spec)))
-    return known[body]
+def _requests(batch: Batch, bodies: list[int]) -> list[tuple]:
+    """Per template (``bodies``: their body codes), nonzero_requests and nodeports.host_ports
+    of its spec, read once per body (the spec is the body's, nodeName aside, which neither
+    reads)."""
+    known = _REQUESTS.setdefault(batch.state.strings, {})
+    for template, body in zip(batch.templates, bodies):
+        if body not in known:
+            known[body] = (nonzero_requests(template.spec),
+                           tuple(nodeports.host_ports(template.spec)))
+    return [known[body] for body in bodies]
 
 
 def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
@@ -345,28 +355,32 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
     state = batch.state
     pods = state.tables["pods"]
     count, node_count = len(batch.templates), batch.node_count
-    static_filters = [(position, name) for position, name in enumerate(profile.filters())
+    static_filters = [(position, name, profile.plugin_args.get(name))
+                      for position, name in enumerate(profile.filters())
                       if name in STATIC_FILTERS]
     scores = list(profile.scores())
+    static_scores_of = [(slot, name, profile.plugin_args.get(name))
+                        for slot, (name, _weight) in enumerate(scores) if name in STATIC_SCORES]
     narrows = profile.enabled(nodeaffinity.NAME, "preFilter")
     # VolumeBinding's and VolumeZone's PreFilters run after NodeAffinity's (profile order); the
     # first rejection (missing / lost claims, unbound Immediate ones, a missing PV or
     # StorageClass) ends PreFilter
     pre_filters = [name for name, _weight in profile.plugins.get("preFilter", ())
                    if name in PRE_FILTERS]
-    results = _Results(batch)
+    representatives = np.array([t.representative for t in batch.templates], dtype=np.int64)
+    bodies = pods["body"][representatives].tolist()
+    results = _Results(batch, bodies)
     verdict_rows: dict[tuple, int] = {}  # the keys of a template's filter results -> its row
     verdicts: list[tuple[np.ndarray, np.ndarray]] = []
-    verdict_row = np.zeros(count, dtype=np.int64)
-    score_rows = np.full((count, max(len(scores), 1)), -1, dtype=np.int32)
+    verdict_row = [0] * count
+    score_rows = [[-1] * max(len(scores), 1) for _ in range(count)]
     static_scores: list[np.ndarray] = []
     rows_of: dict[bytes, int] = {}
-    nonzero = np.zeros((count, 2), dtype=np.int64)
-    port_lists = []
-    prefilter_reason = np.zeros(count, dtype=np.int32)
-    narrowed = np.zeros(count, dtype=np.bool_)
-    absent_reason = np.zeros(count, dtype=np.int32)
-    candidate_lists = []
+    prefilter_reason = [0] * count
+    narrowed = [False] * count
+    absent_reason = [0] * count
+    no_candidates = np.zeros(0, dtype=np.int64)
+    candidate_lists = [no_candidates] * count
     names = _node_names(batch)
 
     def score_row(scored) -> int:
@@ -380,9 +394,22 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
             static_scores.append(raw)
         return row
 
+    # a template's outputs follow from the keys of what each static plugin reads of it: a
+    # template whose keys an earlier one had takes that one's
+    static = [*([nodeaffinity.NAME] if narrows else []), *pre_filters,
+              *(name for _, name, _ in static_filters), *(name for _, name, _ in static_scores_of)]
+    reads = list(dict.fromkeys(STATIC_INPUTS[name] for name in static if name in STATIC_INPUTS))
+    each_own = any(name not in STATIC_INPUTS for name in static)  # a plugin reads all of it
+    alike: dict[tuple, int] = {}  # the keys -> the first template with them
     for template in batch.templates:
         t = template.index
-        candidate_lists.append(np.zeros(0, dtype=np.int64))
+        inputs = results.keys(template, reads)
+        first = alike.setdefault((inputs, t) if each_own else inputs, t)
+        if first != t:
+            prefilter_reason[t], narrowed[t] = prefilter_reason[first], narrowed[first]
+            candidate_lists[t], absent_reason[t] = candidate_lists[first], absent_reason[first]
+            verdict_row[t], score_rows[t] = verdict_row[first], score_rows[first]
+            continue
         if narrows:
             _, (result, candidates) = results.get(
                 "preFilter", nodeaffinity.NAME, template,
@@ -402,33 +429,32 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
             if rejection is not None:
                 prefilter_reason[t] = batch.reasons.id(rejection)
         keys, reasons = [], []  # a template's static filter results, and their keys
-        for position, name in static_filters:
-            args = profile.plugin_args.get(name)
+        for position, name, args in static_filters:
             key, result = results.get("filter", name, template, lambda: STATIC_FILTERS[name](
                 batch, template, args), args)
             keys.append(key)
             reasons.append((position, result))
-        if tuple(keys) not in verdict_rows:
-            verdict_rows[tuple(keys)] = len(verdicts)
+        keys = tuple(keys)
+        row = verdict_rows.get(keys)
+        if row is None:
+            row = verdict_rows[keys] = len(verdicts)
             verdicts.append(results.first_rejections(reasons, node_count))
-        verdict_row[t] = verdict_rows[tuple(keys)]
-        for slot, (name, _weight) in enumerate(scores):
-            if name in STATIC_SCORES:
-                args = profile.plugin_args.get(name)
-                _, row = results.get("score", name, template, lambda: _raw_scores(
-                    STATIC_SCORES[name][0](batch, template, args)), args, score_row)
-                score_rows[t, slot] = row
-        nonzero[t], ports = _requests(batch, template)
-        port_lists.append([port_keys.setdefault(port, len(port_keys)) for port in ports])
-    static_reason = np.zeros((count, node_count), dtype=np.int32)
-    static_position = np.full((count, node_count), -1, dtype=np.int32)
-    for row, (reason, position) in enumerate(verdicts):
-        members = verdict_row == row
-        static_reason[members] = reason
-        static_position[members] = position
+        verdict_row[t] = row
+        for slot, name, args in static_scores_of:
+            _, score_rows[t][slot] = results.get("score", name, template, lambda: _raw_scores(
+                STATIC_SCORES[name][0](batch, template, args)), args, score_row)
+    if verdicts:
+        static_reason = np.stack([reason for reason, _ in verdicts])[verdict_row]
+        static_position = np.stack([position for _, position in verdicts])[verdict_row]
+    else:
+        static_reason = np.zeros((0, node_count), dtype=np.int32)
+        static_position = np.zeros((0, node_count), dtype=np.int32)
+    requested = _requests(batch, bodies)
+    nonzero = np.array([request for request, _ in requested], dtype=np.int64).reshape(count, 2)
+    port_lists = [[port_keys.setdefault(port, len(port_keys)) for port in ports]
+                  for _, ports in requested]
     fit_pairs, balanced_pairs = scored_resources(profile, state.resources)
-    requests = pods["requests"][np.array([t.representative for t in batch.templates],
-                                         dtype=np.int64)] if count else np.zeros(
+    requests = pods["requests"][representatives] if count else np.zeros(
         (0, len(state.resources)), dtype=np.int64)
     fit_request = np.zeros((count, len(fit_pairs)), dtype=np.int64)
     for i, (name, _weight) in enumerate(fit_pairs):
@@ -444,18 +470,21 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
     return TemplateData(
         requests=requests,
         nonzero_requests=nonzero, static_reason=static_reason,
-        static_position=static_position, static_score_row=score_rows,
+        static_position=static_position,
+        static_score_row=np.array(score_rows, dtype=np.int32).reshape(
+            count, max(len(scores), 1)),
         static_scores=(np.stack(static_scores) if static_scores
                        else np.zeros((0, node_count), dtype=np.int64)),
         port_start=starts,
         port_keys=np.array([k for ports in port_lists for k in ports], dtype=np.int32),
         port_conflicts=nodeports.conflict_matrix(keys) if keys else np.zeros((1, 1), np.bool_),
-        prefilter_reason=prefilter_reason,
+        prefilter_reason=np.array(prefilter_reason, dtype=np.int32),
         candidate_start=np.concatenate([[0], np.cumsum([len(c) for c in candidate_lists])]
                                        ).astype(np.int64),
         candidates=np.concatenate(candidate_lists).astype(np.int64) if candidate_lists
         else np.zeros(0, dtype=np.int64),
-        narrowed=narrowed, absent_reason=absent_reason, fit_request=fit_request,
+        narrowed=np.array(narrowed, dtype=np.bool_),
+        absent_reason=np.array(absent_reason, dtype=np.int32), fit_request=fit_request,
         balanced_request=balanced_request)
 
 

@@ -28,17 +28,21 @@ class LabelMatrix:
     def __init__(self, label_sets: Sequence[Mapping[str, str] | None],
                  names: Sequence[str] | None = None) -> None:
         self.rows = len(label_sets)
-        self.keys: dict[str, int] = {}
-        self.values: dict[str, int] = {}
-        cells: list[tuple[int, int, int]] = []
-        for row, labels in enumerate(label_sets):
-            for key, value in (labels or {}).items():
-                column = self.keys.setdefault(key, len(self.keys))
-                cells.append((row, column, self.values.setdefault(value, len(self.values))))
+        label_sets = [labels or {} for labels in label_sets]
+        # every (row, key, value) cell in row order; keys and values numbered in the order
+        # they first appear
+        cell_keys = [key for labels in label_sets for key in labels]
+        cell_values = [value for labels in label_sets for value in labels.values()]
+        self.keys: dict[str, int] = dict(zip(dict.fromkeys(cell_keys), range(len(cell_keys))))
+        self.values: dict[str, int] = dict(zip(dict.fromkeys(cell_values),
+                                               range(len(cell_values))))
         self.matrix = np.full((self.rows, max(len(self.keys), 1)), -1, dtype=np.int32)
-        if cells:
-            rows, columns, codes = np.array(cells, dtype=np.int64).T
-            self.matrix[rows, columns] = codes
+        if cell_keys:
+            rows = np.repeat(np.arange(self.rows), [len(labels) for labels in label_sets])
+            columns = np.fromiter(map(self.keys.__getitem__, cell_keys), dtype=np.int64,
+                                  count=len(cell_keys))
+            self.matrix[rows, columns] = np.fromiter(map(self.values.__getitem__, cell_values),
+                                                     dtype=np.int32, count=len(cell_values))
         self._value_list = list(self.values)
         self.names = np.asarray(list(names) if names is not None else [""] * self.rows,
                                 dtype=object)

@@ -29,7 +29,10 @@ class PodGroups:
     def __init__(self, batch, keys: np.ndarray, template_group: np.ndarray) -> None:
         state = batch.state
         pairs = key_pairs(keys)
-        self.batch = batch
+        self.state = state
+        # the batch keeps its groups: a weak reference back, so that a finished batch is
+        # freed at once rather than by the cyclic garbage collector
+        self._batch = weakref.ref(batch)
         self.keys = keys                                       # int64 [groups]: pair keys
         self.labels = _group_labels(state, pairs[:, 1])        # one row per group
         self.namespaces = _group_namespaces(state, pairs[:, 0])  # object [groups]
@@ -38,17 +41,17 @@ class PodGroups:
     @cached_property
     def bound_rows(self) -> np.ndarray:
         """int64 [bound pods]: their rows in the pods table, ascending."""
-        return bound_pods(self.batch)[0].astype(np.int64)
+        return bound_pods(self._batch())[0].astype(np.int64)
 
     @cached_property
     def bound_node(self) -> np.ndarray:
         """int64 [bound pods]: the node's position in the batch."""
-        return bound_pods(self.batch)[1]
+        return bound_pods(self._batch())[1]
 
     @cached_property
     def bound_group(self) -> np.ndarray:
         """int64 [bound pods]."""
-        pods = self.batch.state.tables["pods"]
+        pods = self.state.tables["pods"]
         rows = self.bound_rows
         return np.searchsorted(self.keys, pair_keys(pods["namespace"][rows],
                                                     pods["labels"][rows])).astype(np.int64)
@@ -56,12 +59,12 @@ class PodGroups:
     @cached_property
     def bound_body(self) -> np.ndarray:
         """int64 [bound pods]: body code (the spec lives there)."""
-        return self.batch.state.tables["pods"]["body"][self.bound_rows].astype(np.int64)
+        return self.state.tables["pods"]["body"][self.bound_rows].astype(np.int64)
 
     @cached_property
     def bound_terminating(self) -> np.ndarray:
         """bool [bound pods]: deletionTimestamp set."""
-        return ~np.isnan(self.batch.state.tables["pods"]["deletion_time"][self.bound_rows])
+        return ~np.isnan(self.state.tables["pods"]["deletion_time"][self.bound_rows])
 
     def namespace_mask(self, accepts) -> np.ndarray:
         """Groups whose namespace ``accepts(name)`` says yes to (called once per namespace)."""
@@ -114,7 +117,7 @@ def _group_labels(state, codes: np.ndarray) -> LabelMatrix:
     last = _LAST_LABELS.get(state.strings)
     if last is not None and last[0] == key:
         return last[1]
-    matrix = LabelMatrix([state.strings.document(int(code)) or {} for code in codes.tolist()])
+    matrix = LabelMatrix(state.strings.documents(codes))
     _LAST_LABELS[state.strings] = (key, matrix)
     return matrix
 

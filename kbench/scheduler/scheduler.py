@@ -67,7 +67,9 @@ class Scheduler:
         nominated_rows = np.full(len(queue), NOT_NOMINATED, dtype=np.int64)
         victims: dict[int, np.ndarray] = {}
         preemption = None  # DefaultPreemption's victims and PDBs, compiled at first need
-        profile_of = [self.configuration.profile(t.scheduler_name) for t in batch.templates]
+        profiles = {name: self.configuration.profile(name)
+                    for name in {t.scheduler_name for t in batch.templates}}
+        profile_of = [profiles[t.scheduler_name] for t in batch.templates]
         runs = _runs(profile_of, batch.queue_template)
         port_keys: dict = {}
         nodes = compile_nodes(batch, port_keys)

@@ -139,6 +139,22 @@ class StringTable:
             return None
         return json.loads(self[code])
 
+    def documents(self, codes) -> list:
+        """document(code) of every code (an int array or a list), each parsed fresh; many
+        documents are parsed in one json.loads of their texts joined as a JSON array."""
+        codes = codes.tolist() if isinstance(codes, np.ndarray) else list(codes)
+        strings = self._strings if self._strings is not None else self._load_strings()
+        texts = ["null" if code < 0 else strings[code] for code in codes]
+        if len(texts) < 2:
+            return [json.loads(text) for text in texts]
+        try:
+            values = json.loads("[" + ",".join(texts) + "]")
+        except ValueError:
+            values = None
+        if values is None or len(values) != len(texts):  # some text is not one JSON value
+            return [json.loads(text) for text in texts]
+        return values
+
 
 def canonical_json(value: object) -> str:
     """The one text of a JSON value: sorted keys, no spaces, UTF-8 kept."""

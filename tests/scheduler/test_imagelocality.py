@@ -97,3 +97,35 @@ def test_pod_image_without_tag_matches_only_latest(impl):
              node("node2", [(["docker.io/library/nginx:latest"], 500 * MB)])]
     # node1: 100 * (500M * 1/2 - 23M) / (1000M - 23M) = 23
     assert impl.score("ImageLocality", pod("nginx"), nodes) == {"node1": 23, "node2": 0}
+
+
+def test_templates_with_the_same_held_images_share_scores():
+    """compile_templates runs ImageLocality once per (container count, images some node
+    holds): each template's static scores are still those of its own spec."""
+    import numpy as np
+
+    from kbench import Cluster
+    from kbench.scheduler.batch import build_batch, pending_pod_rows, queue_order
+    from kbench.scheduler.compile import compile_templates
+    from kbench.scheduler.plugins import imagelocality
+
+    cluster = Cluster()
+    cluster.apply([node("node1", NODE_40_300_2000), node("node2", NODE_250_10),
+                   node("node3", NODE_600_40_900), node("node4", NO_IMAGES)])
+    pods = [pod("gcr.io/40", "gcr.io/250"), pod("gcr.io/40", "gcr.io/nowhere"),
+            pod("gcr.io/nowhere"), pod("gcr.io/elsewhere"), pod("gcr.io/a", "gcr.io/b"),
+            pod("gcr.io/40", "gcr.io/elsewhere"), pod("gcr.io/30", init=("gcr.io/300",)),
+            pod("gcr.io/31", init=("gcr.io/300",)), pod("gcr.io/600")]
+    for i, manifest in enumerate(pods):
+        manifest["metadata"]["name"] = f"p{i}"
+    cluster.apply(pods)
+    state = cluster.state
+    batch = build_batch(state, queue_order(state, pending_pod_rows(state)))
+    profile = cluster.scheduler.configuration.profile("default-scheduler")
+    templates = compile_templates(batch, profile, {})
+    slot = [name for name, _ in profile.scores()].index(imagelocality.NAME)
+    rows = templates.static_score_row[:, slot]
+    assert len(batch.templates) == len(pods) and len(set(rows.tolist())) < len(pods)
+    for template in batch.templates:
+        want = imagelocality.static_score(batch, template)
+        assert np.array_equal(templates.static_scores[rows[template.index]], want)

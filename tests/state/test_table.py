@@ -145,3 +145,21 @@ def test_intern_many_gives_the_codes_intern_gives(batch):
     expected = [one.intern(text) for text in batch]
     assert many.intern_many(batch).tolist() == expected
     assert many.strings() == one.strings()
+
+
+@pytest.mark.parametrize("documents", [
+    [{"a": 1}, ["x", {"b": None}], None, "text", 3, {"a": 1}],
+    [{"k": "v"}], [None], [],
+])
+def test_documents_parses_each_code_as_document_does(documents):
+    from kbench.state.strings import StringTable
+    table = StringTable()
+    codes = [table.intern_document(document) for document in documents]
+    parsed = table.documents(np.array(codes, dtype=np.int32))
+    assert parsed == [table.document(code) for code in codes] == documents
+    assert table.documents(codes) == parsed
+    # fresh values: changing one changes no other
+    dicts = [value for value in parsed if isinstance(value, dict)]
+    if len(dicts) > 1:
+        dicts[0]["changed"] = True
+        assert "changed" not in dicts[1]

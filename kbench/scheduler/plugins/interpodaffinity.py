@@ -134,6 +134,12 @@ def _section(spec: dict, kind: str) -> dict:
     return ((spec.get("affinity") or {}).get(kind)) or {}
 
 
+def _has_terms(spec: dict) -> bool:
+    """Whether the spec has a podAffinity or podAntiAffinity section (else it has no terms)."""
+    affinity = spec.get("affinity") or {}
+    return bool(affinity.get("podAffinity") or affinity.get("podAntiAffinity"))
+
+
 def required_terms(spec: dict, kind: str, namespace: str) -> list[Term]:
     return [Term.parse(term, namespace) for term in _section(spec, kind).get(REQUIRED) or []]
 
@@ -281,6 +287,10 @@ def compile_affinity(batch, profile, placed_templates=None, placed_nodes=None) -
     own = []
     for template in batch.templates:
         t, spec, namespace = template.index, template.spec, template.namespace
+        if not _has_terms(spec):  # most pods: nothing to parse
+            own.append([])
+            skip_score[t] = scoring and args.ignore_preferred_terms_of_existing_pods
+            continue
         own.append(_owned_terms(compiler, spec, namespace, filtering, scoring, args))
         try:
             if filtering:
@@ -398,7 +408,7 @@ def _bound_owned(owned_by: list[tuple[list[int], np.ndarray]], count: int
 
 def _csr(lists: list[list[tuple]], width: int) -> tuple[np.ndarray, np.ndarray]:
     starts = np.zeros(len(lists) + 1, dtype=np.int64)
-    starts[1:] = np.cumsum([len(items) for items in lists])
+    np.cumsum(np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)), out=starts[1:])
     entries = np.array([item for items in lists for item in items], dtype=np.int64)
     return starts, entries.reshape(-1, width)
 

@@ -30,6 +30,8 @@ STRATEGIES = {"LeastAllocated": LEAST_ALLOCATED, "MostAllocated": MOST_ALLOCATED
 
 DEFAULT_MILLI_CPU_REQUEST = 100           # pkg/scheduler/util/pod_resources.go
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
+#: what a container without a cpu or memory request counts as (millicores, bytes)
+NONZERO_DEFAULTS = {"cpu": DEFAULT_MILLI_CPU_REQUEST, "memory": DEFAULT_MEMORY_REQUEST}
 
 TOO_MANY_PODS = "Too many pods"
 RESOLVABLE, UNRESOLVABLE = 1, 2  # fit_filter's failure marks
@@ -42,17 +44,7 @@ def insufficient(resource: str) -> str:
 def nonzero_requests(spec: dict) -> tuple[int, int]:
     """(cpu millicores, memory bytes) the scheduler scores a pod with: containers without a
     request count as 100m / 200Mi (GetNonzeroRequests via NonMissingContainerRequests)."""
-    spec = dict(spec)
-    for group in ("containers", "initContainers"):
-        containers = []
-        for container in spec.get(group) or []:
-            resources = dict(container.get("resources") or {})
-            requests = dict(resources.get("requests") or {})
-            requests.setdefault("cpu", f"{DEFAULT_MILLI_CPU_REQUEST}m")
-            requests.setdefault("memory", str(DEFAULT_MEMORY_REQUEST))
-            containers.append({**container, "resources": {**resources, "requests": requests}})
-        spec[group] = containers
-    requests = pod_requests(spec)
+    requests = pod_requests(spec, NONZERO_DEFAULTS)
     return requests.get("cpu", 0), requests.get("memory", 0)
 
 

@@ -116,16 +116,17 @@ def parse_constraints(constraints: list[dict], labels: dict, action: str) -> lis
     return result
 
 
-def default_selector(batch, template) -> LabelSelector:
+def default_selector(batch, template, labels: int, owners: int) -> LabelSelector:
     """helper.DefaultSelector: the selectors of the Services selecting the pod, merged, plus
     that of its controlling ReplicaSet or StatefulSet (ReplicationControllers are not kinds
-    kbench stores). Kept between batches per (namespace, labels, owner references) while the
+    kbench stores). ``labels``, ``owners``: the template's labels and owner references
+    codes. Kept between batches per (namespace, labels, owner references) while the
     namespace's Services and the controller's row stay the same."""
     state = batch.state
-    pods = state.tables["pods"]
-    row = template.representative
     services = _services(batch).get(template.namespace, [])
-    key = (template.namespace, int(pods["labels"][row]), int(pods["owner_references"][row]))
+    if not services and owners < 0:  # no Service to select it, no controller
+        return EVERYTHING
+    key = (template.namespace, labels, owners)
     known = _DEFAULT_SELECTORS.setdefault(state.strings, {})
     kept = known.get(key)
     if kept is not None and kept.services == services and kept.owner_same(state):
@@ -133,6 +134,9 @@ def default_selector(batch, template) -> LabelSelector:
     kept = _default_selector(state, template, services, key[2])
     known[key] = kept
     return kept.selector
+
+
+EVERYTHING = LabelSelector()
 
 
 class _DefaultSelector(NamedTuple):
@@ -236,46 +240,60 @@ def _services(batch) -> dict[str, list[dict]]:
     return cached
 
 
-def template_constraints(batch, template, args: PodTopologySpreadArgs, action: str
-                         ) -> list[Constraint]:
-    """filtering.go getConstraints / scoring.go initPreScoreState: the pod's own constraints
-    if it has any, else the defaults with DefaultSelector (none if that selects nothing)."""
-    own = template.spec.get("topologySpreadConstraints") or []
-    if own:
-        return list(_parsed(batch, template, args, action,
-                            lambda: parse_constraints(own, template.labels, action)))
-    constraints = _parsed(batch, template, args, action, lambda: parse_constraints(
-        list(args.effective_default_constraints()), template.labels, action))
-    if not constraints:
-        return []
-    selector = default_selector(batch, template)
-    if selector.empty:
-        return []
-    return [Constraint(c.max_skew, c.topology_key, selector, c.min_domains,
-                       c.node_affinity_policy, c.node_taints_policy) for c in constraints]
+class TemplateConstraints:
+    """filtering.go getConstraints / scoring.go initPreScoreState for the templates of one
+    batch under one args: a template's own constraints if it has any, else the defaults
+    with DefaultSelector (none if that selects nothing). Parsed once per body, labels,
+    action and args; the defaults once per action and args (and labels, when a default
+    constraint has matchLabelKeys)."""
+
+    def __init__(self, batch, args: PodTopologySpreadArgs) -> None:
+        self.batch, self.args = batch, args
+        state = batch.state
+        pods = state.tables["pods"]
+        rows = np.array([t.representative for t in batch.templates], dtype=np.int64)
+        self.bodies = pods["body"][rows].tolist()
+        self.labels = pods["labels"][rows].tolist()
+        self.owners = pods["owner_references"][rows].tolist()
+        #: (action, body code or "defaults", labels code, id of the args) -> (args, parsed
+        #: constraints)
+        self.known = _PARSED.setdefault(state.strings, {})
+        self.defaults = list(args.effective_default_constraints())
+        self.defaults_read_labels = any(c.get("matchLabelKeys") for c in self.defaults)
+
+    def __call__(self, template, action: str) -> list[Constraint]:
+        t = template.index
+        own = template.spec.get("topologySpreadConstraints") or []
+        if own:
+            return list(self._parsed((action, self.bodies[t], self.labels[t], id(self.args)),
+                                     lambda: parse_constraints(own, template.labels, action)))
+        labels = self.labels[t] if self.defaults_read_labels else None
+        constraints = self._parsed((action, "defaults", labels, id(self.args)),
+                                   lambda: parse_constraints(self.defaults, template.labels,
+                                                             action))
+        if not constraints:
+            return []
+        selector = default_selector(self.batch, template, self.labels[t], self.owners[t])
+        if selector.empty:
+            return []
+        return [Constraint(c.max_skew, c.topology_key, selector, c.min_domains,
+                           c.node_affinity_policy, c.node_taints_policy) for c in constraints]
+
+    def _parsed(self, key: tuple, parse) -> tuple[Constraint, ...]:
+        """parse() (empty if a selector is invalid: the API server rejects such pods), once
+        per key (read only)."""
+        kept = self.known.get(key)
+        if kept is None or kept[0] is not self.args:
+            try:
+                constraints = tuple(parse())
+            except SelectorError:
+                constraints = ()
+            kept = self.known[key] = (self.args, constraints)
+        return kept[1]
 
 
-#: per cluster (its string table): (action, body code, labels code, id of the args) ->
-#: (args, parsed constraints)
+#: per cluster (its string table): TemplateConstraints' parsed constraints
 _PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _parsed(batch, template, args, action: str, parse) -> tuple[Constraint, ...]:
-    """parse() (empty if a selector is invalid: the API server rejects such pods), once per
-    body, labels, action and args: what parse_constraints reads (read only)."""
-    state = batch.state
-    known = _PARSED.setdefault(state.strings, {})
-    pods = state.tables["pods"]
-    row = template.representative
-    key = (action, int(pods["body"][row]), int(pods["labels"][row]), id(args))
-    kept = known.get(key)
-    if kept is None or kept[0] is not args:
-        try:
-            constraints = tuple(parse())
-        except SelectorError:
-            constraints = ()
-        kept = known[key] = (args, constraints)
-    return kept[1]
 
 
 #: per node LabelMatrix: its domains per topology key, and the read-only parts of the
@@ -307,6 +325,7 @@ class _Instances:
         self.index: dict[tuple, int] = {}
         self.domain, self.has_key, self.counted, self.per_node = [], [], [], []
         self.group_masks, self.counts, self.registered = [], [], []
+        self.namespace_masks: dict[str, np.ndarray] = {}
         # the pods placed earlier this pass: counted as the bound ones not terminating
         self.placed_group = self.groups.template_group[placed_templates]
         self.placed_node = np.asarray(placed_nodes, dtype=np.int64)
@@ -358,6 +377,13 @@ class _Instances:
                                             bool(counted.all()))
         return known[identity]
 
+    def in_namespace(self, namespace: str) -> np.ndarray:
+        """The groups in the namespace (worked out once per namespace)."""
+        mask = self.namespace_masks.get(namespace)
+        if mask is None:
+            mask = self.namespace_masks[namespace] = self.groups.namespaces == namespace
+        return mask
+
     def group_mask(self, namespace: str, selector: LabelSelector) -> np.ndarray:
         """countPodsMatchSelector: the groups in the namespace the selector matches; an empty
         selector counts nothing (read only)."""
@@ -370,7 +396,7 @@ class _Instances:
         if mask is None:
             mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
             if not selector.empty:
-                mask = groups.labels.selector(selector) & (groups.namespaces == namespace)
+                mask = groups.labels.selector(selector) & self.in_namespace(namespace)
             mask.flags.writeable = False
             known[1][identity] = mask
         return mask
@@ -419,23 +445,26 @@ def compile_spread(batch, profile, placed_templates=None, placed_nodes=None) -> 
     filters: list[list[tuple[int, int, int, int]]] = [[] for _ in range(count)]
     scores: list[list[tuple[int, int]]] = [[] for _ in range(count)]
     require_all = np.zeros(count, dtype=np.bool_)
+    template_constraints = TemplateConstraints(batch, args)
     for template in batch.templates:
         t = template.index
         policies = _Policies(batch, template)
         if filtering:
-            constraints = template_constraints(batch, template, args, DO_NOT_SCHEDULE)
-            all_keys = _all_keys(instances, constraints, node_count)
+            constraints = template_constraints(template, DO_NOT_SCHEDULE)
+            if constraints:
+                all_keys = _all_keys(instances, constraints, node_count)
             for c in constraints:
                 instance = instances.add(template.namespace, c.selector, c.topology_key,
                                          all_keys & policies.mask(c))
                 filters[t].append((instance, c.max_skew, c.min_domains,
                                    int(c.selector.matches(template.labels))))
         if scoring:
-            constraints = template_constraints(batch, template, args, SCHEDULE_ANYWAY)
+            constraints = template_constraints(template, SCHEDULE_ANYWAY)
             own = bool(template.spec.get("topologySpreadConstraints"))
             require_all[t] = own or args.defaulting_type != SYSTEM_DEFAULTING
-            keys = (_all_keys(instances, constraints, node_count) if require_all[t]
-                    else np.ones(node_count, dtype=np.bool_))
+            if constraints:
+                keys = (_all_keys(instances, constraints, node_count) if require_all[t]
+                        else np.ones(node_count, dtype=np.bool_))
             for c in constraints:
                 if c.topology_key == HOSTNAME:  # counted per node in Score, every node
                     instance = instances.add(template.namespace, c.selector, c.topology_key,
@@ -520,7 +549,7 @@ def _all_keys(instances: _Instances, constraints: list[Constraint], node_count: 
 
 def _csr(lists: list[list[tuple]], width: int) -> tuple[np.ndarray, np.ndarray]:
     starts = np.zeros(len(lists) + 1, dtype=np.int64)
-    starts[1:] = np.cumsum([len(items) for items in lists])
+    np.cumsum(np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)), out=starts[1:])
     entries = np.array([item for items in lists for item in items], dtype=np.int64)
     return starts, entries.reshape(-1, width)
 

@@ -443,9 +443,9 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
         for slot, name, args in static_scores_of:
             _, score_rows[t][slot] = results.get("score", name, template, lambda: _raw_scores(
                 STATIC_SCORES[name][0](batch, template, args)), args, score_row)
-    if verdicts:
-        static_reason = np.stack([reason for reason, _ in verdicts])[verdict_row]
-        static_position = np.stack([position for _, position in verdicts])[verdict_row]
+    if verdicts:  # one row per distinct set of results (verdict_row: each template's)
+        static_reason = np.stack([reason for reason, _ in verdicts])
+        static_position = np.stack([position for _, position in verdicts])
     else:
         static_reason = np.zeros((0, node_count), dtype=np.int32)
         static_position = np.zeros((0, node_count), dtype=np.int32)
@@ -469,8 +469,8 @@ def compile_templates(batch: Batch, profile, port_keys: dict) -> TemplateData:
     keys = sorted(port_keys, key=port_keys.get)
     return TemplateData(
         requests=requests,
-        nonzero_requests=nonzero, static_reason=static_reason,
-        static_position=static_position,
+        nonzero_requests=nonzero, static_row=np.asarray(verdict_row, dtype=np.int64),
+        static_reason=static_reason, static_position=static_position,
         static_score_row=np.array(score_rows, dtype=np.int32).reshape(
             count, max(len(scores), 1)),
         static_scores=(np.stack(static_scores) if static_scores

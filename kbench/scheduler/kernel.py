@@ -79,8 +79,10 @@ class NodeState(NamedTuple):
 class TemplateData(NamedTuple):
     requests: np.ndarray           # int64 [templates, resources]
     nonzero_requests: np.ndarray   # int64 [templates, 2]
-    static_reason: np.ndarray      # int32 [templates, nodes]: first failing static filter's reason
-    static_position: np.ndarray    # int32 [templates, nodes]: that filter's position in the profile
+    static_row: np.ndarray         # int64 [templates]: the template's row of the two below
+    static_reason: np.ndarray      # int32 [rows, nodes]: first failing static filter's reason
+    static_position: np.ndarray    # int32 [rows, nodes]: that filter's position in the profile
+                                   #   (one row per distinct set of static filter results)
     static_score_row: np.ndarray   # int32 [templates, score plugins]: row of static_scores, -1 none
     static_scores: np.ndarray      # int64 [rows, nodes]: raw scores of static score plugins
     port_start: np.ndarray         # int64 [templates + 1]: CSR offsets into port_keys
@@ -122,6 +124,7 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
     """findNodesThatPassFilters for a pod of template t: the filters on the candidates from
     the start index, in the profile's order, until ``nodes_to_find`` fit. Fills ``feasible``,
     counts each rejected node's first failing reason, and returns (found, processed).
+    ``static_position`` and ``static_reason``: the template's rows of TemplateData's.
 
     It takes plain arrays, not NamedTuples: this per-node loop runs for every tree build and
     for every pod that fits nowhere, and a call per node taking NamedTuples costs numba a
@@ -134,7 +137,7 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
     for j in range(len(candidates)):
         n = candidates[(start_index + j) % len(candidates)]
         processed += 1
-        first_static = static_position[t, n]
+        first_static = static_position[n]
         failed = -1
         reason = 0
         for k in range(len(dynamic)):
@@ -166,7 +169,7 @@ def find_feasible(t, candidates, start_index, nodes_to_find, filter_kinds, fit_i
                     failed, reason = position, custom_reason
                     break
         if failed < 0 and first_static >= 0:
-            failed, reason = first_static, static_reason[t, n]
+            failed, reason = first_static, static_reason[n]
         if failed < 0:
             feasible[found] = n
             found += 1
@@ -647,7 +650,8 @@ def tree_filter(t, candidates, nodes, templates, profile, wanted_ports, verdicts
     """find_feasible over all the candidates: how many are feasible (into ``feasible``)."""
     found, _ = find_feasible(
         t, candidates, 0, len(candidates), profile.filter_kinds, profile.fit_ignored,
-        templates.static_position, templates.static_reason, templates.requests, wanted_ports,
+        templates.static_position[templates.static_row[t]],
+        templates.static_reason[templates.static_row[t]], templates.requests, wanted_ports,
         templates.port_conflicts, nodes.allocatable, nodes.requested, nodes.port_usage,
         verdicts, failures, feasible, reason_counts, resource_failures, custom_filter,
         profile.custom_filter_params, profile.custom_filter_reason)
@@ -737,7 +741,7 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
     """tree_build for a cacheable template, from its class's cache (refreshed first where
     stale; ``plugins``: class_plugins). ``feasible``, ``stale`` and ``buffer``: scratch."""
     # the arrays the loops read, out of their NamedTuples (see cached_run)
-    static_position = templates.static_position[t]
+    static_position = templates.static_position[templates.static_row[t]]
     stamp, fits = cache.stamp[slot], cache.fits[slot]
     # (the scans store every node and count only the ones kept: no branch to mispredict)
     count = 0
@@ -870,7 +874,7 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
     nonzero_requested, port_usage = nodes.nonzero_requested, nodes.port_usage
     request, nonzero_request = templates.requests[t], templates.nonzero_requests[t]
     fit_request, balanced_request = templates.fit_request[t], templates.balanced_request[t]
-    static_position = templates.static_position[t]
+    static_position = templates.static_position[templates.static_row[t]]
     static_scores, score_rows = templates.static_scores, templates.static_score_row[t]
     port_keys = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
     kinds, modes, weights = profile.score_kinds, profile.score_normalize, profile.score_weights
@@ -1133,7 +1137,8 @@ def walk_feasible(t, candidates, start_index, nodes_to_find, cache, versions, no
     # count on every read of a NamedTuple's field
     version, passes = cache.version, cache.passes
     spread_verdicts, affinity_verdicts = verdicts[0], verdicts[1]
-    static_position, request = templates.static_position[t], templates.requests[t]
+    static_position = templates.static_position[templates.static_row[t]]
+    request = templates.requests[t]
     filter_kinds, fit_ignored = profile.filter_kinds, profile.fit_ignored
     allocatable, requested, port_usage = nodes.allocatable, nodes.requested, nodes.port_usage
     port_conflicts, custom_params = templates.port_conflicts, profile.custom_filter_params
@@ -1438,7 +1443,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             if found == 0:  # it fits nowhere: count what rejected the nodes
                 found, processed = find_feasible(
                     t, candidates, start_index, profile.nodes_to_find, profile.filter_kinds,
-                    profile.fit_ignored, templates.static_position, templates.static_reason,
+                    profile.fit_ignored, templates.static_position[templates.static_row[t]],
+                    templates.static_reason[templates.static_row[t]],
                     templates.requests, wanted_ports, templates.port_conflicts,
                     nodes.allocatable, nodes.requested, nodes.port_usage, verdicts, failures,
                     feasible, reason_counts[i], resource_failures[i], custom_filter,
@@ -1477,7 +1483,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             affinity_bind(t, n, affinity)
         versions[n] += 1
         if use_tree and cached:
-            node_feasible = templates.static_position[t, n] < 0
+            node_feasible = templates.static_position[templates.static_row[t], n] < 0
             if node_feasible:
                 tree.one[0] = n
                 refresh_class(tree.one, versions, cache.stamp[slot], cache.fits[slot],

@@ -114,12 +114,13 @@ def filter_node(t, n, filter_kinds, fit_ignored, static_position, static_reason,
                 custom_reason, custom_code):
     """The profile's filters, in order, for a pod of template t on node n whose requested
     resources and used ports are ``requested`` / ``port_usage`` (rows of that node): the first
-    rejection as (reason id, code); reason FIT_FAILED marks ``failures`` per resource."""
-    first_static = static_position[t, n]
+    rejection as (reason id, code); reason FIT_FAILED marks ``failures`` per resource.
+    ``static_position`` and ``static_reason``: the template's rows of TemplateData's."""
+    first_static = static_position[n]
     for position in range(len(filter_kinds)):
         kind = filter_kinds[position]
         if first_static == position:
-            return static_reason[t, n], UNRESOLVABLE_CODE
+            return static_reason[n], UNRESOLVABLE_CODE
         if kind == FILTER_FIT:
             if not fit_filter(allocatable, requested, requests[t], fit_ignored, failures):
                 code = UNSCHEDULABLE_CODE
@@ -246,7 +247,9 @@ def select_victims_on_node(t, n, priority, victims, profile, templates, nodes, s
     less_anti, less_owners = trial.less_anti, trial.less_owners
     filter_kinds, fit_ignored = profile.filter_kinds, profile.fit_ignored
     custom_params, custom_reason = profile.custom_filter_params, profile.custom_filter_reason
-    static_position, static_reason = templates.static_position, templates.static_reason
+    static_row = templates.static_row[t]
+    static_position = templates.static_position[static_row]
+    static_reason = templates.static_reason[static_row]
     pod_requests, port_conflicts = templates.requests, templates.port_conflicts
     wanted = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
     allocatable = nodes.allocatable[n]
@@ -476,6 +479,8 @@ def node_statuses(t, candidates, narrowed, profile, templates, nodes, spread_ver
     scratch_spread = np.zeros(2, dtype=np.int64)
     scratch_affinity = np.zeros(2, dtype=np.int64)
     wanted = templates.port_keys[templates.port_start[t]:templates.port_start[t + 1]]
+    static_position = templates.static_position[templates.static_row[t]]
+    static_reason = templates.static_reason[templates.static_row[t]]
     for n in candidates:
         scratch_spread[0] = spread_verdicts[n]
         scratch_spread[1] = UNSCHEDULABLE_CODE if resolvable[spread_verdicts[n]] \
@@ -485,7 +490,7 @@ def node_statuses(t, candidates, narrowed, profile, templates, nodes, spread_ver
             else UNRESOLVABLE_CODE
         failures[:] = 0
         _, code = filter_node(t, n, profile.filter_kinds, profile.fit_ignored,
-                              templates.static_position, templates.static_reason,
+                              static_position, static_reason,
                               templates.requests, wanted, templates.port_conflicts,
                               nodes.allocatable[n], nodes.requested[n], nodes.port_usage[n],
                               scratch_spread, scratch_affinity, failures, custom_filter,

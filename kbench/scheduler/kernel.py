@@ -715,19 +715,20 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
                 last_raw = value
                 last_score = normalized(value, assumed[k], mode) * weight
             totals[i] += last_score
-    # the leaves in one pass (``feasible`` lists the nodes in candidate order)
+    # the leaves: all infeasible, then the feasible ones (set_leaf, written out: without a
+    # branch on each leaf, which infeasible nodes here and there would mispredict)
     count, best, best_count = tree.count, tree.best, tree.best_count
-    highest, raws = tree.highest[:tracked], tree.raws
-    i = 0
-    for p in range(size):
-        if i < found and position_of[feasible[i]] == p:
-            n = feasible[i]
-            for k in range(tracked):
-                raws[k] = raw[norm_slots[k], n]
-            set_leaf(size, p, True, totals[i], raws, count, best, best_count, highest)
-            i += 1
-        else:
-            set_leaf(size, p, False, 0, raws, count, best, best_count, highest)
+    highest = tree.highest[:tracked]
+    count[size:2 * size] = 0
+    best[size:2 * size] = NO_TOTAL
+    best_count[size:2 * size] = 0
+    highest[:, size:2 * size] = -1
+    for i in range(found):
+        n = feasible[i]
+        leaf = size + position_of[n]
+        count[leaf], best[leaf], best_count[leaf] = 1, totals[i], 1
+        for k in range(tracked):
+            highest[k, leaf] = raw[norm_slots[k], n]
     build(size, count, best, best_count, highest)
 
 

@@ -9,11 +9,11 @@ InterPodAffinity's data (SpreadData, AffinityData) are separate arguments, not f
 TemplateData: numba updates the reference count of every array of a NamedTuple a function
 receives, so per-node calls take small tuples and loops over nodes stay inside one function.
 An inlined function pays the same on every call for each NamedTuple of arrays it takes, an
-atomic increment and decrement per array, and so does a function that is not inlined for each
+atomic increment and decrement per array, and so does a function, inlined or not, for each
 array it takes (unless numba finds it can leave them out, as in small leaf functions like
 windowtree's): the per-node loops (refresh_class, windowtree.update) are written out, and a
 run of pods served by a tree (cached_run) reads its arrays out of their NamedTuples once and
-calls, per pod, functions inlined into it that take those plain arrays.
+writes out, per pod, the refresh of the bound node's class entry and leaf.
 
 A pod walks the nodes from the rotating start index, as kube-scheduler does, unless a tree
 serves it. The walks of a run of pods of one template read the node-local Filter verdicts and
@@ -298,7 +298,8 @@ def refresh_class(stale, versions, stamp, fits, fit_score, balanced_score, alloc
     ``request``, ``fit_request``, ``balanced_request`` rows; ``plugins``: class_plugins).
     ``fitting`` and ``buffer``: scratch as long as ``stale``. (The loop over the nodes
     calls no function taking arrays: numba would update their reference counts per node.
-    Inlined: cached_run calls it after every bind.)"""
+    Inlined: schedule_batch calls it after a bind; cached_run writes it out for one
+    node.)"""
     fit_count = 0
     for i in range(len(stale)):
         n = stale[i]
@@ -719,19 +720,20 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
                 last_raw = value
                 last_score = normalized(value, assumed[k], mode) * weight
             totals[i] += last_score
-    # the leaves in one pass (``feasible`` lists the nodes in candidate order)
+    # the leaves: all infeasible, then the feasible ones (set_leaf, written out: without a
+    # branch on each leaf, which infeasible nodes here and there would mispredict)
     count, best, best_count = tree.count, tree.best, tree.best_count
-    highest, raws = tree.highest[:tracked], tree.raws
-    i = 0
-    for p in range(size):
-        if i < found and position_of[feasible[i]] == p:
-            n = feasible[i]
-            for k in range(tracked):
-                raws[k] = raw[norm_slots[k], n]
-            set_leaf(size, p, True, totals[i], raws, count, best, best_count, highest)
-            i += 1
-        else:
-            set_leaf(size, p, False, 0, raws, count, best, best_count, highest)
+    highest = tree.highest[:tracked]
+    count[size:2 * size] = 0
+    best[size:2 * size] = NO_TOTAL
+    best_count[size:2 * size] = 0
+    highest[:, size:2 * size] = -1
+    for i in range(found):
+        n = feasible[i]
+        leaf = size + position_of[n]
+        count[leaf], best[leaf], best_count[leaf] = 1, totals[i], 1
+        for k in range(tracked):
+            highest[k, leaf] = raw[norm_slots[k], n]
     build(size, count, best, best_count, highest)
 
 
@@ -768,8 +770,10 @@ def class_leaf_refresh(n, feasible, size, position_of, count, best, best_count, 
     (refreshed: ``feasible``, ``fit_score``, ``balanced_score``) and the template's static
     scores (its ``score_rows``); the tree's arrays (``highest``: its tracked rows) taken
     out of the RunTree. cached_scores, tree_leaf and set_leaf written out, and inlined: it
-    runs after every bind, and numba would update the reference counts of the arrays a call
-    passes, at its entry and exit."""
+    runs after a bind, and numba would update the reference counts of the arrays a call
+    passes, at its entry and exit. (cached_run writes it out: an inlined function updates
+    them too, an atomic increment and decrement per array it takes, which cost a run more
+    than the leaf itself, measured.)"""
     leaf = size + position_of[n]
     tracked = highest.shape[0]
     if feasible:
@@ -862,7 +866,9 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
 
     One call serves the run: the arrays are read out of their NamedTuples once (numba
     updates an array's reference count on every read of a NamedTuple's field), and the loop
-    calls inlined functions taking these plain arrays."""
+    writes out refresh_class for the bound node and class_leaf_refresh: numba updates the
+    reference count of each array a function takes, inlined or not, on every call (the two
+    take 31 arrays: ~0.2 us a pod, of ~0.55 us, measured)."""
     count, best, best_count = tree.count, tree.best, tree.best_count
     tracked = tree.tracked[0]
     highest, window_highest = tree.highest[:tracked], tree.window_highest[:tracked]
@@ -905,15 +911,55 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
         versions[n] += 1
         node_feasible = static_position[n] < 0
         if node_feasible:
-            one[0] = n
-            refresh_class(one, versions, stamp, fits, fit_score, balanced_score, allocatable,
-                          requested, nonzero_requested, request, fit_request, balanced_request,
-                          plugins, fit_ignored, fit_strategy, fit_resources, fit_weights,
-                          shape_utilization, shape_score, balanced_resources, one, raws)
-            node_feasible = fits[n]
-        class_leaf_refresh(n, node_feasible, size, position_of, count, best, best_count,
-                           highest, raw, assumed, fit_score, balanced_score, static_scores,
-                           score_rows, kinds, modes, weights, active, norm_slots)
+            # refresh_class on node n, written out (see the docstring)
+            if plugins[0]:
+                if requested[n, PODS] + 1 > allocatable[n, PODS]:
+                    node_feasible = False
+                for r in range(len(request)):
+                    if (r != PODS and request[r] > 0 and not fit_ignored[r]
+                            and request[r] > allocatable[n, r] - requested[n, r]):
+                        node_feasible = False
+            fits[n] = node_feasible
+            stamp[n] = versions[n]
+            if node_feasible:
+                one[0] = n
+                if plugins[1]:
+                    fit_scores(fit_strategy, fit_resources, fit_weights, shape_utilization,
+                               shape_score, allocatable, requested, nonzero_requested,
+                               fit_request, one, 1, raws)
+                    fit_score[n] = raws[0]
+                if plugins[2]:
+                    balanced_scores(balanced_resources, allocatable, requested,
+                                    balanced_request, one, 1, raws)
+                    balanced_score[n] = raws[0]
+        # class_leaf_refresh, written out (see the docstring)
+        leaf = size + position_of[n]
+        if node_feasible:
+            total = 0
+            for s in range(len(kinds)):
+                if not active[s]:
+                    continue
+                if kinds[s] == SCORE_FIT:
+                    value = fit_score[n]
+                elif kinds[s] == SCORE_BALANCED:
+                    value = balanced_score[n]
+                else:
+                    value = static_scores[score_rows[s], n]
+                if modes[s] == NORMALIZE_NONE:
+                    total += value * weights[s]
+                else:
+                    raw[s, n] = value
+            for k in range(len(norm_slots)):
+                s = norm_slots[k]
+                total += normalized(raw[s, n], assumed[k], modes[s]) * weights[s]
+            count[leaf], best[leaf], best_count[leaf] = 1, total, 1
+            for k in range(tracked):
+                highest[k, leaf] = raw[norm_slots[k], n]
+        else:
+            count[leaf], best[leaf], best_count[leaf] = 0, NO_TOTAL, 0
+            for k in range(tracked):
+                highest[k, leaf] = -1
+        update(size, position_of[n], count, best, best_count, highest)
         i += 1
     return i, start_index
 

@@ -38,15 +38,22 @@ def tree_size(leaves):
 def _combine(node, count, best, best_count, highest):
     left, right = 2 * node, 2 * node + 1
     count[node] = count[left] + count[right]
-    # the higher best and the ties of the children that have it, without branches (the
-    # comparisons are as likely one way as the other)
     left_best, right_best = best[left], best[right]
-    top = max(left_best, right_best)
-    best[node] = top
-    best_count[node] = ((best_count[left] if left_best == top else 0)
-                        + (best_count[right] if right_best == top else 0))
+    best[node] = max(left_best, right_best)
+    best_count[node] = _ties(left_best, right_best, best_count[left], best_count[right])
     for k in range(highest.shape[0]):
         highest[k, node] = max(highest[k, left], highest[k, right])
+
+
+@njit(inline="always")
+def _ties(left_best, right_best, left_count, right_count):
+    """The ties of the higher best of two children, without a branch: the comparisons go
+    either way as often, and a branch mispredicted on half of the nodes made tree builds
+    three times slower (measured). Both counts are read and summed whichever wins: LLVM
+    then chooses with conditional moves (a count read only when chosen becomes a branch)."""
+    both = left_count + right_count
+    one = left_count if left_best > right_best else right_count
+    return both if left_best == right_best else one
 
 
 @njit(inline="always")
@@ -82,12 +89,9 @@ def update(size, position, count, best, best_count, highest):
     while node >= 1:
         left, right = 2 * node, 2 * node + 1
         node_count = count[left] + count[right]
-        if best[left] > best[right]:
-            node_best, node_best_count = best[left], best_count[left]
-        elif best[right] > best[left]:
-            node_best, node_best_count = best[right], best_count[right]
-        else:
-            node_best, node_best_count = best[left], best_count[left] + best_count[right]
+        left_best, right_best = best[left], best[right]
+        node_best = max(left_best, right_best)
+        node_best_count = _ties(left_best, right_best, best_count[left], best_count[right])
         changed = (node_count != count[node] or node_best != best[node]
                    or node_best_count != best_count[node])
         count[node], best[node], best_count[node] = node_count, node_best, node_best_count

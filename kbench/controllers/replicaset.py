@@ -82,22 +82,39 @@ def _count_pods(pods: OwnedPods, set_of_uid: np.ndarray, min_ready: np.ndarray, 
     active = np.zeros(set_count, dtype=np.int64)
     ready_count = np.zeros(set_count, dtype=np.int64)
     available = np.zeros(set_count, dtype=np.int64)
+    # a ReplicaSet's pods mostly follow one another (created in batches): counted in local
+    # variables along a run of one owner, added to its totals when the owner changes
+    current = -1
+    run_not_ended = run_active = run_ready = run_available = 0
     for i in range(len(rows)):
         row = rows[i]
         owner = _owner(row, controller_uid, set_of_uid)
+        if owner != current:
+            if current >= 0:
+                not_ended[current] += run_not_ended
+                active[current] += run_active
+                ready_count[current] += run_ready
+                available[current] += run_available
+            current = owner
+            run_not_ended = run_active = run_ready = run_available = 0
         if owner < 0:
             continue
         if phase[row] == SUCCEEDED or phase[row] == FAILED:
             continue
-        not_ended[owner] += 1
+        run_not_ended += 1
         if not math.isnan(deletion_time[row]):
             continue
-        active[owner] += 1
+        run_active += 1
         if ready[row]:
-            ready_count[owner] += 1
+            run_ready += 1
             # np.floor keeps NaN (no ready time: never available past minReadySeconds 0)
             if min_ready[owner] == 0 or np.floor(ready_time[row]) + min_ready[owner] < now:
-                available[owner] += 1
+                run_available += 1
+    if current >= 0:
+        not_ended[current] += run_not_ended
+        active[current] += run_active
+        ready_count[current] += run_ready
+        available[current] += run_available
     return not_ended, active, ready_count, available
 
 

@@ -67,7 +67,8 @@ def record_events(state: ClusterState, kind: str, name_codes, namespace_codes,
         message_codes = np.full(count, strings.intern(messages), dtype=np.int32)
     else:
         message_codes = strings.intern_many(messages)
-    if count > 1 and (name_codes == name_codes[0]).all():  # one object's events (its pods')
+    if (count > 1 and name_codes[0] == name_codes[-1]
+            and (name_codes == name_codes[0]).all()):  # one object's events (its pods')
         prefix = f"{strings[int(name_codes[0])]}."
         event_names = [f"{prefix}{number:x}" for number in range(first, first + count)]
     else:

@@ -6,7 +6,7 @@ import weakref
 
 import numpy as np
 
-from kbench.randomness import hash64
+from kbench.randomness import hash64, hash64_int
 from kbench.state import ClusterState
 
 #: k8s.io/apimachinery/pkg/util/rand: the alphabet of generated name suffixes (no vowels,
@@ -64,18 +64,12 @@ def generate_names(state: ClusterState, prefix: str, count: int, table: str = "p
     names: list[str] = []
     taken: set[str] = set()
     code_of = state.strings.code_of
-    alphabet = np.frombuffer(ALPHANUMS.encode(), dtype=np.uint8)
     while len(names) < count:
         start = state.counters.get("generated_name", 0)
         want = count - len(names)
         state.counters["generated_name"] = start + want
-        bits = hash64(state.seed, _NAME_SUFFIX, np.arange(start, start + want))
-        letters = np.empty((want, 5), dtype=np.uint8)
-        for i in range(5):
-            bits, digit = np.divmod(bits, np.uint64(len(ALPHANUMS)))
-            letters[:, i] = alphabet[digit.astype(np.int64)]
-        for suffix in letters.view("S5").ravel().tolist():
-            name = prefix + suffix.decode()
+        for suffix in _name_suffixes(state.seed, start, want):
+            name = prefix + suffix
             # a name never interned names no object: only known strings need the index
             if name in taken or (code_of(name) >= 0
                                  and state.find(table, name, namespace) >= 0):
@@ -83,3 +77,29 @@ def generate_names(state: ClusterState, prefix: str, count: int, table: str = "p
             taken.add(name)
             names.append(name)
     return names
+
+
+_ALPHABET = np.frombuffer(ALPHANUMS.encode(), dtype=np.uint8)
+_FEW_NAMES = 8  # fewer suffixes cost less in plain Python than through numpy's calls
+
+
+def _name_suffixes(seed: int, start: int, count: int) -> list[str]:
+    """The 5-character suffixes of generated names number ``start`` to ``start + count - 1``:
+    the base-27 digits of each one's hash, least significant first."""
+    base = len(ALPHANUMS)
+    if count <= _FEW_NAMES:
+        suffixes = []
+        for number in range(start, start + count):
+            bits = hash64_int(seed, _NAME_SUFFIX, number)
+            characters = []
+            for _ in range(5):
+                bits, digit = divmod(bits, base)
+                characters.append(ALPHANUMS[digit])
+            suffixes.append("".join(characters))
+        return suffixes
+    bits = hash64(seed, _NAME_SUFFIX, np.arange(start, start + count))
+    letters = np.empty((count, 5), dtype=np.uint8)
+    for i in range(5):
+        bits, digit = np.divmod(bits, np.uint64(base))
+        letters[:, i] = _ALPHABET[digit.astype(np.int64)]
+    return [suffix.decode() for suffix in letters.view("S5").ravel().tolist()]

@@ -12,6 +12,7 @@ ReplicaSet's SuccessfulDelete event.
 from __future__ import annotations
 
 import math
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -81,22 +82,39 @@ def _count_pods(pods: OwnedPods, set_of_uid: np.ndarray, min_ready: np.ndarray, 
     active = np.zeros(set_count, dtype=np.int64)
     ready_count = np.zeros(set_count, dtype=np.int64)
     available = np.zeros(set_count, dtype=np.int64)
+    # a ReplicaSet's pods mostly follow one another (created in batches): counted in local
+    # variables along a run of one owner, added to its totals when the owner changes
+    current = -1
+    run_not_ended = run_active = run_ready = run_available = 0
     for i in range(len(rows)):
         row = rows[i]
         owner = _owner(row, controller_uid, set_of_uid)
+        if owner != current:
+            if current >= 0:
+                not_ended[current] += run_not_ended
+                active[current] += run_active
+                ready_count[current] += run_ready
+                available[current] += run_available
+            current = owner
+            run_not_ended = run_active = run_ready = run_available = 0
         if owner < 0:
             continue
         if phase[row] == SUCCEEDED or phase[row] == FAILED:
             continue
-        not_ended[owner] += 1
+        run_not_ended += 1
         if not math.isnan(deletion_time[row]):
             continue
-        active[owner] += 1
+        run_active += 1
         if ready[row]:
-            ready_count[owner] += 1
+            run_ready += 1
             # np.floor keeps NaN (no ready time: never available past minReadySeconds 0)
             if min_ready[owner] == 0 or np.floor(ready_time[row]) + min_ready[owner] < now:
-                available[owner] += 1
+                run_available += 1
+    if current >= 0:
+        not_ended[current] += run_not_ended
+        active[current] += run_active
+        ready_count[current] += run_ready
+        available[current] += run_available
     return not_ended, active, ready_count, available
 
 
@@ -134,13 +152,33 @@ def active_pods_of(state: ClusterState, chosen: np.ndarray) -> tuple[np.ndarray,
     return _active_pods_of(owned_pods(state), row_of_uid(state, "replicasets"), chosen)
 
 
+#: per cluster (its string table), per (table, field, default): the field's value by body
+#: code, and the last body column read with its values
+_SPEC_FIELDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _spec_field(state: ClusterState, table: str, field: str, default: int) -> np.ndarray:
-    """An integer spec field kept in the body, per row (read once per distinct body)."""
+    """An integer spec field kept in the body, per row (each distinct body parsed once: a
+    code's text never changes; the same bodies as the last call give the same values)."""
     bodies = state.tables[table]["body"]
+    known = _SPEC_FIELDS.setdefault(state.strings, {}).setdefault((table, field, default),
+                                                                  [{}, None, None])
+    by_code, last_bodies, last_values = known
+    if last_bodies is not None and np.array_equal(bodies, last_bodies):
+        return last_values.copy()
     codes, inverse = np.unique(bodies, return_inverse=True)
-    values = np.array([((state.strings.document(int(c)) or {}).get("spec") or {}).get(
-        field, default) if c >= 0 else default for c in codes.tolist()], dtype=np.float64)
-    return values[inverse] if len(codes) else np.zeros(0)
+    if not len(codes):
+        return np.zeros(0)
+    values = []
+    for code in codes.tolist():
+        value = by_code.get(code, by_code)
+        if value is by_code:
+            value = by_code[code] = ((state.strings.document(code) or {}).get("spec") or {}
+                                     ).get(field, default) if code >= 0 else default
+        values.append(value)
+    values = np.array(values, dtype=np.float64)[inverse]
+    known[1:] = bodies.copy(), values.copy()
+    return values
 
 
 # -- the sync ---------------------------------------------------------------------------------------

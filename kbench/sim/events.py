@@ -61,15 +61,21 @@ def record_events(state: ClusterState, kind: str, name_codes, namespace_codes,
     namespace_codes = np.broadcast_to(np.asarray(namespace_codes, dtype=np.int32), (count,))
     times = np.full(count, state.time) if times is None else np.broadcast_to(
         np.asarray(times, dtype=np.float64), (count,))
-    names = strings.decode(name_codes)
     first = state.counters.get("event", 0) + 1
     state.counters["event"] = first + count - 1
     if isinstance(messages, str):
         message_codes = np.full(count, strings.intern(messages), dtype=np.int32)
     else:
         message_codes = strings.intern_many(messages)
+    if (count > 1 and name_codes[0] == name_codes[-1]
+            and (name_codes == name_codes[0]).all()):  # one object's events (its pods')
+        prefix = f"{strings[int(name_codes[0])]}."
+        event_names = [f"{prefix}{number:x}" for number in range(first, first + count)]
+    else:
+        event_names = [f"{name}.{first + i:x}"
+                       for i, name in enumerate(strings.decode(name_codes))]
     values = {
-        "name": strings.intern_many(f"{name}.{first + i:x}" for i, name in enumerate(names)),
+        "name": strings.intern_many(event_names),
         "namespace": namespace_codes,
         "creation_time": times,
         "involved_kind": np.full(count, strings.intern(kind), dtype=np.int32),

@@ -292,3 +292,15 @@ def test_the_controller_records_successful_delete_for_each_pod_it_deletes():
     messages = sorted(e.to_dict()["message"] for e in cluster.events(cluster.get("rs", "web"))
                       if e.to_dict()["reason"] == "SuccessfulDelete")
     assert messages == sorted(events.messages)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**63 + 5])
+@pytest.mark.parametrize("start", [0, 1000, 2**40])
+def test_few_name_suffixes_are_those_of_the_numpy_path(seed, start, monkeypatch):
+    """Generated names: a few suffixes are made in plain Python, more with numpy; the same
+    counter gives the same suffix either way."""
+    from kbench.controllers import ownership
+    few = ownership._name_suffixes(seed, start, ownership._FEW_NAMES)
+    monkeypatch.setattr(ownership, "_FEW_NAMES", 0)
+    assert ownership._name_suffixes(seed, start, len(few)) == few
+    assert all(len(suffix) == 5 and set(suffix) <= set(ownership.ALPHANUMS) for suffix in few)

@@ -677,13 +677,13 @@ def tree_build(t, candidates, size, tree, nodes, templates, profile, active, nor
                         failures, custom_filter, feasible, reason_counts, resource_failures)
     tree_scores(t, feasible[:found], nodes, templates, profile, tree, active, custom_score,
                 buffer)
-    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
+    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots)
 
 
 @njit
-def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
+def tree_fill(candidates, feasible, size, tree, profile, norm_slots):
     """The leaves and inner nodes of a tree whose scores of the ``feasible`` candidates (in
-    the candidates' order) are in tree.fixed and tree.raw. ``totals``: scratch."""
+    the candidates' order) are in tree.fixed and tree.raw."""
     found = len(feasible)
     # A static plugin with one raw score on every feasible candidate needs no tracking in
     # ``highest``: without a custom Filter a run's binds only make feasible nodes infeasible,
@@ -712,33 +712,32 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
     tree.tracked[0] = tracked
     for p in range(len(candidates)):
         position_of[candidates[p]] = p
-    # the totals, plugin by plugin; nodes mostly share a few raw scores of a plugin, so the
-    # last one's normalized score is reused
-    for i in range(found):
-        totals[i] = fixed[feasible[i]]
-    for k in range(len(norm_slots)):
-        s = norm_slots[k]
-        mode, weight = profile.score_normalize[s], profile.score_weights[s]
-        last_raw = 0
-        last_score = 0
-        for i in range(found):
-            value = raw[s, feasible[i]]
-            if i == 0 or value != last_raw:
-                last_raw = value
-                last_score = normalized(value, assumed[k], mode) * weight
-            totals[i] += last_score
-    # the leaves: all infeasible, then the feasible ones (set_leaf, written out: without a
-    # branch on each leaf, which infeasible nodes here and there would mispredict)
+    # the leaves: all infeasible, then the feasible ones with their totals (set_leaf,
+    # written out: without a branch on each leaf, which infeasible nodes here and there
+    # would mispredict); nodes mostly share a few raw scores of a plugin, so each plugin's
+    # last normalized score is reused
     count, best, best_count = tree.count, tree.best, tree.best_count
     highest = tree.highest[:tracked]
     count[size:2 * size] = 0
     best[size:2 * size] = NO_TOTAL
     best_count[size:2 * size] = 0
     highest[:, size:2 * size] = -1
+    normalized_count = len(norm_slots)
+    modes, weights = profile.score_normalize, profile.score_weights
+    last_raw = np.zeros(normalized_count, dtype=np.int64)
+    last_score = np.zeros(normalized_count, dtype=np.int64)
     for i in range(found):
         n = feasible[i]
+        total = fixed[n]
+        for k in range(normalized_count):
+            s = norm_slots[k]
+            value = raw[s, n]
+            if i == 0 or value != last_raw[k]:
+                last_raw[k] = value
+                last_score[k] = normalized(value, assumed[k], modes[s]) * weights[s]
+            total += last_score[k]
         leaf = size + position_of[n]
-        count[leaf], best[leaf], best_count[leaf] = 1, totals[i], 1
+        count[leaf], best[leaf], best_count[leaf] = 1, total, 1
         for k in range(tracked):
             highest[k, leaf] = raw[norm_slots[k], n]
     build(size, count, best, best_count, highest)
@@ -766,7 +765,7 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
         feasible[found] = n
         found += (static_position[n] < 0) & fits[n]
     cached_tree_scores(t, slot, feasible[:found], cache, templates, profile, tree, active)
-    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
+    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots)
 
 
 @njit(inline="always")

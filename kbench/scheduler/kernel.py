@@ -36,6 +36,7 @@ PodTopologySpread score, which depends only on the domains present in the pod's 
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -43,8 +44,14 @@ import numpy as np
 from kbench._jit import njit
 from kbench.scheduler.plugins.interpodaffinity import (affinity_bind, affinity_normalize,
                                                        affinity_prefilter, affinity_scores)
-from kbench.scheduler.plugins.noderesources import (PODS, balanced_scores, fit_filter,
-                                                     fit_scores)
+from kbench.scheduler.plugins.noderesources import (LEAST_ALLOCATED, MAX_UTILIZATION,
+                                                     MOST_ALLOCATED, PODS,
+                                                     REQUESTED_TO_CAPACITY_RATIO,
+                                                     allocatable_and_requested,
+                                                     balanced_fraction, balanced_scores,
+                                                     broken_linear, fit_filter, fit_scores,
+                                                     least_requested_score,
+                                                     most_requested_score)
 from kbench.scheduler.plugins.nodeports import ports_filter
 from kbench.scheduler.plugins.podtopologyspread import (partition_allowed, partition_domains,
                                                         partition_score, spread_bind,
@@ -670,13 +677,13 @@ def tree_build(t, candidates, size, tree, nodes, templates, profile, active, nor
                         failures, custom_filter, feasible, reason_counts, resource_failures)
     tree_scores(t, feasible[:found], nodes, templates, profile, tree, active, custom_score,
                 buffer)
-    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
+    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots)
 
 
 @njit
-def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
+def tree_fill(candidates, feasible, size, tree, profile, norm_slots):
     """The leaves and inner nodes of a tree whose scores of the ``feasible`` candidates (in
-    the candidates' order) are in tree.fixed and tree.raw. ``totals``: scratch."""
+    the candidates' order) are in tree.fixed and tree.raw."""
     found = len(feasible)
     # A static plugin with one raw score on every feasible candidate needs no tracking in
     # ``highest``: without a custom Filter a run's binds only make feasible nodes infeasible,
@@ -705,33 +712,32 @@ def tree_fill(candidates, feasible, size, tree, profile, norm_slots, totals):
     tree.tracked[0] = tracked
     for p in range(len(candidates)):
         position_of[candidates[p]] = p
-    # the totals, plugin by plugin; nodes mostly share a few raw scores of a plugin, so the
-    # last one's normalized score is reused
-    for i in range(found):
-        totals[i] = fixed[feasible[i]]
-    for k in range(len(norm_slots)):
-        s = norm_slots[k]
-        mode, weight = profile.score_normalize[s], profile.score_weights[s]
-        last_raw = 0
-        last_score = 0
-        for i in range(found):
-            value = raw[s, feasible[i]]
-            if i == 0 or value != last_raw:
-                last_raw = value
-                last_score = normalized(value, assumed[k], mode) * weight
-            totals[i] += last_score
-    # the leaves: all infeasible, then the feasible ones (set_leaf, written out: without a
-    # branch on each leaf, which infeasible nodes here and there would mispredict)
+    # the leaves: all infeasible, then the feasible ones with their totals (set_leaf,
+    # written out: without a branch on each leaf, which infeasible nodes here and there
+    # would mispredict); nodes mostly share a few raw scores of a plugin, so each plugin's
+    # last normalized score is reused
     count, best, best_count = tree.count, tree.best, tree.best_count
     highest = tree.highest[:tracked]
     count[size:2 * size] = 0
     best[size:2 * size] = NO_TOTAL
     best_count[size:2 * size] = 0
     highest[:, size:2 * size] = -1
+    normalized_count = len(norm_slots)
+    modes, weights = profile.score_normalize, profile.score_weights
+    last_raw = np.zeros(normalized_count, dtype=np.int64)
+    last_score = np.zeros(normalized_count, dtype=np.int64)
     for i in range(found):
         n = feasible[i]
+        total = fixed[n]
+        for k in range(normalized_count):
+            s = norm_slots[k]
+            value = raw[s, n]
+            if i == 0 or value != last_raw[k]:
+                last_raw[k] = value
+                last_score[k] = normalized(value, assumed[k], modes[s]) * weights[s]
+            total += last_score[k]
         leaf = size + position_of[n]
-        count[leaf], best[leaf], best_count[leaf] = 1, totals[i], 1
+        count[leaf], best[leaf], best_count[leaf] = 1, total, 1
         for k in range(tracked):
             highest[k, leaf] = raw[norm_slots[k], n]
     build(size, count, best, best_count, highest)
@@ -759,7 +765,7 @@ def cached_tree_build(t, slot, candidates, size, tree, nodes, templates, profile
         feasible[found] = n
         found += (static_position[n] < 0) & fits[n]
     cached_tree_scores(t, slot, feasible[:found], cache, templates, profile, tree, active)
-    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots, buffer)
+    tree_fill(candidates, feasible[:found], size, tree, profile, norm_slots)
 
 
 @njit(inline="always")
@@ -866,14 +872,14 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
 
     One call serves the run: the arrays are read out of their NamedTuples once (numba
     updates an array's reference count on every read of a NamedTuple's field), and the loop
-    writes out refresh_class for the bound node and class_leaf_refresh: numba updates the
-    reference count of each array a function takes, inlined or not, on every call (the two
-    take 31 arrays: ~0.2 us a pod, of ~0.55 us, measured)."""
+    writes out refresh_class for the bound node (with fit_scores and balanced_scores) and
+    class_leaf_refresh: numba updates the reference count of each array a function takes,
+    inlined or not, on every call (the four take 47 arrays: ~0.25 us a pod, of ~0.6 us,
+    measured)."""
     count, best, best_count = tree.count, tree.best, tree.best_count
     tracked = tree.tracked[0]
     highest, window_highest = tree.highest[:tracked], tree.window_highest[:tracked]
     assumed, position_of, raw = tree.assumed, tree.position_of, tree.raw
-    one, raws = tree.one, tree.raws
     stamp, fits = cache.stamp[slot], cache.fits[slot]
     fit_score, balanced_score = cache.fit_score[slot], cache.balanced_score[slot]
     allocatable, requested = nodes.allocatable, nodes.requested
@@ -921,17 +927,67 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
                         node_feasible = False
             fits[n] = node_feasible
             stamp[n] = versions[n]
-            if node_feasible:
-                one[0] = n
-                if plugins[1]:
-                    fit_scores(fit_strategy, fit_resources, fit_weights, shape_utilization,
-                               shape_score, allocatable, requested, nonzero_requested,
-                               fit_request, one, 1, raws)
-                    fit_score[n] = raws[0]
-                if plugins[2]:
-                    balanced_scores(balanced_resources, allocatable, requested,
-                                    balanced_request, one, 1, raws)
-                    balanced_score[n] = raws[0]
+            if node_feasible and plugins[1]:
+                # fit_scores on node n, written out
+                node_score = 0
+                weight_sum = 0
+                for k in range(len(fit_resources)):
+                    resource = fit_resources[k]
+                    nonzero = nonzero_requested[n, resource] if resource < 2 else 0
+                    capacity, used = allocatable_and_requested(
+                        resource, allocatable[n, resource], requested[n, resource], nonzero,
+                        fit_request[k], False)
+                    if capacity == 0:
+                        continue
+                    if fit_strategy == LEAST_ALLOCATED:
+                        score = least_requested_score(used, capacity)
+                    elif fit_strategy == MOST_ALLOCATED:
+                        score = most_requested_score(used, capacity)
+                    else:
+                        utilization = MAX_UTILIZATION if used > capacity else (
+                            used * MAX_UTILIZATION // capacity)
+                        score = broken_linear(utilization, shape_utilization, shape_score)
+                        if score <= 0:
+                            continue
+                    node_score += score * fit_weights[k]
+                    weight_sum += fit_weights[k]
+                if weight_sum == 0:
+                    fit_score[n] = 0
+                elif fit_strategy == REQUESTED_TO_CAPACITY_RATIO:
+                    fit_score[n] = np.int64(math.floor(node_score / weight_sum + 0.5))
+                else:
+                    fit_score[n] = node_score // weight_sum
+            if node_feasible and plugins[2]:
+                # balanced_scores on node n, written out
+                fractions_seen = 0
+                fraction_sum = 0.0
+                first = second = 0.0
+                for k in range(len(balanced_resources)):
+                    r = balanced_resources[k]
+                    fraction = balanced_fraction(r, allocatable[n, r], requested[n, r],
+                                                 balanced_request[k])
+                    if fraction < 0:
+                        continue
+                    fraction_sum += fraction
+                    if fractions_seen == 0:
+                        first = fraction
+                    elif fractions_seen == 1:
+                        second = fraction
+                    fractions_seen += 1
+                std = 0.0
+                if fractions_seen == 2:
+                    std = abs((first - second) / 2)
+                elif fractions_seen > 2:
+                    mean = fraction_sum / fractions_seen
+                    spread = 0.0
+                    for k in range(len(balanced_resources)):
+                        r = balanced_resources[k]
+                        fraction = balanced_fraction(r, allocatable[n, r], requested[n, r],
+                                                     balanced_request[k])
+                        if fraction >= 0:
+                            spread = spread + (fraction - mean) * (fraction - mean)
+                    std = math.sqrt(spread / fractions_seen)
+                balanced_score[n] = np.int64((1 - std) * MAX_NODE_SCORE)
         # class_leaf_refresh, written out (see the docstring)
         leaf = size + position_of[n]
         if node_feasible:

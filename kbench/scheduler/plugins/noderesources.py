@@ -153,7 +153,7 @@ def fit_scores(strategy, resources, weights, shape_utilization, shape_score, all
 
 
 @njit(inline="always")
-def _balanced_fraction(resource, allocatable, requested, pod_request):
+def balanced_fraction(resource, allocatable, requested, pod_request):
     """A resource's requested fraction of allocatable, capped at 1; -1 when not scored."""
     capacity, used = allocatable_and_requested(resource, allocatable, requested, 0,
                                                pod_request, True)
@@ -174,7 +174,7 @@ def balanced_scores(resources, allocatable, requested, pod_request, feasible, co
         first = second = 0.0
         for k in range(len(resources)):
             r = resources[k]
-            fraction = _balanced_fraction(r, allocatable[n, r], requested[n, r], pod_request[k])
+            fraction = balanced_fraction(r, allocatable[n, r], requested[n, r], pod_request[k])
             if fraction < 0:
                 continue
             total += fraction
@@ -191,7 +191,7 @@ def balanced_scores(resources, allocatable, requested, pod_request, feasible, co
             spread = 0.0
             for k in range(len(resources)):
                 r = resources[k]
-                fraction = _balanced_fraction(r, allocatable[n, r], requested[n, r],
+                fraction = balanced_fraction(r, allocatable[n, r], requested[n, r],
                                               pod_request[k])
                 if fraction >= 0:
                     spread = spread + (fraction - mean) * (fraction - mean)

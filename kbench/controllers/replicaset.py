@@ -12,7 +12,6 @@ ReplicaSet's SuccessfulDelete event.
 from __future__ import annotations
 
 import math
-import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -152,33 +151,13 @@ def active_pods_of(state: ClusterState, chosen: np.ndarray) -> tuple[np.ndarray,
     return _active_pods_of(owned_pods(state), row_of_uid(state, "replicasets"), chosen)
 
 
-#: per cluster (its string table), per (table, field, default): the field's value by body
-#: code, and the last body column read with its values
-_SPEC_FIELDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _spec_field(state: ClusterState, table: str, field: str, default: int) -> np.ndarray:
-    """An integer spec field kept in the body, per row (each distinct body parsed once: a
-    code's text never changes; the same bodies as the last call give the same values)."""
+    """An integer spec field kept in the body, per row (read once per distinct body)."""
     bodies = state.tables[table]["body"]
-    known = _SPEC_FIELDS.setdefault(state.strings, {}).setdefault((table, field, default),
-                                                                  [{}, None, None])
-    by_code, last_bodies, last_values = known
-    if last_bodies is not None and np.array_equal(bodies, last_bodies):
-        return last_values.copy()
     codes, inverse = np.unique(bodies, return_inverse=True)
-    if not len(codes):
-        return np.zeros(0)
-    values = []
-    for code in codes.tolist():
-        value = by_code.get(code, by_code)
-        if value is by_code:
-            value = by_code[code] = ((state.strings.document(code) or {}).get("spec") or {}
-                                     ).get(field, default) if code >= 0 else default
-        values.append(value)
-    values = np.array(values, dtype=np.float64)[inverse]
-    known[1:] = bodies.copy(), values.copy()
-    return values
+    values = np.array([((state.strings.document(int(c)) or {}).get("spec") or {}).get(
+        field, default) if c >= 0 else default for c in codes.tolist()], dtype=np.float64)
+    return values[inverse] if len(codes) else np.zeros(0)
 
 
 # -- the sync ---------------------------------------------------------------------------------------

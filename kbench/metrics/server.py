@@ -443,8 +443,8 @@ class MetricsServer:
             server.scrape(state, usage_model, server.next_scrape_time)
 
     Samples are kept by pod and node row (rows are stable: deleted rows are tombstones, new
-    objects append rows; when the engine compacts the pods table, it makes the server again
-    from its renumbered to_arrays, kbench.state.compaction); arrays grow with the tables
+    objects append rows; when the engine compacts the pods table, renumber_pods moves the
+    samples with their pods, kbench.state.compaction); arrays grow with the tables
     (capacity doubles). A scrape costs
     in proportion to the live pods, not the rows.
     """

@@ -61,7 +61,7 @@ from kbench.controllers.hpa_kernel import (
     HpaSpecs,
     HpaTimings,
 )
-from kbench.sim.events import record_event
+from kbench.sim.events import record_events_in_order
 from kbench.state import ClusterState
 from kbench.state.label_groups import pair_keys
 from kbench.state.strings import canonical_json
@@ -295,6 +295,16 @@ class CompiledHpas:
                              else ("", "[" + t[1], t[2] + "]") for t in self.split_templates()]
             self._single_ok = np.array([t is not None for t in self._singles], np.bool_)
         return self._singles
+
+    def single_template_ids(self) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
+        """Per flat metric the index of its single_templates entry among the distinct ones
+        (-1: None), and those distinct templates (cached)."""
+        if not hasattr(self, "_single_ids"):
+            distinct: dict[tuple[str, str, str], int] = {}
+            ids = [-1 if t is None else distinct.setdefault(t, len(distinct))
+                   for t in self.single_templates()]
+            self._single_ids = (np.array(ids, np.int64), list(distinct))
+        return self._single_ids
 
     def metric_names(self) -> list[str]:
         """metric_name of every flat metric (computed once per compile)."""
@@ -676,6 +686,7 @@ class PodSelection:
         self.owner = np.zeros(0, np.int32)             # [capacity] HpaInputs.pod_owner
         self.shared_keys: list[int] = []               # keys several HPAs have
         self.shared_for = None                         # the hpas_of_key they are of
+        self.bounds = (-1, -1)  # bounds of the answer's pod rows and of owner, for _check
 
     def select(self, state: ClusterState, namespaces: np.ndarray, selector_codes: np.ndarray,
                caches: dict) -> tuple[np.ndarray, np.ndarray, dict[int, set[int]]]:
@@ -710,6 +721,7 @@ class PodSelection:
             self.owner[:] = -1
             pod_start, pod_rows, self.match_pods = k.select_rows(pods.live_rows(), *index,
                                                                  self.owner)
+            self.bounds = (int(pod_rows.max(initial=-1)), int(self.owner.max(initial=-1)))
         else:
             deleted = old[was_alive & ~is_alive]
             added = seen + np.flatnonzero(alive[seen:])
@@ -718,6 +730,10 @@ class PodSelection:
             pod_start, pod_rows = k.update_selection(self.answer[0], self.answer[1],
                                                      self.match_pods, deleted, added, alive,
                                                      *index, self.owner)
+            # rows kept are checked already; added ones are ascending (owner: -1 or an HPA)
+            if len(added):
+                self.bounds = (max(self.bounds[0], int(added[-1])),
+                               max(self.bounds[1], int(self.owner[added].max())))
         controllers = self._controllers(keys, hpas_of_key, pod_start, multiple)
         self.answer, self.answer_for = (pod_start, pod_rows, controllers), key_answer
         return self.answer
@@ -971,20 +987,25 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
 
 # -- the kernel call ------------------------------------------------------------------------------
 
-def _check(specs: HpaSpecs, inputs: HpaInputs) -> None:
-    """Shapes and CSR indexes the kernel relies on (it does not bounds-check)."""
+def _check(specs: HpaSpecs, inputs: HpaInputs, pod_bounds: tuple[int, int] | None = None,
+           checked: dict | None = None) -> None:
+    """Shapes and CSR indexes the kernel relies on (it does not bounds-check).
+
+    ``pod_bounds``: (largest pod row of pod_rows, largest HPA of pod_owner) or bounds above
+    them, when known without looking at every entry (PodSelection.bounds); ``checked``: a memo
+    of the specs already checked (the controller's caches)."""
     n = len(specs.hpa_rows)
     m = len(specs.metric_source)
-    for name in ("min_replicas", "max_replicas", "has_behavior", "up_window", "down_window"):
-        if len(getattr(specs, name)) != n:
-            raise ValueError(f"HpaSpecs.{name} has {len(getattr(specs, name))} entries, expected {n}")
-    if len(specs.metric_start) != n + 1 or int(specs.metric_start[-1]) != m:
-        raise ValueError("HpaSpecs.metric_start is not a CSR index over the metrics")
-    if np.any(specs.metric_target[specs.metric_target_type == k.TARGET_UTILIZATION] == 0):
-        raise ValueError("HpaSpecs: a Utilization target of 0 % (validation requires >= 1)")
+    if checked is None or checked.get("checked_specs") is not specs:
+        _check_specs(specs)
+        if checked is not None:
+            checked["checked_specs"] = specs
     if len(inputs.pod_start) != n + 1 or int(inputs.pod_start[-1]) != len(inputs.pod_rows):
         raise ValueError("HpaInputs.pod_start is not a CSR index over pod_rows")
-    if len(inputs.pod_rows) and int(inputs.pod_rows.max()) >= len(inputs.phase):
+    if pod_bounds is None:
+        pod_bounds = (int(inputs.pod_rows.max(initial=-1)),
+                      int(inputs.pod_owner.max(initial=-1)))
+    if pod_bounds[0] >= len(inputs.phase):
         raise ValueError("HpaInputs.pod_rows names pod rows past the per-pod arrays")
     if len(inputs.metric_series) != m or len(inputs.scalar_value) != m:
         raise ValueError(f"HpaInputs: per-metric arrays must have {m} entries")
@@ -999,7 +1020,7 @@ def _check(specs: HpaSpecs, inputs: HpaInputs) -> None:
     if len(samples) != 1 or samples.pop() > pods:
         raise ValueError("HpaInputs: the sample arrays must be as long as each other, and no "
                          f"longer than the pods' ({pods})")
-    if len(inputs.pod_owner) and int(inputs.pod_owner.max()) >= n:
+    if pod_bounds[1] >= n:
         raise ValueError("HpaInputs.pod_owner names an HPA past the HPAs")
     if inputs.pod_metric_values.shape[1:] != (pods,) and len(inputs.pod_metric_values):
         raise ValueError("HpaInputs.pod_metric_values must have one column per pod row")
@@ -1008,10 +1029,24 @@ def _check(specs: HpaSpecs, inputs: HpaInputs) -> None:
         raise ValueError("HpaInputs.metric_series names a series past pod_metric_values")
 
 
+def _check_specs(specs: HpaSpecs) -> None:
+    n = len(specs.hpa_rows)
+    m = len(specs.metric_source)
+    for name in ("min_replicas", "max_replicas", "has_behavior", "up_window", "down_window"):
+        if len(getattr(specs, name)) != n:
+            raise ValueError(f"HpaSpecs.{name} has {len(getattr(specs, name))} entries, expected {n}")
+    if len(specs.metric_start) != n + 1 or int(specs.metric_start[-1]) != m:
+        raise ValueError("HpaSpecs.metric_start is not a CSR index over the metrics")
+    if np.any(specs.metric_target[specs.metric_target_type == k.TARGET_UTILIZATION] == 0):
+        raise ValueError("HpaSpecs: a Utilization target of 0 % (validation requires >= 1)")
+
+
 def decide(specs: HpaSpecs, inputs: HpaInputs, history: HpaHistory, now: float,
-           config: HpaConfig = HpaConfig()) -> HpaOutputs:
-    """One kernel call deciding every HPA; ``history`` is updated in place."""
-    _check(specs, inputs)
+           config: HpaConfig = HpaConfig(), pod_bounds: tuple[int, int] | None = None,
+           checked: dict | None = None) -> HpaOutputs:
+    """One kernel call deciding every HPA; ``history`` is updated in place. ``pod_bounds``
+    and ``checked``: see _check."""
+    _check(specs, inputs, pod_bounds, checked)
     rows = int(specs.hpa_rows.max()) + 1 if len(specs.hpa_rows) else 0
     history.ensure(rows)
     out = k.empty_outputs(len(specs.hpa_rows), len(specs.metric_source))
@@ -1310,12 +1345,10 @@ def _current_metrics_texts(decisions: HpaDecisions, indices: list[int],
     compiled = decisions.compiled
     start = compiled.specs.metric_start
     wanted = np.asarray(indices, np.int64)
-    lo = start[wanted]
+    single, lo = _single_metric(decisions, wanted)
     lengths = start[wanted + 1] - lo
     ok = out.metric_computed & (out.metric_error == k.ERR_NONE)
     singles = compiled.single_templates()
-    first = np.minimum(lo, max(len(ok) - 1, 0))
-    single = ((lengths == 1) & ok[first] & compiled._single_ok[first]) if len(ok) else lengths < 0
     texts: list[str | None] = [None] * len(indices)
     position = np.flatnonzero(single)
     metric_ids = lo[position]
@@ -1361,6 +1394,56 @@ def _current_metrics_texts(decisions: HpaDecisions, indices: list[int],
     return texts
 
 
+def _single_metric(decisions: HpaDecisions, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the HPA indexes ``wanted`` have the usual currentMetrics, one metric computed
+    without error whose single template is known, and each one's first metric."""
+    out = decisions.outputs
+    compiled = decisions.compiled
+    start = compiled.specs.metric_start
+    lo = start[wanted]
+    lengths = start[wanted + 1] - lo
+    ok = out.metric_computed & (out.metric_error == k.ERR_NONE)
+    compiled.single_templates()
+    first = np.minimum(lo, max(len(ok) - 1, 0))
+    single = ((lengths == 1) & ok[first] & compiled._single_ok[first]) if len(ok) else lengths < 0
+    return single, lo
+
+
+#: the key of a remembered currentMetrics text: value << 32 | utilization (values below 2**31)
+_KEY_VALUES = 2**31
+
+
+def _known_metric_codes(decisions: HpaDecisions, indices: np.ndarray,
+                        memo: dict) -> tuple[np.ndarray, list]:
+    """The string codes of the currentMetrics texts of HPA ``indices`` that ``memo`` remembers
+    (-2 where it does not). The usual HPA's text (one metric computed without error) is its
+    single template filled with the utilization and the value, so once interned its code is
+    known by those three: ``memo`` maps a template to {value << 32 | utilization: code}.
+    Also returns, per index, (template's dict, key) for remembering its code, or None."""
+    codes = np.full(len(indices), -2, np.int64)
+    slots: list = [None] * len(indices)
+    if not len(indices):
+        return codes, slots
+    out = decisions.outputs
+    single, lo = _single_metric(decisions, indices)
+    position = np.flatnonzero(single)
+    metric_ids = lo[position]
+    values = out.metric_value[metric_ids]
+    fits = (values >= 0) & (values < _KEY_VALUES)
+    position, metric_ids = position[fits], metric_ids[fits]
+    keys = (values[fits] << 32) | (out.metric_utilization[metric_ids].astype(np.int64) & 0xFFFFFFFF)
+    template_ids, templates = decisions.compiled.single_template_ids()
+    template_of = template_ids[metric_ids]
+    for t in np.unique(template_of).tolist():
+        mine = template_of == t
+        known = memo.setdefault(templates[t], {})
+        where, its_keys = position[mine].tolist(), keys[mine].tolist()
+        codes[where] = [known.get(key, -2) for key in its_keys]
+        for j, key in zip(where, its_keys):
+            slots[j] = (known, key)
+    return codes, slots
+
+
 def _pod_namer(state: ClusterState):
     """pod row -> (pod name, first container name), for "missing request" messages."""
     pods = state.tables["pods"]
@@ -1399,7 +1482,8 @@ class HorizontalController:
         self.history.ensure(len(hpas))
         self.history.forget(np.flatnonzero(~hpas.alive))
         inputs, notes = observe(state, compiled, pod_metrics, custom_metrics, self.caches)
-        out = decide(compiled.specs, inputs, self.history, state.time, self.config)
+        out = decide(compiled.specs, inputs, self.history, state.time, self.config,
+                     self.caches["pod_selection"].bounds, self.caches)
         return HpaDecisions(compiled.specs.hpa_rows, out.outcome, out.current_replicas,
                             out.desired_replicas, out.rescale, out, compiled,
                             _pod_namer(state), float(state.time), self.caches, notes)
@@ -1497,6 +1581,10 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     quantities = caches.setdefault("quantities", {})
     if len(quantities) > 100_000:  # milli-values seen; bounded over a long run
         quantities.clear()
+    remembered = caches.get("metric_codes")
+    if (remembered is None or remembered[0] is not strings
+            or sum(map(len, remembered[1].values())) > 100_000):  # bounded over a long run
+        remembered = caches["metric_codes"] = (strings, {})
     conditions = hpas["conditions"]
     metrics = hpas["current_metrics"]
     previous = caches.get("documents")
@@ -1505,37 +1593,52 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     fixed = conditions_kept.copy()  # merging the calls again gives the same list
     noisy = (outcome != k.OUTCOME_KEPT) | (out.invalid_count > 0)
     new_metrics = observed & ~metrics_kept
-    # the new currentMetrics texts are written in runs (one intern_many each): a run ends only
-    # where another string may be interned (a conditions list merged, events), so that new
-    # strings get the codes they always got, in HPA order
+    # Strings are interned in HPA order, so that new ones get the codes they always got: an
+    # HPA's conditions list, then its currentMetrics text, then its events. The texts whose code
+    # is remembered need no interning; the others are interned in runs (one intern_many each)
+    # and the events in batches (one record_events_in_order each), each run or batch ending
+    # only where another string may be interned.
     rewritten = np.flatnonzero(new_metrics)
-    texts = _current_metrics_texts(decisions, rewritten.tolist(), quantities)
-    done = 0  # texts[:done] are written
+    codes, slots = _known_metric_codes(decisions, rewritten, remembered[1])
+    unknown = np.flatnonzero(codes == -2)
+    texts = _current_metrics_texts(decisions, rewritten[unknown].tolist(), quantities)
+    done = 0  # texts[:done] are interned
+    pending_events: list[tuple] = []
 
-    def write_texts(until: int) -> None:
+    def record_pending_events() -> None:
+        record_events_in_order(state, "HorizontalPodAutoscaler", pending_events, COMPONENT)
+        pending_events.clear()
+
+    def intern_texts(until: int) -> None:
+        """Intern the texts of rewritten[:until] not interned yet."""
         nonlocal done
-        if until - done > 4:
-            metrics[rows[rewritten[done:until]]] = strings.intern_many(texts[done:until])
-        for j in range(done, until if until - done <= 4 else done):
-            text = texts[j]
-            metrics[rows[rewritten[j]]] = -1 if text is None else strings.intern(text)
-        done = max(done, until)
+        stop = int(np.searchsorted(unknown, until))
+        if stop <= done:
+            return
+        record_pending_events()
+        if stop - done > 4:
+            codes[unknown[done:stop]] = strings.intern_many(texts[done:stop])
+        else:
+            for j in range(done, stop):
+                codes[unknown[j]] = strings.intern(texts[j])  # None: NO_STRING
+        done = stop
 
     merging = live & ~conditions_kept
     todo = np.flatnonzero(merging | (live & noisy))
     text_index = np.searchsorted(rewritten, todo)  # texts before HPA todo[j]: text_index[j]
-    for i, row, merge, count, codes, valid, wanted, before, loud in zip(
+    for i, row, merge, count, codes_of_calls, valid, wanted, before, loud in zip(
             todo.tolist(), rows[todo].tolist(), merging[todo].tolist(),
             out.cond_count[todo].tolist(), out.cond_code[todo].tolist(),
             out.valid_metric[todo].tolist(), decisions.desired_replicas[todo].tolist(),
             text_index.tolist(), noisy[todo].tolist()):
         if merge:
-            calls = tuple(decisions._calls(i, codes[:count], valid, wanted))
+            calls = tuple(decisions._calls(i, codes_of_calls[:count], valid, wanted))
             old_code = int(conditions[row])
             key = (old_code, calls)
             code = memo.get(key)
             if code is None:
-                write_texts(before)
+                intern_texts(before)
+                record_pending_events()
                 merged, changed = _merge_conditions(strings.document(old_code) or [], calls, now)
                 code = strings.intern_document(merged)
                 if not changed:  # without a new transition time the result holds for later syncs
@@ -1547,12 +1650,18 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
         if loud:
             events = decisions.events(i)
             if events:  # after this HPA's own text
-                write_texts(before + 1 if before < len(rewritten) and rewritten[before] == i
-                            else before)
-            for event_type, reason, message in events:
-                record_event(state, "HorizontalPodAutoscaler", compiled.names[i],
-                             compiled.namespaces[i], event_type, reason, message, COMPONENT)
-    write_texts(len(rewritten))
+                intern_texts(before + 1 if before < len(rewritten) and rewritten[before] == i
+                             else before)
+                name, namespace = compiled.names[i], compiled.namespaces[i]
+                pending_events.extend((name, namespace, event_type, reason, message)
+                                      for event_type, reason, message in events)
+    intern_texts(len(rewritten))
+    record_pending_events()
+    metrics[rows[rewritten]] = codes
+    for j in unknown.tolist():  # remembered for the next syncs
+        slot = slots[j]
+        if slot is not None:
+            slot[0][slot[1]] = int(codes[j])
     caches["documents"] = {
         "compiled": compiled, "strings": strings, "fixed": fixed & live,
         "cond_inputs": numbers[0], "metric_inputs": numbers[1],

@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import repeat
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -1419,9 +1420,10 @@ def _known_metric_codes(decisions: HpaDecisions, indices: np.ndarray,
     (-2 where it does not). The usual HPA's text (one metric computed without error) is its
     single template filled with the utilization and the value, so once interned its code is
     known by those three: ``memo`` maps a template to {value << 32 | utilization: code}.
-    Also returns, per index, (template's dict, key) for remembering its code, or None."""
+    Also returns what to remember once the texts are interned: (template's dict, positions in
+    ``indices``, their keys) of the texts it did not know."""
     codes = np.full(len(indices), -2, np.int64)
-    slots: list = [None] * len(indices)
+    slots: list = []
     if not len(indices):
         return codes, slots
     out = decisions.outputs
@@ -1437,10 +1439,13 @@ def _known_metric_codes(decisions: HpaDecisions, indices: np.ndarray,
     for t in np.unique(template_of).tolist():
         mine = template_of == t
         known = memo.setdefault(templates[t], {})
-        where, its_keys = position[mine].tolist(), keys[mine].tolist()
-        codes[where] = [known.get(key, -2) for key in its_keys]
-        for j, key in zip(where, its_keys):
-            slots[j] = (known, key)
+        where, its_keys = position[mine], keys[mine]
+        found = np.fromiter(map(known.get, its_keys.tolist(), repeat(-2)), np.int64,
+                            len(where))
+        codes[where] = found
+        missing = found == -2
+        if missing.any():
+            slots.append((known, where[missing], its_keys[missing]))
     return codes, slots
 
 
@@ -1658,10 +1663,8 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     intern_texts(len(rewritten))
     record_pending_events()
     metrics[rows[rewritten]] = codes
-    for j in unknown.tolist():  # remembered for the next syncs
-        slot = slots[j]
-        if slot is not None:
-            slot[0][slot[1]] = int(codes[j])
+    for known, where, keys in slots:  # remembered for the next syncs
+        known.update(zip(keys.tolist(), codes[where].tolist()))
     caches["documents"] = {
         "compiled": compiled, "strings": strings, "fixed": fixed & live,
         "cond_inputs": numbers[0], "metric_inputs": numbers[1],

@@ -143,6 +143,34 @@ def test_steady_syncs_keep_documents_and_codes():
     assert before[2:] == after[2:]
 
 
+def test_remembered_current_metrics_codes_are_those_of_the_texts():
+    # app0's usage goes back and forth: its currentMetrics text comes back, and its code is
+    # then taken from the controller's memo, without the text; a fresh controller makes it
+    kept_cluster, kept_cpu = fleet()
+    fresh_cluster, fresh_cpu = fleet()
+    kept = HorizontalController()
+    history = HpaHistory()
+    for step in range(6):
+        for cluster, cpu in ((kept_cluster, kept_cpu), (fresh_cluster, fresh_cpu)):
+            find = cluster.state.find
+            cpu[find("pods", "app0-0", "default")] = 150.0 if step % 2 else 90.0
+            cluster.state.time += 15.0
+        apply_hpa_decisions(kept_cluster.state, kept.sync(
+            kept_cluster.state, metrics_of(kept_cluster.state, kept_cpu)))
+        fresh = HorizontalController(history=HpaHistory.from_arrays(history.to_arrays()))
+        apply_hpa_decisions(fresh_cluster.state, fresh.sync(
+            fresh_cluster.state, metrics_of(fresh_cluster.state, fresh_cpu)))
+        history = fresh.history
+        assert observed(kept_cluster) == observed(fresh_cluster), f"after the sync of step {step}"
+        assert kept_cluster.state.strings.strings() == fresh_cluster.state.strings.strings()
+    strings, remembered = kept.caches["metric_codes"]
+    assert strings is kept_cluster.state.strings
+    hpas = kept_cluster.state.tables["horizontalpodautoscalers"]
+    app0 = hpas["current_metrics"][kept_cluster.state.find("horizontalpodautoscalers", "app0",
+                                                           "default")]
+    assert app0 in {code for codes in remembered.values() for code in codes.values()}
+
+
 def pod_columns(rng, count: int, sampled: int) -> k.PodColumns:
     """Random pods with the edge values the packing must keep: NaN and infinite samples,
     halves at the 3rd decimal, unbound and deleted pods; samples for the first ``sampled``

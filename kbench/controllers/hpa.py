@@ -62,7 +62,7 @@ from kbench.controllers.hpa_kernel import (
     HpaSpecs,
     HpaTimings,
 )
-from kbench.sim.events import record_events_in_order
+from kbench.sim.events import record_event
 from kbench.state import ClusterState
 from kbench.state.label_groups import pair_keys
 from kbench.state.strings import canonical_json
@@ -1600,19 +1600,13 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     new_metrics = observed & ~metrics_kept
     # Strings are interned in HPA order, so that new ones get the codes they always got: an
     # HPA's conditions list, then its currentMetrics text, then its events. The texts whose code
-    # is remembered need no interning; the others are interned in runs (one intern_many each)
-    # and the events in batches (one record_events_in_order each), each run or batch ending
-    # only where another string may be interned.
+    # is remembered need no interning; the others are interned in runs (one intern_many each),
+    # a run ending only where another string may be interned.
     rewritten = np.flatnonzero(new_metrics)
     codes, slots = _known_metric_codes(decisions, rewritten, remembered[1])
     unknown = np.flatnonzero(codes == -2)
     texts = _current_metrics_texts(decisions, rewritten[unknown].tolist(), quantities)
     done = 0  # texts[:done] are interned
-    pending_events: list[tuple] = []
-
-    def record_pending_events() -> None:
-        record_events_in_order(state, "HorizontalPodAutoscaler", pending_events, COMPONENT)
-        pending_events.clear()
 
     def intern_texts(until: int) -> None:
         """Intern the texts of rewritten[:until] not interned yet."""
@@ -1620,7 +1614,6 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
         stop = int(np.searchsorted(unknown, until))
         if stop <= done:
             return
-        record_pending_events()
         if stop - done > 4:
             codes[unknown[done:stop]] = strings.intern_many(texts[done:stop])
         else:
@@ -1643,7 +1636,6 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
             code = memo.get(key)
             if code is None:
                 intern_texts(before)
-                record_pending_events()
                 merged, changed = _merge_conditions(strings.document(old_code) or [], calls, now)
                 code = strings.intern_document(merged)
                 if not changed:  # without a new transition time the result holds for later syncs
@@ -1657,11 +1649,10 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
             if events:  # after this HPA's own text
                 intern_texts(before + 1 if before < len(rewritten) and rewritten[before] == i
                              else before)
-                name, namespace = compiled.names[i], compiled.namespaces[i]
-                pending_events.extend((name, namespace, event_type, reason, message)
-                                      for event_type, reason, message in events)
+            for event_type, reason, message in events:
+                record_event(state, "HorizontalPodAutoscaler", compiled.names[i],
+                             compiled.namespaces[i], event_type, reason, message, COMPONENT)
     intern_texts(len(rewritten))
-    record_pending_events()
     metrics[rows[rewritten]] = codes
     for known, where, keys in slots:  # remembered for the next syncs
         known.update(zip(keys.tolist(), codes[where].tolist()))

@@ -711,7 +711,7 @@ class PodSelection:
                              self.namespace[:seen], self.labels[:seen])
         moved = old[(self.namespace[old] != namespace[old]) | (self.labels[old] != labels[old])]
         rebuild = self.answer is None or self.answer_for is not key_answer or len(moved) > 0
-        if keys != self.keys:
+        if keys is not self.keys and keys != self.keys:
             self.keys = keys
             self.match_of, self.match_keys = {(): 0}, [()]
             self.group_match = np.array([self._match(ns, code, caches)
@@ -779,8 +779,13 @@ class PodSelection:
         namespace, labels = pods["namespace"][rows], pods["labels"][rows]
         self.alive[rows] = pods.alive[rows]
         self.namespace[rows], self.labels[rows] = namespace, labels
-        pairs, first, inverse = np.unique(pair_keys(namespace, labels), return_index=True,
-                                          return_inverse=True)
+        keys = pair_keys(namespace, labels)
+        if len(rows) <= 64:  # the usual sync: a few new pods, of pairs seen before
+            known = [self.group_of_pair.get(key, -1) for key in keys.tolist()]
+            if -1 not in known:
+                self.row_group[rows] = known
+                return
+        pairs, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         groups = np.empty(len(pairs), np.int32)
         fresh = []
         for j, (pair, ns, code) in enumerate(zip(pairs.tolist(), namespace[first].tolist(),

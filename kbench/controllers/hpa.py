@@ -307,15 +307,6 @@ class CompiledHpas:
             self._single_ids = (np.array(ids, np.int64), list(distinct))
         return self._single_ids
 
-    def metric_name_ids(self) -> np.ndarray:
-        """Per flat metric the index of its metric_names entry among the distinct names, plus
-        one (0 for none, at index -1: a ValidMetricFound call naming no metric)."""
-        if not hasattr(self, "_name_ids"):
-            distinct: dict[str, int] = {}
-            ids = [distinct.setdefault(name, len(distinct) + 1) for name in self.metric_names()]
-            self._name_ids = np.array([*ids, 0], np.int64)
-        return self._name_ids
-
     def metric_names(self) -> list[str]:
         """metric_name of every flat metric (computed once per compile)."""
         if self._names is None:
@@ -1446,14 +1437,23 @@ def _known_metric_codes(decisions: HpaDecisions, indices: np.ndarray,
     metric_ids = lo[position]
     values = out.metric_value[metric_ids]
     fits = (values >= 0) & (values < _KEY_VALUES)
-    position, metric_ids = position[fits], metric_ids[fits]
-    keys = (values[fits] << 32) | (out.metric_utilization[metric_ids].astype(np.int64) & 0xFFFFFFFF)
+    if not fits.all():
+        position, metric_ids, values = position[fits], metric_ids[fits], values[fits]
+    utilization = out.metric_utilization[metric_ids].astype(np.int64) & 0xFFFFFFFF
+    keys = (values << 32) | utilization
     template_ids, templates = decisions.compiled.single_template_ids()
     template_of = template_ids[metric_ids]
-    for t in np.unique(template_of).tolist():
-        mine = template_of == t
+    if not len(template_of):
+        return codes, slots
+    first = int(template_of[0])
+    one = bool((template_of == first).all())  # the usual case: all HPAs alike
+    for t in [first] if one else np.unique(template_of).tolist():
         known = memo.setdefault(templates[t], {})
-        where, its_keys = position[mine], keys[mine]
+        if one:
+            where, its_keys = position, keys
+        else:
+            mine = template_of == t
+            where, its_keys = position[mine], keys[mine]
         found = np.fromiter(map(known.get, its_keys.tolist(), repeat(-2)), np.int64,
                             len(where))
         codes[where] = found
@@ -1528,30 +1528,6 @@ def _merge_conditions(existing: list[dict], calls, now: str | None) -> tuple[lis
 
 
 _KEEPS_DESIRED = np.isin(np.arange(128), KEEPS_DESIRED)  # by outcome code
-#: setCondition calls whose message names the HPA's own target, pods or HPAs
-_OWN_MESSAGES = np.isin(np.arange(128), (k.COND_FAILED_GET_SCALE, k.COND_FAILED_GET_METRIC,
-                                         k.COND_AMBIGUOUS_SELECTOR))
-_CODE_BITS = 5  # per setCondition code in _call_keys (codes < 31)
-
-
-def _call_keys(decisions: HpaDecisions, hpas: np.ndarray) -> tuple[list, list]:
-    """Per HPA index of ``hpas``, what its setCondition calls are made of when they name
-    nothing of the HPA's own: (its codes in order, the metric name of ValidMetricFound, and
-    the desired replicas where SucceededRescale says them), as a key; and whether its calls
-    need the HPA itself (then the key is None)."""
-    out = decisions.outputs
-    codes = out.cond_code[hpas]
-    made = np.arange(codes.shape[1]) < out.cond_count[hpas][:, None]
-    packed = ((codes.astype(np.int64) + 1) * made << (_CODE_BITS * np.arange(codes.shape[1]))
-              ).sum(axis=1)
-    names = decisions.compiled.metric_name_ids()[out.valid_metric[hpas]]
-    rescaled = ((codes == k.COND_SUCCEEDED_RESCALE) & made).any(axis=1)
-    desired = np.where(rescaled, decisions.desired_replicas[hpas], -1)
-    own = (_OWN_MESSAGES[codes] & made).any(axis=1)
-    keys = list(zip((packed | names << (_CODE_BITS * codes.shape[1])).tolist(), desired.tolist()))
-    return keys, own.tolist()
-
-
 
 def _kept_documents(decisions: HpaDecisions, previous: dict | None, strings, conditions_column,
                     metrics_column) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -1661,20 +1637,13 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     merging = live & ~conditions_kept
     todo = np.flatnonzero(merging | (live & noisy))
     text_index = np.searchsorted(rewritten, todo)  # texts before HPA todo[j]: text_index[j]
-    # the setCondition calls of the same numbers (in the same compiled specs) are the same
-    known_calls = caches.get("calls")
-    if known_calls is None or known_calls[0] is not compiled or len(known_calls[1]) > 100_000:
-        known_calls = caches["calls"] = (compiled, {})
-    call_keys, own = _call_keys(decisions, todo)
-    for i, row, merge, call_key, its_own, before, loud in zip(
-            todo.tolist(), rows[todo].tolist(), merging[todo].tolist(), call_keys, own,
+    for i, row, merge, count, codes_of_calls, valid, wanted, before, loud in zip(
+            todo.tolist(), rows[todo].tolist(), merging[todo].tolist(),
+            out.cond_count[todo].tolist(), out.cond_code[todo].tolist(),
+            out.valid_metric[todo].tolist(), decisions.desired_replicas[todo].tolist(),
             text_index.tolist(), noisy[todo].tolist()):
         if merge:
-            calls = None if its_own else known_calls[1].get(call_key)
-            if calls is None:
-                calls = tuple(decisions.conditions(i))
-                if not its_own:
-                    known_calls[1][call_key] = calls
+            calls = tuple(decisions._calls(i, codes_of_calls[:count], valid, wanted))
             old_code = int(conditions[row])
             key = (old_code, calls)
             code = memo.get(key)

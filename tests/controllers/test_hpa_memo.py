@@ -20,7 +20,9 @@ from kbench.controllers.hpa import (
     HorizontalController,
     HpaHistory,
     PodMetrics,
+    _check,
     apply_hpa_decisions,
+    observe,
 )
 
 APPS = 6
@@ -120,6 +122,49 @@ def test_a_controller_that_synced_before_equals_a_fresh_one():
     reasons = {e["reason"] for e in observed(kept_cluster)["events"]}
     assert {"SuccessfulRescale", "FailedGetResourceMetric", "AmbiguousSelector"} <= reasons
     assert kept.caches["documents"]["fixed"].any()  # and some were kept as they were
+
+
+def test_the_pod_selections_bounds_bound_its_arrays():
+    # the bounds _check reads instead of the per-pod arrays' maxima: at or above them, and
+    # within the pods and the HPAs, sync after sync
+    cluster, cpu = fleet()
+    controller = HorizontalController()
+    for step in range(11):
+        change(cluster, cpu, step)
+        if step in (2, 6):  # a new pod, selected at the end of its HPA's rows
+            cluster.apply([pod(f"app1-new{step}", {"app": "app1"})])
+        cluster.state.time += 15.0
+        apply_hpa_decisions(cluster.state, controller.sync(
+            cluster.state, metrics_of(cluster.state, cpu)))
+        selection = controller.caches["pod_selection"]
+        pod_rows, owner = selection.answer[1], selection.owner[:len(cluster.state.tables["pods"])]
+        hpas = cluster.state.tables["horizontalpodautoscalers"].live_count
+        assert pod_rows.max(initial=-1) <= selection.bounds[0] < len(owner), f"step {step}"
+        assert owner.max(initial=-1) <= selection.bounds[1] < hpas, f"step {step}"
+
+
+def test_check_refuses_pod_rows_and_owners_past_the_arrays():
+    cluster, cpu = fleet()
+    controller = HorizontalController()
+    state = cluster.state
+    controller.sync(state, metrics_of(state, cpu))
+    compiled = controller.compiled
+    inputs, _ = observe(state, compiled, metrics_of(state, cpu), caches=controller.caches)
+    pods, n = len(inputs.phase), len(compiled.specs.hpa_rows)
+    _check(compiled.specs, inputs)
+    _check(compiled.specs, inputs, controller.caches["pod_selection"].bounds)
+    with pytest.raises(ValueError, match="pod rows past"):
+        _check(compiled.specs, inputs, (pods, 0))
+    with pytest.raises(ValueError, match="HPA past the HPAs"):
+        _check(compiled.specs, inputs, (0, n))
+    bad_rows = inputs.pod_rows.copy()
+    bad_rows[-1] = pods
+    with pytest.raises(ValueError, match="pod rows past"):
+        _check(compiled.specs, inputs._replace(pod_rows=bad_rows))
+    bad_owner = inputs.pod_owner.copy()
+    bad_owner[0] = n
+    with pytest.raises(ValueError, match="HPA past the HPAs"):
+        _check(compiled.specs, inputs._replace(pod_owner=bad_owner))
 
 
 def test_steady_syncs_keep_documents_and_codes():

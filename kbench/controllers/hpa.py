@@ -23,6 +23,8 @@ pod selection (a PodSelection: each pod row's group and HPA, updated for the row
 deleted or relabelled since), and the numbers each HPA's documents were made from at the
 previous apply: an HPA whose numbers are unchanged keeps its conditions and currentMetrics
 codes without any Python work, so an apply costs Python time only for the HPAs that moved.
+Of those, the usual HPA (one metric) gets its currentMetrics code without making the text once
+that text was interned: the codes are remembered by (template, value, utilization).
 The kernel reads the pods table's columns as they are, in row order (nothing per pod is
 packed per sync).
 
@@ -687,7 +689,7 @@ class PodSelection:
         self.owner = np.zeros(0, np.int32)             # [capacity] HpaInputs.pod_owner
         self.shared_keys: list[int] = []               # keys several HPAs have
         self.shared_for = None                         # the hpas_of_key they are of
-        self.bounds = (-1, -1)  # bounds of the answer's pod rows and of owner, for _check
+        self.bounds = (-1, -1)  # at or above the answer's largest pod row and owner (_check)
 
     def select(self, state: ClusterState, namespaces: np.ndarray, selector_codes: np.ndarray,
                caches: dict) -> tuple[np.ndarray, np.ndarray, dict[int, set[int]]]:
@@ -1036,6 +1038,7 @@ def _check(specs: HpaSpecs, inputs: HpaInputs, pod_bounds: tuple[int, int] | Non
 
 
 def _check_specs(specs: HpaSpecs) -> None:
+    """The part of _check about the specs (checked once per compiled specs)."""
     n = len(specs.hpa_rows)
     m = len(specs.metric_source)
     for name in ("min_replicas", "max_replicas", "has_behavior", "up_window", "down_window"):
@@ -1529,6 +1532,7 @@ def _merge_conditions(existing: list[dict], calls, now: str | None) -> tuple[lis
 
 _KEEPS_DESIRED = np.isin(np.arange(128), KEEPS_DESIRED)  # by outcome code
 
+
 def _kept_documents(decisions: HpaDecisions, previous: dict | None, strings, conditions_column,
                     metrics_column) -> tuple[np.ndarray, np.ndarray, tuple]:
     """Per HPA, whether its conditions and its currentMetrics are those the previous apply left
@@ -1567,8 +1571,9 @@ def apply_hpa_decisions(state: ClusterState, decisions: HpaDecisions) -> None:
     Numeric columns are written for all HPAs at once. The documents (conditions,
     currentMetrics) are rebuilt only for HPAs whose inputs differ from the previous apply's
     (compared as arrays; in a steady state that is the HPAs whose metric values moved), from
-    templates; a conditions list is reused when the same calls meet the same previous list.
-    The memos live in ``decisions.caches`` (the controller's).
+    templates (or, for a text interned before, its remembered code); a conditions list is reused
+    when the same calls meet the same previous list. The memos live in ``decisions.caches``
+    (the controller's).
     """
     hpas = state.tables[TABLE]
     strings = state.strings

@@ -220,11 +220,22 @@ class BoundPods:
         copies = self.copies.copies
         wanted = np.array(keys, dtype=np.int64)
         # the rows with the pairs' label sets, then those with the pairs
-        rows = np.flatnonzero(np.isin(copies["labels"][:self.copies.seen],
-                                      key_pairs(wanted)[:, 1]))
+        rows = np.flatnonzero(_among(copies["labels"][:self.copies.seen],
+                                     np.unique(key_pairs(wanted)[:, 1]).tolist()))
         node, counted, pair, _ = self._parts({name: copy[rows] for name, copy in copies.items()})
         keep = counted & np.isin(pair, wanted)
         np.add.at(self.counted, (self._slot_of(pair[keep]), node[keep]), 1)
+
+
+def _among(values: np.ndarray, codes: list[int]) -> np.ndarray:
+    """np.isin(values, codes); for a few codes, one comparison per code (isin sorts, or
+    makes a table as wide as the codes' range)."""
+    if len(codes) > 8:
+        return np.isin(values, codes)
+    found = values == codes[0]
+    for code in codes[1:]:
+        found |= values == code
+    return found
 
 
 #: per cluster (its string table; by pod row: dropped when rows are renumbered,

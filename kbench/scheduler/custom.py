@@ -58,7 +58,7 @@ SCORE_SIGNATURE = types.int64(*_ARGUMENTS)
 _FUNCTION_TYPES: dict = {}  # plugin function -> its FunctionType
 _ADDRESSED: dict = {}       # plugin function -> it as an _Addressed
 _TYPED_KERNELS: dict = {}   # (kernel, argument types) -> the kernel compiled for them
-_LAST_TYPED: dict = {}      # kernel -> the typed version used last
+_ENTRY_POINTS: dict = {}    # (kernel, _type_key of each argument) -> its compiled entry point
 
 
 class _Addressed(WrapperAddressProtocol):
@@ -89,27 +89,52 @@ def _typed_function(function, signature) -> None:
 def call(kernel, *arguments):
     """``kernel(*arguments)``, the plugin functions among the arguments passed as first-class
     functions of their signature, so the compiled kernel is cached between processes. The
-    kernel's last typed version is tried first (numba checks the types as for any call);
-    only arguments of other types make the signature be worked out again."""
+    compiled version is found by a key of the arguments' types (_type_key) and called
+    directly: numba works out the type of a tuple of arrays in Python, some ten times slower,
+    and the kernels take NamedTuples of many arrays. Only arguments of a new key make the
+    types be worked out (and the kernel compiled for them, if it never was)."""
     if not isinstance(kernel, CPUDispatcher):  # NUMBA_DISABLE_JIT: plain Python
         return kernel(*arguments)
     arguments = tuple(_ADDRESSED[a] if isinstance(a, CPUDispatcher) else a
                       for a in arguments)
-    typed = _LAST_TYPED.get(kernel)
-    if typed is not None:
-        try:
-            return typed(*arguments)
-        except TypeError as error:
-            if "No matching definition" not in str(error):
-                raise
-    argument_types = tuple(_FUNCTION_TYPES[a.function] if isinstance(a, _Addressed)
-                           else typeof(a) for a in arguments)
-    typed = _TYPED_KERNELS.get((kernel, argument_types))
-    if typed is None:
-        typed = _TYPED_KERNELS[(kernel, argument_types)] = compiled_for(kernel.py_func,
-                                                                       argument_types)
-    _LAST_TYPED[kernel] = typed
-    return typed(*arguments)
+    key = (kernel, *map(_type_key, arguments))
+    entry_point = _ENTRY_POINTS.get(key)
+    if entry_point is None:
+        argument_types = tuple(_FUNCTION_TYPES[a.function] if isinstance(a, _Addressed)
+                               else typeof(a) for a in arguments)
+        typed = _TYPED_KERNELS.get((kernel, argument_types))
+        if typed is None:
+            typed = _TYPED_KERNELS[(kernel, argument_types)] = compiled_for(kernel.py_func,
+                                                                           argument_types)
+        entry_point = _ENTRY_POINTS[key] = typed.overloads[argument_types].entry_point
+    return entry_point(*arguments)
+
+
+_INT64 = (-2 ** 63, 2 ** 63)
+
+
+def _type_key(value):
+    """A key of the numba type of an argument: equal keys, equal types (arrays by dtype,
+    dimensions, layout and writability, which is what numba's typeof reads of them; tuples
+    by their class and items; other values by their numba type)."""
+    kind = type(value)
+    if kind is np.ndarray:
+        flags = value.flags
+        return (value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous,
+                flags.writeable)
+    if isinstance(value, tuple):
+        return (kind, *map(_type_key, value))
+    if kind is _Addressed:
+        return (kind, value.function)
+    if kind is int and _INT64[0] <= value < _INT64[1]:
+        return int
+    if kind is float or kind is bool:
+        return kind
+    if isinstance(value, np.generic):
+        return value.dtype
+    return typeof(value)
+
+
 NORMALIZATIONS = ("none", "default", "reverse")
 
 

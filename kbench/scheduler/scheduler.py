@@ -166,6 +166,10 @@ class Scheduler:
 def _runs(profile_of: list, queue_template: np.ndarray) -> list[tuple[object, int, int]]:
     """Consecutive stretches of the queue handled by the same profile: (profile, begin, end),
     ``profile_of[t]`` being template t's profile (None: no profile has its schedulerName)."""
+    if len(queue_template) == 0:
+        return []
+    if all(profile is profile_of[0] for profile in profile_of):  # one profile: one run
+        return [(profile_of[0], 0, len(queue_template))]
     ids = {}
     template_profile = np.array([ids.setdefault(id(p), len(ids)) for p in profile_of],
                                 dtype=np.int64)

@@ -3,8 +3,8 @@ block by block with the columns as they are now.
 
 Kept totals (the scheduler's bound-pod totals, kbench.scheduler.boundpods) are updated from the rows
 that changed rather than recomputed from every row. Whoever writes a column, the comparison
-sees it: it reads each watched column once per look, at memory speed (a kernel finds the
-blocks of rows with a difference, then only those blocks are compared row by row).
+sees it: it reads each watched column once per look, at memory speed (a kernel compares
+block by block, then only the rows of a block with a difference one by one).
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import numpy as np
 
 from kbench._jit import njit
 
-BLOCK = 256  # rows per block of dirty_blocks
+BLOCK = 256  # rows per block of changed_rows
 
 
 @njit
-def dirty_blocks(current, last, dirty):
-    """Mark dirty[k] where ``current`` and ``last`` (integer arrays of one length) differ in
-    block k, rows [k * BLOCK, (k + 1) * BLOCK). Blocks of a constant length make the inner
-    loop a vectorised xor-or."""
+def changed_rows(current, last, marked, rows, count):
+    """Append to ``rows`` (from ``count`` on) the rows r not ``marked`` yet where ``current``
+    and ``last`` (integer arrays of one length) differ, and mark them; returns the new count.
+    Each block of BLOCK rows is compared first as one xor-or (a constant length makes the
+    inner loop vectorised); only the rows of a block that differs are compared one by one."""
     full = len(current) // BLOCK
     for k in range(full):
         base = k * BLOCK
@@ -28,12 +29,17 @@ def dirty_blocks(current, last, dirty):
         for r in range(BLOCK):
             difference |= current[base + r] ^ last[base + r]
         if difference != 0:
-            dirty[k] = True
-    difference = 0
+            for r in range(base, base + BLOCK):
+                if current[r] != last[r] and not marked[r]:
+                    marked[r] = True
+                    rows[count] = r
+                    count += 1
     for r in range(full * BLOCK, len(current)):
-        difference |= current[r] ^ last[r]
-    if difference != 0:
-        dirty[full] = True
+        if current[r] != last[r] and not marked[r]:
+            marked[r] = True
+            rows[count] = r
+            count += 1
+    return count
 
 
 def _integers(column: np.ndarray) -> np.ndarray:
@@ -52,6 +58,7 @@ class ColumnCopies:
         self.names = names
         self.seen = 0  # rows copied
         self.copies: dict[str, np.ndarray] | None = None
+        self.marked = np.zeros(0, dtype=np.bool_)  # scratch of take: all False between takes
 
     def take(self, table) -> tuple[np.ndarray, int, dict[str, np.ndarray]]:
         """(rows, seen, before): the rows that changed since the last take, ascending (rows
@@ -65,18 +72,17 @@ class ColumnCopies:
             self.seen = 0
             self.copies = {name: np.zeros(0, dtype=column.dtype)
                            for name, column in current.items()}
+            self.marked = np.zeros(0, dtype=np.bool_)
         seen = self.seen
-        dirty = np.zeros(seen // BLOCK + 1, dtype=np.bool_)
+        found = np.empty(seen, dtype=np.int64)
+        count = 0
         for name, column in current.items():
-            dirty_blocks(_integers(column[:seen]), _integers(self.copies[name][:seen]), dirty)
-        blocks = np.flatnonzero(dirty)
-        rows = (blocks[:, None] * BLOCK + np.arange(BLOCK)).reshape(-1)
-        rows = rows[rows < seen]
-        changed = np.zeros(len(rows), dtype=np.bool_)
-        for name, column in current.items():
-            changed |= _integers(column[rows]) != _integers(self.copies[name][rows])
-        rows = np.concatenate([rows[changed], np.arange(seen, size)])
-        before = {name: copy[rows[:int(changed.sum())]] for name, copy in self.copies.items()}
+            count = changed_rows(_integers(column[:seen]), _integers(self.copies[name][:seen]),
+                                 self.marked, found, count)
+        changed = np.sort(found[:count])
+        self.marked[changed] = False
+        rows = np.concatenate([changed, np.arange(seen, size)])
+        before = {name: copy[changed] for name, copy in self.copies.items()}
         self._grow(size)
         for name, column in current.items():
             self.copies[name][rows] = column[rows]
@@ -92,3 +98,4 @@ class ColumnCopies:
             grown = np.zeros(capacity, dtype=copy.dtype)
             grown[:len(copy)] = copy
             self.copies[name] = grown
+        self.marked = np.zeros(capacity, dtype=np.bool_)

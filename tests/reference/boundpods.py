@@ -1,23 +1,26 @@
 """The bound pods' totals of kbench.scheduler.boundpods, recounted from every pod row with the
-obvious loops, and dirty_blocks' naive twin."""
+obvious loops, and changed_rows' naive twin."""
 
 from __future__ import annotations
 
 import math
 
 
-from kbench.state.changes import BLOCK
 from kbench.scheduler.plugins.noderesources import nonzero_requests
 from kbench.state.schema import POD_PHASES
 
 ENDED = (POD_PHASES.index("Succeeded"), POD_PHASES.index("Failed"))
 
 
-def dirty_blocks(current, last, dirty) -> None:
-    """dirty[k] = True where current[r] != last[r] for some r of block k."""
+def changed_rows(current, last, marked, rows, count) -> int:
+    """Append the unmarked rows r where current[r] != last[r] to rows[count:], marking them;
+    the new count."""
     for r in range(len(current)):
-        if current[r] != last[r]:
-            dirty[r // BLOCK] = True
+        if current[r] != last[r] and not marked[r]:
+            marked[r] = True
+            rows[count] = r
+            count += 1
+    return count
 
 
 def totals(state, node_rows: list[int]) -> dict:

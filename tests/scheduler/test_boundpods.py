@@ -1,6 +1,6 @@
 """The bound pods' totals kept between passes equal a recount from every pod, whatever changed
 in between (pods added, bound, ended, deleted, relabelled, being deleted, back to Pending),
-and dirty_blocks equals its naive twin."""
+and changed_rows equals its naive twin."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from kbench.scheduler.boundpods import BoundPods
-from kbench.state.changes import BLOCK, dirty_blocks
+from kbench.state.changes import BLOCK, changed_rows
 from kbench.state.label_groups import pair_keys
 from kbench.state.schema import POD_PHASES
 from tests.reference import boundpods as reference
@@ -18,19 +18,29 @@ from tests.scheduler.builders import make_node, make_pod
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 3 * BLOCK + 7), st.sampled_from([np.uint8, np.int8, np.int32, np.int64]),
-       st.lists(st.integers(0, 10 ** 6), max_size=6), st.integers(0, 2 ** 31))
-def test_dirty_blocks_equals_reference(length, dtype, changes, seed):
+       st.lists(st.integers(0, 10 ** 6), max_size=6), st.lists(st.integers(0, 10 ** 6),
+                                                                max_size=4),
+       st.integers(0, 2 ** 31))
+def test_changed_rows_equals_reference(length, dtype, changes, marks, seed):
     rng = np.random.default_rng(seed)
     last = rng.integers(0, 100, length).astype(dtype)
     current = last.copy()
     for change in changes:
         if length:
             current[change % length] += 1
-    dirty = np.zeros(length // BLOCK + 1, dtype=np.bool_)
-    want = dirty.copy()
-    dirty_blocks(current, last, dirty)
-    reference.dirty_blocks(current, last, want)
-    assert dirty.tolist() == want.tolist()
+    marked = np.zeros(length, dtype=np.bool_)
+    rows = np.full(length + 3, -1, dtype=np.int64)
+    for mark in marks:  # rows a column looked at before found changed
+        if length:
+            marked[mark % length] = True
+    count = int(marked.sum())
+    rows[:count] = np.flatnonzero(marked)
+    want_marked, want_rows = marked.copy(), rows.copy()
+    got = changed_rows(current, last, marked, rows, count)
+    want = reference.changed_rows(current, last, want_marked, want_rows, count)
+    assert got == want
+    assert rows.tolist() == want_rows.tolist()
+    assert marked.tolist() == want_marked.tolist()
 
 
 def _cluster():

@@ -1,6 +1,8 @@
 """A researcher's plugin, enabled from KubeSchedulerConfiguration YAML like a built-in: the
 shipped example GPUPacking, and a custom filter registered in the test."""
 
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 
@@ -136,3 +138,42 @@ profiles:
             c.schedule()
     finally:
         unregister_plugin("ZeroScore")
+
+
+class _Columns(NamedTuple):
+    first: np.ndarray
+    second: np.ndarray
+
+
+@njit
+def _weighted_sum(columns, weight, function, scale):
+    total = 0.0
+    for i in range(len(columns.first)):
+        total += columns.first[i] * weight + columns.second[i]
+    vector = np.zeros(1, dtype=np.int64)
+    return total * scale + function(vector, vector, vector, np.zeros(1))
+
+
+def test_call_types_each_argument_kind_apart():
+    """custom.call keys the compiled kernel by the arguments' types: arrays of another dtype,
+    layout or writability, and scalars of another type, each get the kernel compiled for
+    them, and every call gives what calling the kernel itself gives."""
+    from kbench.scheduler.custom import _type_key, call, no_score
+
+    base = np.arange(12, dtype=np.int64)
+    read_only = base.copy()
+    read_only.flags.writeable = False
+    cases = [
+        (_Columns(base[:6], base[6:].astype(np.float64)), 2, 1.5),
+        (_Columns(base[::2], base[1::2].astype(np.float64)), 2, 1.5),   # strided: layout A
+        (_Columns(read_only[:6], base[6:].astype(np.float64)), 2, 1.5),  # read only
+        (_Columns(base[:6].astype(np.int32), base[6:].astype(np.float64)), 2, 1.5),
+        (_Columns(base[:6], base[6:].astype(np.float64)), np.int32(2), 1.5),
+        (_Columns(base[:6], base[6:].astype(np.float64)), 2, np.float32(1.5)),
+    ]
+    keys = {_type_key(case) for case in cases}
+    assert len(keys) == len(cases)
+    for columns, weight, scale in cases:
+        want = _weighted_sum.py_func(columns, weight, no_score.py_func, scale)
+        assert call(_weighted_sum, columns, weight, no_score, scale) == want
+        assert call(_weighted_sum, columns, weight, no_score, scale) == want  # kept entry

@@ -154,7 +154,6 @@ class _Compiler:
     def __init__(self, batch, placed_templates, placed_nodes) -> None:
         self.batch = batch
         self.groups = pod_groups(batch)
-        self.namespace_labels = namespace_labels(batch.state)
         self.keys: dict[str, int] = {}
         self.domains: list[np.ndarray] = []
         self.terms: dict[tuple, int] = {}
@@ -166,6 +165,11 @@ class _Compiler:
         self.owned_weight: list[int | None] = []  # None: required anti-affinity
         self._selector_masks: dict[tuple, np.ndarray] = {}
         self.placed_templates, self.placed_nodes = placed_templates, placed_nodes
+
+    @cached_property
+    def namespace_labels(self) -> dict[str, dict]:
+        """The live Namespaces' labels (read when a term is first compiled)."""
+        return namespace_labels(self.batch.state)
 
     @cached_property
     def pod_group(self) -> np.ndarray:

@@ -262,22 +262,33 @@ class TemplateConstraints:
         self.defaults_read_labels = any(c.get("matchLabelKeys") for c in self.defaults)
 
     def __call__(self, template, action: str) -> list[Constraint]:
+        return self.read(template, action)[0]
+
+    def read(self, template, action: str) -> tuple[list[Constraint], LabelSelector | None]:
+        """(the constraints, the DefaultSelector they were given, None when the template's
+        own constraints, or no default ones, left it unread)."""
         t = template.index
         own = template.spec.get("topologySpreadConstraints") or []
         if own:
             return list(self._parsed((action, self.bodies[t], self.labels[t], id(self.args)),
-                                     lambda: parse_constraints(own, template.labels, action)))
+                                     lambda: parse_constraints(own, template.labels,
+                                                               action))), None
         labels = self.labels[t] if self.defaults_read_labels else None
         constraints = self._parsed((action, "defaults", labels, id(self.args)),
                                    lambda: parse_constraints(self.defaults, template.labels,
                                                              action))
         if not constraints:
-            return []
-        selector = default_selector(self.batch, template, self.labels[t], self.owners[t])
+            return [], None
+        selector = self.default_selector(template)
         if selector.empty:
-            return []
+            return [], selector
         return [Constraint(c.max_skew, c.topology_key, selector, c.min_domains,
-                           c.node_affinity_policy, c.node_taints_policy) for c in constraints]
+                           c.node_affinity_policy, c.node_taints_policy)
+                for c in constraints], selector
+
+    def default_selector(self, template) -> LabelSelector:
+        t = template.index
+        return default_selector(self.batch, template, self.labels[t], self.owners[t])
 
     def _parsed(self, key: tuple, parse) -> tuple[Constraint, ...]:
         """parse() (empty if a selector is invalid: the API server rejects such pods), once
@@ -326,6 +337,7 @@ class _Instances:
         self.domain, self.has_key, self.counted, self.per_node = [], [], [], []
         self.group_masks, self.counts, self.registered = [], [], []
         self.namespace_masks: dict[str, np.ndarray] = {}
+        self.matched: dict[tuple, np.ndarray] = {}  # group_mask identity -> matching
         # the pods placed earlier this pass: counted as the bound ones not terminating
         self.placed_group = self.groups.template_group[placed_templates]
         self.placed_node = np.asarray(placed_nodes, dtype=np.int64)
@@ -384,14 +396,15 @@ class _Instances:
             mask = self.namespace_masks[namespace] = self.groups.namespaces == namespace
         return mask
 
-    def group_mask(self, namespace: str, selector: LabelSelector) -> np.ndarray:
+    def group_mask(self, namespace: str, selector: LabelSelector, identity: tuple
+                   ) -> np.ndarray:
         """countPodsMatchSelector: the groups in the namespace the selector matches; an empty
-        selector counts nothing (read only)."""
+        selector counts nothing (read only). ``identity``: (namespace, selector as text,
+        matches nothing)."""
         groups = self.groups
         known = _GROUP_MASKS.get(groups.labels)
         if known is None or known[0] is not groups.namespaces:
             known = _GROUP_MASKS[groups.labels] = (groups.namespaces, {})
-        identity = (namespace, str(selector), selector.matches_nothing)
         mask = known[1].get(identity)
         if mask is None:
             mask = np.zeros(len(groups.namespaces), dtype=np.bool_)
@@ -401,16 +414,18 @@ class _Instances:
             known[1][identity] = mask
         return mask
 
-    def add(self, namespace: str, selector: LabelSelector, key: str, counted: np.ndarray,
-            per_node: bool = False) -> int:
-        counted_bits = np.packbits(counted).tobytes()
-        identity = (namespace, str(selector), selector.matches_nothing, key, per_node,
-                    counted_bits)
-        if identity in self.index:
-            return self.index[identity]
-        nodes = self.node_instance(key, counted, counted_bits, per_node)
-        mask = self.group_mask(namespace, selector)
-        matching = self.matching(mask)
+    def add(self, entry: "_Entry") -> int:
+        """The instance of a template's constraint (made the first time it is seen)."""
+        found = self.index.get(entry.identity)
+        if found is not None:
+            return found
+        identity, selector, key, counted, per_node = entry
+        nodes = self.node_instance(key, counted, identity[5], per_node)
+        selecting = identity[:3]  # the instances of one selector count the same pods
+        mask = self.group_mask(identity[0], selector, selecting)
+        matching = self.matched.get(selecting)
+        if matching is None:
+            matching = self.matched[selecting] = self.matching(mask)
         if per_node and nodes.every_node:  # one domain per node: the counts are matching's
             counts = matching.astype(np.int64)
         elif nodes.every_node:
@@ -445,34 +460,15 @@ def compile_spread(batch, profile, placed_templates=None, placed_nodes=None) -> 
     filters: list[list[tuple[int, int, int, int]]] = [[] for _ in range(count)]
     scores: list[list[tuple[int, int]]] = [[] for _ in range(count)]
     require_all = np.zeros(count, dtype=np.bool_)
-    template_constraints = TemplateConstraints(batch, args)
+    plans = _Plans(batch, args, filtering, scoring, instances)
     for template in batch.templates:
         t = template.index
-        policies = _Policies(batch, template)
-        if filtering:
-            constraints = template_constraints(template, DO_NOT_SCHEDULE)
-            if constraints:
-                all_keys = _all_keys(instances, constraints, node_count)
-            for c in constraints:
-                instance = instances.add(template.namespace, c.selector, c.topology_key,
-                                         all_keys & policies.mask(c))
-                filters[t].append((instance, c.max_skew, c.min_domains,
-                                   int(c.selector.matches(template.labels))))
-        if scoring:
-            constraints = template_constraints(template, SCHEDULE_ANYWAY)
-            own = bool(template.spec.get("topologySpreadConstraints"))
-            require_all[t] = own or args.defaulting_type != SYSTEM_DEFAULTING
-            if constraints:
-                keys = (_all_keys(instances, constraints, node_count) if require_all[t]
-                        else np.ones(node_count, dtype=np.bool_))
-            for c in constraints:
-                if c.topology_key == HOSTNAME:  # counted per node in Score, every node
-                    instance = instances.add(template.namespace, c.selector, c.topology_key,
-                                             np.ones(node_count, dtype=np.bool_), per_node=True)
-                else:
-                    instance = instances.add(template.namespace, c.selector, c.topology_key,
-                                             keys & policies.mask(c))
-                scores[t].append((instance, c.max_skew))
+        plan = plans.of(template)
+        for entry, max_skew, min_domains, matches_self in plan.filters:
+            filters[t].append((instances.add(entry), max_skew, min_domains, matches_self))
+        for entry, max_skew in plan.scores:
+            scores[t].append((instances.add(entry), max_skew))
+        require_all[t] = plan.require_all
     groups = instances.groups
     bind_lists: list[list[tuple[int]]] = [[] for _ in range(count)]
     for instance, mask in enumerate(instances.group_masks):
@@ -511,6 +507,112 @@ def compile_spread(batch, profile, placed_templates=None, placed_nodes=None) -> 
         reasons=reasons,
         group_match=(np.stack(instances.group_masks) if total
                      else np.zeros((0, len(groups.namespaces)), dtype=np.bool_)))
+
+
+class _Entry(NamedTuple):
+    """A template's constraint as its instance is made: the instance's identity (namespace,
+    selector as text, selector matches nothing, topology key, per node, counted nodes'
+    bits), the selector, topology key, counted nodes (read only) and per_node."""
+
+    identity: tuple
+    selector: LabelSelector
+    key: str
+    counted: np.ndarray
+    per_node: bool
+
+
+class _Plan(NamedTuple):
+    """A template's entries under one args: Filter's (entry, max skew, min domains, 1 when
+    the selector matches the template's labels), Score's (entry, max skew) and require_all;
+    ``args`` and the DefaultSelectors read (to check that they are still the ones)."""
+
+    args: PodTopologySpreadArgs
+    defaults: tuple
+    filters: tuple
+    scores: tuple
+    require_all: bool
+
+
+#: per node LabelMatrix (the nodes' names, labels and taints stay the same with it): (the
+#: counted node masks by their bits, {template key: _Plan})
+_PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _Plans:
+    """The templates' plans of one compile_spread: made once per namespace, labels, body,
+    owner references, node name, args and extension points, and kept between batches on
+    the same nodes while the DefaultSelectors they read stay the same."""
+
+    def __init__(self, batch, args, filtering: bool, scoring: bool,
+                 instances: _Instances) -> None:
+        self.batch, self.args, self.instances = batch, args, instances
+        self.filtering, self.scoring = filtering, scoring
+        self.constraints = TemplateConstraints(batch, args)
+        pods = batch.state.tables["pods"]
+        rows = np.array([t.representative for t in batch.templates], dtype=np.int64)
+        self.node_names = pods["node_name"][rows].tolist()
+        self.masks, self.known = _PLANS.setdefault(batch.node_labels, ({}, {}))
+
+    def of(self, template) -> _Plan:
+        t, constraints = template.index, self.constraints
+        key = (template.namespace, constraints.labels[t], constraints.bodies[t],
+               constraints.owners[t], self.node_names[t], id(self.args), self.filtering,
+               self.scoring)
+        plan = self.known.get(key)
+        if plan is not None and plan.args is self.args and (
+                not plan.defaults or all(selector is constraints.default_selector(template)
+                                         for selector in plan.defaults)):
+            return plan
+        plan = self.known[key] = self._plan(template)
+        return plan
+
+    def _entry(self, namespace: str, selector: LabelSelector, key: str, counted: np.ndarray,
+               per_node: bool = False) -> _Entry:
+        bits = np.packbits(counted).tobytes()
+        shared = self.masks.get(bits)  # plans share equal masks
+        if shared is None:
+            shared = self.masks[bits] = _read_only(counted)
+        return _Entry((namespace, str(selector), selector.matches_nothing, key, per_node, bits),
+                      selector, key, shared, per_node)
+
+    def _plan(self, template) -> _Plan:
+        batch, args, instances = self.batch, self.args, self.instances
+        node_count = batch.node_count
+        policies = _Policies(batch, template)
+        defaults, filters, scores, require_all = [], [], [], False
+        if self.filtering:
+            constraints, selector = self.constraints.read(template, DO_NOT_SCHEDULE)
+            defaults.append(selector)
+            if constraints:
+                all_keys = _all_keys(instances, constraints, node_count)
+            for c in constraints:
+                filters.append((self._entry(template.namespace, c.selector, c.topology_key,
+                                            all_keys & policies.mask(c)),
+                                c.max_skew, c.min_domains,
+                                int(c.selector.matches(template.labels))))
+        if self.scoring:
+            constraints, selector = self.constraints.read(template, SCHEDULE_ANYWAY)
+            defaults.append(selector)
+            own = bool(template.spec.get("topologySpreadConstraints"))
+            require_all = own or args.defaulting_type != SYSTEM_DEFAULTING
+            if constraints:
+                keys = (_all_keys(instances, constraints, node_count) if require_all
+                        else np.ones(node_count, dtype=np.bool_))
+            for c in constraints:
+                if c.topology_key == HOSTNAME:  # counted per node in Score, every node
+                    entry = self._entry(template.namespace, c.selector, c.topology_key,
+                                        np.ones(node_count, dtype=np.bool_), per_node=True)
+                else:
+                    entry = self._entry(template.namespace, c.selector, c.topology_key,
+                                        keys & policies.mask(c))
+                scores.append((entry, c.max_skew))
+        return _Plan(args, tuple(s for s in defaults if s is not None), tuple(filters),
+                     tuple(scores), bool(require_all))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 class _Policies:

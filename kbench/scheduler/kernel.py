@@ -28,10 +28,13 @@ ClassCache shared by the templates with the same requests, recomputing them only
 bound to since that request class's last tree.
 
 A run of a template spread over the zones (see spread_partition: its PodTopologySpread
-verdict and raw score on a node depend on the node's domain alone) is served by ZoneTrees: the
-RunTree's leaves split into one tree per domain. Each pod reads the trees of the domains its
-Filter allows together, and adds to each domain's best total the domain's normalized
-PodTopologySpread score, which depends only on the domains present in the pod's window.
+verdict and raw score on a node depend on the node's domain alone, its zone and, with a
+hostname Score constraint such as the system defaults', its own count of matching pods) is
+served by ZoneTrees: the RunTree's leaves split into one tree per domain. Each pod reads the
+trees of the domains its Filter allows together, and adds to each domain's best total the
+domain's normalized PodTopologySpread score, which depends only on the domains present in the
+pod's window and the number of nodes found there; a bind moves the node to the tree of its new
+own count.
 """
 
 from __future__ import annotations
@@ -421,35 +424,44 @@ def affinity_free(t, affinity):
             and affinity.existing_start[t] == affinity.existing_start[t + 1])
 
 
-ZONE_TREES = 16  # a template over more domains (and the nodes without the key) walks
+ZONE_TREES = 16  # a template needing more trees walks
 
 
 @njit
 def zone_domains(t, spread, affinity, profile):
-    """The number of domains of the template's spread_partition when its runs can use
-    ZoneTrees, else -1: it is affinity_free, and PodTopologySpread's score is normalized
-    the plugin's way."""
+    """spread_partition's (zones, host) when the template's runs can use ZoneTrees, else
+    (-1, -1): it is affinity_free, and PodTopologySpread's score is normalized the plugin's
+    way."""
     if not affinity_free(t, affinity):
-        return -1
+        return -1, -1
     for s in range(len(profile.score_kinds)):
         if (profile.score_kinds[s] == SCORE_SPREAD
                 and profile.score_normalize[s] != NORMALIZE_SPREAD):
-            return -1
+            return -1, -1
     return spread_partition(t, spread, ZONE_TREES)
 
 
 class ZoneTrees(NamedTuple):
     """The leaves of a zone-spread template's RunTree (a feasible node's total holds every
-    plugin's score but PodTopologySpread's) split by the node's domain: tree d holds the
-    candidates of domain d (the last one, the nodes without the topology key), each tree
-    over all the candidate positions, so that a pod's window and ties read the trees of its
-    allowed domains together (windowtree's forest queries)."""
-    domain_of: np.ndarray      # int64 [nodes]: the node's domain
+    plugin's score but PodTopologySpread's) split by the node's domain, the part of the
+    node its PodTopologySpread verdict and raw score depend on: its zone and, with a
+    hostname Score constraint, its own count of the pods that constraint counts. Tree
+    zone * slots + own - lowest holds the candidates of that zone with ``own`` such pods
+    (``lowest``: the fewest any candidate held when the run began; slots 1 without a
+    hostname constraint), and tree zones * slots the nodes without the topology key. Each
+    tree is over all the candidate positions, so that a pod's window and ties read the
+    trees of its allowed domains together (windowtree's forest queries). A bind moves the
+    node's leaf to the tree of its new own count."""
+    domain_of: np.ndarray      # int64 [nodes]: the node's tree
+    ready: np.ndarray          # bool [trees]: the tree holds this run's leaves (the others
+                               #   are cleared when they receive their first)
     count: np.ndarray          # int64 [trees, 2 * size]
     best: np.ndarray           # int64 [trees, 2 * size]
     best_count: np.ndarray     # int64 [trees, 2 * size]
     highest: np.ndarray        # int64 [trees, normalized plugins, 2 * size]
-    allowed: np.ndarray        # bool [trees]: PodTopologySpread's Filter passes the domain
+    allowed: np.ndarray        # bool [trees]: PodTopologySpread's Filter passes the zone
+                               #   (indexed by zone)
+    seen: np.ndarray           # bool [trees]: scratch, the zones present in a window
     members: np.ndarray        # int64 [trees]: scratch, the trees a query reads
     top: np.ndarray            # int64 [trees]: scratch, each domain's best in the window
     ties: np.ndarray           # int64 [trees]: scratch, and how many nodes have it
@@ -462,41 +474,70 @@ def new_zone_trees(node_count, score_count, trees):
     """ZoneTrees with ``trees`` trees for ``node_count`` candidates."""
     size = 2 * tree_size(max(node_count, 1))
     plugins = max(score_count, 1)
-    return ZoneTrees(np.zeros(node_count, dtype=np.int64),
+    return ZoneTrees(np.zeros(node_count, dtype=np.int64), np.zeros(trees, dtype=np.bool_),
                      np.zeros((trees, size), dtype=np.int64),
                      np.zeros((trees, size), dtype=np.int64),
                      np.zeros((trees, size), dtype=np.int64),
                      np.zeros((trees, plugins, size), dtype=np.int64),
-                     np.zeros(trees, dtype=np.bool_), np.zeros(trees, dtype=np.int64),
+                     np.zeros(trees, dtype=np.bool_), np.zeros(trees, dtype=np.bool_),
                      np.zeros(trees, dtype=np.int64), np.zeros(trees, dtype=np.int64),
-                     np.zeros(trees, dtype=np.int64), np.zeros(trees, dtype=np.int64))
+                     np.zeros(trees, dtype=np.int64), np.zeros(trees, dtype=np.int64),
+                     np.zeros(trees, dtype=np.int64))
 
 
 @njit
-def zone_fill(candidates, size, domains, zones, tree, tracked):
-    """Every tree of ``zones`` (domains + 1 of them) from the leaves of the run's freshly
-    built RunTree."""
+def own_range(spread, host, candidates):
+    """The fewest and the most pods of the hostname instance ``host`` on the candidates."""
+    base = spread.start[host]
+    lowest = np.iinfo(np.int64).max
+    most = np.iinfo(np.int64).min
+    for p in range(len(candidates)):
+        own = spread.counts[base + candidates[p]]
+        lowest = min(lowest, own)
+        most = max(most, own)
+    return lowest, most
+
+
+@njit
+def zone_layout(t, spread, zones, host, slots, lowest, domain_of):
+    """Each node's tree (see ZoneTrees) into ``domain_of``."""
+    partition_domains(t, spread, zones, domain_of)
+    if host >= 0:  # (every node has the keys)
+        base = spread.start[host]
+        for n in range(len(domain_of)):
+            domain_of[n] = domain_of[n] * slots + spread.counts[base + n] - lowest
+
+
+@njit
+def zone_fill(candidates, size, trees, zones, tree, tracked):
+    """The trees of ``zones`` from the leaves of the run's freshly built RunTree: those
+    holding candidates are built, the others are left to be cleared when a bind moves a
+    node there."""
     leaves = len(candidates)
     # the arrays the loops read, out of their NamedTuples (see cached_run)
     count, best, best_count, highest = zones.count, zones.best, zones.best_count, zones.highest
-    for d in range(domains + 1):
-        count[d, size:] = 0
-        best[d, size:] = NO_TOTAL
-        best_count[d, size:] = 0
-        highest[d, :tracked, size:] = -1
+    ready = zones.ready
+    ready[:trees] = False
     domain_of = zones.domain_of
     tree_count, tree_best, tree_best_count = tree.count, tree.best, tree.best_count
     tree_highest = tree.highest
     for p in range(leaves):  # zone_copy_leaf, written out
         d = domain_of[candidates[p]]
+        if not ready[d]:  # its leaves cleared (build sets the nodes above them)
+            ready[d] = True
+            count[d, size:2 * size] = 0
+            best[d, size:2 * size] = NO_TOTAL
+            best_count[d, size:2 * size] = 0
+            highest[d, :tracked, size:2 * size] = -1
         leaf = size + p
         count[d, leaf] = tree_count[leaf]
         best[d, leaf] = tree_best[leaf]
         best_count[d, leaf] = tree_best_count[leaf]
         for k in range(tracked):
             highest[d, k, leaf] = tree_highest[k, leaf]
-    for d in range(domains + 1):
-        build(size, count[d], best[d], best_count[d], highest[d, :tracked])
+    for d in range(trees):
+        if ready[d]:
+            build(size, count[d], best[d], best_count[d], highest[d, :tracked])
 
 
 @njit(inline="always")
@@ -511,30 +552,56 @@ def zone_copy_leaf(position, d, size, zones, tree, tracked):
 
 
 @njit
-def zone_refresh(n, size, zones, tree, tracked):
-    """Node n's leaf (refreshed in the RunTree) into its domain's tree."""
+def zone_refresh(n, size, zones, tree, tracked, spread, host, slots, lowest):
+    """Node n's leaf (refreshed in the RunTree) into its domain's tree, moved there from the
+    tree of its former own count when a bind changed it. False when that count has no tree
+    (the run's next pods walk)."""
     d = zones.domain_of[n]
     position = tree.position_of[n]
+    if host >= 0:
+        moved = d // slots * slots + spread.counts[spread.start[host] + n] - lowest
+        if moved >= (d // slots + 1) * slots:
+            return False
+        if moved != d:
+            leaf = size + position  # the node leaves tree d
+            zones.count[d, leaf] = 0
+            zones.best[d, leaf] = NO_TOTAL
+            zones.best_count[d, leaf] = 0
+            for k in range(tracked):
+                zones.highest[d, k, leaf] = -1
+            update(size, position, zones.count[d], zones.best[d], zones.best_count[d],
+                   zones.highest[d, :tracked])
+            d = moved
+            zones.domain_of[n] = d
+            if not zones.ready[d]:  # empty, every node of it
+                zones.ready[d] = True
+                zones.count[d, :2 * size] = 0
+                zones.best[d, :2 * size] = NO_TOTAL
+                zones.best_count[d, :2 * size] = 0
+                zones.highest[d, :tracked, :2 * size] = -1
     zone_copy_leaf(position, d, size, zones, tree, tracked)
     update(size, position, zones.count[d], zones.best[d], zones.best_count[d],
            zones.highest[d, :tracked])
+    return True
 
 
 @njit
-def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, tracked,
+def zone_choose(t, size, leaves, start, wanted, zones, trees, slots, lowest, tree, tracked,
                 spread_weight, spread, rng_state):
     """tree_choose for a pod of a zone-spread template, whose PodTopologySpread Filter passes
-    the domains zones.allowed: its window over the allowed trees; for each domain present
-    in it, its best total there plus the domain's PodTopologySpread score (scoring.go over
-    the window's feasible nodes: the counts of the node's domain weighed by the number of
-    domains present, normalized by their lowest and highest; 0 for the nodes without the
-    key), times ``spread_weight`` (0: the plugin does not score the pod); then selectHost's
-    pick among the ties of all the domains, in position order. Same results: (found,
-    processed, position or -1, total, ok)."""
+    the zones zones.allowed: its window over the trees of the allowed zones; for each domain
+    present in it, its best total there plus the domain's PodTopologySpread score (scoring.go
+    over the window's feasible nodes: the counts of the node's zone weighed by the number of
+    zones present, its own count by the number of nodes found, normalized by their lowest and
+    highest; 0 for the nodes without the key), times ``spread_weight`` (0: the plugin does
+    not score the pod); then selectHost's pick among the ties of all the domains, in position
+    order. ``trees``, ``slots``, ``lowest``: the layout (see ZoneTrees). Same results:
+    (found, processed, position or -1, total, ok)."""
     members = zones.members
     member_count = 0
-    for d in range(domains + 1):
-        if zones.allowed[d] and zones.count[d, 1] > 0:
+    keyless = trees - 1
+    for d in range(trees):
+        if zones.ready[d] and zones.allowed[d // slots] and zones.count[d, 1] > 0:
             members[member_count] = d
             member_count += 1
     found, processed = forest_window_end(size, leaves, start, wanted, zones.count, members,
@@ -568,28 +635,35 @@ def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, tracked,
         if highest[k] != tree.assumed[k]:
             return found, processed, -1, NOT_SCORED, False
     # PodTopologySpread's normalized score of each domain present (spread_normalize)
-    present = 0
+    present = 0  # zones present
+    scored = False
     for m in range(member_count):
         d = members[m]
         zones.bonus[d] = 0
-        if d < domains and zones.top[d] != NO_TOTAL:
-            present += 1
-    if spread_weight != 0 and present > 0:
-        lowest = np.iinfo(np.int64).max
+        if d < keyless and zones.top[d] != NO_TOTAL:
+            scored = True
+            if not zones.seen[d // slots]:
+                zones.seen[d // slots] = True
+                present += 1
+    for m in range(member_count):
+        zones.seen[members[m] // slots] = False
+    if spread_weight != 0 and scored:
+        lowest_raw = np.iinfo(np.int64).max
         highest_raw = 0
         for m in range(member_count):
             d = members[m]
-            if d < domains and zones.top[d] != NO_TOTAL:
-                raw = partition_score(t, d, present, spread)
+            if d < keyless and zones.top[d] != NO_TOTAL:
+                raw = partition_score(t, d // slots, lowest + d % slots, present, found,
+                                      spread)
                 zones.bonus[d] = raw
-                lowest = min(lowest, raw)
+                lowest_raw = min(lowest_raw, raw)
                 highest_raw = max(highest_raw, raw)
         for m in range(member_count):
             d = members[m]
-            if d < domains and zones.top[d] != NO_TOTAL:
+            if d < keyless and zones.top[d] != NO_TOTAL:
                 score = MAX_NODE_SCORE
                 if highest_raw != 0:
-                    score = MAX_NODE_SCORE * (highest_raw + lowest - zones.bonus[d]) // (
+                    score = MAX_NODE_SCORE * (highest_raw + lowest_raw - zones.bonus[d]) // (
                         highest_raw)
                 zones.bonus[d] = score * spread_weight
     # selectHost over the domains' best: the ties of the domains reaching the top
@@ -1394,7 +1468,13 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     # (ZoneTrees apply PodTopologySpread's per domain; walks fill ``verdicts``)
     no_verdicts = np.zeros((2, node_count), dtype=np.int32)
     zones = new_zone_trees(0, 0, 0)  # made at the first zone-spread run
-    domains = -1  # the current template's domains when its run uses ZoneTrees, else -1
+    # the current template's ZoneTrees layout: its zones (-1: its runs do not use them), its
+    # hostname instance (-1: none), trees, slots and lowest own count (see ZoneTrees)
+    zone_count = -1
+    host = -1
+    trees = 0
+    slots = 1
+    lowest = 0
     spread_weight = 0
     stale = np.zeros(node_count, dtype=np.int64)
     versions = np.ones(node_count, dtype=np.int64)  # bumped by every bind
@@ -1431,12 +1511,20 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if t != current:
             current = t
             local = node_local(t, spread, affinity)
-            domains = -1 if local else zone_domains(t, spread, affinity, profile)
+            zone_count, host = (-1, -1) if local else zone_domains(t, spread, affinity,
+                                                                   profile)
+            slots, lowest = 1, 0
+            if zone_count >= 0 and host >= 0:
+                slots = (ZONE_TREES - 1) // zone_count
+                lowest, most = own_range(spread, host, candidates)
+                if most - lowest >= slots:
+                    zone_count = -1  # too many own counts: the run walks
+            trees = zone_count * slots + 1
             use_tree = False
             if local:
                 verdicts[:] = 0  # PodTopologySpread and InterPodAffinity pass every node
                 dirty[:] = False
-            if local or domains >= 0:
+            if local or zone_count >= 0:
                 # a tree pays when the run's walks would cover the candidates twice or more
                 length = 1
                 while (i + length < len(queue_template)
@@ -1477,17 +1565,17 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                                no_verdicts, failures, custom_filter, feasible, buffer,
                                scratch_counts, scratch_failures)
             tracked = tree.tracked[0]  # (the tree's build set it)
-            if use_tree and domains >= 0:
-                if zones.count.shape[0] < domains + 1:
-                    zones = new_zone_trees(node_count, score_count, domains + 1)
-                partition_domains(t, spread, domains, zones.domain_of)
-                zone_fill(candidates, size, domains, zones, tree, tracked)
+            if use_tree and zone_count >= 0:
+                if zones.count.shape[0] < trees:
+                    zones = new_zone_trees(node_count, score_count, trees)
+                zone_layout(t, spread, zone_count, host, slots, lowest, zones.domain_of)
+                zone_fill(candidates, size, trees, zones, tree, tracked)
                 spread_weight = 0
                 for s in range(score_count):
                     if (profile.score_kinds[s] == SCORE_SPREAD
                             and not spread_skipped(t, spread)):
                         spread_weight += profile.score_weights[s]
-        if (use_tree and cached and domains < 0 and i >= serve_from
+        if (use_tree and cached and zone_count < 0 and i >= serve_from
                 and spread.bind_start[t] == spread.bind_start[t + 1]
                 and affinity.match_start[t] == affinity.match_start[t + 1]
                 and affinity.own_start[t] == affinity.own_start[t + 1]):
@@ -1505,12 +1593,12 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             reason_counts[i, templates.absent_reason[t]] += node_count - leaves
         walk = True
         best = 0
-        if use_tree and domains >= 0:
-            # PodTopologySpread's PreFilter on the counts so far: the domains it allows
-            partition_allowed(t, spread, domains, zones.allowed)
+        if use_tree and zone_count >= 0:
+            # PodTopologySpread's PreFilter on the counts so far: the zones it allows
+            partition_allowed(t, spread, zone_count, zones.allowed)
             found, processed, position, total, ok = zone_choose(
-                t, size, leaves, start_index % leaves, profile.nodes_to_find, zones, domains,
-                tree, tracked, spread_weight, spread, rng_state)
+                t, size, leaves, start_index % leaves, profile.nodes_to_find, zones, trees,
+                slots, lowest, tree, tracked, spread_weight, spread, rng_state)
         elif use_tree:
             found, processed, position, total, ok = tree_choose(
                 size, leaves, start_index % leaves, profile.nodes_to_find, tree, tracked,
@@ -1609,7 +1697,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                          norm_slots[:normalized_count], custom_score, wanted_ports,
                          no_verdicts, failures, custom_filter, buffer, scratch_counts,
                          scratch_failures)
-        if use_tree and domains >= 0:
-            zone_refresh(n, size, zones, tree, tracked)
+        if use_tree and zone_count >= 0:
+            # (a node whose own count has no tree: the run's next pods walk)
+            use_tree = zone_refresh(n, size, zones, tree, tracked, spread, host, slots, lowest)
     return start_index, len(queue_template)
 

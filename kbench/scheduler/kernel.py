@@ -540,54 +540,51 @@ def zone_fill(candidates, size, trees, zones, tree, tracked):
             build(size, count[d], best[d], best_count[d], highest[d, :tracked])
 
 
-@njit(inline="always")
-def zone_copy_leaf(position, d, size, zones, tree, tracked):
-    """The RunTree's leaf ``position`` into tree d."""
-    leaf = size + position
-    zones.count[d, leaf] = tree.count[leaf]
-    zones.best[d, leaf] = tree.best[leaf]
-    zones.best_count[d, leaf] = tree.best_count[leaf]
-    for k in range(tracked):
-        zones.highest[d, k, leaf] = tree.highest[k, leaf]
-
-
 @njit
-def zone_refresh(n, size, zones, tree, tracked, spread, host, slots, lowest):
-    """Node n's leaf (refreshed in the RunTree) into its domain's tree, moved there from the
-    tree of its former own count when a bind changed it. False when that count has no tree
-    (the run's next pods walk)."""
-    d = zones.domain_of[n]
-    position = tree.position_of[n]
-    if host >= 0:
-        moved = d // slots * slots + spread.counts[spread.start[host] + n] - lowest
+def zone_refresh(n, size, tracked, domain_of, ready, count, best, best_count, highest,
+                 position_of, tree_count, tree_best, tree_best_count, tree_highest, counts,
+                 own_base, slots, lowest):
+    """Node n's leaf (refreshed in the RunTree: its position_of, count, best, best_count,
+    highest) into its domain's tree of ZoneTrees (its domain_of, ready, count, best,
+    best_count, highest), moved there from the tree of its former own count when a bind
+    changed it (``own_base``: where the hostname instance's counts begin in ``counts``, -1
+    without one). False when that count has no tree (the run's next pods walk). Plain
+    arrays: it runs after every bind."""
+    d = domain_of[n]
+    position = position_of[n]
+    leaf = size + position
+    if own_base >= 0:
+        moved = d // slots * slots + counts[own_base + n] - lowest
         if moved >= (d // slots + 1) * slots:
             return False
         if moved != d:
-            leaf = size + position  # the node leaves tree d
-            zones.count[d, leaf] = 0
-            zones.best[d, leaf] = NO_TOTAL
-            zones.best_count[d, leaf] = 0
+            count[d, leaf] = 0  # the node leaves tree d
+            best[d, leaf] = NO_TOTAL
+            best_count[d, leaf] = 0
             for k in range(tracked):
-                zones.highest[d, k, leaf] = -1
-            update(size, position, zones.count[d], zones.best[d], zones.best_count[d],
-                   zones.highest[d, :tracked])
+                highest[d, k, leaf] = -1
+            update(size, position, count[d], best[d], best_count[d], highest[d, :tracked])
             d = moved
-            zones.domain_of[n] = d
-            if not zones.ready[d]:  # empty, every node of it
-                zones.ready[d] = True
-                zones.count[d, :2 * size] = 0
-                zones.best[d, :2 * size] = NO_TOTAL
-                zones.best_count[d, :2 * size] = 0
-                zones.highest[d, :tracked, :2 * size] = -1
-    zone_copy_leaf(position, d, size, zones, tree, tracked)
-    update(size, position, zones.count[d], zones.best[d], zones.best_count[d],
-           zones.highest[d, :tracked])
+            domain_of[n] = d
+            if not ready[d]:  # empty, every node of it
+                ready[d] = True
+                count[d, :2 * size] = 0
+                best[d, :2 * size] = NO_TOTAL
+                best_count[d, :2 * size] = 0
+                highest[d, :tracked, :2 * size] = -1
+    count[d, leaf] = tree_count[leaf]  # zone_copy_leaf, written out
+    best[d, leaf] = tree_best[leaf]
+    best_count[d, leaf] = tree_best_count[leaf]
+    for k in range(tracked):
+        highest[d, k, leaf] = tree_highest[k, leaf]
+    update(size, position, count[d], best[d], best_count[d], highest[d, :tracked])
     return True
 
 
 @njit
-def zone_choose(t, size, leaves, start, wanted, zones, trees, slots, lowest, tree, tracked,
-                spread_weight, spread, rng_state):
+def zone_choose(size, leaves, start, wanted, zones, trees, slots, lowest, window_highest,
+                assumed, tracked, spread_weight, score_first, score_last, score_instance,
+                score_max_skew, per_node, counts, spread_start, rng_state):
     """tree_choose for a pod of a zone-spread template, whose PodTopologySpread Filter passes
     the zones zones.allowed: its window over the trees of the allowed zones; for each domain
     present in it, its best total there plus the domain's PodTopologySpread score (scoring.go
@@ -595,8 +592,10 @@ def zone_choose(t, size, leaves, start, wanted, zones, trees, slots, lowest, tre
     zones present, its own count by the number of nodes found, normalized by their lowest and
     highest; 0 for the nodes without the key), times ``spread_weight`` (0: the plugin does
     not score the pod); then selectHost's pick among the ties of all the domains, in position
-    order. ``trees``, ``slots``, ``lowest``: the layout (see ZoneTrees). Same results:
-    (found, processed, position or -1, total, ok)."""
+    order. ``trees``, ``slots``, ``lowest``: the layout (see ZoneTrees); ``window_highest``,
+    ``assumed``: the RunTree's; ``score_first`` to ``spread_start``: what partition_score
+    reads of the template's SpreadData. Same results: (found, processed, position or -1,
+    total, ok)."""
     members = zones.members
     member_count = 0
     keyless = trees - 1
@@ -615,7 +614,7 @@ def zone_choose(t, size, leaves, start, wanted, zones, trees, slots, lowest, tre
                                                      member_count), NOT_SCORED, True
     end = start + processed
     first_end = min(end, leaves)
-    highest = tree.window_highest[:tracked]
+    highest = window_highest[:tracked]
     highest[:] = -1
     for m in range(member_count):
         d = members[m]
@@ -632,7 +631,7 @@ def zone_choose(t, size, leaves, start, wanted, zones, trees, slots, lowest, tre
                 ties += number
         zones.top[d], zones.ties[d], zones.first_ties[d] = top, ties, first_ties
     for k in range(tracked):
-        if highest[k] != tree.assumed[k]:
+        if highest[k] != assumed[k]:
             return found, processed, -1, NOT_SCORED, False
     # PodTopologySpread's normalized score of each domain present (spread_normalize)
     present = 0  # zones present
@@ -653,8 +652,9 @@ def zone_choose(t, size, leaves, start, wanted, zones, trees, slots, lowest, tre
         for m in range(member_count):
             d = members[m]
             if d < keyless and zones.top[d] != NO_TOTAL:
-                raw = partition_score(t, d // slots, lowest + d % slots, present, found,
-                                      spread)
+                raw = partition_score(score_first, score_last, d // slots,
+                                      lowest + d % slots, present, found, score_instance,
+                                      score_max_skew, per_node, counts, spread_start)
                 zones.bonus[d] = raw
                 lowest_raw = min(lowest_raw, raw)
                 highest_raw = max(highest_raw, raw)
@@ -935,14 +935,19 @@ def window_choose(size, leaves, start, wanted, count, best, best_count, highest,
 @njit
 def cached_run(begin, end, t, candidates, start_index, node_count, absent, absent_reason,
                size, slot, tree, cache, versions, nodes, templates, profile, active, plugins,
-               norm_slots, rng_state, chosen, totals_out, reason_counts):
-    """The pods begin, begin + 1, ... (to ``end``) of a run of a cacheable node-local
-    template t, each chosen from its tree and bound, its class's entry and the tree's leaf
-    refreshed, until a pod the tree cannot serve (its window's highest raw scores are not
-    those assumed, or it fits nowhere: it walks). Returns (that pod's index or end, the
-    start index). ``absent``: the nodes a PreFilterResult left out, counted under
-    ``absent_reason``. The template binds no pod that PodTopologySpread or InterPodAffinity
-    count (see schedule_batch).
+               norm_slots, rng_state, chosen, totals_out, reason_counts, zone_count, zones,
+               trees, slots, lowest, host, spread_weight, spread):
+    """The pods begin, begin + 1, ... (to ``end``) of a run of a cacheable template t, either
+    node-local or zone-spread (zone_count >= 0: its pods are chosen with zone_choose from
+    ``zones``, laid out by ``trees``, ``slots``, ``lowest``, ``host``, and bound into
+    PodTopologySpread's counts), each chosen from its tree and bound, its class's entry and
+    the tree's leaf refreshed, until a pod the tree cannot serve (its window's highest raw
+    scores are not those assumed, or it fits nowhere: it walks). Returns (that pod's index
+    or end, the start index, whether the trees still hold the run: False when a bind gave a
+    node an own count without a tree, the run's next pods walk). ``absent``: the nodes a
+    PreFilterResult left out, counted under ``absent_reason``. The template binds no pod
+    that InterPodAffinity counts, nor, when node-local, that PodTopologySpread counts (see
+    schedule_batch).
 
     One call serves the run: the arrays are read out of their NamedTuples once (numba
     updates an array's reference count on every read of a NamedTuple's field), and the loop
@@ -968,12 +973,33 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
     fit_resources, fit_weights = profile.fit_resources, profile.fit_weights
     shape_utilization, shape_score = profile.shape_utilization, profile.shape_score
     balanced_resources, wanted = profile.balanced_resources, profile.nodes_to_find
+    # PodTopologySpread's arrays and ZoneTrees' (a zone-spread template)
+    bind_instance = spread.bind_instance[spread.bind_start[t]:spread.bind_start[t + 1]]
+    counted, spread_domain = spread.counted, spread.domain
+    spread_counts, spread_start = spread.counts, spread.start
+    filtered = spread.filter_start[t] != spread.filter_start[t + 1]
+    score_first, score_last = spread.score_start[t], spread.score_start[t + 1]
+    score_instance, score_max_skew = spread.score_instance, spread.score_max_skew
+    per_node = spread.per_node
+    own_base = spread_start[host] if host >= 0 else -1
+    domain_of, ready, allowed = zones.domain_of, zones.ready, zones.allowed
+    zone_trees_count, zone_trees_best = zones.count, zones.best
+    zone_trees_best_count, zone_trees_highest = zones.best_count, zones.highest
     leaves = len(candidates)
     i = begin
     while i < end:
-        found, processed, position, total, ok = window_choose(
-            size, leaves, start_index % leaves, wanted, count, best, best_count, highest,
-            assumed, window_highest, rng_state)
+        if zone_count >= 0:
+            if filtered:  # PodTopologySpread's PreFilter on the counts so far
+                partition_allowed(t, spread, zone_count, allowed)
+            found, processed, position, total, ok = zone_choose(
+                size, leaves, start_index % leaves, wanted, zones, trees, slots, lowest,
+                window_highest, assumed, tracked, spread_weight, score_first, score_last,
+                score_instance, score_max_skew, per_node, spread_counts, spread_start,
+                rng_state)
+        else:
+            found, processed, position, total, ok = window_choose(
+                size, leaves, start_index % leaves, wanted, count, best, best_count, highest,
+                assumed, window_highest, rng_state)
         if not ok or found == 0:
             break
         reason_counts[i, absent_reason] += absent
@@ -988,6 +1014,10 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
         nonzero_requested[n, 1] += nonzero_request[1]
         for k in range(len(port_keys)):
             port_usage[n, port_keys[k]] += 1
+        for k in range(len(bind_instance)):  # spread_bind, written out
+            c = bind_instance[k]
+            if counted[c, n]:
+                spread_counts[spread_start[c] + spread_domain[c, n]] += 1
         versions[n] += 1
         node_feasible = static_position[n] < 0
         if node_feasible:
@@ -1053,14 +1083,14 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
                     std = abs((first - second) / 2)
                 elif fractions_seen > 2:
                     mean = fraction_sum / fractions_seen
-                    spread = 0.0
+                    squares = 0.0
                     for k in range(len(balanced_resources)):
                         r = balanced_resources[k]
                         fraction = balanced_fraction(r, allocatable[n, r], requested[n, r],
                                                      balanced_request[k])
                         if fraction >= 0:
-                            spread = spread + (fraction - mean) * (fraction - mean)
-                    std = math.sqrt(spread / fractions_seen)
+                            squares = squares + (fraction - mean) * (fraction - mean)
+                    std = math.sqrt(squares / fractions_seen)
                 balanced_score[n] = np.int64((1 - std) * MAX_NODE_SCORE)
         # class_leaf_refresh, written out (see the docstring)
         leaf = size + position_of[n]
@@ -1091,7 +1121,12 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
                 highest[k, leaf] = -1
         update(size, position_of[n], count, best, best_count, highest)
         i += 1
-    return i, start_index
+        if zone_count >= 0 and not zone_refresh(
+                n, size, tracked, domain_of, ready, zone_trees_count, zone_trees_best,
+                zone_trees_best_count, zone_trees_highest, position_of, count, best,
+                best_count, highest, spread_counts, own_base, slots, lowest):
+            return i, start_index, False
+    return i, start_index, True
 
 
 @njit(inline="always")
@@ -1575,16 +1610,17 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                     if (profile.score_kinds[s] == SCORE_SPREAD
                             and not spread_skipped(t, spread)):
                         spread_weight += profile.score_weights[s]
-        if (use_tree and cached and zone_count < 0 and i >= serve_from
-                and spread.bind_start[t] == spread.bind_start[t + 1]
+        if (use_tree and cached and i >= serve_from
+                and (zone_count >= 0 or spread.bind_start[t] == spread.bind_start[t + 1])
                 and affinity.match_start[t] == affinity.match_start[t + 1]
                 and affinity.own_start[t] == affinity.own_start[t + 1]):
             absent = node_count - leaves if templates.narrowed[t] else 0
-            served, start_index = cached_run(
+            served, start_index, use_tree = cached_run(
                 i, run_end, t, candidates, start_index, node_count, absent,
                 templates.absent_reason[t], size, slot, tree, cache, versions, nodes,
                 templates, profile, active, plugins, norm_slots[:normalized_count], rng_state,
-                chosen, totals_out, reason_counts)
+                chosen, totals_out, reason_counts, zone_count, zones, trees, slots, lowest,
+                host, spread_weight, spread)
             if served < run_end:
                 serve_from = served + 1  # pod ``served`` walks
             if served > i:
@@ -1597,8 +1633,11 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             # PodTopologySpread's PreFilter on the counts so far: the zones it allows
             partition_allowed(t, spread, zone_count, zones.allowed)
             found, processed, position, total, ok = zone_choose(
-                t, size, leaves, start_index % leaves, profile.nodes_to_find, zones, trees,
-                slots, lowest, tree, tracked, spread_weight, spread, rng_state)
+                size, leaves, start_index % leaves, profile.nodes_to_find, zones, trees,
+                slots, lowest, tree.window_highest, tree.assumed, tracked, spread_weight,
+                spread.score_start[t], spread.score_start[t + 1], spread.score_instance,
+                spread.score_max_skew, spread.per_node, spread.counts, spread.start,
+                rng_state)
         elif use_tree:
             found, processed, position, total, ok = tree_choose(
                 size, leaves, start_index % leaves, profile.nodes_to_find, tree, tracked,
@@ -1699,6 +1738,10 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                          scratch_failures)
         if use_tree and zone_count >= 0:
             # (a node whose own count has no tree: the run's next pods walk)
-            use_tree = zone_refresh(n, size, zones, tree, tracked, spread, host, slots, lowest)
+            use_tree = zone_refresh(
+                n, size, tracked, zones.domain_of, zones.ready, zones.count, zones.best,
+                zones.best_count, zones.highest, tree.position_of, tree.count, tree.best,
+                tree.best_count, tree.highest, spread.counts,
+                spread.start[host] if host >= 0 else -1, slots, lowest)
     return start_index, len(queue_template)
 

@@ -815,20 +815,22 @@ def partition_allowed(t, spread, zones, allowed):
 
 
 @njit
-def partition_score(t, zone, own, present, found, spread):
-    """spread_scores' raw score of a node of zone ``zone`` (one with the topology keys) that
-    holds ``own`` pods counted by the hostname Score constraints, when the ``found`` scored
-    nodes cover ``present`` zones (the same float operations, in the same order, so the same
-    rounding)."""
-    first, last = spread.score_start[t], spread.score_start[t + 1]
+def partition_score(first, last, zone, own, present, found, instances, max_skew, per_node,
+                    counts, start):
+    """spread_scores' raw score, for a pod whose Score constraints are the entries
+    [first, last) (SpreadData's score_instance, score_max_skew, per_node, counts, start: plain
+    arrays, as this runs for every domain of every pod), of a node of zone ``zone`` (one with
+    the topology keys) that holds ``own`` pods counted by the hostname Score constraints,
+    when the ``found`` scored nodes cover ``present`` zones (the same float operations, in
+    the same order, so the same rounding)."""
     zone_weight = math.log(present + 2)  # topologyNormalizingWeight
     host_weight = math.log(found + 2)
     score = 0.0
     for e in range(first, last):
-        c = spread.score_instance[e]
-        if spread.per_node[c]:
-            score += float(own) * host_weight + float(spread.score_max_skew[e] - 1)
+        c = instances[e]
+        if per_node[c]:
+            score += float(own) * host_weight + float(max_skew[e] - 1)
         else:
-            matched = spread.counts[spread.start[c] + zone]
-            score += float(matched) * zone_weight + float(spread.score_max_skew[e] - 1)
+            matched = counts[start[c] + zone]
+            score += float(matched) * zone_weight + float(max_skew[e] - 1)
     return go_round(score)

@@ -989,7 +989,7 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
     i = begin
     while i < end:
         if zone_count >= 0:
-            if filtered:  # PodTopologySpread's PreFilter on the counts so far
+            if filtered or i == begin:  # PodTopologySpread's PreFilter on the counts so far
                 partition_allowed(t, spread, zone_count, allowed)
             found, processed, position, total, ok = zone_choose(
                 size, leaves, start_index % leaves, wanted, zones, trees, slots, lowest,

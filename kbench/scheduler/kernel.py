@@ -521,7 +521,7 @@ def zone_fill(candidates, size, trees, zones, tree, tracked):
     domain_of = zones.domain_of
     tree_count, tree_best, tree_best_count = tree.count, tree.best, tree.best_count
     tree_highest = tree.highest
-    for p in range(leaves):  # zone_copy_leaf, written out
+    for p in range(leaves):  # each candidate's leaf into its domain's tree
         d = domain_of[candidates[p]]
         if not ready[d]:  # its leaves cleared (build sets the nodes above them)
             ready[d] = True
@@ -572,7 +572,7 @@ def zone_refresh(n, size, tracked, domain_of, ready, count, best, best_count, hi
                 best[d, :2 * size] = NO_TOTAL
                 best_count[d, :2 * size] = 0
                 highest[d, :tracked, :2 * size] = -1
-    count[d, leaf] = tree_count[leaf]  # zone_copy_leaf, written out
+    count[d, leaf] = tree_count[leaf]  # the RunTree's leaf into tree d
     best[d, leaf] = tree_best[leaf]
     best_count[d, leaf] = tree_best_count[leaf]
     for k in range(tracked):

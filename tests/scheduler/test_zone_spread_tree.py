@@ -23,7 +23,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from scheduler.test_kernel_spread_affinity import ZONE, ZONES, node, pod, schedule_both
+from scheduler.test_kernel_spread_affinity import (HOSTNAME, ZONE, ZONES, node, pod,
+                                                   schedule_both)
 
 
 def cluster_nodes(count: int, missing_every: int = 7, empty_every: int = 0) -> list[dict]:
@@ -169,6 +170,32 @@ def test_owned_runs_match_reference(case):
     kernel, reference, _ = schedule_both(nodes + running + pods, seed=3)
     assert kernel == reference
     assert any(row[1] is not None for row in kernel)
+
+
+def hostname(app: str, max_skew: int = 1) -> dict:
+    return {**constraint(app, "ScheduleAnyway", max_skew), "topologyKey": HOSTNAME}
+
+
+HOSTNAME_CASES = {
+    "hostname": [hostname("web", 2)],
+    "zone-filter": [constraint("web", max_skew=2), hostname("web")],
+    "zone-score-other-selector": [hostname("web", 3), constraint("db", "ScheduleAnyway", 2)],
+    # a DoNotSchedule hostname constraint: a domain per node, the runs walk
+    "hostname-filter": [hostname("web"), {**constraint("web", max_skew=2),
+                                          "topologyKey": HOSTNAME}],
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTNAME_CASES))
+def test_hostname_score_constraint_runs_match_reference(case):
+    """Pods' own ScheduleAnyway hostname constraints: domains (zone, own count) as for the
+    system defaults."""
+    nodes = cluster_nodes(30, missing_every=0)
+    running = holding("web", [i % 3 for i in range(20)]) + holding("db", [1] * 6)
+    pods = (run("web", 60, HOSTNAME_CASES[case]) + run("db", 20, [constraint("db")])
+            + run("web", 20, HOSTNAME_CASES[case], prefix="web-again"))
+    kernel, reference, _ = schedule_both(nodes + running + pods, seed=8)
+    assert kernel == reference
 
 
 def test_owned_runs_start_with_more_own_counts_than_trees():

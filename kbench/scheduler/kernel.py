@@ -1546,8 +1546,20 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if t != current:
             current = t
             local = node_local(t, spread, affinity)
-            zone_count, host = (-1, -1) if local else zone_domains(t, spread, affinity,
-                                                                   profile)
+            if local:
+                verdicts[:] = 0  # PodTopologySpread and InterPodAffinity pass every node
+                dirty[:] = False
+            # a tree pays when the run's walks would cover the candidates twice or more
+            length = 1
+            while i + length < len(queue_template) and queue_template[i + length] == t:
+                length += 1
+            run_end = i + length
+            pays = leaves > 0 and length >= 2 and length * min(
+                profile.nodes_to_find, leaves) >= 2 * leaves
+            # (ZoneTrees' layout only for a run they would serve: spread_partition reads
+            # every node)
+            zone_count, host = (-1, -1) if local or not pays else zone_domains(
+                t, spread, affinity, profile)
             slots, lowest = 1, 0
             if zone_count >= 0 and host >= 0:
                 slots = (ZONE_TREES - 1) // zone_count
@@ -1555,19 +1567,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                 if most - lowest >= slots:
                     zone_count = -1  # too many own counts: the run walks
             trees = zone_count * slots + 1
-            use_tree = False
-            if local:
-                verdicts[:] = 0  # PodTopologySpread and InterPodAffinity pass every node
-                dirty[:] = False
-            if local or zone_count >= 0:
-                # a tree pays when the run's walks would cover the candidates twice or more
-                length = 1
-                while (i + length < len(queue_template)
-                       and queue_template[i + length] == t):
-                    length += 1
-                run_end = i + length
-                use_tree = leaves > 0 and length >= 2 and length * min(
-                    profile.nodes_to_find, leaves) >= 2 * leaves
+            use_tree = pays and (local or zone_count >= 0)
             if use_tree:
                 normalized_count = 0
                 for s in range(score_count):

@@ -425,6 +425,10 @@ def affinity_free(t, affinity):
 
 
 ZONE_TREES = 16  # a template needing more trees walks
+# A run with a hostname Score constraint uses ZoneTrees when its walks would cover the
+# candidates this many times: the trees of a run's own counts cost a build each (shorter runs
+# of the day benchmark's Deployments walked faster, measured)
+OWN_COUNT_RUN = 8
 
 
 @njit
@@ -1561,6 +1565,9 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             zone_count, host = (-1, -1) if local or not pays else zone_domains(
                 t, spread, affinity, profile)
             slots, lowest = 1, 0
+            if zone_count >= 0 and host >= 0 and length * min(
+                    profile.nodes_to_find, leaves) < OWN_COUNT_RUN * leaves:
+                zone_count = -1
             if zone_count >= 0 and host >= 0:
                 slots = (ZONE_TREES - 1) // zone_count
                 lowest, most = own_range(spread, host, candidates)

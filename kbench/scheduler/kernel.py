@@ -28,10 +28,13 @@ ClassCache shared by the templates with the same requests, recomputing them only
 bound to since that request class's last tree.
 
 A run of a template spread over the zones (see spread_partition: its PodTopologySpread
-verdict and raw score on a node depend on the node's domain alone) is served by ZoneTrees: the
-RunTree's leaves split into one tree per domain. Each pod reads the trees of the domains its
-Filter allows together, and adds to each domain's best total the domain's normalized
-PodTopologySpread score, which depends only on the domains present in the pod's window.
+verdict and raw score on a node depend on the node's domain alone, its zone and, with a
+hostname Score constraint such as the system defaults', its own count of matching pods) is
+served by ZoneTrees: the RunTree's leaves split into one tree per domain. Each pod reads the
+trees of the domains its Filter allows together, and adds to each domain's best total the
+domain's normalized PodTopologySpread score, which depends only on the domains present in the
+pod's window and the number of nodes found there; a bind moves the node to the tree of its new
+own count.
 """
 
 from __future__ import annotations
@@ -421,35 +424,48 @@ def affinity_free(t, affinity):
             and affinity.existing_start[t] == affinity.existing_start[t + 1])
 
 
-ZONE_TREES = 16  # a template over more domains (and the nodes without the key) walks
+ZONE_TREES = 16  # a template needing more trees walks
+# A run with a hostname Score constraint uses ZoneTrees when its walks would cover the
+# candidates this many times: the trees of a run's own counts cost a build each (shorter runs
+# of the day benchmark's Deployments walked faster, measured)
+OWN_COUNT_RUN = 8
 
 
 @njit
 def zone_domains(t, spread, affinity, profile):
-    """The number of domains of the template's spread_partition when its runs can use
-    ZoneTrees, else -1: it is affinity_free, and PodTopologySpread's score is normalized
-    the plugin's way."""
+    """spread_partition's (zones, host) when the template's runs can use ZoneTrees, else
+    (-1, -1): it is affinity_free, and PodTopologySpread's score is normalized the plugin's
+    way."""
     if not affinity_free(t, affinity):
-        return -1
+        return -1, -1
     for s in range(len(profile.score_kinds)):
         if (profile.score_kinds[s] == SCORE_SPREAD
                 and profile.score_normalize[s] != NORMALIZE_SPREAD):
-            return -1
+            return -1, -1
     return spread_partition(t, spread, ZONE_TREES)
 
 
 class ZoneTrees(NamedTuple):
     """The leaves of a zone-spread template's RunTree (a feasible node's total holds every
-    plugin's score but PodTopologySpread's) split by the node's domain: tree d holds the
-    candidates of domain d (the last one, the nodes without the topology key), each tree
-    over all the candidate positions, so that a pod's window and ties read the trees of its
-    allowed domains together (windowtree's forest queries)."""
-    domain_of: np.ndarray      # int64 [nodes]: the node's domain
+    plugin's score but PodTopologySpread's) split by the node's domain, the part of the
+    node its PodTopologySpread verdict and raw score depend on: its zone and, with a
+    hostname Score constraint, its own count of the pods that constraint counts. Tree
+    zone * slots + own - lowest holds the candidates of that zone with ``own`` such pods
+    (``lowest``: the fewest any candidate held when the run began; slots 1 without a
+    hostname constraint), and tree zones * slots the nodes without the topology key. Each
+    tree is over all the candidate positions, so that a pod's window and ties read the
+    trees of its allowed domains together (windowtree's forest queries). A bind moves the
+    node's leaf to the tree of its new own count."""
+    domain_of: np.ndarray      # int64 [nodes]: the node's tree
+    ready: np.ndarray          # bool [trees]: the tree holds this run's leaves (the others
+                               #   are cleared when they receive their first)
     count: np.ndarray          # int64 [trees, 2 * size]
     best: np.ndarray           # int64 [trees, 2 * size]
     best_count: np.ndarray     # int64 [trees, 2 * size]
     highest: np.ndarray        # int64 [trees, normalized plugins, 2 * size]
-    allowed: np.ndarray        # bool [trees]: PodTopologySpread's Filter passes the domain
+    allowed: np.ndarray        # bool [trees]: PodTopologySpread's Filter passes the zone
+                               #   (indexed by zone)
+    seen: np.ndarray           # bool [trees]: scratch, the zones present in a window
     members: np.ndarray        # int64 [trees]: scratch, the trees a query reads
     top: np.ndarray            # int64 [trees]: scratch, each domain's best in the window
     ties: np.ndarray           # int64 [trees]: scratch, and how many nodes have it
@@ -462,79 +478,133 @@ def new_zone_trees(node_count, score_count, trees):
     """ZoneTrees with ``trees`` trees for ``node_count`` candidates."""
     size = 2 * tree_size(max(node_count, 1))
     plugins = max(score_count, 1)
-    return ZoneTrees(np.zeros(node_count, dtype=np.int64),
+    return ZoneTrees(np.zeros(node_count, dtype=np.int64), np.zeros(trees, dtype=np.bool_),
                      np.zeros((trees, size), dtype=np.int64),
                      np.zeros((trees, size), dtype=np.int64),
                      np.zeros((trees, size), dtype=np.int64),
                      np.zeros((trees, plugins, size), dtype=np.int64),
-                     np.zeros(trees, dtype=np.bool_), np.zeros(trees, dtype=np.int64),
+                     np.zeros(trees, dtype=np.bool_), np.zeros(trees, dtype=np.bool_),
                      np.zeros(trees, dtype=np.int64), np.zeros(trees, dtype=np.int64),
-                     np.zeros(trees, dtype=np.int64), np.zeros(trees, dtype=np.int64))
+                     np.zeros(trees, dtype=np.int64), np.zeros(trees, dtype=np.int64),
+                     np.zeros(trees, dtype=np.int64))
 
 
 @njit
-def zone_fill(candidates, size, domains, zones, tree, tracked):
-    """Every tree of ``zones`` (domains + 1 of them) from the leaves of the run's freshly
-    built RunTree."""
+def own_range(spread, host, candidates):
+    """The fewest and the most pods of the hostname instance ``host`` on the candidates."""
+    base = spread.start[host]
+    lowest = np.iinfo(np.int64).max
+    most = np.iinfo(np.int64).min
+    for p in range(len(candidates)):
+        own = spread.counts[base + candidates[p]]
+        lowest = min(lowest, own)
+        most = max(most, own)
+    return lowest, most
+
+
+@njit
+def zone_layout(t, spread, zones, host, slots, lowest, domain_of):
+    """Each node's tree (see ZoneTrees) into ``domain_of``."""
+    partition_domains(t, spread, zones, domain_of)
+    if host >= 0:  # (every node has the keys)
+        base = spread.start[host]
+        for n in range(len(domain_of)):
+            domain_of[n] = domain_of[n] * slots + spread.counts[base + n] - lowest
+
+
+@njit
+def zone_fill(candidates, size, trees, zones, tree, tracked):
+    """The trees of ``zones`` from the leaves of the run's freshly built RunTree: those
+    holding candidates are built, the others are left to be cleared when a bind moves a
+    node there."""
     leaves = len(candidates)
     # the arrays the loops read, out of their NamedTuples (see cached_run)
     count, best, best_count, highest = zones.count, zones.best, zones.best_count, zones.highest
-    for d in range(domains + 1):
-        count[d, size:] = 0
-        best[d, size:] = NO_TOTAL
-        best_count[d, size:] = 0
-        highest[d, :tracked, size:] = -1
+    ready = zones.ready
+    ready[:trees] = False
     domain_of = zones.domain_of
     tree_count, tree_best, tree_best_count = tree.count, tree.best, tree.best_count
     tree_highest = tree.highest
-    for p in range(leaves):  # zone_copy_leaf, written out
+    for p in range(leaves):  # each candidate's leaf into its domain's tree
         d = domain_of[candidates[p]]
+        if not ready[d]:  # its leaves cleared (build sets the nodes above them)
+            ready[d] = True
+            count[d, size:2 * size] = 0
+            best[d, size:2 * size] = NO_TOTAL
+            best_count[d, size:2 * size] = 0
+            highest[d, :tracked, size:2 * size] = -1
         leaf = size + p
         count[d, leaf] = tree_count[leaf]
         best[d, leaf] = tree_best[leaf]
         best_count[d, leaf] = tree_best_count[leaf]
         for k in range(tracked):
             highest[d, k, leaf] = tree_highest[k, leaf]
-    for d in range(domains + 1):
-        build(size, count[d], best[d], best_count[d], highest[d, :tracked])
+    for d in range(trees):
+        if ready[d]:
+            build(size, count[d], best[d], best_count[d], highest[d, :tracked])
 
 
-@njit(inline="always")
-def zone_copy_leaf(position, d, size, zones, tree, tracked):
-    """The RunTree's leaf ``position`` into tree d."""
+@njit
+def zone_refresh(n, size, tracked, domain_of, ready, count, best, best_count, highest,
+                 position_of, tree_count, tree_best, tree_best_count, tree_highest, counts,
+                 own_base, slots, lowest):
+    """Node n's leaf (refreshed in the RunTree: its position_of, count, best, best_count,
+    highest) into its domain's tree of ZoneTrees (its domain_of, ready, count, best,
+    best_count, highest), moved there from the tree of its former own count when a bind
+    changed it (``own_base``: where the hostname instance's counts begin in ``counts``, -1
+    without one). False when that count has no tree (the run's next pods walk). Plain
+    arrays: it runs after every bind."""
+    d = domain_of[n]
+    position = position_of[n]
     leaf = size + position
-    zones.count[d, leaf] = tree.count[leaf]
-    zones.best[d, leaf] = tree.best[leaf]
-    zones.best_count[d, leaf] = tree.best_count[leaf]
+    if own_base >= 0:
+        moved = d // slots * slots + counts[own_base + n] - lowest
+        if moved >= (d // slots + 1) * slots:
+            return False
+        if moved != d:
+            count[d, leaf] = 0  # the node leaves tree d
+            best[d, leaf] = NO_TOTAL
+            best_count[d, leaf] = 0
+            for k in range(tracked):
+                highest[d, k, leaf] = -1
+            update(size, position, count[d], best[d], best_count[d], highest[d, :tracked])
+            d = moved
+            domain_of[n] = d
+            if not ready[d]:  # empty, every node of it
+                ready[d] = True
+                count[d, :2 * size] = 0
+                best[d, :2 * size] = NO_TOTAL
+                best_count[d, :2 * size] = 0
+                highest[d, :tracked, :2 * size] = -1
+    count[d, leaf] = tree_count[leaf]  # the RunTree's leaf into tree d
+    best[d, leaf] = tree_best[leaf]
+    best_count[d, leaf] = tree_best_count[leaf]
     for k in range(tracked):
-        zones.highest[d, k, leaf] = tree.highest[k, leaf]
+        highest[d, k, leaf] = tree_highest[k, leaf]
+    update(size, position, count[d], best[d], best_count[d], highest[d, :tracked])
+    return True
 
 
 @njit
-def zone_refresh(n, size, zones, tree, tracked):
-    """Node n's leaf (refreshed in the RunTree) into its domain's tree."""
-    d = zones.domain_of[n]
-    position = tree.position_of[n]
-    zone_copy_leaf(position, d, size, zones, tree, tracked)
-    update(size, position, zones.count[d], zones.best[d], zones.best_count[d],
-           zones.highest[d, :tracked])
-
-
-@njit
-def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, tracked,
-                spread_weight, spread, rng_state):
+def zone_choose(size, leaves, start, wanted, zones, trees, slots, lowest, window_highest,
+                assumed, tracked, spread_weight, score_first, score_last, score_instance,
+                score_max_skew, per_node, counts, spread_start, rng_state):
     """tree_choose for a pod of a zone-spread template, whose PodTopologySpread Filter passes
-    the domains zones.allowed: its window over the allowed trees; for each domain present
-    in it, its best total there plus the domain's PodTopologySpread score (scoring.go over
-    the window's feasible nodes: the counts of the node's domain weighed by the number of
-    domains present, normalized by their lowest and highest; 0 for the nodes without the
-    key), times ``spread_weight`` (0: the plugin does not score the pod); then selectHost's
-    pick among the ties of all the domains, in position order. Same results: (found,
-    processed, position or -1, total, ok)."""
+    the zones zones.allowed: its window over the trees of the allowed zones; for each domain
+    present in it, its best total there plus the domain's PodTopologySpread score (scoring.go
+    over the window's feasible nodes: the counts of the node's zone weighed by the number of
+    zones present, its own count by the number of nodes found, normalized by their lowest and
+    highest; 0 for the nodes without the key), times ``spread_weight`` (0: the plugin does
+    not score the pod); then selectHost's pick among the ties of all the domains, in position
+    order. ``trees``, ``slots``, ``lowest``: the layout (see ZoneTrees); ``window_highest``,
+    ``assumed``: the RunTree's; ``score_first`` to ``spread_start``: what partition_score
+    reads of the template's SpreadData. Same results: (found, processed, position or -1,
+    total, ok)."""
     members = zones.members
     member_count = 0
-    for d in range(domains + 1):
-        if zones.allowed[d] and zones.count[d, 1] > 0:
+    keyless = trees - 1
+    for d in range(trees):
+        if zones.ready[d] and zones.allowed[d // slots] and zones.count[d, 1] > 0:
             members[member_count] = d
             member_count += 1
     found, processed = forest_window_end(size, leaves, start, wanted, zones.count, members,
@@ -548,7 +618,7 @@ def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, tracked,
                                                      member_count), NOT_SCORED, True
     end = start + processed
     first_end = min(end, leaves)
-    highest = tree.window_highest[:tracked]
+    highest = window_highest[:tracked]
     highest[:] = -1
     for m in range(member_count):
         d = members[m]
@@ -565,31 +635,39 @@ def zone_choose(t, size, leaves, start, wanted, zones, domains, tree, tracked,
                 ties += number
         zones.top[d], zones.ties[d], zones.first_ties[d] = top, ties, first_ties
     for k in range(tracked):
-        if highest[k] != tree.assumed[k]:
+        if highest[k] != assumed[k]:
             return found, processed, -1, NOT_SCORED, False
     # PodTopologySpread's normalized score of each domain present (spread_normalize)
-    present = 0
+    present = 0  # zones present
+    scored = False
     for m in range(member_count):
         d = members[m]
         zones.bonus[d] = 0
-        if d < domains and zones.top[d] != NO_TOTAL:
-            present += 1
-    if spread_weight != 0 and present > 0:
-        lowest = np.iinfo(np.int64).max
+        if d < keyless and zones.top[d] != NO_TOTAL:
+            scored = True
+            if not zones.seen[d // slots]:
+                zones.seen[d // slots] = True
+                present += 1
+    for m in range(member_count):
+        zones.seen[members[m] // slots] = False
+    if spread_weight != 0 and scored:
+        lowest_raw = np.iinfo(np.int64).max
         highest_raw = 0
         for m in range(member_count):
             d = members[m]
-            if d < domains and zones.top[d] != NO_TOTAL:
-                raw = partition_score(t, d, present, spread)
+            if d < keyless and zones.top[d] != NO_TOTAL:
+                raw = partition_score(score_first, score_last, d // slots,
+                                      lowest + d % slots, present, found, score_instance,
+                                      score_max_skew, per_node, counts, spread_start)
                 zones.bonus[d] = raw
-                lowest = min(lowest, raw)
+                lowest_raw = min(lowest_raw, raw)
                 highest_raw = max(highest_raw, raw)
         for m in range(member_count):
             d = members[m]
-            if d < domains and zones.top[d] != NO_TOTAL:
+            if d < keyless and zones.top[d] != NO_TOTAL:
                 score = MAX_NODE_SCORE
                 if highest_raw != 0:
-                    score = MAX_NODE_SCORE * (highest_raw + lowest - zones.bonus[d]) // (
+                    score = MAX_NODE_SCORE * (highest_raw + lowest_raw - zones.bonus[d]) // (
                         highest_raw)
                 zones.bonus[d] = score * spread_weight
     # selectHost over the domains' best: the ties of the domains reaching the top
@@ -861,14 +939,19 @@ def window_choose(size, leaves, start, wanted, count, best, best_count, highest,
 @njit
 def cached_run(begin, end, t, candidates, start_index, node_count, absent, absent_reason,
                size, slot, tree, cache, versions, nodes, templates, profile, active, plugins,
-               norm_slots, rng_state, chosen, totals_out, reason_counts):
-    """The pods begin, begin + 1, ... (to ``end``) of a run of a cacheable node-local
-    template t, each chosen from its tree and bound, its class's entry and the tree's leaf
-    refreshed, until a pod the tree cannot serve (its window's highest raw scores are not
-    those assumed, or it fits nowhere: it walks). Returns (that pod's index or end, the
-    start index). ``absent``: the nodes a PreFilterResult left out, counted under
-    ``absent_reason``. The template binds no pod that PodTopologySpread or InterPodAffinity
-    count (see schedule_batch).
+               norm_slots, rng_state, chosen, totals_out, reason_counts, zone_count, zones,
+               trees, slots, lowest, host, spread_weight, spread):
+    """The pods begin, begin + 1, ... (to ``end``) of a run of a cacheable template t, either
+    node-local or zone-spread (zone_count >= 0: its pods are chosen with zone_choose from
+    ``zones``, laid out by ``trees``, ``slots``, ``lowest``, ``host``, and bound into
+    PodTopologySpread's counts), each chosen from its tree and bound, its class's entry and
+    the tree's leaf refreshed, until a pod the tree cannot serve (its window's highest raw
+    scores are not those assumed, or it fits nowhere: it walks). Returns (that pod's index
+    or end, the start index, whether the trees still hold the run: False when a bind gave a
+    node an own count without a tree, the run's next pods walk). ``absent``: the nodes a
+    PreFilterResult left out, counted under ``absent_reason``. The template binds no pod
+    that InterPodAffinity counts, nor, when node-local, that PodTopologySpread counts (see
+    schedule_batch).
 
     One call serves the run: the arrays are read out of their NamedTuples once (numba
     updates an array's reference count on every read of a NamedTuple's field), and the loop
@@ -894,12 +977,33 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
     fit_resources, fit_weights = profile.fit_resources, profile.fit_weights
     shape_utilization, shape_score = profile.shape_utilization, profile.shape_score
     balanced_resources, wanted = profile.balanced_resources, profile.nodes_to_find
+    # PodTopologySpread's arrays and ZoneTrees' (a zone-spread template)
+    bind_instance = spread.bind_instance[spread.bind_start[t]:spread.bind_start[t + 1]]
+    counted, spread_domain = spread.counted, spread.domain
+    spread_counts, spread_start = spread.counts, spread.start
+    filtered = spread.filter_start[t] != spread.filter_start[t + 1]
+    score_first, score_last = spread.score_start[t], spread.score_start[t + 1]
+    score_instance, score_max_skew = spread.score_instance, spread.score_max_skew
+    per_node = spread.per_node
+    own_base = spread_start[host] if host >= 0 else -1
+    domain_of, ready, allowed = zones.domain_of, zones.ready, zones.allowed
+    zone_trees_count, zone_trees_best = zones.count, zones.best
+    zone_trees_best_count, zone_trees_highest = zones.best_count, zones.highest
     leaves = len(candidates)
     i = begin
     while i < end:
-        found, processed, position, total, ok = window_choose(
-            size, leaves, start_index % leaves, wanted, count, best, best_count, highest,
-            assumed, window_highest, rng_state)
+        if zone_count >= 0:
+            if filtered or i == begin:  # PodTopologySpread's PreFilter on the counts so far
+                partition_allowed(t, spread, zone_count, allowed)
+            found, processed, position, total, ok = zone_choose(
+                size, leaves, start_index % leaves, wanted, zones, trees, slots, lowest,
+                window_highest, assumed, tracked, spread_weight, score_first, score_last,
+                score_instance, score_max_skew, per_node, spread_counts, spread_start,
+                rng_state)
+        else:
+            found, processed, position, total, ok = window_choose(
+                size, leaves, start_index % leaves, wanted, count, best, best_count, highest,
+                assumed, window_highest, rng_state)
         if not ok or found == 0:
             break
         reason_counts[i, absent_reason] += absent
@@ -914,6 +1018,10 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
         nonzero_requested[n, 1] += nonzero_request[1]
         for k in range(len(port_keys)):
             port_usage[n, port_keys[k]] += 1
+        for k in range(len(bind_instance)):  # spread_bind, written out
+            c = bind_instance[k]
+            if counted[c, n]:
+                spread_counts[spread_start[c] + spread_domain[c, n]] += 1
         versions[n] += 1
         node_feasible = static_position[n] < 0
         if node_feasible:
@@ -979,14 +1087,14 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
                     std = abs((first - second) / 2)
                 elif fractions_seen > 2:
                     mean = fraction_sum / fractions_seen
-                    spread = 0.0
+                    squares = 0.0
                     for k in range(len(balanced_resources)):
                         r = balanced_resources[k]
                         fraction = balanced_fraction(r, allocatable[n, r], requested[n, r],
                                                      balanced_request[k])
                         if fraction >= 0:
-                            spread = spread + (fraction - mean) * (fraction - mean)
-                    std = math.sqrt(spread / fractions_seen)
+                            squares = squares + (fraction - mean) * (fraction - mean)
+                    std = math.sqrt(squares / fractions_seen)
                 balanced_score[n] = np.int64((1 - std) * MAX_NODE_SCORE)
         # class_leaf_refresh, written out (see the docstring)
         leaf = size + position_of[n]
@@ -1017,7 +1125,12 @@ def cached_run(begin, end, t, candidates, start_index, node_count, absent, absen
                 highest[k, leaf] = -1
         update(size, position_of[n], count, best, best_count, highest)
         i += 1
-    return i, start_index
+        if zone_count >= 0 and not zone_refresh(
+                n, size, tracked, domain_of, ready, zone_trees_count, zone_trees_best,
+                zone_trees_best_count, zone_trees_highest, position_of, count, best,
+                best_count, highest, spread_counts, own_base, slots, lowest):
+            return i, start_index, False
+    return i, start_index, True
 
 
 @njit(inline="always")
@@ -1394,7 +1507,13 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     # (ZoneTrees apply PodTopologySpread's per domain; walks fill ``verdicts``)
     no_verdicts = np.zeros((2, node_count), dtype=np.int32)
     zones = new_zone_trees(0, 0, 0)  # made at the first zone-spread run
-    domains = -1  # the current template's domains when its run uses ZoneTrees, else -1
+    # the current template's ZoneTrees layout: its zones (-1: its runs do not use them), its
+    # hostname instance (-1: none), trees, slots and lowest own count (see ZoneTrees)
+    zone_count = -1
+    host = -1
+    trees = 0
+    slots = 1
+    lowest = 0
     spread_weight = 0
     stale = np.zeros(node_count, dtype=np.int64)
     versions = np.ones(node_count, dtype=np.int64)  # bumped by every bind
@@ -1431,20 +1550,31 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
         if t != current:
             current = t
             local = node_local(t, spread, affinity)
-            domains = -1 if local else zone_domains(t, spread, affinity, profile)
-            use_tree = False
             if local:
                 verdicts[:] = 0  # PodTopologySpread and InterPodAffinity pass every node
                 dirty[:] = False
-            if local or domains >= 0:
-                # a tree pays when the run's walks would cover the candidates twice or more
-                length = 1
-                while (i + length < len(queue_template)
-                       and queue_template[i + length] == t):
-                    length += 1
-                run_end = i + length
-                use_tree = leaves > 0 and length >= 2 and length * min(
-                    profile.nodes_to_find, leaves) >= 2 * leaves
+            # a tree pays when the run's walks would cover the candidates twice or more
+            length = 1
+            while i + length < len(queue_template) and queue_template[i + length] == t:
+                length += 1
+            run_end = i + length
+            pays = leaves > 0 and length >= 2 and length * min(
+                profile.nodes_to_find, leaves) >= 2 * leaves
+            # (ZoneTrees' layout only for a run they would serve: spread_partition reads
+            # every node)
+            zone_count, host = (-1, -1) if local or not pays else zone_domains(
+                t, spread, affinity, profile)
+            slots, lowest = 1, 0
+            if zone_count >= 0 and host >= 0 and length * min(
+                    profile.nodes_to_find, leaves) < OWN_COUNT_RUN * leaves:
+                zone_count = -1
+            if zone_count >= 0 and host >= 0:
+                slots = (ZONE_TREES - 1) // zone_count
+                lowest, most = own_range(spread, host, candidates)
+                if most - lowest >= slots:
+                    zone_count = -1  # too many own counts: the run walks
+            trees = zone_count * slots + 1
+            use_tree = pays and (local or zone_count >= 0)
             if use_tree:
                 normalized_count = 0
                 for s in range(score_count):
@@ -1477,26 +1607,27 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                                no_verdicts, failures, custom_filter, feasible, buffer,
                                scratch_counts, scratch_failures)
             tracked = tree.tracked[0]  # (the tree's build set it)
-            if use_tree and domains >= 0:
-                if zones.count.shape[0] < domains + 1:
-                    zones = new_zone_trees(node_count, score_count, domains + 1)
-                partition_domains(t, spread, domains, zones.domain_of)
-                zone_fill(candidates, size, domains, zones, tree, tracked)
+            if use_tree and zone_count >= 0:
+                if zones.count.shape[0] < trees:
+                    zones = new_zone_trees(node_count, score_count, trees)
+                zone_layout(t, spread, zone_count, host, slots, lowest, zones.domain_of)
+                zone_fill(candidates, size, trees, zones, tree, tracked)
                 spread_weight = 0
                 for s in range(score_count):
                     if (profile.score_kinds[s] == SCORE_SPREAD
                             and not spread_skipped(t, spread)):
                         spread_weight += profile.score_weights[s]
-        if (use_tree and cached and domains < 0 and i >= serve_from
-                and spread.bind_start[t] == spread.bind_start[t + 1]
+        if (use_tree and cached and i >= serve_from
+                and (zone_count >= 0 or spread.bind_start[t] == spread.bind_start[t + 1])
                 and affinity.match_start[t] == affinity.match_start[t + 1]
                 and affinity.own_start[t] == affinity.own_start[t + 1]):
             absent = node_count - leaves if templates.narrowed[t] else 0
-            served, start_index = cached_run(
+            served, start_index, use_tree = cached_run(
                 i, run_end, t, candidates, start_index, node_count, absent,
                 templates.absent_reason[t], size, slot, tree, cache, versions, nodes,
                 templates, profile, active, plugins, norm_slots[:normalized_count], rng_state,
-                chosen, totals_out, reason_counts)
+                chosen, totals_out, reason_counts, zone_count, zones, trees, slots, lowest,
+                host, spread_weight, spread)
             if served < run_end:
                 serve_from = served + 1  # pod ``served`` walks
             if served > i:
@@ -1505,12 +1636,15 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             reason_counts[i, templates.absent_reason[t]] += node_count - leaves
         walk = True
         best = 0
-        if use_tree and domains >= 0:
-            # PodTopologySpread's PreFilter on the counts so far: the domains it allows
-            partition_allowed(t, spread, domains, zones.allowed)
+        if use_tree and zone_count >= 0:
+            # PodTopologySpread's PreFilter on the counts so far: the zones it allows
+            partition_allowed(t, spread, zone_count, zones.allowed)
             found, processed, position, total, ok = zone_choose(
-                t, size, leaves, start_index % leaves, profile.nodes_to_find, zones, domains,
-                tree, tracked, spread_weight, spread, rng_state)
+                size, leaves, start_index % leaves, profile.nodes_to_find, zones, trees,
+                slots, lowest, tree.window_highest, tree.assumed, tracked, spread_weight,
+                spread.score_start[t], spread.score_start[t + 1], spread.score_instance,
+                spread.score_max_skew, spread.per_node, spread.counts, spread.start,
+                rng_state)
         elif use_tree:
             found, processed, position, total, ok = tree_choose(
                 size, leaves, start_index % leaves, profile.nodes_to_find, tree, tracked,
@@ -1609,7 +1743,12 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                          norm_slots[:normalized_count], custom_score, wanted_ports,
                          no_verdicts, failures, custom_filter, buffer, scratch_counts,
                          scratch_failures)
-        if use_tree and domains >= 0:
-            zone_refresh(n, size, zones, tree, tracked)
+        if use_tree and zone_count >= 0:
+            # (a node whose own count has no tree: the run's next pods walk)
+            use_tree = zone_refresh(
+                n, size, tracked, zones.domain_of, zones.ready, zones.count, zones.best,
+                zones.best_count, zones.highest, tree.position_of, tree.count, tree.best,
+                tree.best_count, tree.highest, spread.counts,
+                spread.start[host] if host >= 0 else -1, slots, lowest)
     return start_index, len(queue_template)
 

@@ -4,7 +4,8 @@ fail the others with the same message.
 
 Random clusters carry zones, labels, taints (NoSchedule, NoExecute, PreferNoSchedule),
 cordoned nodes, images, host ports, node selectors, required and preferred node affinity,
-tolerations, priorities, pods without requests, pods already bound, extended resources, and
+tolerations, priorities, pods without requests, pods already bound, extended resources, pods
+controlled by a ReplicaSet (PodTopologySpread's system default constraints score them), and
 sometimes more than 100 nodes so that percentageOfNodesToScore and the rotating start index
 matter.
 """
@@ -30,11 +31,12 @@ IMAGES = ["nginx:1.27", "redis:7", "registry.example/ml/trainer:2.1"]
 
 
 @st.composite
-def nodes(draw, count):
+def nodes(draw, count, zoned=False):
+    """``count`` random nodes; ``zoned``: every one with a zone label."""
     result = []
     for i in range(count):
         labels = {"kubernetes.io/hostname": f"node-{i}"}
-        zone = draw(st.sampled_from([*ZONES, None]))
+        zone = draw(st.sampled_from(ZONES if zoned else [*ZONES, None]))
         if zone:
             labels["topology.kubernetes.io/zone"] = zone
         if draw(st.booleans()):
@@ -121,6 +123,21 @@ PRIORITY_CLASSES = [
      "metadata": {"name": "high"}, "value": 1000}]
 
 
+def controlled(pod: dict, index: int) -> tuple[dict, dict]:
+    """The pod controlled by a ReplicaSet selecting its labels, and that ReplicaSet."""
+    name = f"rs-{index}"
+    labels = pod["metadata"]["labels"]
+    replica_set = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                   "metadata": {"name": name, "namespace": "default"},
+                   "spec": {"replicas": 0, "selector": {"matchLabels": labels},
+                            "template": {"metadata": {"labels": labels},
+                                         "spec": {"containers": [{"name": "app",
+                                                                  "image": "nginx"}]}}}}
+    owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": name, "uid": f"{name}-uid",
+             "controller": True}
+    return {**pod, "metadata": {**pod["metadata"], "ownerReferences": [owner]}}, replica_set
+
+
 def compare(node_manifests, pod_manifests, seed, profile=None):
     """Schedule with both implementations; return (kernel rows, reference rows) (see
     scheduler.both)."""
@@ -188,11 +205,16 @@ def test_kernel_matches_reference_for_each_scoring_strategy(strategy):
 def test_kernel_matches_reference_on_runs_of_replicas(data, node_count, seed, percentage):
     """Replicas of a few templates, each template's pods one after another: the kernel keeps
     a run's per-node results (and, for long runs, a tree over them) while nodes fill up; the
-    reference checks every node for every pod."""
-    node_manifests = data.draw(nodes(node_count))
+    reference checks every node for every pod. Some templates' pods are controlled by a
+    ReplicaSet: PodTopologySpread's system defaults score them (with every node in a zone,
+    the kernel's trees split by zone and the node's own count of matching pods)."""
+    node_manifests = data.draw(nodes(node_count, zoned=data.draw(st.booleans())))
     templates = data.draw(pods(4, []))
     pod_manifests = []
     for index, template in enumerate(templates):
+        if data.draw(st.booleans()):
+            template, replica_set = controlled(template, index)
+            pod_manifests.append(replica_set)
         for replica in range(data.draw(st.integers(1, 45))):
             pod = {**template, "metadata": {**template["metadata"],
                                             "name": f"t{index}-{replica}"}}

@@ -833,73 +833,106 @@ def spread_bind(t, n, spread):
 
 @njit
 def spread_partition(t, spread, most):
-    """The number of topology domains when every PodTopologySpread constraint of template t
-    (there is one at least) splits the nodes the same way, so that its Filter verdict and its
-    raw score on a node depend on the node's domain alone, else -1: every constraint's
-    instance has the same domain and has_key rows and is not counted per node (a hostname
-    Score constraint), ScheduleAnyway constraints ignore the nodes lacking the key
-    (require_all), and the domains and the nodes without the key number ``most`` at most."""
+    """(zones, host) when template t's PodTopologySpread verdict and raw score on a node
+    depend on the node's zone and, for a hostname Score constraint, the node's own count of
+    matching pods alone, else (-1, -1). ``zones``: the number of domains of the constraints
+    that are not counted per node, which split the nodes the same way (same domain and
+    has_key rows; 1 when there are none); ``host``: the instance of the hostname Score
+    constraints (all of them count the same pods), -1 without any. Without ``host``, the
+    ScheduleAnyway constraints ignore the nodes lacking the key (require_all) unless every
+    node has it, and the zones and the nodes without the key number ``most`` at most. With
+    it, every node has every key (a hostname Score constraint's weight counts the nodes
+    scored, which a node lacking a key would change), and zones + 1 <= ``most``."""
     first_filter, last_filter = spread.filter_start[t], spread.filter_start[t + 1]
     first_score, last_score = spread.score_start[t], spread.score_start[t + 1]
     if first_filter == last_filter and first_score == last_score:
-        return -1
-    if first_score != last_score and not spread.require_all[t]:
-        return -1
-    base = spread.filter_instance[first_filter] if first_filter != last_filter else (
-        spread.score_instance[first_score])
-    domains = spread.start[base + 1] - spread.start[base]
-    if domains + 1 > most:
-        return -1
+        return -1, -1
+    base = -1
+    host = -1
     for k in range((last_filter - first_filter) + (last_score - first_score)):
         if k < last_filter - first_filter:
             c = spread.filter_instance[first_filter + k]
         else:
             c = spread.score_instance[first_score + k - (last_filter - first_filter)]
-        if (spread.per_node[c] or spread.start[c + 1] - spread.start[c] != domains
-                or not np.array_equal(spread.domain[c], spread.domain[base])
-                or not np.array_equal(spread.has_key[c], spread.has_key[base])):
-            return -1
-    return domains
+        if spread.per_node[c]:
+            if host >= 0 and c != host:
+                return -1, -1
+            host = c
+        elif base < 0:
+            base = c
+        elif (spread.start[c + 1] - spread.start[c] != spread.start[base + 1] - spread.start[base]
+              or not np.array_equal(spread.domain[c], spread.domain[base])
+              or not np.array_equal(spread.has_key[c], spread.has_key[base])):
+            return -1, -1
+    every_key = base < 0 or spread.has_key[base].all()
+    if host >= 0:
+        if not every_key or not spread.has_key[host].all():
+            return -1, -1
+    elif first_score != last_score and not spread.require_all[t] and not every_key:
+        return -1, -1
+    zones = 1 if base < 0 else spread.start[base + 1] - spread.start[base]
+    if zones + 1 > most:
+        return -1, -1
+    return zones, host
 
 
 @njit
-def partition_domains(t, spread, domains, domain_of):
-    """Each node's domain under spread_partition's split (``domains``: for the nodes without
-    the topology key) into ``domain_of``."""
-    c = spread.filter_instance[spread.filter_start[t]] if (
-        spread.filter_start[t] != spread.filter_start[t + 1]) else (
-        spread.score_instance[spread.score_start[t]])
-    for n in range(len(domain_of)):
-        domain_of[n] = spread.domain[c, n] if spread.has_key[c, n] else domains
+def partition_instance(t, spread):
+    """The first of template t's constraint instances not counted per node, -1: none."""
+    for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
+        return spread.filter_instance[e]
+    for e in range(spread.score_start[t], spread.score_start[t + 1]):
+        if not spread.per_node[spread.score_instance[e]]:
+            return spread.score_instance[e]
+    return -1
 
 
 @njit
-def partition_allowed(t, spread, domains, allowed):
-    """spread_prefilter by domain under spread_partition's split: allowed[d] True when the
-    nodes of domain d pass Filter (d == ``domains``: the nodes without the topology key,
-    which fail every DoNotSchedule constraint)."""
-    for d in range(domains):
+def partition_domains(t, spread, zones, zone_of):
+    """Each node's zone under spread_partition's split (``zones``: for the nodes without the
+    topology key) into ``zone_of``."""
+    c = partition_instance(t, spread)
+    for n in range(len(zone_of)):
+        if c < 0:
+            zone_of[n] = 0
+        else:
+            zone_of[n] = spread.domain[c, n] if spread.has_key[c, n] else zones
+
+
+@njit
+def partition_allowed(t, spread, zones, allowed):
+    """spread_prefilter by zone under spread_partition's split: allowed[z] True when the
+    nodes of zone z pass Filter (z == ``zones``: the nodes without the topology key, which
+    fail every DoNotSchedule constraint)."""
+    for d in range(zones):
         allowed[d] = True
-    allowed[domains] = spread.filter_start[t] == spread.filter_start[t + 1]
+    allowed[zones] = spread.filter_start[t] == spread.filter_start[t + 1]
     for e in range(spread.filter_start[t], spread.filter_start[t + 1]):
         c = spread.filter_instance[e]
         counts = spread.counts[spread.start[c]:spread.start[c + 1]]
         limit = skew_limit(spread, e, c)
-        for d in range(domains):
+        for d in range(zones):
             if counts[d] > limit:
                 allowed[d] = False
 
 
 @njit
-def partition_score(t, d, size, spread):
-    """spread_scores' raw score of a node of domain d (one with the topology key) when the
-    scored nodes with the key cover ``size`` domains (the same float operations, in the same
-    order, so the same rounding)."""
-    first, last = spread.score_start[t], spread.score_start[t + 1]
-    weight = math.log(size + 2)  # topologyNormalizingWeight
+def partition_score(first, last, zone, own, present, found, instances, max_skew, per_node,
+                    counts, start):
+    """spread_scores' raw score, for a pod whose Score constraints are the entries
+    [first, last) (SpreadData's score_instance, score_max_skew, per_node, counts, start: plain
+    arrays, as this runs for every domain of every pod), of a node of zone ``zone`` (one with
+    the topology keys) that holds ``own`` pods counted by the hostname Score constraints,
+    when the ``found`` scored nodes cover ``present`` zones (the same float operations, in
+    the same order, so the same rounding)."""
+    zone_weight = math.log(present + 2)  # topologyNormalizingWeight
+    host_weight = math.log(found + 2)
     score = 0.0
     for e in range(first, last):
-        c = spread.score_instance[e]
-        matched = spread.counts[spread.start[c] + d]
-        score += float(matched) * weight + float(spread.score_max_skew[e] - 1)
+        c = instances[e]
+        if per_node[c]:
+            score += float(own) * host_weight + float(max_skew[e] - 1)
+        else:
+            matched = counts[start[c] + zone]
+            score += float(matched) * zone_weight + float(max_skew[e] - 1)
     return go_round(score)

@@ -208,6 +208,9 @@ class DeploymentSync:
         self.created: ReplicaSetView | None = None
         self.deployment_changes: dict = {}
         self.error: str | None = None       # why the sync ended early (SyncError)
+        #: all_sets' answer once it found the new ReplicaSet, with the count of ReplicaSets
+        #: then: a later call finds the same while none was created or deleted
+        self._found: tuple[ReplicaSetView, list[ReplicaSetView], int] | None = None
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -273,6 +276,15 @@ class DeploymentSync:
         return None
 
     def all_sets(self, create: bool) -> tuple[ReplicaSetView | None, list[ReplicaSetView]]:
+        """getAllReplicaSetsAndSyncRevision: the new ReplicaSet (created when ``create`` and
+        there is none) and the old ones; the revision annotations and the Progressing
+        condition synced. Once the new ReplicaSet was found, a call finds it again and
+        syncs nothing more (the templates and revisions it reads stay as it left them) while
+        no ReplicaSet was created or deleted."""
+        found = self._found
+        if found is not None and found[2] == len(self.sets) and not any(
+                rs.deleted for rs in self.sets):
+            return found[0], list(found[1])
         new = self.find_new()
         old = [rs for rs in self.sets if rs is not new and not rs.deleted]
         revision = str(max([rs.revision for rs in old], default=0) + 1)
@@ -284,6 +296,7 @@ class DeploymentSync:
                 self.d.conditions = self.set_condition(self.d.conditions, self.condition(
                     "Progressing", "True", "FoundNewReplicaSet",
                     f'Found new replica set "{new.name}"'))
+            self._found = new, list(old), len(self.sets)
             return new, old
         if not create:
             return None, old
@@ -690,16 +703,21 @@ _REPLICA_SET_INPUTS = ("replicas", "status_replicas", "ready_replicas", "availab
                        "annotations", "observed_generation", "generation")
 
 
-def _inputs(table, names, more: list[np.ndarray]) -> np.ndarray:
-    """One row of int64 values per table row: the columns ``names``, then ``more``."""
-    return np.stack([table[name].astype(np.int64) for name in names] + more, axis=1)
+def _inputs(table, names, more: list[np.ndarray]) -> list[np.ndarray]:
+    """Copies of the columns ``names`` of ``table``, then of ``more`` (one value per row)."""
+    return [table[name].copy() for name in names] + [values.copy() for values in more]
 
 
-def _rows_changed(before: np.ndarray, now: np.ndarray) -> np.ndarray:
-    """Per row of ``now``: whether it differs from the same row ``before`` (new rows do)."""
-    changed = np.ones(len(now), dtype=np.bool_)
-    common = min(len(before), len(now))
-    changed[:common] = (before[:common] != now[:common]).any(axis=1)
+def _rows_changed(before: list[np.ndarray], now: list[np.ndarray]) -> np.ndarray:
+    """Per row of the columns ``now``: whether a value differs from the same row of the
+    columns ``before`` (new rows do)."""
+    changed = np.ones(len(now[0]), dtype=np.bool_)
+    common = min(len(before[0]), len(now[0]))
+    if common:
+        same = changed[:common]
+        same[:] = False
+        for old, new in zip(before, now):
+            same |= old[:common] != new[:common]
     return changed
 
 
@@ -708,8 +726,10 @@ class DeploymentController:
     has not finished (progress and availability depend on time too)."""
 
     def __init__(self) -> None:
-        self._deployment_inputs = np.zeros((0, len(_DEPLOYMENT_INPUTS) + 1), dtype=np.int64)
-        self._set_inputs = np.zeros((0, len(_REPLICA_SET_INPUTS) + 2), dtype=np.int64)
+        #: what changed() saw: copies of the columns _DEPLOYMENT_INPUTS and alive, and of
+        #: _REPLICA_SET_INPUTS, each ReplicaSet's owner row and alive
+        self._deployment_inputs = [np.zeros(0, dtype=np.int64)] * (len(_DEPLOYMENT_INPUTS) + 1)
+        self._set_inputs = [np.zeros(0, dtype=np.int64)] * (len(_REPLICA_SET_INPUTS) + 2)
         self._documents: SharedDocuments | None = None
 
     def changed(self, state: ClusterState, set_owner: np.ndarray) -> np.ndarray:
@@ -717,15 +737,14 @@ class DeploymentController:
         its own inputs, whether it is alive, or the inputs of a live ReplicaSet it owns or
         owned then (one that appeared, went or changed owner included)."""
         deployments, sets = state.tables["deployments"], state.tables["replicasets"]
-        own = _inputs(deployments, _DEPLOYMENT_INPUTS, [deployments.alive.astype(np.int64)])
-        per_set = _inputs(sets, _REPLICA_SET_INPUTS,
-                          [set_owner.astype(np.int64), sets.alive.astype(np.int64)])
+        own = _inputs(deployments, _DEPLOYMENT_INPUTS, [deployments.alive])
+        per_set = _inputs(sets, _REPLICA_SET_INPUTS, [set_owner, sets.alive])
         changed = _rows_changed(self._deployment_inputs, own)
         moved = np.flatnonzero(_rows_changed(self._set_inputs, per_set))
-        before = moved[moved < len(self._set_inputs)]
-        for owner, alive in ((per_set[moved, -2], per_set[moved, -1]),
-                             (self._set_inputs[before, -2], self._set_inputs[before, -1])):
-            changed[owner[(owner >= 0) & (alive == 1)]] = True
+        before = moved[moved < len(self._set_inputs[0])]
+        for owner, alive in ((per_set[-2][moved], per_set[-1][moved]),
+                             (self._set_inputs[-2][before], self._set_inputs[-1][before])):
+            changed[owner[(owner >= 0) & alive]] = True
         self._deployment_inputs, self._set_inputs = own, per_set
         return changed
 

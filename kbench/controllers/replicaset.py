@@ -12,6 +12,7 @@ ReplicaSet's SuccessfulDelete event.
 from __future__ import annotations
 
 import math
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -151,13 +152,25 @@ def active_pods_of(state: ClusterState, chosen: np.ndarray) -> tuple[np.ndarray,
     return _active_pods_of(owned_pods(state), row_of_uid(state, "replicasets"), chosen)
 
 
+#: per cluster (its string table), per (table, field, default): (the body column as read,
+#: the field per row); a code means one text for the string table's life
+_SPEC_FIELDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _spec_field(state: ClusterState, table: str, field: str, default: int) -> np.ndarray:
-    """An integer spec field kept in the body, per row (read once per distinct body)."""
+    """An integer spec field kept in the body, per row (read once per distinct body; again
+    only when a row's body changed, or rows were added)."""
     bodies = state.tables[table]["body"]
+    known = _SPEC_FIELDS.setdefault(state.strings, {})
+    cached = known.get((table, field, default))
+    if cached is not None and np.array_equal(cached[0], bodies):
+        return cached[1]
     codes, inverse = np.unique(bodies, return_inverse=True)
     values = np.array([((state.strings.document(int(c)) or {}).get("spec") or {}).get(
         field, default) if c >= 0 else default for c in codes.tolist()], dtype=np.float64)
-    return values[inverse] if len(codes) else np.zeros(0)
+    values = values[inverse] if len(codes) else np.zeros(0)
+    known[(table, field, default)] = (bodies.copy(), values)
+    return values
 
 
 # -- the sync ---------------------------------------------------------------------------------------

@@ -143,6 +143,9 @@ class DeploymentView:
     #: equals them need not be written back
     status_read: dict | None = None
     conditions_read: list | None = None
+    #: (replicas, resolve_fenceposts' answer for them), once asked
+    fenceposts: tuple[int, tuple[int, int]] | None = field(default=None, repr=False,
+                                                           compare=False)
 
     def key(self) -> str:
         if self.template_key is None:
@@ -153,18 +156,22 @@ class DeploymentView:
     def rolling(self) -> bool:
         return self.strategy == "RollingUpdate"
 
+    def resolved_fenceposts(self) -> tuple[int, int]:
+        """resolve_fenceposts of the strategy for the Deployment's replicas."""
+        if self.fenceposts is None or self.fenceposts[0] != self.replicas:
+            self.fenceposts = self.replicas, resolve_fenceposts(
+                self.max_surge_value, self.max_unavailable_value, self.replicas)
+        return self.fenceposts[1]
+
     def max_surge(self) -> int:
         if not self.rolling:
             return 0
-        return resolve_fenceposts(self.max_surge_value, self.max_unavailable_value,
-                                  self.replicas)[0]
+        return self.resolved_fenceposts()[0]
 
     def max_unavailable(self) -> int:
         if not self.rolling or self.replicas == 0:
             return 0
-        unavailable = resolve_fenceposts(self.max_surge_value, self.max_unavailable_value,
-                                         self.replicas)[1]
-        return min(unavailable, self.replicas)
+        return min(self.resolved_fenceposts()[1], self.replicas)
 
     @property
     def has_progress_deadline(self) -> bool:
@@ -821,6 +828,18 @@ class SharedDocuments:
     def __init__(self, strings) -> None:
         self.strings = strings
         self._parsed: dict[int, object] = {}
+        self._derived: dict[tuple[int, Callable], object] = {}
+
+    def derived(self, code: int, function: Callable[[object], object]) -> object:
+        """``function`` of the document ``code``, computed once (the same result shared:
+        never changed by its readers)."""
+        key = (code, function)
+        value = self._derived.get(key, self)
+        if value is self:
+            if len(self._derived) >= self.LIMIT:
+                self._derived.clear()
+            value = self._derived[key] = function(self(code))
+        return value
 
     def __call__(self, code: int) -> object:
         parsed = self._parsed.get(code, self)
@@ -859,28 +878,38 @@ def read_deployment(state: ClusterState, row: int,
         values = column_values(state, "deployments", [row], _DEPLOYMENT_READS)[row]
     text = state.strings
     document = document or text.document
-    body = document(values["body"]) or {}
-    spec = body.get("spec") or {}
-    strategy = spec.get("strategy") or {}
-    rolling = strategy.get("rollingUpdate") or {}
+    if isinstance(document, SharedDocuments):
+        settings = document.derived(values["body"], _body_settings)
+    else:
+        settings = _body_settings(document(values["body"]))
     status = {api: values[column] for api, column in _STATUS_COLUMNS.items()}
     conditions = document(values["conditions"]) or []
     return DeploymentView(
         row=row, name=text[values["name"]], namespace=text[values["namespace"]],
         uid=text[values["uid"]], generation=values["generation"], replicas=values["replicas"],
-        paused=values["paused"], strategy=strategy.get("type", "RollingUpdate"),
-        max_surge_value=rolling.get("maxSurge", "25%"),
-        max_unavailable_value=rolling.get("maxUnavailable", "25%"),
-        min_ready_seconds=int(spec.get("minReadySeconds") or 0),
-        revision_history_limit=spec.get("revisionHistoryLimit"),
-        progress_deadline=spec.get("progressDeadlineSeconds"),
+        paused=values["paused"], **settings,
         template=document(values["template"]) or {},
         selector=document(values["selector"]) or {},
         annotations=document(values["annotations"]) or {},
         status=status, conditions=conditions,
-        collision_count=(body.get("status") or {}).get("collisionCount"),
         template_key=text[values["template"]] or canonical_json({}),
         status_read=dict(status), conditions_read=conditions)
+
+
+def _body_settings(body: dict | None) -> dict:
+    """What a DeploymentView takes of the Deployment's body: its strategy, the spec's
+    numbers, the collision count."""
+    body = body or {}
+    spec = body.get("spec") or {}
+    strategy = spec.get("strategy") or {}
+    rolling = strategy.get("rollingUpdate") or {}
+    return {"strategy": strategy.get("type", "RollingUpdate"),
+            "max_surge_value": rolling.get("maxSurge", "25%"),
+            "max_unavailable_value": rolling.get("maxUnavailable", "25%"),
+            "min_ready_seconds": int(spec.get("minReadySeconds") or 0),
+            "revision_history_limit": spec.get("revisionHistoryLimit"),
+            "progress_deadline": spec.get("progressDeadlineSeconds"),
+            "collision_count": (body.get("status") or {}).get("collisionCount")}
 
 
 def read_replica_set(state: ClusterState, row: int,

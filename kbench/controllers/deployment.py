@@ -218,6 +218,8 @@ class DeploymentSync:
         #: all_sets' answer once it found the new ReplicaSet, with the count of ReplicaSets
         #: then: a later call finds the same while none was created or deleted
         self._found: tuple[ReplicaSetView, list[ReplicaSetView], int] | None = None
+        #: find_new's answer and the count of ReplicaSets then
+        self._new: tuple[ReplicaSetView | None, int] | None = None
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -275,12 +277,19 @@ class DeploymentSync:
     # -- getAllReplicaSetsAndSyncRevision ----------------------------------------------------
 
     def find_new(self) -> ReplicaSetView | None:
-        """FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's."""
+        """FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's
+        (found again only once a ReplicaSet was created or deleted)."""
+        if self._new is not None and self._new[1] == len(self.sets) and not any(
+                rs.deleted for rs in self.sets):
+            return self._new[0]
         wanted = self.d.key()
+        found = None
         for rs in _by_creation([rs for rs in self.sets if not rs.deleted]):
             if rs.key() == wanted:
-                return rs
-        return None
+                found = rs
+                break
+        self._new = found, len(self.sets)
+        return found
 
     def all_sets(self, create: bool) -> tuple[ReplicaSetView | None, list[ReplicaSetView]]:
         """getAllReplicaSetsAndSyncRevision: the new ReplicaSet (created when ``create`` and
@@ -792,13 +801,9 @@ class DeploymentController:
             self._documents = SharedDocuments(state.strings)
         d = read_deployment(state, row, self._documents, values)
         sets = [read_replica_set(state, r, self._documents, set_values[r]) for r in owned]
-        new = None
-        for rs in _by_creation(sets):
-            if rs.key() == d.key():
-                new = rs
-                break
-        old_running = any(pods_not_ended[rs.row] > 0 for rs in sets if rs is not new)
-        sync = DeploymentSync(d, sets, state.time, old_running)
+        sync = DeploymentSync(d, sets, state.time, False)
+        new = sync.find_new()
+        sync.old_pods_running = any(pods_not_ended[rs.row] > 0 for rs in sets if rs is not new)
         sync.run()
         write_sync(state, sync, actions)
 

@@ -236,17 +236,36 @@ def _deletion_events(state: ClusterState, doomed: np.ndarray) -> EventBatch:
 
 # -- which pods a scale-down deletes ----------------------------------------------------------------
 
+#: per cluster (its string table): the deletion cost of each annotations code read so far
+_DELETION_COSTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _deletion_cost(state: ClusterState, code: int) -> int:
+    """The pod-deletion-cost of the annotations ``code`` (0 when absent or not a number)."""
+    value = (state.strings.document(code) or {}).get(DELETION_COST) if code >= 0 else None
+    try:
+        return int(value) if value is not None else 0
+    except (TypeError, ValueError):
+        return 0
+
+
 def _deletion_costs(state: ClusterState, rows: np.ndarray) -> np.ndarray:
-    """controller.kubernetes.io/pod-deletion-cost per pod (0 when absent or not a number)."""
+    """controller.kubernetes.io/pod-deletion-cost per pod (0 when absent or not a number);
+    each annotations code read once."""
     codes, inverse = np.unique(state.tables["pods"]["annotations"][rows], return_inverse=True)
+    known = _DELETION_COSTS.setdefault(state.strings, {})
     costs = []
     for code in codes.tolist():
-        value = (state.strings.document(int(code)) or {}).get(DELETION_COST) if code >= 0 else None
-        try:
-            costs.append(int(value) if value is not None else 0)
-        except (TypeError, ValueError):
-            costs.append(0)
+        cost = known.get(code)
+        if cost is None:
+            if len(known) >= _KNOWN_COSTS:
+                known.clear()
+            cost = known[code] = _deletion_cost(state, code)
+        costs.append(cost)
     return np.array(costs, dtype=np.int64)[inverse] if len(codes) else np.zeros(0, np.int64)
+
+
+_KNOWN_COSTS = 1 << 16
 
 
 def _log_rank(times: np.ndarray, now: float) -> np.ndarray:

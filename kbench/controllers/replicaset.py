@@ -11,6 +11,7 @@ ReplicaSet's SuccessfulDelete event.
 
 from __future__ import annotations
 
+import json
 import math
 import weakref
 from typing import NamedTuple
@@ -207,21 +208,45 @@ def sync_replicasets(state: ClusterState) -> Actions:
     return actions
 
 
+#: per cluster (its string table): the pod manifest and its JSON by the codes of a
+#: ReplicaSet's template, name, namespace and uid (all it is made of); shared by the batches
+#: that create its pods, never changed
+_POD_MANIFESTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_KNOWN_MANIFESTS = 1 << 12
+
+
+def _pod_manifest(state: ClusterState, row: int) -> tuple[dict, str]:
+    """The pod the ReplicaSet at ``row`` creates (generateName, its controller reference),
+    and its JSON with sorted keys and no spaces (PodPlans' key)."""
+    sets = state.tables["replicasets"]
+    key = (int(sets["template"][row]), int(sets["name"][row]), int(sets["namespace"][row]),
+           int(sets["uid"][row]))
+    known = _POD_MANIFESTS.setdefault(state.strings, {})
+    found = known.get(key)
+    if found is None:
+        template = state.strings.document(key[0]) or {}
+        metadata = dict(template.get("metadata") or {})
+        metadata.pop("name", None)
+        metadata["generateName"] = f"{state.strings[key[1]]}-"
+        metadata["ownerReferences"] = [controller_reference(state, "replicasets", row,
+                                                            "apps/v1", "ReplicaSet")]
+        manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+                    "spec": template.get("spec") or {}}
+        if len(known) >= _KNOWN_MANIFESTS:
+            known.clear()
+        found = known[key] = (manifest,
+                              json.dumps(manifest, sort_keys=True, separators=(",", ":")))
+    return found
+
+
 def _creation(state: ClusterState, row: int, count: int) -> PodBatch:
     """manageReplicas' creations: pods from the template, named <name>-<5 random chars>."""
     sets = state.tables["replicasets"]
     name = state.strings[int(sets["name"][row])]
     namespace = state.strings[int(sets["namespace"][row])]
-    template = state.strings.document(int(sets["template"][row])) or {}
-    metadata = dict(template.get("metadata") or {})
-    metadata.pop("name", None)
-    metadata["generateName"] = f"{name}-"
-    metadata["ownerReferences"] = [controller_reference(state, "replicasets", row, "apps/v1",
-                                                        "ReplicaSet")]
-    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
-                "spec": template.get("spec") or {}}
+    manifest, text = _pod_manifest(state, row)
     names = generate_names(state, f"{name}-", count, namespace=namespace)
-    return PodBatch(manifest, names, namespace, "ReplicaSet", name, COMPONENT)
+    return PodBatch(manifest, names, namespace, "ReplicaSet", name, COMPONENT, text)
 
 
 def _deletion_events(state: ClusterState, doomed: np.ndarray) -> EventBatch:

@@ -748,16 +748,19 @@ class PodPlans:
         self._objects = None
 
     def values(self, state: ClusterState, pod: dict, namespace: str,
-               first_name: str | None = None) -> dict:
+               first_name: str | None = None, pod_text: str | None = None) -> dict:
         """The admitted values of ``pod``; admitted (as ``first_name``, the name the first
         pod of its batch will have, so strings are interned in create_pods' order) when not
-        known yet."""
+        known yet. ``pod_text``: the pod's JSON with sorted keys and no spaces, when the
+        caller has it (not encoded again)."""
         objects = tuple((name, len(table), table.live_count)
                         for name, table in state.tables.items()
                         if name not in self._NOT_ADMISSION)
         if objects != self._objects:
             self._values, self._objects = {}, objects
-        key = (json.dumps(pod, sort_keys=True, separators=(",", ":")), namespace)
+        if pod_text is None:
+            pod_text = json.dumps(pod, sort_keys=True, separators=(",", ":"))
+        key = (pod_text, namespace)
         values = self._values.get(key)
         if values is None:
             named = pod if first_name is None else {

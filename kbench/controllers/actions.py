@@ -22,6 +22,8 @@ class PodBatch:
     owner_kind: str       # for the SuccessfulCreate event
     owner_name: str
     component: str
+    #: the manifest's JSON (sorted keys, no spaces) when the controller knows it already
+    manifest_text: str | None = None
 
 
 @dataclass

@@ -143,6 +143,9 @@ class DeploymentView:
     #: equals them need not be written back
     status_read: dict | None = None
     conditions_read: list | None = None
+    #: (replicas, resolve_fenceposts' answer for them), once asked
+    fenceposts: tuple[int, tuple[int, int]] | None = field(default=None, repr=False,
+                                                           compare=False)
 
     def key(self) -> str:
         if self.template_key is None:
@@ -153,18 +156,22 @@ class DeploymentView:
     def rolling(self) -> bool:
         return self.strategy == "RollingUpdate"
 
+    def resolved_fenceposts(self) -> tuple[int, int]:
+        """resolve_fenceposts of the strategy for the Deployment's replicas."""
+        if self.fenceposts is None or self.fenceposts[0] != self.replicas:
+            self.fenceposts = self.replicas, resolve_fenceposts(
+                self.max_surge_value, self.max_unavailable_value, self.replicas)
+        return self.fenceposts[1]
+
     def max_surge(self) -> int:
         if not self.rolling:
             return 0
-        return resolve_fenceposts(self.max_surge_value, self.max_unavailable_value,
-                                  self.replicas)[0]
+        return self.resolved_fenceposts()[0]
 
     def max_unavailable(self) -> int:
         if not self.rolling or self.replicas == 0:
             return 0
-        unavailable = resolve_fenceposts(self.max_surge_value, self.max_unavailable_value,
-                                         self.replicas)[1]
-        return min(unavailable, self.replicas)
+        return min(self.resolved_fenceposts()[1], self.replicas)
 
     @property
     def has_progress_deadline(self) -> bool:
@@ -208,6 +215,11 @@ class DeploymentSync:
         self.created: ReplicaSetView | None = None
         self.deployment_changes: dict = {}
         self.error: str | None = None       # why the sync ended early (SyncError)
+        #: all_sets' answer once it found the new ReplicaSet, with the count of ReplicaSets
+        #: then: a later call finds the same while none was created or deleted
+        self._found: tuple[ReplicaSetView, list[ReplicaSetView], int] | None = None
+        #: find_new's answer and the count of ReplicaSets then
+        self._new: tuple[ReplicaSetView | None, int] | None = None
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -265,14 +277,30 @@ class DeploymentSync:
     # -- getAllReplicaSetsAndSyncRevision ----------------------------------------------------
 
     def find_new(self) -> ReplicaSetView | None:
-        """FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's."""
+        """FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's
+        (found again only once a ReplicaSet was created or deleted)."""
+        if self._new is not None and self._new[1] == len(self.sets) and not any(
+                rs.deleted for rs in self.sets):
+            return self._new[0]
         wanted = self.d.key()
+        found = None
         for rs in _by_creation([rs for rs in self.sets if not rs.deleted]):
             if rs.key() == wanted:
-                return rs
-        return None
+                found = rs
+                break
+        self._new = found, len(self.sets)
+        return found
 
     def all_sets(self, create: bool) -> tuple[ReplicaSetView | None, list[ReplicaSetView]]:
+        """getAllReplicaSetsAndSyncRevision: the new ReplicaSet (created when ``create`` and
+        there is none) and the old ones; the revision annotations and the Progressing
+        condition synced. Once the new ReplicaSet was found, a call finds it again and
+        syncs nothing more (the templates and revisions it reads stay as it left them) while
+        no ReplicaSet was created or deleted."""
+        found = self._found
+        if found is not None and found[2] == len(self.sets) and not any(
+                rs.deleted for rs in self.sets):
+            return found[0], list(found[1])
         new = self.find_new()
         old = [rs for rs in self.sets if rs is not new and not rs.deleted]
         revision = str(max([rs.revision for rs in old], default=0) + 1)
@@ -284,6 +312,7 @@ class DeploymentSync:
                 self.d.conditions = self.set_condition(self.d.conditions, self.condition(
                     "Progressing", "True", "FoundNewReplicaSet",
                     f'Found new replica set "{new.name}"'))
+            self._found = new, list(old), len(self.sets)
             return new, old
         if not create:
             return None, old
@@ -690,16 +719,21 @@ _REPLICA_SET_INPUTS = ("replicas", "status_replicas", "ready_replicas", "availab
                        "annotations", "observed_generation", "generation")
 
 
-def _inputs(table, names, more: list[np.ndarray]) -> np.ndarray:
-    """One row of int64 values per table row: the columns ``names``, then ``more``."""
-    return np.stack([table[name].astype(np.int64) for name in names] + more, axis=1)
+def _inputs(table, names, more: list[np.ndarray]) -> list[np.ndarray]:
+    """Copies of the columns ``names`` of ``table``, then of ``more`` (one value per row)."""
+    return [table[name].copy() for name in names] + [values.copy() for values in more]
 
 
-def _rows_changed(before: np.ndarray, now: np.ndarray) -> np.ndarray:
-    """Per row of ``now``: whether it differs from the same row ``before`` (new rows do)."""
-    changed = np.ones(len(now), dtype=np.bool_)
-    common = min(len(before), len(now))
-    changed[:common] = (before[:common] != now[:common]).any(axis=1)
+def _rows_changed(before: list[np.ndarray], now: list[np.ndarray]) -> np.ndarray:
+    """Per row of the columns ``now``: whether a value differs from the same row of the
+    columns ``before`` (new rows do)."""
+    changed = np.ones(len(now[0]), dtype=np.bool_)
+    common = min(len(before[0]), len(now[0]))
+    if common:
+        same = changed[:common]
+        same[:] = False
+        for old, new in zip(before, now):
+            same |= old[:common] != new[:common]
     return changed
 
 
@@ -708,8 +742,10 @@ class DeploymentController:
     has not finished (progress and availability depend on time too)."""
 
     def __init__(self) -> None:
-        self._deployment_inputs = np.zeros((0, len(_DEPLOYMENT_INPUTS) + 1), dtype=np.int64)
-        self._set_inputs = np.zeros((0, len(_REPLICA_SET_INPUTS) + 2), dtype=np.int64)
+        #: what changed() saw: copies of the columns _DEPLOYMENT_INPUTS and alive, and of
+        #: _REPLICA_SET_INPUTS, each ReplicaSet's owner row and alive
+        self._deployment_inputs = [np.zeros(0, dtype=np.int64)] * (len(_DEPLOYMENT_INPUTS) + 1)
+        self._set_inputs = [np.zeros(0, dtype=np.int64)] * (len(_REPLICA_SET_INPUTS) + 2)
         self._documents: SharedDocuments | None = None
 
     def changed(self, state: ClusterState, set_owner: np.ndarray) -> np.ndarray:
@@ -717,15 +753,14 @@ class DeploymentController:
         its own inputs, whether it is alive, or the inputs of a live ReplicaSet it owns or
         owned then (one that appeared, went or changed owner included)."""
         deployments, sets = state.tables["deployments"], state.tables["replicasets"]
-        own = _inputs(deployments, _DEPLOYMENT_INPUTS, [deployments.alive.astype(np.int64)])
-        per_set = _inputs(sets, _REPLICA_SET_INPUTS,
-                          [set_owner.astype(np.int64), sets.alive.astype(np.int64)])
+        own = _inputs(deployments, _DEPLOYMENT_INPUTS, [deployments.alive])
+        per_set = _inputs(sets, _REPLICA_SET_INPUTS, [set_owner, sets.alive])
         changed = _rows_changed(self._deployment_inputs, own)
         moved = np.flatnonzero(_rows_changed(self._set_inputs, per_set))
-        before = moved[moved < len(self._set_inputs)]
-        for owner, alive in ((per_set[moved, -2], per_set[moved, -1]),
-                             (self._set_inputs[before, -2], self._set_inputs[before, -1])):
-            changed[owner[(owner >= 0) & (alive == 1)]] = True
+        before = moved[moved < len(self._set_inputs[0])]
+        for owner, alive in ((per_set[-2][moved], per_set[-1][moved]),
+                             (self._set_inputs[-2][before], self._set_inputs[-1][before])):
+            changed[owner[(owner >= 0) & alive]] = True
         self._deployment_inputs, self._set_inputs = own, per_set
         return changed
 
@@ -766,13 +801,9 @@ class DeploymentController:
             self._documents = SharedDocuments(state.strings)
         d = read_deployment(state, row, self._documents, values)
         sets = [read_replica_set(state, r, self._documents, set_values[r]) for r in owned]
-        new = None
-        for rs in _by_creation(sets):
-            if rs.key() == d.key():
-                new = rs
-                break
-        old_running = any(pods_not_ended[rs.row] > 0 for rs in sets if rs is not new)
-        sync = DeploymentSync(d, sets, state.time, old_running)
+        sync = DeploymentSync(d, sets, state.time, False)
+        new = sync.find_new()
+        sync.old_pods_running = any(pods_not_ended[rs.row] > 0 for rs in sets if rs is not new)
         sync.run()
         write_sync(state, sync, actions)
 
@@ -802,6 +833,18 @@ class SharedDocuments:
     def __init__(self, strings) -> None:
         self.strings = strings
         self._parsed: dict[int, object] = {}
+        self._derived: dict[tuple[int, Callable], object] = {}
+
+    def derived(self, code: int, function: Callable[[object], object]) -> object:
+        """``function`` of the document ``code``, computed once (the same result shared:
+        never changed by its readers)."""
+        key = (code, function)
+        value = self._derived.get(key, self)
+        if value is self:
+            if len(self._derived) >= self.LIMIT:
+                self._derived.clear()
+            value = self._derived[key] = function(self(code))
+        return value
 
     def __call__(self, code: int) -> object:
         parsed = self._parsed.get(code, self)
@@ -840,28 +883,38 @@ def read_deployment(state: ClusterState, row: int,
         values = column_values(state, "deployments", [row], _DEPLOYMENT_READS)[row]
     text = state.strings
     document = document or text.document
-    body = document(values["body"]) or {}
-    spec = body.get("spec") or {}
-    strategy = spec.get("strategy") or {}
-    rolling = strategy.get("rollingUpdate") or {}
+    if isinstance(document, SharedDocuments):
+        settings = document.derived(values["body"], _body_settings)
+    else:
+        settings = _body_settings(document(values["body"]))
     status = {api: values[column] for api, column in _STATUS_COLUMNS.items()}
     conditions = document(values["conditions"]) or []
     return DeploymentView(
         row=row, name=text[values["name"]], namespace=text[values["namespace"]],
         uid=text[values["uid"]], generation=values["generation"], replicas=values["replicas"],
-        paused=values["paused"], strategy=strategy.get("type", "RollingUpdate"),
-        max_surge_value=rolling.get("maxSurge", "25%"),
-        max_unavailable_value=rolling.get("maxUnavailable", "25%"),
-        min_ready_seconds=int(spec.get("minReadySeconds") or 0),
-        revision_history_limit=spec.get("revisionHistoryLimit"),
-        progress_deadline=spec.get("progressDeadlineSeconds"),
+        paused=values["paused"], **settings,
         template=document(values["template"]) or {},
         selector=document(values["selector"]) or {},
         annotations=document(values["annotations"]) or {},
         status=status, conditions=conditions,
-        collision_count=(body.get("status") or {}).get("collisionCount"),
         template_key=text[values["template"]] or canonical_json({}),
         status_read=dict(status), conditions_read=conditions)
+
+
+def _body_settings(body: dict | None) -> dict:
+    """What a DeploymentView takes of the Deployment's body: its strategy, the spec's
+    numbers, the collision count."""
+    body = body or {}
+    spec = body.get("spec") or {}
+    strategy = spec.get("strategy") or {}
+    rolling = strategy.get("rollingUpdate") or {}
+    return {"strategy": strategy.get("type", "RollingUpdate"),
+            "max_surge_value": rolling.get("maxSurge", "25%"),
+            "max_unavailable_value": rolling.get("maxUnavailable", "25%"),
+            "min_ready_seconds": int(spec.get("minReadySeconds") or 0),
+            "revision_history_limit": spec.get("revisionHistoryLimit"),
+            "progress_deadline": spec.get("progressDeadlineSeconds"),
+            "collision_count": (body.get("status") or {}).get("collisionCount")}
 
 
 def read_replica_set(state: ClusterState, row: int,

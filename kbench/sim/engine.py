@@ -261,7 +261,8 @@ class Engine:
             update_row(state, table, row, values)
         for batch in actions.create_pods:
             values = self.pod_plans.values(state, batch.manifest, batch.namespace,
-                                           batch.names[0] if batch.names else None)
+                                           batch.names[0] if batch.names else None,
+                                           batch.manifest_text)
             create_planned_pods(state, values, batch.names, batch.namespace)
             count = len(batch.names)
             record_events(state, batch.owner_kind,

@@ -21,7 +21,7 @@ from deployment_builders import (
 
 from kbench import Cluster
 from kbench.api.store import timestamp
-from kbench.controllers.deployment import DeploymentController
+from kbench.controllers.deployment import REVISION, DeploymentController
 
 # -- TestScale (sync.go scale(): proportional scaling) -----------------------------------------
 
@@ -540,3 +540,22 @@ def test_changed_marks_the_deployments_whose_inputs_changed():
     sets["controller_uid"][set_of_b] = deployments["uid"][a]
     assert changed()[[a, b]].tolist() == [True, True]
     assert changed()[[a, b]].tolist() == [False, False]
+
+
+def test_all_sets_found_again_once_a_replica_set_is_deleted():
+    """getAllReplicaSetsAndSyncRevision within one sync: the same new and old ReplicaSets
+    while none is created or deleted, the revision synced once; without the deleted one
+    after a deletion."""
+    d = new_deployment(3, 1, 0, annotations={"team": "a"})
+    new = with_template(rs("foo-new", 3, NEW, revision="2"), TEMPLATE)
+    older, old = rs("foo-older", 0, OLDER, revision="1"), rs("foo-old", 0, OLD)
+    sync = sync_of(d, [older, old, new], now=NEW)
+    found, others = sync.all_sets(create=False)
+    assert found is new and others == [older, old]
+    assert new.annotations["team"] == "a" and new.annotations[REVISION] == "2"
+    annotations = new.annotations
+    again, others_again = sync.all_sets(create=True)
+    assert again is new and others_again == [older, old] and others_again is not others
+    assert new.annotations is annotations and sync.created is None
+    older.deleted = True
+    assert sync.all_sets(create=False) == (new, [old])

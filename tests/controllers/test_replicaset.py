@@ -304,3 +304,37 @@ def test_few_name_suffixes_are_those_of_the_numpy_path(seed, start, monkeypatch)
     monkeypatch.setattr(ownership, "_FEW_NAMES", 0)
     assert ownership._name_suffixes(seed, start, len(few)) == few
     assert all(len(suffix) == 5 and set(suffix) <= set(ownership.ALPHANUMS) for suffix in few)
+
+
+def test_remembered_min_ready_seconds_and_pod_manifest_follow_a_changed_body():
+    """count_pods reads minReadySeconds again once a ReplicaSet's body changes; the pod
+    manifest a creation batch carries is the one built from the ReplicaSet as it is, with
+    the JSON PodPlans keys it by."""
+    import json
+
+    from kbench.controllers.replicaset import _creation, _spec_field
+
+    template = {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}
+    cluster = Cluster.from_manifests([node("n1"), {
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
+        "spec": {"replicas": 2, "minReadySeconds": 30,
+                 "selector": {"matchLabels": {"app": "web"}}, "template": template}}])
+    state = cluster.state
+    row = state.find("replicasets", "web", "default")
+    assert _spec_field(state, "replicasets", "minReadySeconds", 0)[row] == 30
+    sets = state.tables["replicasets"]
+    body = state.strings.document(int(sets["body"][row]))
+    body["spec"]["minReadySeconds"] = 5
+    sets["body"][row] = state.strings.intern_document(body)
+    assert _spec_field(state, "replicasets", "minReadySeconds", 0)[row] == 5
+
+    first, again = _creation(state, row, 1), _creation(state, row, 1)
+    assert first.manifest is again.manifest
+    assert first.manifest_text == json.dumps(first.manifest, sort_keys=True,
+                                             separators=(",", ":"))
+    assert first.manifest["metadata"]["generateName"] == "web-"
+    assert first.manifest["metadata"]["ownerReferences"][0]["uid"] == state.strings[
+        int(sets["uid"][row])]
+    stored = state.strings.document(int(sets["template"][row]))
+    assert first.manifest["spec"] == stored["spec"]

@@ -115,13 +115,13 @@ _INT64 = (-2 ** 63, 2 ** 63)
 
 def _type_key(value):
     """A key of the numba type of an argument: equal keys, equal types (arrays by dtype,
-    dimensions, layout and writability, which is what numba's typeof reads of them; tuples
-    by their class and items; other values by their numba type)."""
+    dimensions, layout, alignment and writability, which is what numba's typeof reads of
+    them; tuples by their class and items; other values by their numba type)."""
     kind = type(value)
     if kind is np.ndarray:
         flags = value.flags
         return (value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous,
-                flags.writeable)
+                flags.aligned, flags.writeable)
     if isinstance(value, tuple):
         return (kind, *map(_type_key, value))
     if kind is _Addressed:

@@ -156,17 +156,22 @@ def _weighted_sum(columns, weight, function, scale):
 
 def test_call_types_each_argument_kind_apart():
     """custom.call keys the compiled kernel by the arguments' types: arrays of another dtype,
-    layout or writability, and scalars of another type, each get the kernel compiled for
-    them, and every call gives what calling the kernel itself gives."""
+    layout, alignment or writability, and scalars of another type, each get the kernel
+    compiled for them, and every call gives what calling the kernel itself gives."""
     from kbench.scheduler.custom import _type_key, call, no_score
 
     base = np.arange(12, dtype=np.int64)
     read_only = base.copy()
     read_only.flags.writeable = False
+    # int64 values one byte into a buffer: an unaligned array (numba types it apart)
+    unaligned = np.frombuffer(bytearray(6 * 8 + 1), dtype=np.uint8)[1:].view(np.int64)
+    unaligned[:] = base[:6]
+    assert not unaligned.flags.aligned
     cases = [
         (_Columns(base[:6], base[6:].astype(np.float64)), 2, 1.5),
         (_Columns(base[::2], base[1::2].astype(np.float64)), 2, 1.5),   # strided: layout A
         (_Columns(read_only[:6], base[6:].astype(np.float64)), 2, 1.5),  # read only
+        (_Columns(unaligned, base[6:].astype(np.float64)), 2, 1.5),     # unaligned
         (_Columns(base[:6].astype(np.int32), base[6:].astype(np.float64)), 2, 1.5),
         (_Columns(base[:6], base[6:].astype(np.float64)), np.int32(2), 1.5),
         (_Columns(base[:6], base[6:].astype(np.float64)), 2, np.float32(1.5)),

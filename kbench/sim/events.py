@@ -3,6 +3,8 @@ the same object, reason and message raises the count and the last timestamp)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from kbench.state import ClusterState
 from kbench.state.schema import EVENT_TYPES
 
@@ -36,8 +38,6 @@ def record_event(state: ClusterState, kind: str, name: str, namespace: str | Non
 def record_pod_events(state: ClusterState, pod_rows, event_type: str, reason: str,
                       messages, component: str, times=None) -> None:
     """One event per pod, appended in one step (see record_events)."""
-    import numpy as np
-
     pods = state.tables["pods"]
     pod_rows = np.asarray(pod_rows, dtype=np.int64)
     record_events(state, "Pod", pods["name"][pod_rows], pods["namespace"][pod_rows],
@@ -51,20 +51,19 @@ def record_events(state: ClusterState, kind: str, name_codes, namespace_codes,
     recorded this way are not aggregated with repeats: use them for what happens once per
     object (Scheduled, Started, SuccessfulCreate...); they carry no uid, which keeps 150,000
     of them cheap."""
-    import numpy as np
-
     name_codes = np.asarray(name_codes, dtype=np.int32)
     count = len(name_codes)
     if count == 0:
         return
     strings = state.strings
-    namespace_codes = np.broadcast_to(np.asarray(namespace_codes, dtype=np.int32), (count,))
-    times = np.full(count, state.time) if times is None else np.broadcast_to(
-        np.asarray(times, dtype=np.float64), (count,))
+    # a value the same for every event stays one number: the table broadcasts it
+    namespace_codes = _one_or_each(np.asarray(namespace_codes, dtype=np.int32), count)
+    times = state.time if times is None else _one_or_each(
+        np.asarray(times, dtype=np.float64), count)
     first = state.counters.get("event", 0) + 1
     state.counters["event"] = first + count - 1
     if isinstance(messages, str):
-        message_codes = np.full(count, strings.intern(messages), dtype=np.int32)
+        message_codes = strings.intern(messages)
     else:
         message_codes = strings.intern_many(messages)
     if (count > 1 and name_codes[0] == name_codes[-1]
@@ -78,13 +77,20 @@ def record_events(state: ClusterState, kind: str, name_codes, namespace_codes,
         "name": strings.intern_many(event_names),
         "namespace": namespace_codes,
         "creation_time": times,
-        "involved_kind": np.full(count, strings.intern(kind), dtype=np.int32),
+        "involved_kind": strings.intern(kind),
         "involved_name": name_codes,
         "involved_namespace": namespace_codes,
-        "type": np.full(count, EVENT_TYPES.index(event_type), dtype=np.int8),
-        "reason": np.full(count, strings.intern(reason), dtype=np.int32),
+        "type": EVENT_TYPES.index(event_type),
+        "reason": strings.intern(reason),
         "message": message_codes,
-        "source_component": np.full(count, strings.intern(component), dtype=np.int32),
+        "source_component": strings.intern(component),
         "first_time": times, "last_time": times,
-        "count": np.ones(count, dtype=np.int32)}
+        "count": 1}
     state.index_rows("events", state.tables["events"].append_many(count, values))
+
+
+def _one_or_each(values, count: int):
+    """A 0-d array as its one value; else the array, which must hold ``count`` values."""
+    if values.ndim == 0:
+        return values.item()
+    return np.broadcast_to(values, (count,))

@@ -536,6 +536,7 @@ class _Plan(NamedTuple):
 #: per node LabelMatrix (the nodes' names, labels and taints stay the same with it): (the
 #: counted node masks by their bits, {template key: _Plan})
 _PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_PLANS_KEPT = 1 << 16   # plans kept per node set; past that they are made anew
 
 
 class _Plans:
@@ -563,6 +564,9 @@ class _Plans:
                 not plan.defaults or all(selector is constraints.default_selector(template)
                                          for selector in plan.defaults)):
             return plan
+        if len(self.known) >= _PLANS_KEPT:   # templates seen once (a trace's) are not kept all
+            self.known.clear()
+            self.masks.clear()
         plan = self.known[key] = self._plan(template)
         return plan
 

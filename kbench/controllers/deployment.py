@@ -276,11 +276,14 @@ class DeploymentSync:
 
     # -- getAllReplicaSetsAndSyncRevision ----------------------------------------------------
 
+    def _sets_unchanged_since(self, count: int) -> bool:
+        """No ReplicaSet was created or deleted since the sync held ``count`` of them."""
+        return count == len(self.sets) and not any(rs.deleted for rs in self.sets)
+
     def find_new(self) -> ReplicaSetView | None:
         """FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's
         (found again only once a ReplicaSet was created or deleted)."""
-        if self._new is not None and self._new[1] == len(self.sets) and not any(
-                rs.deleted for rs in self.sets):
+        if self._new is not None and self._sets_unchanged_since(self._new[1]):
             return self._new[0]
         wanted = self.d.key()
         found = None
@@ -298,8 +301,7 @@ class DeploymentSync:
         syncs nothing more (the templates and revisions it reads stay as it left them) while
         no ReplicaSet was created or deleted."""
         found = self._found
-        if found is not None and found[2] == len(self.sets) and not any(
-                rs.deleted for rs in self.sets):
+        if found is not None and self._sets_unchanged_since(found[2]):
             return found[0], list(found[1])
         new = self.find_new()
         old = [rs for rs in self.sets if rs is not new and not rs.deleted]

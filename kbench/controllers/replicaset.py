@@ -153,25 +153,13 @@ def active_pods_of(state: ClusterState, chosen: np.ndarray) -> tuple[np.ndarray,
     return _active_pods_of(owned_pods(state), row_of_uid(state, "replicasets"), chosen)
 
 
-#: per cluster (its string table), per (table, field, default): (the body column as read,
-#: the field per row); a code means one text for the string table's life
-_SPEC_FIELDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _spec_field(state: ClusterState, table: str, field: str, default: int) -> np.ndarray:
-    """An integer spec field kept in the body, per row (read once per distinct body; again
-    only when a row's body changed, or rows were added)."""
+    """An integer spec field kept in the body, per row (read once per distinct body)."""
     bodies = state.tables[table]["body"]
-    known = _SPEC_FIELDS.setdefault(state.strings, {})
-    cached = known.get((table, field, default))
-    if cached is not None and np.array_equal(cached[0], bodies):
-        return cached[1]
     codes, inverse = np.unique(bodies, return_inverse=True)
     values = np.array([((state.strings.document(int(c)) or {}).get("spec") or {}).get(
         field, default) if c >= 0 else default for c in codes.tolist()], dtype=np.float64)
-    values = values[inverse] if len(codes) else np.zeros(0)
-    known[(table, field, default)] = (bodies.copy(), values)
-    return values
+    return values[inverse] if len(codes) else np.zeros(0)
 
 
 # -- the sync ---------------------------------------------------------------------------------------
@@ -211,7 +199,7 @@ def sync_replicasets(state: ClusterState) -> Actions:
 #: per cluster (its string table): the pod manifest and its JSON by the codes of a
 #: ReplicaSet's template, name, namespace and uid (all it is made of); shared by the batches
 #: that create its pods, never changed
-_POD_MANIFESTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_POD_MANIFESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _KNOWN_MANIFESTS = 1 << 12
 
 
@@ -261,36 +249,17 @@ def _deletion_events(state: ClusterState, doomed: np.ndarray) -> EventBatch:
 
 # -- which pods a scale-down deletes ----------------------------------------------------------------
 
-#: per cluster (its string table): the deletion cost of each annotations code read so far
-_DELETION_COSTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _deletion_cost(state: ClusterState, code: int) -> int:
-    """The pod-deletion-cost of the annotations ``code`` (0 when absent or not a number)."""
-    value = (state.strings.document(code) or {}).get(DELETION_COST) if code >= 0 else None
-    try:
-        return int(value) if value is not None else 0
-    except (TypeError, ValueError):
-        return 0
-
-
 def _deletion_costs(state: ClusterState, rows: np.ndarray) -> np.ndarray:
-    """controller.kubernetes.io/pod-deletion-cost per pod (0 when absent or not a number);
-    each annotations code read once."""
+    """controller.kubernetes.io/pod-deletion-cost per pod (0 when absent or not a number)."""
     codes, inverse = np.unique(state.tables["pods"]["annotations"][rows], return_inverse=True)
-    known = _DELETION_COSTS.setdefault(state.strings, {})
     costs = []
     for code in codes.tolist():
-        cost = known.get(code)
-        if cost is None:
-            if len(known) >= _KNOWN_COSTS:
-                known.clear()
-            cost = known[code] = _deletion_cost(state, code)
-        costs.append(cost)
+        value = (state.strings.document(int(code)) or {}).get(DELETION_COST) if code >= 0 else None
+        try:
+            costs.append(int(value) if value is not None else 0)
+        except (TypeError, ValueError):
+            costs.append(0)
     return np.array(costs, dtype=np.int64)[inverse] if len(codes) else np.zeros(0, np.int64)
-
-
-_KNOWN_COSTS = 1 << 16
 
 
 def _log_rank(times: np.ndarray, now: float) -> np.ndarray:

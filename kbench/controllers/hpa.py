@@ -292,11 +292,10 @@ class CompiledHpas:
 
     def single_templates(self) -> list[tuple[str, str, str] | None]:
         """split_templates as the whole currentMetrics list of an HPA with that one metric
-        (in brackets); cached, with ``_single_ok`` saying which are not None."""
+        (in brackets); cached."""
         if not hasattr(self, "_singles"):
             self._singles = [None if t is None else ("[" + t[0], t[1], t[2] + "]") if t[0]
                              else ("", "[" + t[1], t[2] + "]") for t in self.split_templates()]
-            self._single_ok = np.array([t is not None for t in self._singles], np.bool_)
         return self._singles
 
     def single_template_ids(self) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
@@ -1412,9 +1411,10 @@ def _single_metric(decisions: HpaDecisions, wanted: np.ndarray) -> tuple[np.ndar
     lo = start[wanted]
     lengths = start[wanted + 1] - lo
     ok = out.metric_computed & (out.metric_error == k.ERR_NONE)
-    compiled.single_templates()
+    template_ids = compiled.single_template_ids()[0]
     first = np.minimum(lo, max(len(ok) - 1, 0))
-    single = ((lengths == 1) & ok[first] & compiled._single_ok[first]) if len(ok) else lengths < 0
+    single = ((lengths == 1) & ok[first] & (template_ids[first] >= 0)) if len(ok) \
+        else lengths < 0
     return single, lo
 
 

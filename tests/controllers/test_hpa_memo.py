@@ -99,6 +99,17 @@ def change(cluster: Cluster, cpu: np.ndarray, step: int) -> None:
             cpu[row(f"app5-{i}")] = 10.0
 
 
+def sync_both(kept, kept_cluster, kept_cpu, fresh_cluster, fresh_cpu, history):
+    """One sync of the kept controller and of a fresh one that starts from ``history``;
+    returns the fresh one."""
+    apply_hpa_decisions(kept_cluster.state, kept.sync(
+        kept_cluster.state, metrics_of(kept_cluster.state, kept_cpu)))
+    fresh = HorizontalController(history=HpaHistory.from_arrays(history.to_arrays()))
+    apply_hpa_decisions(fresh_cluster.state, fresh.sync(
+        fresh_cluster.state, metrics_of(fresh_cluster.state, fresh_cpu)))
+    return fresh
+
+
 def test_a_controller_that_synced_before_equals_a_fresh_one():
     kept_cluster, kept_cpu = fleet()
     fresh_cluster, fresh_cpu = fleet()
@@ -109,11 +120,7 @@ def test_a_controller_that_synced_before_equals_a_fresh_one():
         change(fresh_cluster, fresh_cpu, step)
         for cluster in (kept_cluster, fresh_cluster):
             cluster.state.time += 15.0
-        apply_hpa_decisions(kept_cluster.state, kept.sync(
-            kept_cluster.state, metrics_of(kept_cluster.state, kept_cpu)))
-        fresh = HorizontalController(history=HpaHistory.from_arrays(history.to_arrays()))
-        apply_hpa_decisions(fresh_cluster.state, fresh.sync(
-            fresh_cluster.state, metrics_of(fresh_cluster.state, fresh_cpu)))
+        fresh = sync_both(kept, kept_cluster, kept_cpu, fresh_cluster, fresh_cpu, history)
         history = fresh.history
         assert observed(kept_cluster) == observed(fresh_cluster), f"after the sync of step {step}"
         kept_history, fresh_history = kept.history.to_arrays(), fresh.history.to_arrays()
@@ -200,11 +207,7 @@ def test_remembered_current_metrics_codes_are_those_of_the_texts():
             find = cluster.state.find
             cpu[find("pods", "app0-0", "default")] = 150.0 if step % 2 else 90.0
             cluster.state.time += 15.0
-        apply_hpa_decisions(kept_cluster.state, kept.sync(
-            kept_cluster.state, metrics_of(kept_cluster.state, kept_cpu)))
-        fresh = HorizontalController(history=HpaHistory.from_arrays(history.to_arrays()))
-        apply_hpa_decisions(fresh_cluster.state, fresh.sync(
-            fresh_cluster.state, metrics_of(fresh_cluster.state, fresh_cpu)))
+        fresh = sync_both(kept, kept_cluster, kept_cpu, fresh_cluster, fresh_cpu, history)
         history = fresh.history
         assert observed(kept_cluster) == observed(fresh_cluster), f"after the sync of step {step}"
         assert kept_cluster.state.strings.strings() == fresh_cluster.state.strings.strings()

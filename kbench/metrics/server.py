@@ -1,5 +1,5 @@
-"""metrics-server: cumulative usage counters sampled at its resolution, rates from the last two
-samples, per-pod and per-node metrics for the HPA and ``kubectl top``.
+"""metrics-server: the last two usage samples of every pod and node at its resolution, rates
+from them, per-pod and per-node metrics for the HPA and ``kubectl top``.
 
 Semantics follow kubernetes-sigs/metrics-server pkg/storage (types.go resourceUsage, pod.go and
 node.go Store/GetMetrics):
@@ -25,31 +25,31 @@ scrape times; between two scrapes the counter grows by the trapezoid
 0.5 * (usage_prev + usage_now) * (t_now - t_prev). The first sample of a container integrates
 from its start time with the usage then sampled (a rectangle): counter = usage_now * (now -
 start), 0 when the start time is unknown or it just restarted. Rates are therefore the mean of
-the two scrape-time usages.
+the two scrape-time usages. What a metric reads of the counters is their rise between the two
+samples, so kbench keeps that rise (``increment``) rather than the two cumulative values:
+the rate is increment / window, without the rounding of a difference of two large sums.
 
 Nodes: a node's usage is the sum of the usage of its scraped pods plus an optional per-node
 overhead (default 0: kbench models no system daemons, kubelet or kernel usage, which the real
-node cgroup would include). Node counters are integrated the same way and start at 0 at a
-node's first sample.
+node cgroup would include). Node counters rise the same way and start at a node's first
+sample.
 
 Everything is float64: CPU in millicores (counters in millicore-seconds), memory in bytes. Unlike
 metrics-server, CPU is not truncated to whole nanocores (a difference below 1e-6 millicores);
 ``kubectl top`` printing (kbench.metrics.top) applies Go's truncation.
 
-The scrape kernel is generic over a [rows, metrics] usage matrix: ``counter_metric`` lists the
-metrics integrated into counters (rates); the others are gauges, reported as sampled.
-MetricsServer uses two metrics (cpu a counter, memory a gauge); the benchmark runs ten. The
-kernel only stores samples and sums nodes; metrics are worked out from the two samples when
-asked for (``metrics_of``), as metrics-server's GetMetrics does. To move little memory, the
-last and previous counter buffers swap at each scrape instead of being copied, and a scrape's
-usage matrix is kept as the samples' usage (gauges need no other storage).
-
-MetricsServer.scrape works on the live pod rows only (the pods table keeps deleted rows as
-tombstones: a simulated day has far more rows than pods): the usage model writes the live
-rows' usage into one of two alternating buffers, the live-rows kernel (_scrape_live) samples
-them and clears the samples of the rows live at the previous scrape that are gone, and it
-writes each sampled pod's metrics as it goes, so that ``pod_metrics`` (read at every HPA
-sync) needs no pass over the rows. The results are those of the all-rows kernel, bit for bit.
+The all-rows kernel (``scrape_samples``) is generic over a [rows, metrics] usage matrix:
+``counter_metric`` lists the metrics that are counters (rates); the others are gauges,
+reported as sampled. The benchmark runs it with ten metrics. MetricsServer uses two metrics
+(cpu a counter, memory a gauge) and works from usage groups (UsageModel.live_usage_groups:
+pods that use the same share a group): a pod sampled in the same group at the last two
+scrapes, without a restart, is *steady*, and its samples are its group's: last at this
+scrape, previous at the one before, the rise the trapezoid of the group's two usages. So a
+scrape is one pass over the live pods that sums the nodes and finds the pods that are not
+steady (_scrape_groups), then the samples of those few pods (_sample_changed); nothing is
+written for a steady pod. Pod metrics are worked out for every row when asked
+(``pod_metrics``, once per scrape), and samples when saved. The results are those of the
+all-rows kernel, bit for bit (tests/metrics/test_server.py).
 """
 
 from __future__ import annotations
@@ -104,15 +104,14 @@ class NodeMetricsArrays(NamedTuple):
 class Samples(NamedTuple):
     """The last two samples of every row (pods or nodes), as metrics-server stores them.
 
-    Counters exist only for the cumulative metrics (``counter_metric`` lists which, in
-    order); a gauge's sample is its usage. Metrics are worked out from these on request
-    (``metrics_of``), as metrics-server's GetMetrics does.
+    Of each counter (``counter_metric`` lists which metrics, in order) its rise from the
+    previous sample to the last is kept; a gauge's sample is its usage. Metrics are worked out
+    from these on request (``metrics_of``), as metrics-server's GetMetrics does.
     """
 
     time_last: np.ndarray      # [rows] float64, NaN: no sample
     time_prev: np.ndarray      # [rows] float64, NaN: no previous sample
-    counter_last: np.ndarray   # [rows, counters] float64 cumulative usage at time_last
-    counter_prev: np.ndarray   # [rows, counters] at time_prev
+    increment: np.ndarray      # [rows, counters] float64 counter_last - counter_prev
     usage_last: np.ndarray     # [rows, metrics] float64 usage sampled at time_last
     restarts_last: np.ndarray  # [rows] int32 restart count at time_last
 
@@ -129,62 +128,34 @@ class ScrapeInput(NamedTuple):
     counter_metric: np.ndarray  # [counters] int64 the metrics integrated into counters
 
 
-class ReportedMetrics(NamedTuple):
-    """Where _metric_columns writes: two ``metrics`` (``counters``: each one's counter, -1: a
-    gauge) into ``columns`` [metric 0, metric 1, sample time, window] by row."""
-
-    metrics: np.ndarray    # [2] int64
-    counters: np.ndarray   # [2] int64
-    columns: np.ndarray    # [4, >= rows] float64
-
-
 def empty_samples(rows: int, metrics: int, counters: int) -> Samples:
     """Samples of ``rows`` rows that have never been scraped."""
-    return Samples(np.full(rows, np.nan), np.full(rows, np.nan),
-                   np.zeros((rows, counters)), np.zeros((rows, counters)),
+    return Samples(np.full(rows, np.nan), np.full(rows, np.nan), np.zeros((rows, counters)),
                    np.zeros((rows, metrics)), np.zeros(rows, dtype=np.int32))
 
 
-def _grown_samples(samples: Samples, rows: int) -> Samples:
-    """``samples`` with room for ``rows`` rows (capacity doubles; new rows never scraped).
-    ``usage_last`` is left as it is: it is replaced by every scrape."""
-    have = len(samples.time_last)
-    if have >= rows:
-        return samples
-    grown = empty_samples(max(rows, 2 * have), samples.usage_last.shape[1],
-                          samples.counter_last.shape[1])
-    for name in ("time_last", "time_prev", "counter_last", "counter_prev", "restarts_last"):
-        getattr(grown, name)[:have] = getattr(samples, name)
-    return grown._replace(usage_last=samples.usage_last)
-
-
-def _rows(samples: Samples, rows: int) -> Samples:
-    return Samples(*(array[:rows] for array in samples[:4]), samples.usage_last,
-                   samples.restarts_last[:rows])
-
-
-# -- the kernel ----------------------------------------------------------------------------
+# -- the all-rows kernel ---------------------------------------------------------------------
 
 @njit
 def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restarts,
                  counter_metric, now, resolution):
     """A new sample of every scraped row of ``rows`` (``scraped[i]``: row ``rows[i]`` is);
-    the others lose their samples (metrics-server keeps only the latest batch).
-    ``samples.counter_prev`` holds the rows' last counters (the caller swapped the buffers),
-    ``usage_before`` the usage sampled with them.
+    the others lose their samples (metrics-server keeps only the latest batch). ``samples``
+    are updated in place (its usage_last is not read: ``usage_before`` holds the usage sampled
+    with the last samples).
 
-    A row whose last sample is of the same container continues: its counters grow by the
+    A row whose last sample is of the same container continues: its counters rise by the
     trapezoid and the last sample becomes the previous one. Otherwise (first sample, or a
     restart) the counters start at ``usage * since``, where ``since`` is the time since the
     pod started for a first sample of a container that never restarted, else 0; a container
     that started between 10 s and one resolution ago also gets a zero sample at its start
-    (pod.go). One loop over the rows, not a call per row: a call costs more than its body.
+    (pod.go), from which the counters rose by that much. One loop over the rows, not a call per
+    row: a call costs more than its body.
     """
     rows_before = usage_before.shape[0]
     # the arrays out of the NamedTuples once: a read in the loop costs reference counting
     time_last, time_prev = samples.time_last, samples.time_prev
-    counter_last, counter_prev = samples.counter_last, samples.counter_prev
-    restarts_last = samples.restarts_last
+    increment, restarts_last = samples.increment, samples.restarts_last
     for i in range(rows.shape[0]):
         r = rows[i]
         if not scraped[i]:
@@ -198,16 +169,14 @@ def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restar
             dt = now - time_last[r]
             for c in range(counter_metric.shape[0]):
                 m = counter_metric[c]
-                counter_last[r, c] = (counter_prev[r, c]
-                                      + 0.5 * (usage_before[r, m] + usage[r, m]) * dt)
+                increment[r, c] = 0.5 * (usage_before[r, m] + usage[r, m]) * dt
             time_prev[r] = time_last[r]
         else:
             since = 0.0
             if not sampled and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
                 since = now - start_time[r]
             for c in range(counter_metric.shape[0]):
-                counter_last[r, c] = usage[r, counter_metric[c]] * since
-                counter_prev[r, c] = 0.0
+                increment[r, c] = usage[r, counter_metric[c]] * since
             fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
             time_prev[r] = now - since if fresh else np.nan
         time_last[r] = now
@@ -240,125 +209,6 @@ def _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage
                  resolution)
 
 
-class LivePods(NamedTuple):
-    """What MetricsServer.scrape reads about the pods: the live rows, and columns by row."""
-
-    rows: np.ndarray         # [live] int64 the alive rows, ascending
-    alive: np.ndarray        # [pods] bool
-    node_index: np.ndarray   # [pods] int32, -1: unbound
-    phase: np.ndarray        # [pods] int8 (POD_PHASES)
-    start_time: np.ndarray   # [pods] float64 container start, NaN: unknown
-    restarts: np.ndarray     # [pods] int32
-
-
-class LivePodBuffers(NamedTuple):
-    """The pod samples _scrape_live reads and writes."""
-
-    samples: Samples             # the new samples (counter and time buffers already swapped)
-    usage_before: np.ndarray     # [rows before, metrics] the usage sampled with the last ones
-    rows_before: np.ndarray      # [k] int64 rows that may hold samples (see _scrape_live)
-    columns: np.ndarray          # out: [cpu, memory, sample time, window] by row, [4, >= pods]
-
-
-class NodeBuffers(NamedTuple):
-    """The node samples _scrape_live reads and writes."""
-
-    samples: Samples             # the new samples (counter buffers already swapped)
-    usage_before: np.ndarray     # [rows before, metrics]
-    scraped: np.ndarray          # [nodes] bool
-    overhead: np.ndarray         # [metrics] float64 added to each scraped node
-
-
-@njit
-def _scrape_live(live, pods, nodes, counter_metric, now, resolution):
-    """_scrape over the live pod rows only (what MetricsServer.scrape runs), for
-    MetricsServer's metrics: usage columns (CPU, MEMORY), CPU the one counter. A pod is
-    scraped when bound, Running and on a scraped node. ``pods.rows_before`` holds every row
-    that may hold samples but is not live now (the previous scrape's live rows; none when no
-    pod was added or deleted since): those no longer alive lose their samples. Keeps
-    ``pods.columns`` (the pods' metrics, as _metric_columns works them out) up to date, so
-    that no pass over every row is needed to read them.
-
-    One pass over the live rows does each pod's node sum, its new sample and its metrics,
-    from the values just worked out (the pass is memory-bound: every array is read or
-    written once). The sample time buffers were swapped as the counters' (``time_prev``
-    holds the last sample times): a pod that continues keeps its previous time where it is
-    and only its new time is written. The sums, samples and their arithmetic are _scrape's and
-    _metric_columns', in their order (pods by ascending row), so results are equal to the
-    last bit; deleted rows cost nothing but their samples' removal."""
-    node_usage = nodes.samples.usage_last
-    # the arrays out of the NamedTuples once: a read in the loop costs reference counting
-    usage, usage_before = pods.samples.usage_last, pods.usage_before
-    time_last, time_prev = pods.samples.time_last, pods.samples.time_prev
-    counter_last, counter_prev = pods.samples.counter_last, pods.samples.counter_prev
-    restarts_last = pods.samples.restarts_last
-    cpu_rate, memory_used = pods.columns[0], pods.columns[1]
-    sample_time, sample_window = pods.columns[2], pods.columns[3]
-    live_rows, alive, node_index, phase = live.rows, live.alive, live.node_index, live.phase
-    start_time, restarts = live.start_time, live.restarts
-    node_scraped = nodes.scraped
-    sampled_rows = usage_before.shape[0]   # rows past these have never been sampled
-    for i in range(live_rows.shape[0]):
-        r = live_rows[i]
-        n = node_index[r]
-        if not (n >= 0 and phase[r] == RUNNING and node_scraped[n]):
-            time_last[r] = np.nan
-            time_prev[r] = np.nan
-            cpu_rate[r] = memory_used[r] = sample_time[r] = sample_window[r] = np.nan
-            continue
-        cpu, memory = usage[r, CPU], usage[r, MEMORY]
-        node_usage[n, CPU] += cpu
-        node_usage[n, MEMORY] += memory
-        last = time_prev[r] if r < sampled_rows else np.nan   # the buffers were swapped
-        restarted = False
-        if restarts_last[r] != restarts[r]:   # written only when it changes
-            restarted = not np.isnan(last)
-            restarts_last[r] = restarts[r]
-        if not np.isnan(last) and not restarted:   # the same container: the trapezoid
-            before = counter_prev[r, 0]
-            counter = before + 0.5 * (usage_before[r, CPU] + cpu) * (now - last)
-            prev = last   # in time_prev already
-        else:   # a first sample, or a restart (see _sample_rows)
-            since = 0.0
-            if np.isnan(last) and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
-                since = now - start_time[r]
-            counter = cpu * since
-            before = 0.0
-            counter_prev[r, 0] = 0.0
-            fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
-            prev = now - since if fresh else np.nan
-            time_prev[r] = prev
-        counter_last[r, 0] = counter
-        time_last[r] = now
-        # the metrics: _metric_column_row of the sample just stored
-        window = now - prev
-        if counter < before or np.isnan(window):
-            cpu_rate[r] = memory_used[r] = sample_time[r] = sample_window[r] = np.nan
-            continue
-        cpu_rate[r] = _rate(counter - before, window)
-        memory_used[r] = memory
-        sample_time[r] = now
-        sample_window[r] = window
-    for r in pods.rows_before:
-        if r < alive.shape[0] and not alive[r]:   # past the end: another state
-            time_last[r] = np.nan
-            time_prev[r] = np.nan
-            cpu_rate[r] = memory_used[r] = sample_time[r] = sample_window[r] = np.nan
-            # both usage buffers keep 0 in every row that is not live
-            usage[r, CPU] = usage[r, MEMORY] = 0.0
-            if r < usage_before.shape[0]:
-                usage_before[r, CPU] = usage_before[r, MEMORY] = 0.0
-    overhead = nodes.overhead
-    for n in range(node_usage.shape[0]):
-        if node_scraped[n]:
-            for m in range(node_usage.shape[1]):
-                node_usage[n, m] += overhead[m]
-    _sample_rows(nodes.samples, nodes.usage_before, node_usage, np.arange(node_usage.shape[0]),
-                 node_scraped, np.full(node_usage.shape[0], np.nan),
-                 np.zeros(node_usage.shape[0], dtype=np.int32), counter_metric, now,
-                 resolution)
-
-
 @njit
 def _first_misplaced(node_of_pod, node_scraped):
     """The first pod scraped on a node that is not scraped (or does not exist), else -1."""
@@ -371,10 +221,10 @@ def _first_misplaced(node_of_pod, node_scraped):
 
 def scrape_samples(inputs: ScrapeInput, pods: Samples, nodes: Samples, now: float,
                    resolution: float) -> tuple[Samples, Samples, np.ndarray]:
-    """One scrape: returns the new (pod samples, node samples, node usage [nodes, metrics]).
+    """One scrape of every row: returns the new (pod samples, node samples, node usage
+    [nodes, metrics]).
 
-    The counter buffers of ``pods`` and ``nodes`` are reused (last and previous swap, so the
-    last sample becomes the previous one without a copy) and the new samples keep
+    The arrays of ``pods`` and ``nodes`` are updated in place and the new samples keep
     ``inputs.pod_usage`` itself as their usage: do not change it afterwards. Checks shapes
     and dtypes, then calls the kernel.
     """
@@ -395,8 +245,8 @@ def scrape_samples(inputs: ScrapeInput, pods: Samples, nodes: Samples, now: floa
         raise ValueError(f"ScrapeInput.counter_metric: {inputs.counter_metric}: metrics are "
                          f"0..{metrics - 1}")
     for label, samples, rows in (("pods", pods, pod_count), ("nodes", nodes, node_count)):
-        if len(samples.time_last) != rows or samples.counter_last.shape != (rows, counters):
-            raise ValueError(f"{label} samples hold {samples.counter_last.shape} counters, the "
+        if len(samples.time_last) != rows or samples.increment.shape != (rows, counters):
+            raise ValueError(f"{label} samples hold {samples.increment.shape} counters, the "
                              f"scrape {(rows, counters)}")
         if samples.usage_last.ndim != 2 or samples.usage_last.shape[1] != metrics:
             raise ValueError(f"{label} samples hold usage of {samples.usage_last.shape}, the "
@@ -407,10 +257,8 @@ def scrape_samples(inputs: ScrapeInput, pods: Samples, nodes: Samples, now: floa
                          f"{inputs.node_of_pod[misplaced]}, which is not scraped")
     pod_usage_before, node_usage_before = pods.usage_last, nodes.usage_last
     node_usage = np.zeros((node_count, metrics), dtype=np.float64)
-    pods = pods._replace(counter_last=pods.counter_prev, counter_prev=pods.counter_last,
-                         usage_last=inputs.pod_usage)
-    nodes = nodes._replace(counter_last=nodes.counter_prev, counter_prev=nodes.counter_last,
-                           usage_last=node_usage)
+    pods = pods._replace(usage_last=inputs.pod_usage)
+    nodes = nodes._replace(usage_last=node_usage)
     _scrape(inputs, pods, pod_usage_before, nodes, node_usage_before, node_usage,
             np.full(node_count, np.nan), np.zeros(node_count, dtype=np.int32), float(now),
             float(resolution))
@@ -419,20 +267,184 @@ def scrape_samples(inputs: ScrapeInput, pods: Samples, nodes: Samples, now: floa
 
 def metrics_of(samples: Samples, counter_metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(metrics [rows, metrics], window [rows]) from the last two samples, NaN where a row has
-    none: types.go resourceUsage. A counter is a rate, (last - prev) / window; a gauge is the
+    none: types.go resourceUsage. A counter is a rate, increment / window; a gauge is the
     last sample. A pair with a counter that went down gives no metric."""
     window = samples.time_last - samples.time_prev
     rows = len(window)
     values = np.array(samples.usage_last[:rows], dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        values[:, counter_metric] = (samples.counter_last - samples.counter_prev) / window[:, None]
-    dropped = np.isnan(window) | (samples.counter_last < samples.counter_prev).any(axis=1)
+        values[:, counter_metric] = samples.increment / window[:, None]
+    dropped = np.isnan(window) | (samples.increment < 0).any(axis=1)
     values[dropped] = np.nan
     window = np.where(dropped, np.nan, window)
     return values, window
 
 
-# -- the server ----------------------------------------------------------------------------
+@njit(inline="always")
+def _rate(rise, window):
+    """rise / window as numpy divides (a division by zero gives +-inf or NaN; numba's would
+    raise)."""
+    if window != 0.0:
+        return rise / window
+    if rise > 0:
+        return np.inf
+    if rise < 0:
+        return -np.inf
+    return np.nan
+
+
+@njit
+def _metric_columns(rows, time_last, time_prev, increment, usage_last, columns):
+    """metrics_of's CPU (counter 0) and memory (a gauge) of ``rows`` into ``columns`` [cpu,
+    memory, sample time, window] (NaN where a row has no metric): one loop over ``rows``.
+    MetricsServer's samples: CPU is the one counter, memory the gauge."""
+    for r in rows:
+        _metric_column_row(r, time_last[r], time_last[r] - time_prev[r], increment[r, 0],
+                           usage_last[r, MEMORY], columns)
+
+
+@njit(inline="always")   # in the callers' loops: a call per row would cost more than its body
+def _metric_column_row(r, time_last, window, rise, memory, columns):
+    """The metrics of row ``r`` into ``columns``: CPU the rate ``rise`` / ``window``, none
+    when the rise is negative or there is no window."""
+    if rise < 0 or np.isnan(window):
+        for k in range(4):
+            columns[k, r] = np.nan
+        return
+    columns[0, r] = _rate(rise, window)
+    columns[1, r] = memory
+    columns[2, r] = time_last
+    columns[3, r] = window
+
+
+def _metric_arrays(samples: Samples, count: int | None):
+    """(cpu, memory, sample_time, window) of MetricsServer's samples, NaN where there is no
+    metric, padded with NaN (or cut) to ``count`` rows: metrics_of's CPU and memory columns,
+    in one pass (_metric_columns) without a copy of every metric of every row."""
+    rows = len(samples.time_last)
+    count = rows if count is None else count
+    columns = np.full((4, count), np.nan)
+    _metric_columns(np.arange(min(count, rows)), samples.time_last, samples.time_prev,
+                    samples.increment, samples.usage_last, columns)
+    return list(columns)
+
+
+# -- the live-rows kernels (MetricsServer) ---------------------------------------------------
+
+class LivePods(NamedTuple):
+    """What MetricsServer.scrape reads about the pods: the live rows, and columns by row."""
+
+    alive: np.ndarray        # [pods] bool
+    node_index: np.ndarray   # [pods] int32, -1: unbound
+    restarts: np.ndarray     # [pods] int32
+    group: np.ndarray        # [>= pods] int32 usage group of each live row now (0: inactive)
+    values: np.ndarray       # [groups, 2] float64 the groups' (cpu, memory) now
+
+
+class PodGroups(NamedTuple):
+    """What MetricsServer keeps of each pod row (rows past the arrays' end: never sampled)."""
+
+    group: np.ndarray        # [rows] int32 usage group at the last sample, -1: no sample
+    restarts: np.ndarray     # [rows] int32 restart count at the last sample
+    columns: np.ndarray      # [4, rows] float64 the metrics (cpu, memory, sample time,
+                             # window), NaN: none
+
+
+class ScrapeTimes(NamedTuple):
+    now: float
+    before: float            # the last scrape's time (NaN: none)
+    resolution: float
+
+
+@njit
+def _scrape_groups(live, kept, node_scraped, node_usage, group_rise, times, renumbered,
+                   changed, changed_group):
+    """The pass over the live pods. A pod is scraped when active (group > 0: bound and
+    Running) on a scraped node: its usage is added to its node's in ``node_usage`` (in row
+    order). A steady pod (sampled now and at the last scrape in the same group, without a
+    restart; none when the group numbers were ``renumbered``) gets its group's metrics: the
+    rise ``group_rise`` over the window since the last scrape. Every other pod sampled now or
+    at the last scrape is listed in ``changed``, with its group now (-1: not scraped) in
+    ``changed_group`` (_sample_changed does those); returns how many."""
+    alive, node_index, restarts = live.alive, live.node_index, live.restarts
+    group, values = live.group, live.values
+    kept_group, kept_restarts, columns = kept.group, kept.restarts, kept.columns
+    now = times.now
+    window = now - times.before
+    listed = 0
+    for r in range(alive.shape[0]):   # the alive flags read less than a list of live rows
+        if not alive[r]:
+            continue
+        g = group[r]
+        n = node_index[r]
+        memory = 0.0
+        if g > 0 and n >= 0 and node_scraped[n]:
+            memory = values[g, MEMORY]
+            node_usage[n, CPU] += values[g, CPU]
+            node_usage[n, MEMORY] += memory
+        else:
+            g = -1
+        then = kept_group[r]
+        if g == then and (g < 0 or (restarts[r] == kept_restarts[r] and not renumbered)):
+            if g >= 0:
+                _metric_column_row(r, now, window, group_rise[g], memory, columns)
+            continue
+        changed[listed] = r
+        changed_group[listed] = g
+        listed += 1
+    return listed
+
+
+class OwnSamples(NamedTuple):
+    """The samples of the pods that were not steady at the last scrape (their own); a steady
+    pod's are its group's."""
+
+    rows: np.ndarray         # [k] int64 ascending
+    time_prev: np.ndarray    # [k] float64, NaN: none
+    increment: np.ndarray    # [k] float64 the CPU counter's rise
+
+
+@njit
+def _sample_changed(changed, changed_group, kept, values, values_before, start_time, restarts,
+                    times, own_time_prev, own_increment):
+    """The samples and metrics of the pods that are not steady (``changed``, their group
+    now in ``changed_group``, -1: not scraped): _sample_rows' arithmetic for those rows, a
+    pod's usage the value of its group (``values`` now, ``values_before`` at the last scrape).
+    Updates ``kept`` and writes each sampled pod's own previous time and CPU counter rise;
+    returns how many were sampled (their samples first in the own arrays, ``changed``
+    reordered the same way)."""
+    sampled_count = 0
+    kept_group, kept_restarts, columns = kept.group, kept.restarts, kept.columns
+    now, before = times.now, times.before
+    for i in range(changed.shape[0]):
+        r = changed[i]
+        g = changed_group[i]
+        then = kept_group[r]
+        if g < 0:
+            kept_group[r] = -1
+            for k in range(4):
+                columns[k, r] = np.nan
+            continue
+        restarted = then >= 0 and restarts[r] != kept_restarts[r]
+        kept_restarts[r] = restarts[r]
+        if then >= 0 and not restarted:   # the same container: the trapezoid
+            rise = 0.5 * (values_before[then, CPU] + values[g, CPU]) * (now - before)
+            prev = before
+        else:   # a first sample, or a restart (see _sample_rows)
+            since = 0.0
+            if then < 0 and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
+                since = now - start_time[r]
+            rise = values[g, CPU] * since
+            fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < times.resolution
+            prev = now - since if fresh else np.nan
+        kept_group[r] = g
+        _metric_column_row(r, now, now - prev, rise, values[g, MEMORY], columns)
+        changed[sampled_count] = r
+        own_time_prev[sampled_count] = prev
+        own_increment[sampled_count] = rise
+        sampled_count += 1
+    return sampled_count
+
 
 class MetricsServer:
     """metrics-server over a ClusterState: call ``scrape`` at every resolution boundary.
@@ -445,8 +457,8 @@ class MetricsServer:
     Samples are kept by pod and node row (rows are stable: deleted rows are tombstones, new
     objects append rows; when the engine compacts the pods table, renumber_pods moves the
     samples with their pods, kbench.state.compaction); arrays grow with the tables
-    (capacity doubles). A scrape costs
-    in proportion to the live pods, not the rows.
+    (capacity doubles). A scrape costs a light pass over the live pods plus the samples of
+    the pods that are not steady (see the module's docstring), not the rows.
     """
 
     METRICS = ("cpu", "memory")
@@ -469,89 +481,155 @@ class MetricsServer:
         self.pod_count = 0
         self.node_count = 0
         metrics, counters = len(self.METRICS), len(self.COUNTER_METRIC)
-        self._pods = empty_samples(0, metrics, counters)
         self._nodes = empty_samples(0, metrics, counters)
-        # the live pod rows at the last scrape: every row that holds samples is among them
-        self._live_before: np.ndarray | None = np.zeros(0, dtype=np.int64)
-        # [cpu, memory, sample time, window] of every pod row (None: to be worked out)
-        self._pod_columns: np.ndarray | None = np.full((4, 0), np.nan)
-        # pod usage buffers, the last scrape's first
-        self._usage_buffers: list[np.ndarray | None] = [None, None]
+        self._take_pods(empty_samples(0, metrics, counters))
+
+    # -- the pods' samples -------------------------------------------------------------------
+
+    def _take_pods(self, samples: Samples) -> None:
+        """Pod samples as saved (to_arrays): every sampled pod's its own, under group
+        numbers of its own (the next scrape finds every pod's group again)."""
+        sampled = np.flatnonzero(~np.isnan(samples.time_last))
+        self._values = np.concatenate([np.zeros((1, len(self.METRICS))),
+                                       samples.usage_last[sampled]])
+        group = np.full(len(samples.time_last), -1, dtype=np.int32)
+        group[sampled] = 1 + np.arange(len(sampled), dtype=np.int32)
+        columns = np.full((4, len(group)), np.nan)
+        _metric_columns(sampled, samples.time_last, samples.time_prev, samples.increment,
+                        samples.usage_last, columns)
+        self._kept = PodGroups(group, np.array(samples.restarts_last, dtype=np.int32), columns)
+        self._own = OwnSamples(sampled.astype(np.int64), samples.time_prev[sampled].copy(),
+                               samples.increment[sampled, 0].copy())
+        self._group_rise = np.full(len(self._values), np.nan)   # no pod is steady
+        self._before = np.nan   # the time of the scrape before the last
+        self._epoch = None      # the usage model's group numbering of _kept (None: its own)
+        self._live_before: np.ndarray | None = None   # the live rows at the last scrape
+        self._group_buffer = np.zeros(0, dtype=np.int32)
+        self.pod_count = len(samples.time_last)
 
     @property
     def pods(self) -> Samples:
-        """The pods' samples by pod row (views of the rows of the last scrape)."""
-        return _rows(self._pods, self.pod_count)
+        """The pods' samples by pod row, worked out from their groups and own samples."""
+        group = self._kept.group[:self.pod_count]
+        count = len(group)
+        sampled = group >= 0
+        time_last = np.where(sampled, self.last_scrape_time, np.nan)
+        time_prev = np.where(sampled, self._before, np.nan)
+        rise = np.zeros((count, 1))
+        rise[sampled, 0] = self._group_rise[group[sampled]]
+        own = self._own.rows < count
+        time_prev[self._own.rows[own]] = self._own.time_prev[own]
+        rise[self._own.rows[own], 0] = self._own.increment[own]
+        usage = np.zeros((count, len(self.METRICS)))
+        usage[sampled] = self._values[group[sampled]]
+        return Samples(time_last, time_prev, rise, usage,
+                       self._kept.restarts[:count].copy())
 
     @property
     def nodes(self) -> Samples:
-        return _rows(self._nodes, self.node_count)
+        return Samples(*(array[:self.node_count] for array in self._nodes))
 
     def scrape(self, state, usage_model: UsageModel, now: float | None = None) -> None:
         """Sample every Running bound pod on a Ready node, and every Ready node, at ``now``
-        (default: the state's clock); the usage comes from ``usage_model.live_usage_into``."""
+        (default: the state's clock); the usage comes from ``usage_model.live_usage_groups``."""
         now = state.time if now is None else float(now)
         if not np.isnan(self.last_scrape_time) and now <= self.last_scrape_time:
             raise ValueError(f"scrape at {now:g} s: the last scrape was at "
                              f"{self.last_scrape_time:g} s; scrapes must move forward in time")
         pods, nodes = state.tables["pods"], state.tables["nodes"]
         pod_count, node_count = len(pods), len(nodes)
-        live = LivePods(pods.live_rows(), pods.alive, pods["node_index"], pods["phase"],
-                        np.ascontiguousarray(pods["start_time"], dtype=np.float64),
-                        np.ascontiguousarray(pods["restarts"], dtype=np.int32))
-        usage = self._next_usage_buffer(pods)
-        usage_model.live_usage_into(state, usage, now)
+        if len(self._group_buffer) < pod_count:
+            self._group_buffer = np.zeros(max(pod_count, 2 * len(self._group_buffer)),
+                                          dtype=np.int32)
+        values = usage_model.live_usage_groups(state, self._group_buffer, now)
+        renumbered = self._epoch != usage_model.groups_epoch
+        # the rise of a steady pod's CPU counter: the trapezoid of its group's two usages
+        common = 0 if renumbered else min(len(values), len(self._values))
+        group_rise = np.full(len(values), np.nan)
+        group_rise[:common] = (0.5 * (self._values[:common, CPU] + values[:common, CPU])
+                               * (now - self.last_scrape_time))
+        live_rows = pods.live_rows()
+        self._kept = self._kept_rows(pods, live_rows)
+        live = LivePods(pods.alive, pods["node_index"],
+                        np.ascontiguousarray(pods["restarts"], dtype=np.int32),
+                        self._group_buffer, values)
         node_scraped = np.ascontiguousarray(nodes.alive & nodes["ready"])
-        rows_before = self._live_before
-        if rows_before is None:   # restored by from_arrays: the rows holding a sample
-            rows_before = np.flatnonzero(~np.isnan(self._pods.time_last))
-        elif rows_before is live.rows:   # no pod added or deleted since
-            rows_before = rows_before[:0]
-        grown_pods = _swapped(_grown_samples(self._pods, pod_count), usage[:pod_count],
-                              times=True)
-        grown_nodes = _swapped(_grown_samples(self._nodes, node_count),
-                               np.zeros((node_count, len(self.METRICS)), dtype=np.float64),
-                               times=False)
-        pod_samples, node_samples = _rows(grown_pods, pod_count), _rows(grown_nodes, node_count)
-        self._pod_columns = _grown_columns(self._pod_columns, len(grown_pods.time_last))
-        pod_buffers = LivePodBuffers(pod_samples, self._pods.usage_last, rows_before,
-                                     self._pod_columns)
-        node_buffers = NodeBuffers(node_samples, self._nodes.usage_last, node_scraped,
-                                   self.node_overhead)
-        _scrape_live(live, pod_buffers, node_buffers, self.COUNTER_METRIC, now, self.resolution)
-        self._pods, self._nodes = grown_pods, grown_nodes
-        self._live_before = live.rows
-        self.pod_count, self.node_count = pod_count, node_count
-        self.last_scrape_time = now
+        node_usage = np.zeros((node_count, len(self.METRICS)))
+        times = ScrapeTimes(now, self.last_scrape_time, self.resolution)
+        changed = np.empty(len(live_rows), dtype=np.int64)
+        changed_group = np.empty(len(live_rows), dtype=np.int32)
+        listed = _scrape_groups(live, self._kept, node_scraped, node_usage, group_rise, times,
+                                renumbered, changed, changed_group)
+        own_time_prev, own_increment = np.empty(listed), np.empty(listed)
+        sampled = _sample_changed(changed[:listed], changed_group[:listed], self._kept, values,
+                                  self._values, np.ascontiguousarray(pods["start_time"],
+                                                                     dtype=np.float64),
+                                  live.restarts, times, own_time_prev, own_increment)
+        self._own = OwnSamples(changed[:sampled].copy(), own_time_prev[:sampled],
+                               own_increment[:sampled])
+        self._values, self._group_rise = values, group_rise
+        self._epoch, self._live_before = usage_model.groups_epoch, live_rows
+        self._scrape_nodes(node_scraped, node_usage, node_count, now)
+        self._before, self.last_scrape_time = self.last_scrape_time, now
         self.next_scrape_time = now + self.resolution
+        self.pod_count = pod_count
 
-    def _next_usage_buffer(self, pods) -> np.ndarray:
-        """The buffer this scrape's pod usage goes into: [>= pod rows, metrics], 0 in every
-        row that is not live (the usage model writes the live ones). Two buffers alternate,
-        as the last scrape's usage is still read (the trapezoid) while the new one is
-        written; _scrape_live clears the rows of pods gone since the last scrape in both,
-        and rows past the end of a shorter pods table (another state) are cleared here."""
-        free = self._usage_buffers[1]
-        if free is None or len(free) < len(pods):
-            capacity = max(len(pods), 2 * len(free) if free is not None else 0)
-            free = np.zeros((capacity, len(self.METRICS)), dtype=np.float64)
-        elif len(pods) < self.pod_count:
-            for buffer in self._usage_buffers:
-                buffer[len(pods):] = 0.0
-        self._usage_buffers = [free, self._usage_buffers[0]]
-        return free
+    def _kept_rows(self, pods, live_rows: np.ndarray) -> PodGroups:
+        """The kept groups and metrics with room for the pods table's rows; the rows of pods
+        deleted since the last scrape (and rows past the end of a shorter table: another
+        state) without samples."""
+        kept = self._kept
+        pod_count = len(pods)
+        have = len(kept.group)
+        if have < pod_count:
+            size = max(pod_count, 2 * have)
+            group = np.full(size, -1, dtype=np.int32)
+            restarts = np.zeros(size, dtype=np.int32)
+            columns = np.full((4, size), np.nan)
+            group[:have], restarts[:have], columns[:, :have] = (kept.group, kept.restarts,
+                                                                 kept.columns)
+            kept = PodGroups(group, restarts, columns)
+        if pod_count < self.pod_count:
+            kept.group[pod_count:] = -1
+            kept.columns[:, pod_count:] = np.nan
+        before = self._live_before
+        if before is None:   # restored: the rows holding a sample
+            before = np.flatnonzero(kept.group[:pod_count] >= 0)
+        elif before is live_rows:   # no pod added or deleted since
+            return kept
+        before = before[before < pod_count]
+        gone = before[~pods.alive[before]]
+        kept.group[gone] = -1
+        kept.columns[:, gone] = np.nan
+        return kept
+
+    def _scrape_nodes(self, node_scraped: np.ndarray, node_usage: np.ndarray, node_count: int,
+                      now: float) -> None:
+        """The nodes' new samples: their pods' usage (summed by the pass) plus the overhead."""
+        node_usage[node_scraped] += self.node_overhead
+        nodes = self._nodes
+        if len(nodes.time_last) < node_count:
+            grown = empty_samples(node_count, len(self.METRICS), len(self.COUNTER_METRIC))
+            have = len(nodes.time_last)
+            for name in ("time_last", "time_prev", "increment", "usage_last", "restarts_last"):
+                getattr(grown, name)[:have] = getattr(nodes, name)
+            nodes = grown
+        nodes = Samples(*(array[:node_count] for array in nodes))
+        _sample_rows(nodes, nodes.usage_last, node_usage, np.arange(node_count), node_scraped,
+                     np.full(node_count, np.nan), np.zeros(node_count, dtype=np.int32),
+                     self.COUNTER_METRIC, now, self.resolution)
+        self._nodes = nodes._replace(usage_last=node_usage)
+        self.node_count = node_count
 
     def pod_metrics(self, pod_count: int | None = None) -> PodMetricsArrays:
         """Metrics of every pod row (NaN: none), padded with NaN to ``pod_count`` rows when the
         pods table grew since the last scrape. Read-only views, kept up to date by every
         scrape (no pass over the rows here): copy them to keep them past the next scrape."""
         count = self.pod_count if pod_count is None else pod_count
-        columns = self._pod_columns
-        if columns is None:   # restored, not scraped since
-            return PodMetricsArrays(*_metric_arrays(self.pods, self.COUNTER_METRIC, count))
-        if count > columns.shape[1]:
+        columns = self._kept.columns
+        if count > self.pod_count:
             padded = np.full((4, count), np.nan)
-            padded[:, :columns.shape[1]] = columns
+            padded[:, :self.pod_count] = columns[:, :self.pod_count]
             columns = padded
         columns = columns[:, :count]
         columns.flags.writeable = False
@@ -559,7 +637,7 @@ class MetricsServer:
 
     def node_metrics(self, node_count: int | None = None) -> NodeMetricsArrays:
         """Metrics of every node row (NaN: none)."""
-        return NodeMetricsArrays(*_metric_arrays(self.nodes, self.COUNTER_METRIC, node_count))
+        return NodeMetricsArrays(*_metric_arrays(self.nodes, node_count))
 
     def node_usage(self) -> np.ndarray:
         """[nodes, (cpu, memory)] usage summed at the last scrape (pods plus overhead)."""
@@ -595,105 +673,19 @@ class MetricsServer:
         self._take_samples(arrays)
 
     def _take_samples(self, arrays) -> None:
-        """The samples and scrape times of to_arrays; what is kept by row besides starts
-        empty (found again at the next scrape)."""
+        """The samples and scrape times of to_arrays (or of an earlier kbench, which kept the
+        two cumulative counters: their difference is the rise)."""
+        arrays = dict(arrays)
+        for label in ("pod", "node"):
+            last, prev = arrays.get(f"{label}_counter_last"), arrays.get(f"{label}_counter_prev")
+            if f"{label}_increment" not in arrays and last is not None and prev is not None:
+                arrays[f"{label}_increment"] = np.asarray(last) - np.asarray(prev)
+        missing = [f"{label}_{field}" for label in ("pod", "node") for field in Samples._fields
+                   if f"{label}_{field}" not in arrays]
+        if missing:
+            raise ValueError(f"saved metrics-server state: no {', '.join(missing)} (saved by "
+                             f"another version of kbench?)")
         self.next_scrape_time, self.last_scrape_time = (float(v) for v in arrays["times"])
-        self._pods = Samples(*(np.array(arrays[f"pod_{f}"]) for f in Samples._fields))
+        self._take_pods(Samples(*(np.array(arrays[f"pod_{f}"]) for f in Samples._fields)))
         self._nodes = Samples(*(np.array(arrays[f"node_{f}"]) for f in Samples._fields))
-        self._live_before = None   # the rows holding samples, found at the next scrape
-        self._pod_columns = None
-        self._usage_buffers = [None, None]
-        self.pod_count, self.node_count = len(self._pods.time_last), len(self._nodes.time_last)
-
-
-def _swapped(buffers: Samples, usage_last: np.ndarray, times: bool) -> Samples:
-    """``buffers`` ready for a new scrape: the last sample becomes the previous one by
-    swapping the counter buffers (with ``times``, the sample time buffers too: _scrape_live's
-    layout), no copy; ``usage_last``: the new usage."""
-    swapped = buffers._replace(counter_last=buffers.counter_prev,
-                               counter_prev=buffers.counter_last, usage_last=usage_last)
-    if times:
-        swapped = swapped._replace(time_last=buffers.time_prev, time_prev=buffers.time_last)
-    return swapped
-
-
-def _reported_metrics(counter_metric: np.ndarray, metric_count: int):
-    """(metrics, counters): the metrics pod_metrics / node_metrics report (CPU, memory) and
-    the counter that holds each one (its rate is the metric), -1 for a gauge."""
-    counter_of = np.full(metric_count, -1, dtype=np.int64)
-    counter_of[counter_metric] = np.arange(len(counter_metric))
-    metrics = np.array([CPU, MEMORY], dtype=np.int64)
-    return metrics, counter_of[metrics]
-
-
-def _grown_columns(columns: np.ndarray | None, rows: int) -> np.ndarray:
-    """Metric columns [4, >= rows], new rows NaN (None: rows never scraped, NaN as well)."""
-    if columns is not None and columns.shape[1] >= rows:
-        return columns
-    grown = np.full((4, rows), np.nan)
-    if columns is not None:
-        grown[:, :columns.shape[1]] = columns
-    return grown
-
-
-def _metric_arrays(samples: Samples, counter_metric: np.ndarray, count: int | None):
-    """(cpu, memory, sample_time, window), NaN where there is no metric, padded with NaN (or
-    cut) to ``count`` rows: metrics_of's CPU and memory columns, in one pass (_metric_columns)
-    without a copy of every metric of every row."""
-    rows = len(samples.time_last)
-    count = rows if count is None else count
-    kept = min(count, rows)
-    metrics, counters = _reported_metrics(counter_metric, samples.usage_last.shape[1])
-    columns = np.full((4, count), np.nan)
-    _metric_columns(np.arange(kept), samples.time_last, samples.time_prev,
-                    samples.counter_last, samples.counter_prev, samples.usage_last,
-                    ReportedMetrics(metrics, counters, columns))
-    return list(columns)
-
-
-@njit(inline="always")
-def _rate(rise, window):
-    """rise / window as numpy divides (a division by zero gives +-inf or NaN; numba's would
-    raise)."""
-    if window != 0.0:
-        return rise / window
-    if rise > 0:
-        return np.inf
-    if rise < 0:
-        return -np.inf
-    return np.nan
-
-
-@njit
-def _metric_columns(rows, time_last, time_prev, counter_last, counter_prev, usage_last,
-                    reported):
-    """metrics_of for the ``reported`` metrics of ``rows`` into ``reported.columns`` (NaN
-    where a row has no metric): one loop over ``rows``."""
-    columns, metrics, counters = reported.columns, reported.metrics, reported.counters
-    for r in rows:
-        _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usage_last,
-                           columns, metrics, counters)
-
-
-@njit(inline="always")   # in the callers' loops: a call per row would cost more than its body
-def _metric_column_row(r, time_last, time_prev, counter_last, counter_prev, usage_last,
-                       columns, metrics, counters):
-    """_metric_columns of row ``r`` (``columns``, ``metrics``, ``counters``: ReportedMetrics'
-    arrays)."""
-    window = time_last[r] - time_prev[r]
-    fell = False
-    for c in range(counter_last.shape[1]):
-        if counter_last[r, c] < counter_prev[r, c]:
-            fell = True
-    if fell or np.isnan(window):
-        for k in range(4):
-            columns[k, r] = np.nan
-        return
-    for m in range(2):
-        c = counters[m]
-        if c < 0:
-            columns[m, r] = usage_last[r, metrics[m]]
-            continue
-        columns[m, r] = _rate(counter_last[r, c] - counter_prev[r, c], window)
-    columns[2, r] = time_last[r]
-    columns[3, r] = window
+        self.node_count = len(self._nodes.time_last)

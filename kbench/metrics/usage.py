@@ -648,124 +648,140 @@ NO_LOAD = LoadInputs(np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype
                      np.zeros(0, dtype=np.bool_), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
 
 
+# -- usage groups ----------------------------------------------------------------------------
+#
+# Pods that use the same at every time share a usage group: without a pin, a set pattern or a
+# per-pod pattern, a pod's usage depends only on its annotations document, its Deployment and
+# whether it is ready. Every active pod row has a base (UsageModel._base): the shared base of
+# its (annotations, Deployment), or a base of its own. Its group is 2 * base + ready; group 0
+# is (0, 0), the usage of every inactive pod (base 0 is none). Usage is then worked out once
+# per group (_group_values), with the arithmetic _pod_usage had per pod, in its order, so that
+# values are equal to the last bit; a pass over the pods only finds each one's group
+# (_pod_groups). A base's group numbers hold until the model's ``groups_epoch`` changes.
+
+
+class GroupBases(NamedTuple):
+    """What every base stands for, by base id (row 0: none)."""
+
+    code: np.ndarray         # [bases] int64 annotation code + 1 (0: no annotations)
+    deployment: np.ndarray   # [bases] int32 the pods' Deployment row, -1: none
+    row: np.ndarray          # [bases] int64 the pod row of a base of its own, -1: shared
+
+
 @njit
-def _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod, rows, work, usage):
-    """usage [pods, 2] of pod rows ``rows`` at the time of ``at`` (other rows are left as they
-    are), in two passes over those rows. ``rows``: every live pod row (alive, ascending).
+def _pod_groups(alive, node_index, phase, ready, annotations, base, base_code, group, count,
+                unresolved):
+    """group[p] of every ``alive`` row p (0: inactive), and count[g] += 1 for each active
+    pod's group g. An active row without a base, or whose annotations are no longer those of
+    its base, is listed in ``unresolved`` instead (its group is left to the caller): returns
+    how many. Neighbouring pods mostly share a group: a run's count is added once (adding 1
+    to the same counter pod after pod would wait on memory each time)."""
+    listed = 0
+    run_group = run = 0
+    for p in range(alive.shape[0]):   # the alive flags read less than a list of live rows
+        if not alive[p]:
+            continue
+        if not (node_index[p] >= 0 and phase[p] == RUNNING):
+            group[p] = 0
+            continue
+        b = base[p]
+        if b <= 0 or base_code[b] != annotations[p] + 1:
+            unresolved[listed] = p
+            listed += 1
+            continue
+        g = 2 * b + (1 if ready[p] else 0)
+        group[p] = g
+        if g != run_group:
+            count[run_group] += run
+            run_group, run = g, 0
+        run += 1
+    count[run_group] += run
+    return listed
 
-    First, which pods are active (bound and Running: the rows are alive) and, with load,
-    each one's live Deployment and the count of ready active pods per Deployment (among
-    ``rows``: all live pods, for the shares to be right). Returns the first active pod row whose annotations were not parsed yet (then
-    ``usage`` is not written), else -1 after the second pass.
 
-    Second, each resource of an active pod: its pin if pinned, else the value of its pattern
-    (a set pattern, else its annotation's; ``slot_value`` by pattern id + 1, slot 0: none,
-    for patterns the same for every pod) plus its share of the
-    Deployment's requests/s (worked out once per Deployment) times its cost per request (its
-    own, else its Deployment's), never below 0. Inactive rows use 0. Resources with a per-pod
-    pattern (``slot_per_pod``) are listed, then their values for the pods' uids added by
-    _keyed_values (grouped by pattern) before the clip. The additions are those of the
-    per-pattern code this replaced, in its order, so results are equal to the last bit.
-    Without pins or set patterns, a pod's values depend only on its annotations and
-    Deployment: they are worked out once per run of neighbouring pods that share both.
-    Empty ``inputs.explicit`` / ``inputs.pinned``: no pod has a set pattern / a pin.
-    ``work`` [4, >= 2 * rows] int32 holds what the first pass finds for the second and the
-    list of per-pod values (reused from call to call: fresh pod-sized arrays would cost
-    more in page faults than the passes).
-    """
-    count = rows.shape[0]
-    # the arrays out of the NamedTuples once: a read in the loop costs reference counting
-    node_index, phase = inputs.node_index, inputs.phase
-    annotations, known, annotated = inputs.annotations, inputs.known, inputs.annotated
-    explicit, pinned, uid = inputs.explicit, inputs.pinned, inputs.uid
-    requests, ready, deployment_of_pod = load.requests, load.ready, load.deployment_of_pod
-    deployment_alive, deployment_cost = load.deployment_alive, load.deployment_cost
+@njit
+def _group_values(bases, inputs, load, patterns, at, slot_value, slot_per_pod, count, values):
+    """values [2 * bases, 2]: the usage of every group with active pods (``count``), 0 for
+    the others. With load, a Deployment's ready active pods (its bases' ready groups) share its
+    requests/s. Each resource: the base's pod's pin if pinned, else the value of its pattern
+    (its pod's set pattern, else its annotations'; ``slot_value`` by pattern id + 1) plus the
+    share times the cost per request (the annotations', else the Deployment's), never below
+    0; a per-pod pattern's value for its pod's uid is added (_keyed_values) before the clip.
+    The arithmetic of the per-pod code this replaced, in its order."""
+    annotated, explicit, pinned, uid = inputs.annotated, inputs.explicit, inputs.pinned, inputs.uid
+    requests, deployment_alive, deployment_cost = load.requests, load.deployment_alive, \
+        load.deployment_cost
     cost_cpu, cost_memory = load.cost_cpu, load.cost_memory
     with_load = requests.shape[0] > 0
     with_explicit = explicit.shape[0] > 0
     with_pins = pinned.shape[0] > 0
-    code_of = work[0]      # annotation code + 1, -1: the pod is inactive
-    deployment = work[1]   # the Deployment whose load the pod shares, -1: none
+    base_count = bases.code.shape[0]
     ready_count = np.zeros(requests.shape[0], dtype=np.int64)
-    for i in range(count):
-        p = rows[i]
-        deployment[i] = -1
-        if not (node_index[p] >= 0 and phase[p] == RUNNING):
-            code_of[i] = -1
-            continue
-        code = annotations[p] + 1
-        if not known[code]:
-            return p
-        code_of[i] = code
-        if with_load:
-            d = deployment_of_pod[p]
-            if d >= 0 and deployment_alive[d] and ready[p]:
-                deployment[i] = d
-                ready_count[d] += 1
+    if with_load:
+        for b in range(1, base_count):
+            d = bases.deployment[b]
+            if d >= 0 and deployment_alive[d]:
+                ready_count[d] += count[2 * b + 1]
     share = np.zeros(ready_count.shape[0], dtype=np.float64)   # requests/s per ready pod
     for d in range(ready_count.shape[0]):
         if ready_count[d] > 0:
             rate = requests[d]
             share[d] = (rate if (rate >= 0.0 or np.isnan(rate)) else 0.0) / ready_count[d]
-    keyed = work[2]        # i * 2 + unit of the per-pod values to add
-    pattern_of = work[3]   # and the pattern of each
+    keyed = np.empty(2 * values.shape[0], dtype=np.int64)   # g * 2 + unit of per-pod values
+    pattern_of = np.empty(2 * values.shape[0], dtype=np.int32)
+    key_of = np.empty(2 * values.shape[0], dtype=np.uint64)
     keyed_count = 0
-    # a pod's (cpu, memory) value and per-pod pattern (-1: none), worked out again only when
-    # its (annotation code, Deployment) differs from the last pod's (pods of a Deployment are
-    # mostly neighbours in rows), or for every pod when pins or set patterns are in use
-    value = np.zeros(2, dtype=np.float64)
-    value_pattern = np.full(2, -1, dtype=np.int32)
-    last_code = last_deployment = -2
-    for i in range(count):
-        p = rows[i]
-        code = code_of[i]
-        if code < 0:
-            usage[p, 0] = 0.0
-            usage[p, 1] = 0.0
+    values[:] = 0.0
+    for g in range(2, 2 * base_count):
+        if count[g] == 0:
             continue
-        d = deployment[i]   # a ready pod of a live Deployment with load
-        if with_pins or with_explicit or code != last_code or d != last_deployment:
-            last_code, last_deployment = code, d
-            for unit in range(2):
-                value_pattern[unit] = -1
-                if with_pins:
-                    pin = pinned[p, unit]
-                    if not np.isnan(pin):
-                        value[unit] = max(pin, 0.0)
-                        continue
-                pattern = explicit[p, unit] if with_explicit else -1
-                if pattern < 0:
-                    pattern = annotated[code, unit]
-                unit_value = slot_value[pattern + 1]
-                if with_load:
-                    load_value = 0.0
-                    if d >= 0:
-                        cost = cost_cpu[code] if unit == 0 else cost_memory[code]
-                        if np.isnan(cost):
-                            cost = deployment_cost[d, unit]
-                        load_value = share[d] * (0.0 if np.isnan(cost) else cost)
-                    unit_value += load_value
-                if pattern >= 0 and slot_per_pod[pattern + 1]:
-                    value[unit] = unit_value   # clipped once the per-pod value is added
-                    value_pattern[unit] = pattern
-                else:
-                    value[unit] = max(unit_value, 0.0)
+        b = g // 2
+        code, row = bases.code[b], bases.row[b]
+        d = bases.deployment[b]
+        if not (g % 2 == 1 and d >= 0 and with_load and deployment_alive[d]):
+            d = -1   # a ready pod of a live Deployment with load shares its load
         for unit in range(2):
-            usage[p, unit] = value[unit]
-            if value_pattern[unit] >= 0:
-                keyed[keyed_count] = 2 * i + unit
-                pattern_of[keyed_count] = value_pattern[unit]
+            if with_pins and row >= 0:
+                pin = pinned[row, unit]
+                if not np.isnan(pin):
+                    values[g, unit] = max(pin, 0.0)
+                    continue
+            pattern = explicit[row, unit] if (with_explicit and row >= 0) else -1
+            if pattern < 0:
+                pattern = annotated[code, unit]
+            unit_value = slot_value[pattern + 1]
+            if with_load:
+                load_value = 0.0
+                if d >= 0:
+                    cost = cost_cpu[code] if unit == 0 else cost_memory[code]
+                    if np.isnan(cost):
+                        cost = deployment_cost[d, unit]
+                    load_value = share[d] * (0.0 if np.isnan(cost) else cost)
+                unit_value += load_value
+            if pattern >= 0 and slot_per_pod[pattern + 1]:   # a base of its own (row >= 0)
+                values[g, unit] = unit_value   # clipped once the per-pod value is added
+                keyed[keyed_count] = 2 * g + unit
+                pattern_of[keyed_count] = pattern
+                key_of[keyed_count] = np.uint64(np.int64(uid[row]))   # as uniform_hash
                 keyed_count += 1
-    key_of = np.empty(keyed_count, dtype=np.uint64)
+            else:
+                values[g, unit] = max(unit_value, 0.0)
+    added = np.empty(keyed_count, dtype=np.float64)
+    _keyed_values(patterns, at, pattern_of[:keyed_count], key_of[:keyed_count], added)
     for k in range(keyed_count):
-        key_of[k] = np.uint64(np.int64(uid[rows[keyed[k] // 2]]))   # as uniform_hash
-    values = np.empty(keyed_count, dtype=np.float64)
-    _keyed_values(patterns, at, pattern_of[:keyed_count], key_of, values)
-    for k in range(keyed_count):
-        p, unit = rows[keyed[k] // 2], keyed[k] % 2
-        value = usage[p, unit] + values[k]
-        usage[p, unit] = value if (value >= 0.0 or np.isnan(value)) else 0.0  # as np.maximum
-    return -1
+        g, unit = keyed[k] // 2, keyed[k] % 2
+        value = values[g, unit] + added[k]
+        values[g, unit] = value if (value >= 0.0 or np.isnan(value)) else 0.0  # as np.maximum
+
+
+@njit
+def _spread_groups(rows, group, values, usage):
+    """usage[p] = values[group[p]] for every row p of ``rows``."""
+    for i in range(rows.shape[0]):
+        p = rows[i]
+        g = group[p]
+        usage[p, 0] = values[g, 0]
+        usage[p, 1] = values[g, 1]
 
 
 def active_pod_mask(state) -> np.ndarray:
@@ -816,8 +832,8 @@ class UsageModel:
         self._explicit = np.full((0, 2), -1, dtype=np.int32)
         # whether pin / set_pattern were ever used (else the kernel skips those arrays)
         self._any_pin = self._any_set_pattern = False
-        self._work = np.empty((4, 0), dtype=np.int32)   # _pod_usage's work buffer
         self.load_pattern = np.zeros(0, dtype=np.int32)        # by Deployment row, -1: none set
+        self.groups_epoch = 0   # changes whenever group numbers change meaning
         self._reset_caches(None)
 
     def _reset_caches(self, strings) -> None:
@@ -837,6 +853,19 @@ class UsageModel:
         self._deployment_of_pod = np.zeros(0, dtype=np.int32)
         self._owners_resolved = 0
         self._owner_sizes = (-1, -1)
+        self._reset_bases()
+
+    def _reset_bases(self) -> None:
+        """Forget every pod's usage group base (see "usage groups"): they are found again
+        for the active pods, under new group numbers."""
+        self._base = np.zeros(0, dtype=np.int32)   # by pod row, 0: none yet
+        self._base_code = [0]                      # GroupBases' columns as lists
+        self._base_deployment = [-1]
+        self._base_row = [-1]
+        self._bases: GroupBases | None = None      # the lists as arrays (None: changed)
+        self._shared_base: dict[tuple[int, int], int] = {}   # (code + 1, Deployment) -> base
+        self._bases_with_owners = False   # bases tell Deployments apart (some have load)
+        self.groups_epoch += 1
 
     # -- setting usage ---------------------------------------------------------------------
 
@@ -875,6 +904,7 @@ class UsageModel:
             self._pinned = _grown(self._pinned, int(rows.max(initial=-1)) + 1, np.nan)
             self._pinned[rows, RESOURCES.index(unit)] = amounts
             self._any_pin = True
+            self._forget_bases(rows)
 
     def unpin(self, pod_rows, cpu: bool = True, memory: bool = True) -> None:
         """Remove pins, so the pods' patterns and load decide again."""
@@ -882,6 +912,7 @@ class UsageModel:
         for column, chosen in enumerate((cpu, memory)):
             if chosen:
                 self._pinned[rows[rows < len(self._pinned)], column] = np.nan
+        self._forget_bases(rows)
 
     def set_pattern(self, pod_rows, cpu=None, memory=None) -> None:
         """Attach pattern specs to pods (overriding their ``kbench.io/usage`` annotation).
@@ -894,12 +925,19 @@ class UsageModel:
             self._explicit = _grown(self._explicit, int(rows.max(initial=-1)) + 1, -1)
             self._explicit[rows, RESOURCES.index(unit)] = pattern
             self._any_set_pattern = True
+            self._forget_bases(rows)
 
     def clear_pattern(self, pod_rows, cpu: bool = True, memory: bool = True) -> None:
         rows = np.atleast_1d(np.asarray(pod_rows, dtype=np.int64))
         for column, chosen in enumerate((cpu, memory)):
             if chosen:
                 self._explicit[rows[rows < len(self._explicit)], column] = -1
+        self._forget_bases(rows)
+
+    def _forget_bases(self, rows: np.ndarray) -> None:
+        """The pods of ``rows`` find their usage group bases again (their pins or set
+        patterns changed)."""
+        self._base[rows[(rows >= 0) & (rows < len(self._base))]] = 0
 
     def set_load(self, deployment_rows, load) -> None:
         """The requests/s reaching Deployments (a load pattern spec, e.g. 100 or a diurnal),
@@ -1035,6 +1073,7 @@ class UsageModel:
         self._deployment_of_pod = self._deployment_of_pod[
             kept_rows(new_of_old, self._owners_resolved)]
         self._owners_resolved = len(self._deployment_of_pod)
+        self._reset_bases()
 
     def _resolve_owners(self, state) -> np.ndarray:
         """The Deployment row of every pod row, cached (see deployments_of_pods); the array may
@@ -1043,6 +1082,7 @@ class UsageModel:
         sizes = (len(state.tables["replicasets"]), len(state.tables["deployments"]))
         if sizes != self._owner_sizes:
             self._owner_sizes, self._owners_resolved = sizes, 0
+            self._reset_bases()   # a pod's Deployment may have changed
         if self._owners_resolved < len(pods):
             start, stop = self._owners_resolved, len(pods)
             self._deployment_of_pod = _grown(self._deployment_of_pod, stop, -1)
@@ -1114,45 +1154,121 @@ class UsageModel:
 
     def live_usage_into(self, state, usage: np.ndarray, t: float | None = None) -> None:
         """Write the usage of every live pod row into ``usage`` [>= pod rows, (cpu, memory)]
-        float64 (what metrics-server reads); rows of deleted pods are not written.
-
-        Every pattern is evaluated once (compiled, patterns_at), Deployment loads once per
-        Deployment, then one kernel does the live pods in two passes (_pod_usage): no Python
-        call per pattern, pod or Deployment, and no work for deleted rows.
-        """
-        self._sync(state)
-        t = state.time if t is None else float(t)
+        float64; rows of deleted pods are not written. live_usage_groups spread over the
+        rows."""
         pods = state.tables["pods"]
         count = len(pods)
         if usage.ndim != 2 or usage.shape[0] < count or usage.shape[1] != 2 \
                 or usage.dtype != np.float64:
             raise ValueError(f"usage: {usage.dtype}{usage.shape}, expected float64 "
                              f"[>= {count}, 2]")
-        while True:
-            loads = self._deployment_loads(state)   # may register patterns: before compiling
-            inputs = self._pattern_inputs(state, count)
-            patterns = self.compiled_patterns()
-            at = patterns_at(patterns, t)
-            # by pattern id + 1 (slot 0: no pattern): the value if the same for every pod
-            slot_value = np.zeros(len(patterns.root_node) + 1, dtype=np.float64)
-            slot_value[1:] = at.value[patterns.root_node]
-            slot_per_pod = np.zeros(len(patterns.root_node) + 1, dtype=np.bool_)
-            slot_per_pod[1:] = patterns.per_pod[patterns.root_node]
-            load = self._load_inputs(state, loads, patterns, at)
-            with np.errstate(over="ignore"):   # hashing wraps (numpy warns without the JIT)
-                unparsed = _pod_usage(inputs, load, patterns, at, slot_value, slot_per_pod,
-                                      pods.live_rows(), self._work_rows(2 * pods.live_count),
-                                      usage)
-            if unparsed < 0:
-                return
-            # new annotation documents: parse them (they may add patterns), then again
-            self._annotation_codes(state, "Pod", self.active_rows(state))
+        group = np.zeros(count, dtype=np.int32)
+        values = self.live_usage_groups(state, group, t)
+        _spread_groups(pods.live_rows(), group, values, usage)
 
-    def _work_rows(self, count: int) -> np.ndarray:
-        """_pod_usage's work buffer [4, >= count] (kept: capacity doubles)."""
-        if self._work.shape[1] < count:
-            self._work = np.empty((4, max(count, 2 * self._work.shape[1])), dtype=np.int32)
-        return self._work
+    def live_usage_groups(self, state, group: np.ndarray, t: float | None = None) -> np.ndarray:
+        """The usage of every live pod row at ``t`` (default: the state's clock) as usage
+        groups (see "usage groups"), what metrics-server reads: writes ``group[p]`` of every
+        live row p (int32 [>= pod rows]; rows of deleted pods are not written) and returns
+        the groups' values [groups, (cpu millicores, memory bytes)]; group 0 is (0, 0), every
+        inactive pod's. Group numbers keep their meaning from call to call while
+        ``groups_epoch`` stays the same.
+
+        A reader of every pod's usage reads a group number of 4 bytes per pod and a small
+        table, not two floats per pod. Every pattern is evaluated once (compiled,
+        patterns_at), Deployment loads once per Deployment, each group's usage once; the pods
+        are one pass that finds their groups (_pod_groups). No Python call per pattern, pod
+        or Deployment, and no work for deleted rows.
+        """
+        self._sync(state)
+        t = state.time if t is None else float(t)
+        pods = state.tables["pods"]
+        count = len(pods)
+        if group.ndim != 1 or group.shape[0] < count or group.dtype != np.int32:
+            raise ValueError(f"group: {group.dtype}{group.shape}, expected int32 [>= {count}]")
+        loads = self._deployment_loads(state)   # may register patterns: before compiling
+        owners = self._resolve_owners(state) if loads is not None else None
+        if (owners is not None) != self._bases_with_owners:
+            self._reset_bases()   # the bases' Deployments matter from now on, or no longer
+            self._bases_with_owners = owners is not None
+        self._base = _grown(self._base, count, 0)
+        inputs = self._pattern_inputs(state, count)
+        counts = np.zeros(2 * len(self._base_code), dtype=np.int64)
+        unresolved = np.empty(pods.live_count, dtype=np.int64)
+        listed = _pod_groups(pods.alive, pods["node_index"], pods["phase"], pods["ready"],
+                             pods["annotations"], self._base, self.group_bases().code, group,
+                             counts, unresolved)
+        if listed:
+            unresolved = unresolved[:listed]
+            self._assign_bases(state, unresolved, owners)
+            found = 2 * self._base[unresolved] + pods["ready"][unresolved]
+            group[unresolved] = found
+            counts = np.concatenate([counts, np.zeros(2 * len(self._base_code) - len(counts),
+                                                      dtype=np.int64)])
+            np.add.at(counts, found, 1)
+        patterns = self.compiled_patterns()
+        at = patterns_at(patterns, t)
+        # by pattern id + 1 (slot 0: no pattern): the value if the same for every pod
+        slot_value = np.zeros(len(patterns.root_node) + 1, dtype=np.float64)
+        slot_value[1:] = at.value[patterns.root_node]
+        slot_per_pod = np.zeros(len(patterns.root_node) + 1, dtype=np.bool_)
+        slot_per_pod[1:] = patterns.per_pod[patterns.root_node]
+        load = self._load_inputs(state, loads, patterns, at)
+        values = np.empty((len(counts), 2), dtype=np.float64)
+        with np.errstate(over="ignore"):   # hashing wraps (numpy warns without the JIT)
+            _group_values(self.group_bases(), inputs, load, patterns, at, slot_value,
+                          slot_per_pod, counts, values)
+        return values
+
+    def group_bases(self) -> GroupBases:
+        """What each usage group base stands for (see "usage groups")."""
+        if self._bases is None:
+            self._bases = GroupBases(np.array(self._base_code, dtype=np.int64),
+                                     np.array(self._base_deployment, dtype=np.int32),
+                                     np.array(self._base_row, dtype=np.int64))
+        return self._bases
+
+    def _assign_bases(self, state, rows: np.ndarray, owners: np.ndarray | None) -> None:
+        """Bases for the active pod rows ``rows`` (their annotations parsed now: a bad one
+        raises UsageSpecError): a base of its own for a pod with a pin, a set pattern or a
+        per-pod pattern, else the shared base of its (annotations, Deployment)."""
+        codes = self._annotation_codes(state, "Pod", rows)
+        deployments = (owners[rows] if owners is not None
+                       else np.full(len(rows), -1, dtype=np.int32))
+        own = np.zeros(len(rows), dtype=np.bool_)
+        explicit = np.full((len(rows), 2), -1, dtype=np.int32)
+        if self._any_set_pattern:
+            explicit = self._explicit[rows]
+            own |= (explicit >= 0).any(axis=1)
+        if self._any_pin:
+            own |= ~np.isnan(self._pinned[rows]).all(axis=1)
+        patterns = np.where(explicit >= 0, explicit, self._annotated[codes])
+        compiled = self.compiled_patterns()
+        per_pod = np.append(compiled.per_pod[compiled.root_node], False)   # [-1]: none
+        own |= per_pod[patterns].any(axis=1)
+        bases = np.empty(len(rows), dtype=np.int32)
+        shared = np.flatnonzero(~own)
+        if len(shared):
+            keys = (codes[shared] << 32) | (deployments[shared].astype(np.int64) + 1)
+            distinct, inverse = np.unique(keys, return_inverse=True)
+            found = np.empty(len(distinct), dtype=np.int32)
+            for j, key in enumerate(distinct.tolist()):
+                pair = (key >> 32, (key & 0xFFFFFFFF) - 1)
+                base = self._shared_base.get(pair)
+                if base is None:
+                    base = self._shared_base[pair] = len(self._base_code)
+                    self._base_code.append(pair[0])
+                    self._base_deployment.append(pair[1])
+                    self._base_row.append(-1)
+                found[j] = base
+            bases[shared] = found[inverse]
+        alone = np.flatnonzero(own)
+        bases[alone] = len(self._base_code) + np.arange(len(alone))
+        self._base_code.extend(codes[alone].tolist())
+        self._base_deployment.extend(deployments[alone].tolist())
+        self._base_row.extend(rows[alone].tolist())
+        self._base[rows] = bases
+        self._bases = None
 
     def _pattern_inputs(self, state, count: int) -> PodPatternInputs:
         pods = state.tables["pods"]

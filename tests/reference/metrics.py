@@ -8,7 +8,9 @@ Ported from kubernetes-sigs/metrics-server pkg/storage/:
              and GetMetrics (a metric needs both points)
   node.go    nodeStorage.Store / GetMetrics (the same without the fresh-container rule)
 plus kbench's counter model (kbench.metrics.server): counters grow by the trapezoid of the
-usage sampled at consecutive scrapes; a first sample integrates usage * (now - start).
+usage sampled at consecutive scrapes; a first sample integrates usage * (now - start). A point
+holds each counter's rise since the point before (what the rate reads: the difference of the
+two cumulative values).
 
 Rows are dicts of Python floats; the twin of kbench.metrics.server._scrape, compared exactly.
 
@@ -27,8 +29,9 @@ FRESH_CONTAINER_MIN_SECONDS = 10.0
 
 @dataclass
 class Point:
-    """metrics-server's MetricsPoint: a timestamp and, per metric, the counter (cumulative
-    metrics) or value (gauges); ``usage`` is the instantaneous usage sampled with it."""
+    """metrics-server's MetricsPoint: a timestamp and, per metric, the counter's rise since
+    the point before (cumulative metrics) or value (gauges); ``usage`` is the instantaneous
+    usage sampled with it."""
 
     timestamp: float
     values: list[float]
@@ -59,12 +62,19 @@ class ReferenceStorage:
 def resource_usage(last: Point, prev: Point, cumulative: list[bool]):
     """types.go resourceUsage: (metric values, window) or None when the counter decreased."""
     for m, is_counter in enumerate(cumulative):
-        if is_counter and last.values[m] < prev.values[m]:
+        if is_counter and last.values[m] < 0:
             return None
     window = last.timestamp - prev.timestamp
-    values = [(last.values[m] - prev.values[m]) / window if is_counter else last.values[m]
+    values = [_divide(last.values[m], window) if is_counter else last.values[m]
               for m, is_counter in enumerate(cumulative)]
     return values, window
+
+
+def _divide(rise: float, window: float) -> float:
+    """rise / window, as numpy divides by 0 (inf or NaN)."""
+    if window != 0.0:
+        return rise / window
+    return math.copysign(math.inf, rise) if rise != 0 else math.nan
 
 
 def _store(row: Row, usage: list[float], cumulative: list[bool], now: float,
@@ -72,7 +82,7 @@ def _store(row: Row, usage: list[float], cumulative: list[bool], now: float,
     if continues:
         last = row.last
         dt = now - last.timestamp
-        values = [last.values[m] + 0.5 * (last.usage[m] + usage[m]) * dt if is_counter
+        values = [0.5 * (last.usage[m] + usage[m]) * dt if is_counter
                   else usage[m] for m, is_counter in enumerate(cumulative)]
         row.prev, row.last = last, Point(now, values, list(usage))
     else:

@@ -359,8 +359,8 @@ class ScrapeTimes(NamedTuple):
 @njit
 def _scrape_groups(live, kept, node_scraped, node_usage, group_rise, times, renumbered,
                    changed, changed_group):
-    """The pass over the live pods. A pod is scraped when active (group > 0: bound and
-    Running) on a scraped node: its usage is added to its node's in ``node_usage`` (in row
+    """The pass over the pod rows. A deleted pod loses its samples. A live pod is scraped
+    when active (group > 0: bound and Running) on a scraped node: its usage is added to its node's in ``node_usage`` (in row
     order). A steady pod (sampled now and at the last scrape in the same group, without a
     restart; none when the group numbers were ``renumbered``) gets its group's metrics: the
     rise ``group_rise`` over the window since the last scrape. Every other pod sampled now or
@@ -374,6 +374,10 @@ def _scrape_groups(live, kept, node_scraped, node_usage, group_rise, times, renu
     listed = 0
     for r in range(alive.shape[0]):   # the alive flags read less than a list of live rows
         if not alive[r]:
+            if kept_group[r] >= 0:   # deleted since the last scrape
+                kept_group[r] = -1
+                for k in range(4):
+                    columns[k, r] = np.nan
             continue
         g = group[r]
         n = node_index[r]
@@ -503,7 +507,6 @@ class MetricsServer:
         self._group_rise = np.full(len(self._values), np.nan)   # no pod is steady
         self._before = np.nan   # the time of the scrape before the last
         self._epoch = None      # the usage model's group numbering of _kept (None: its own)
-        self._live_before: np.ndarray | None = None   # the live rows at the last scrape
         self._group_buffer = np.zeros(0, dtype=np.int32)
         self.pod_count = len(samples.time_last)
 
@@ -548,16 +551,15 @@ class MetricsServer:
         group_rise = np.full(len(values), np.nan)
         group_rise[:common] = (0.5 * (self._values[:common, CPU] + values[:common, CPU])
                                * (now - self.last_scrape_time))
-        live_rows = pods.live_rows()
-        self._kept = self._kept_rows(pods, live_rows)
+        self._kept = self._kept_rows(pod_count)
         live = LivePods(pods.alive, pods["node_index"],
                         np.ascontiguousarray(pods["restarts"], dtype=np.int32),
                         self._group_buffer, values)
         node_scraped = np.ascontiguousarray(nodes.alive & nodes["ready"])
         node_usage = np.zeros((node_count, len(self.METRICS)))
         times = ScrapeTimes(now, self.last_scrape_time, self.resolution)
-        changed = np.empty(len(live_rows), dtype=np.int64)
-        changed_group = np.empty(len(live_rows), dtype=np.int32)
+        changed = np.empty(pods.live_count + 1, dtype=np.int64)
+        changed_group = np.empty(pods.live_count + 1, dtype=np.int32)
         listed = _scrape_groups(live, self._kept, node_scraped, node_usage, group_rise, times,
                                 renumbered, changed, changed_group)
         own_time_prev, own_increment = np.empty(listed), np.empty(listed)
@@ -568,18 +570,16 @@ class MetricsServer:
         self._own = OwnSamples(changed[:sampled].copy(), own_time_prev[:sampled],
                                own_increment[:sampled])
         self._values, self._group_rise = values, group_rise
-        self._epoch, self._live_before = usage_model.groups_epoch, live_rows
+        self._epoch = usage_model.groups_epoch
         self._scrape_nodes(node_scraped, node_usage, node_count, now)
         self._before, self.last_scrape_time = self.last_scrape_time, now
         self.next_scrape_time = now + self.resolution
         self.pod_count = pod_count
 
-    def _kept_rows(self, pods, live_rows: np.ndarray) -> PodGroups:
-        """The kept groups and metrics with room for the pods table's rows; the rows of pods
-        deleted since the last scrape (and rows past the end of a shorter table: another
-        state) without samples."""
+    def _kept_rows(self, pod_count: int) -> PodGroups:
+        """The kept groups and metrics with room for ``pod_count`` rows; rows past the end of
+        a shorter table (another state) without samples."""
         kept = self._kept
-        pod_count = len(pods)
         have = len(kept.group)
         if have < pod_count:
             size = max(pod_count, 2 * have)
@@ -592,21 +592,13 @@ class MetricsServer:
         if pod_count < self.pod_count:
             kept.group[pod_count:] = -1
             kept.columns[:, pod_count:] = np.nan
-        before = self._live_before
-        if before is None:   # restored: the rows holding a sample
-            before = np.flatnonzero(kept.group[:pod_count] >= 0)
-        elif before is live_rows:   # no pod added or deleted since
-            return kept
-        before = before[before < pod_count]
-        gone = before[~pods.alive[before]]
-        kept.group[gone] = -1
-        kept.columns[:, gone] = np.nan
         return kept
 
     def _scrape_nodes(self, node_scraped: np.ndarray, node_usage: np.ndarray, node_count: int,
                       now: float) -> None:
         """The nodes' new samples: their pods' usage (summed by the pass) plus the overhead."""
-        node_usage[node_scraped] += self.node_overhead
+        if self.node_overhead.any():
+            np.add(node_usage, self.node_overhead, out=node_usage, where=node_scraped[:, None])
         nodes = self._nodes
         if len(nodes.time_last) < node_count:
             grown = empty_samples(node_count, len(self.METRICS), len(self.COUNTER_METRIC))

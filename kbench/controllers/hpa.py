@@ -173,12 +173,17 @@ class HpaConfig:
 
 class PodMetrics(NamedTuple):
     """metrics-server's latest sample per pod row (arrays as long as the pods table, or shorter
-    for pods created since: those have no sample). NaN usage = no sample."""
+    for pods created since: those have no sample). NaN usage = no sample.
+
+    With ``sample_of_pod``, the four arrays are rows of samples instead, and pod p's is row
+    ``sample_of_pod[p]`` (-1: none; pods past its end have none): metrics-server's pods that
+    share a sample (MetricsServer.pod_sample_rows)."""
 
     cpu_usage: np.ndarray     # float64 millicores
     memory_usage: np.ndarray  # float64 bytes
     sample_time: np.ndarray   # float64 simulated seconds of the sample's timestamp
     window: np.ndarray        # float64 seconds the sample averages over
+    sample_of_pod: np.ndarray | None = None   # int32
 
     @classmethod
     def empty(cls, pods: int = 0) -> PodMetrics:
@@ -940,10 +945,15 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
         pod_metrics = PodMetrics.empty(0)
     cpu, memory = state.resource_index("cpu"), state.resource_index("memory")
     requests = pods["requests"]
-    samples = [_sample_column(column)[:count] for column in pod_metrics]
-    if len({len(column) for column in samples}) > 1:
-        samples = [_padded(column, count, fill) for column, fill in
-                   zip(samples, (np.nan, np.nan, np.nan, 0.0))]
+    samples = [_sample_column(column) for column in pod_metrics[:4]]
+    if pod_metrics.sample_of_pod is not None:
+        sample_of_pod = np.asarray(pod_metrics.sample_of_pod, dtype=np.int32)[:count]
+    else:
+        samples = [column[:count] for column in samples]
+        if len({len(column) for column in samples}) > 1:
+            samples = [_padded(column, count, fill) for column, fill in
+                       zip(samples, (np.nan, np.nan, np.nan, 0.0))]
+        sample_of_pod = np.arange(len(samples[0]), dtype=np.int32)   # a row per pod
 
     # Pods metrics: one series per distinct name; Object / External: one value per metric
     m = len(compiled.metric_docs)
@@ -986,7 +996,8 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
         phase=pods["phase"], ready=pods["ready"], node_index=pods["node_index"],
         node_name=pods["node_name"], start_time=pods["start_time"], ready_time=pods["ready_time"],
         deletion_time=pods["deletion_time"], cpu_request=requests[:, cpu],
-        memory_request=requests[:, memory], cpu_usage=samples[0], memory_usage=samples[1],
+        memory_request=requests[:, memory], sample_of_pod=sample_of_pod,
+        cpu_usage=samples[0], memory_usage=samples[1],
         sample_time=samples[2], sample_window=samples[3],
         pod_metric_values=pod_metric_values, pod_metric_has=pod_metric_has,
         metric_series=metric_series, scalar_value=scalar_value, scalar_has=scalar_has), notes
@@ -1024,9 +1035,13 @@ def _check(specs: HpaSpecs, inputs: HpaInputs, pod_bounds: tuple[int, int] | Non
                              f"expected one per pod ({pods})")
     samples = {len(getattr(inputs, name)) for name in (
         "cpu_usage", "memory_usage", "sample_time", "sample_window")}
-    if len(samples) != 1 or samples.pop() > pods:
-        raise ValueError("HpaInputs: the sample arrays must be as long as each other, and no "
-                         f"longer than the pods' ({pods})")
+    if len(samples) != 1:
+        raise ValueError("HpaInputs: the sample arrays must be as long as each other")
+    rows = samples.pop()
+    if len(inputs.sample_of_pod) > pods or (len(inputs.sample_of_pod) and not (
+            -1 <= inputs.sample_of_pod.min() and inputs.sample_of_pod.max() < rows)):
+        raise ValueError(f"HpaInputs.sample_of_pod: no longer than the pods' ({pods}), each "
+                         f"-1 or a row of the samples ({rows})")
     if pod_bounds[1] >= n:
         raise ValueError("HpaInputs.pod_owner names an HPA past the HPAs")
     if inputs.pod_metric_values.shape[1:] != (pods,) and len(inputs.pod_metric_values):

@@ -103,8 +103,9 @@ class HpaInputs(NamedTuple):
     """What one sync observes: the scale of each target, its pods (CSR of pod indexes) and the
     metrics. Per-pod arrays are the pods table's columns (pod index = table row, observe hands
     them over without a copy) and metrics-server's samples; the kernel derives what groupPods
-    and the replica calculator read from them (see "the pods' values"). Samples arrays may be
-    shorter than the columns: the pods past their end have no sample.
+    and the replica calculator read from them (see "the pods' values"). Pod p's sample is
+    row ``sample_of_pod[p]`` of the sample arrays (-1: none; pods past its end have none):
+    metrics-server's pods in one usage group share a row.
 
     ``pod_owner`` lets the kernel sum the pods' metrics in one pass in pod order (reading the
     columns in order, not each HPA's pods wherever they are): the HPA whose pods hold pod p
@@ -128,10 +129,11 @@ class HpaInputs(NamedTuple):
     deletion_time: np.ndarray     # float64 [P] metadata.deletionTimestamp (NaN: not set)
     cpu_request: np.ndarray       # int64 [P] millicores (0: missing)
     memory_request: np.ndarray    # int64 [P] bytes (0: missing)
-    cpu_usage: np.ndarray         # float64 [S] millicores (NaN: no sample)
-    memory_usage: np.ndarray      # float64 [S] bytes (NaN: no sample)
-    sample_time: np.ndarray       # float64 [S] timestamp of the sample
-    sample_window: np.ndarray     # float64 [S] window of the sample
+    sample_of_pod: np.ndarray     # int32 [S <= P] the row of pod p's sample, -1: none
+    cpu_usage: np.ndarray         # float64 [R] millicores (NaN: no sample)
+    memory_usage: np.ndarray      # float64 [R] bytes (NaN: no sample)
+    sample_time: np.ndarray       # float64 [R] timestamp of the sample
+    sample_window: np.ndarray     # float64 [R] window of the sample
     pod_metric_values: np.ndarray  # int64 [K, P] Pods metrics (milli), one row per distinct metric
     pod_metric_has: np.ndarray    # bool [K, P]
     metric_series: np.ndarray     # int64 [m] row of pod_metric_values of a Pods metric
@@ -282,11 +284,18 @@ def _milli_of_sample(value: float) -> int:
 
 
 @njit(inline="always")
-def _usage(p, resource, cpu_usage, memory_usage):
+def _sample_row(p, sample_of_pod) -> int:
+    """The row of pod p's sample (-1: none)."""
+    return sample_of_pod[p] if p < sample_of_pod.shape[0] else -1
+
+
+@njit(inline="always")
+def _usage(p, resource, sample_of_pod, cpu_usage, memory_usage):
     """(has a sample, milli-value of the sample) of pod p for the resource."""
-    if p >= cpu_usage.shape[0]:
+    q = _sample_row(p, sample_of_pod)
+    if q < 0:
         return False, 0
-    value = cpu_usage[p] if resource == RESOURCE_CPU else memory_usage[p] * 1000.0
+    value = cpu_usage[q] if resource == RESOURCE_CPU else memory_usage[q] * 1000.0
     if math.isnan(value):
         return False, 0
     return True, _milli_of_sample(value)
@@ -341,12 +350,12 @@ def _pod_state_at(p, inputs: HpaInputs, timings: HpaTimings) -> int:
     """_pod_state of pod p (a call, for the pod-by-pod paths)."""
     start = inputs.start_time[p]
     young = start + timings.cpu_initialization_period > timings.now
-    sampled = young and p < inputs.sample_time.shape[0]
+    q = _sample_row(p, inputs.sample_of_pod) if young else -1
     return _pod_state(not math.isnan(inputs.deletion_time[p]), inputs.phase[p],
                       inputs.node_index[p] >= 0 or inputs.node_name[p] >= 0, start,
                       _transition(p, inputs.start_time, inputs.ready_time), inputs.ready[p],
-                      inputs.sample_time[p] if sampled else np.nan,
-                      inputs.sample_window[p] if sampled else 0.0, timings.now,
+                      inputs.sample_time[q] if q >= 0 else np.nan,
+                      inputs.sample_window[q] if q >= 0 else 0.0, timings.now,
                       timings.cpu_initialization_period, timings.delay_of_initial_readiness_status)
 
 
@@ -577,11 +586,12 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
     phase, ready, node_index, node_name = inputs.phase, inputs.ready, inputs.node_index, inputs.node_name
     start_time, ready_time, deletion_time = inputs.start_time, inputs.ready_time, inputs.deletion_time
     cpu_request, memory_request = inputs.cpu_request, inputs.memory_request
+    sample_of_pod = inputs.sample_of_pod
     cpu_usage, memory_usage = inputs.cpu_usage, inputs.memory_usage
     sample_time, sample_window = inputs.sample_time, inputs.sample_window
     now = timings.now
     init, delay = timings.cpu_initialization_period, timings.delay_of_initial_readiness_status
-    sampled_pods = cpu_usage.shape[0]
+    sampled_pods = sample_of_pod.shape[0]
 
     n = path.shape[0]
     needed = np.zeros((n, 2), np.bool_)
@@ -613,14 +623,14 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
         # ready pod past its initialisation period (most pods) not its ready time or sample
         start = start_time[p]
         young = start + init > now
-        sampled = p < sampled_pods
+        q = sample_of_pod[p] if p < sampled_pods else -1   # the row of its sample, -1: none
         is_ready = ready[p]
         pod_phase = phase[p]
         if (is_ready and pod_phase == PHASE_RUNNING and not young and node_index[p] >= 0
                 and not math.isnan(start) and math.isnan(deletion_time[p])):
             state = POD_COUNTED
-            if cpu_only[i] and sampled:
-                cpu = cpu_usage[p]
+            if cpu_only[i] and q >= 0:
+                cpu = cpu_usage[q]
                 request = cpu_request[p]
                 if request > 0 and not math.isnan(cpu):
                     # the common case: a ready pod with a CPU sample and request. It adds 1 to
@@ -635,16 +645,16 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
             state = _pod_state(not math.isnan(deletion_time[p]), pod_phase,
                                node_index[p] >= 0 or node_name[p] >= 0, start,
                                start if math.isnan(ready_at) else ready_at, is_ready,
-                               sample_time[p] if young and sampled else np.nan,
-                               sample_window[p] if young and sampled else 0.0, now, init, delay)
+                               sample_time[q] if young and q >= 0 else np.nan,
+                               sample_window[q] if young and q >= 0 else 0.0, now, init, delay)
         summed[i] += 1
         if needed[i, RESOURCE_CPU]:
-            cpu = cpu_usage[p] if sampled else np.nan
+            cpu = cpu_usage[q] if q >= 0 else np.nan
             _add_resource(sums, i, RESOURCE_CPU, p, state, cpu_request[p], not math.isnan(cpu),
                           0 if math.isnan(cpu) else _milli_of_sample(cpu),
                           fallback[i, RESOURCE_CPU])
         if needed[i, RESOURCE_MEMORY]:
-            memory = memory_usage[p] * 1000.0 if sampled else np.nan
+            memory = memory_usage[q] * 1000.0 if q >= 0 else np.nan
             _add_resource(sums, i, RESOURCE_MEMORY, p, state, memory_request[p] * 1000,
                           not math.isnan(memory),
                           0 if math.isnan(memory) else _milli_of_sample(memory),
@@ -676,7 +686,7 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
             state = _pod_state_at(p, inputs, timings)
             for resource in range(2):
                 if needed[i, resource]:
-                    has, value = _usage(p, resource, cpu_usage, memory_usage)
+                    has, value = _usage(p, resource, sample_of_pod, cpu_usage, memory_usage)
                     _add_resource(sums, i, resource, p, state,
                                   _request(p, resource, cpu_request, memory_request), has, value,
                                   fallback[i, resource])
@@ -696,7 +706,8 @@ def _metrics_phase(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, out:
     up_tolerance, down_tolerance = specs.up_tolerance, specs.down_tolerance
     pod_start, pod_rows = inputs.pod_start, inputs.pod_rows
     cpu_request, memory_request = inputs.cpu_request, inputs.memory_request
-    cpu_usage, memory_usage = inputs.cpu_usage, inputs.memory_usage
+    sample_of_pod, cpu_usage, memory_usage = (inputs.sample_of_pod, inputs.cpu_usage,
+                                              inputs.memory_usage)
     pod_metric_values, pod_metric_has = inputs.pod_metric_values, inputs.pod_metric_has
     metric_series, scalar_value, scalar_has = inputs.metric_series, inputs.scalar_value, inputs.scalar_has
     spec_replicas, status_replicas = inputs.spec_replicas, inputs.status_replicas
@@ -737,7 +748,8 @@ def _metrics_phase(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, out:
                         for k in range(lo, hi):
                             p = pod_rows[k]
                             state = _pod_state_at(p, inputs, timings)
-                            has, _ = _usage(p, resource, cpu_usage, memory_usage)
+                            has, _ = _usage(p, resource, sample_of_pod, cpu_usage,
+                                            memory_usage)
                             if _group(state, has, resource == RESOURCE_CPU) == GROUP_MISSING:
                                 missing_fallback += _go_div(
                                     _request(p, resource, cpu_request, memory_request)
@@ -1178,9 +1190,10 @@ def pack_pods(columns: PodColumns, out: PodArrays) -> None:
     that a test can hold them against their numpy twin)."""
     cpu_usage, memory_usage = columns.cpu_usage, columns.memory_usage
     cpu_request, memory_request = columns.cpu_request, columns.memory_request
+    sample_of_pod = np.arange(cpu_usage.shape[0]).astype(np.int32)   # a sample per pod
     for p in range(columns.phase.shape[0]):
         for resource in range(2):
-            has, value = _usage(p, resource, cpu_usage, memory_usage)
+            has, value = _usage(p, resource, sample_of_pod, cpu_usage, memory_usage)
             out.has_usage[resource, p] = has
             out.usage_milli[resource, p] = value
             out.request_milli[resource, p] = _request(p, resource, cpu_request, memory_request)

@@ -45,11 +45,13 @@ reported as sampled. The benchmark runs it with ten metrics. MetricsServer uses 
 pods that use the same share a group): a pod sampled in the same group at the last two
 scrapes, without a restart, is *steady*, and its samples are its group's: last at this
 scrape, previous at the one before, the rise the trapezoid of the group's two usages. So a
-scrape is one pass over the live pods that sums the nodes and finds the pods that are not
+scrape is one pass over the pod rows that sums the nodes and finds the pods that are not
 steady (_scrape_groups), then the samples of those few pods (_sample_changed); nothing is
-written for a steady pod. Pod metrics are worked out for every row when asked
-(``pod_metrics``, once per scrape), and samples when saved. The results are those of the
-all-rows kernel, bit for bit (tests/metrics/test_server.py).
+written for a steady pod. Metrics are a table with a column per group and one per pod that
+is not steady; each pod names its column (``pod_sample_rows``, what the HPA reads). Per-row
+metrics are gathered from it when asked (``pod_metrics``, once per scrape), and samples when
+saved. The results are those of the all-rows kernel, bit for bit
+(tests/metrics/test_server.py).
 """
 
 from __future__ import annotations
@@ -346,8 +348,8 @@ class PodGroups(NamedTuple):
 
     group: np.ndarray        # [rows] int32 usage group at the last sample, -1: no sample
     restarts: np.ndarray     # [rows] int32 restart count at the last sample
-    columns: np.ndarray      # [4, rows] float64 the metrics (cpu, memory, sample time,
-                             # window), NaN: none
+    sample_row: np.ndarray   # [rows] int32 the row of its metrics in the sample table (its
+                             # group's, or its own), -1: none
 
 
 class ScrapeTimes(NamedTuple):
@@ -357,41 +359,32 @@ class ScrapeTimes(NamedTuple):
 
 
 @njit
-def _scrape_groups(live, kept, node_scraped, node_usage, group_rise, times, renumbered,
-                   changed, changed_group):
+def _scrape_groups(live, kept, node_scraped, node_usage, renumbered, changed, changed_group):
     """The pass over the pod rows. A deleted pod loses its samples. A live pod is scraped
-    when active (group > 0: bound and Running) on a scraped node: its usage is added to its node's in ``node_usage`` (in row
-    order). A steady pod (sampled now and at the last scrape in the same group, without a
-    restart; none when the group numbers were ``renumbered``) gets its group's metrics: the
-    rise ``group_rise`` over the window since the last scrape. Every other pod sampled now or
-    at the last scrape is listed in ``changed``, with its group now (-1: not scraped) in
+    when active (group > 0: bound and Running) on a scraped node: its usage is added to its
+    node's in ``node_usage`` (in row order). A steady pod (sampled now and at the last scrape
+    in the same group, without a restart; none when the group numbers were ``renumbered``)
+    keeps its group's sample row: nothing is written for it. Every other pod sampled now or at
+    the last scrape is listed in ``changed``, with its group now (-1: not scraped) in
     ``changed_group`` (_sample_changed does those); returns how many."""
     alive, node_index, restarts = live.alive, live.node_index, live.restarts
     group, values = live.group, live.values
-    kept_group, kept_restarts, columns = kept.group, kept.restarts, kept.columns
-    now = times.now
-    window = now - times.before
+    kept_group, kept_restarts, sample_row = kept.group, kept.restarts, kept.sample_row
     listed = 0
     for r in range(alive.shape[0]):   # the alive flags read less than a list of live rows
         if not alive[r]:
             if kept_group[r] >= 0:   # deleted since the last scrape
-                kept_group[r] = -1
-                for k in range(4):
-                    columns[k, r] = np.nan
+                kept_group[r] = sample_row[r] = -1
             continue
         g = group[r]
         n = node_index[r]
-        memory = 0.0
         if g > 0 and n >= 0 and node_scraped[n]:
-            memory = values[g, MEMORY]
             node_usage[n, CPU] += values[g, CPU]
-            node_usage[n, MEMORY] += memory
+            node_usage[n, MEMORY] += values[g, MEMORY]
         else:
             g = -1
         then = kept_group[r]
         if g == then and (g < 0 or (restarts[r] == kept_restarts[r] and not renumbered)):
-            if g >= 0:
-                _metric_column_row(r, now, window, group_rise[g], memory, columns)
             continue
         changed[listed] = r
         changed_group[listed] = g
@@ -410,24 +403,24 @@ class OwnSamples(NamedTuple):
 
 @njit
 def _sample_changed(changed, changed_group, kept, values, values_before, start_time, restarts,
-                    times, own_time_prev, own_increment):
+                    times, table, own_time_prev, own_increment):
     """The samples and metrics of the pods that are not steady (``changed``, their group
     now in ``changed_group``, -1: not scraped): _sample_rows' arithmetic for those rows, a
     pod's usage the value of its group (``values`` now, ``values_before`` at the last scrape).
-    Updates ``kept`` and writes each sampled pod's own previous time and CPU counter rise;
-    returns how many were sampled (their samples first in the own arrays, ``changed``
-    reordered the same way)."""
+    Updates ``kept``, writes each sampled pod's own previous time and CPU counter rise, and
+    its metrics as a row of its own of ``table`` (after the groups' rows); returns how many
+    were sampled (their samples first in the own arrays, ``changed`` reordered the same
+    way)."""
     sampled_count = 0
-    kept_group, kept_restarts, columns = kept.group, kept.restarts, kept.columns
+    kept_group, kept_restarts, sample_row = kept.group, kept.restarts, kept.sample_row
     now, before = times.now, times.before
+    groups = values.shape[0]
     for i in range(changed.shape[0]):
         r = changed[i]
         g = changed_group[i]
         then = kept_group[r]
         if g < 0:
-            kept_group[r] = -1
-            for k in range(4):
-                columns[k, r] = np.nan
+            kept_group[r] = sample_row[r] = -1
             continue
         restarted = then >= 0 and restarts[r] != kept_restarts[r]
         kept_restarts[r] = restarts[r]
@@ -442,12 +435,35 @@ def _sample_changed(changed, changed_group, kept, values, values_before, start_t
             fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < times.resolution
             prev = now - since if fresh else np.nan
         kept_group[r] = g
-        _metric_column_row(r, now, now - prev, rise, values[g, MEMORY], columns)
+        sample_row[r] = groups + sampled_count
+        _metric_column_row(groups + sampled_count, now, now - prev, rise, values[g, MEMORY],
+                           table)
         changed[sampled_count] = r
         own_time_prev[sampled_count] = prev
         own_increment[sampled_count] = rise
         sampled_count += 1
     return sampled_count
+
+
+@njit
+def _group_samples(group_rise, values, times, table):
+    """The metrics of a steady pod of each group into the group's row of ``table``: the rise
+    ``group_rise`` over the window since the last scrape."""
+    now = times.now
+    window = now - times.before
+    for g in range(group_rise.shape[0]):
+        _metric_column_row(g, now, window, group_rise[g], values[g, MEMORY], table)
+
+
+@njit
+def _gathered(sample_row, table, columns):
+    """columns[:, r] = the metrics of row ``sample_row[r]`` of ``table`` (NaN for -1 and for
+    rows past ``sample_row``'s end)."""
+    count = min(sample_row.shape[0], columns.shape[1])
+    for r in range(columns.shape[1]):
+        q = sample_row[r] if r < count else -1
+        for k in range(4):
+            columns[k, r] = table[k, q] if q >= 0 else np.nan
 
 
 class MetricsServer:
@@ -498,13 +514,22 @@ class MetricsServer:
                                        samples.usage_last[sampled]])
         group = np.full(len(samples.time_last), -1, dtype=np.int32)
         group[sampled] = 1 + np.arange(len(sampled), dtype=np.int32)
-        columns = np.full((4, len(group)), np.nan)
-        _metric_columns(sampled, samples.time_last, samples.time_prev, samples.increment,
-                        samples.usage_last, columns)
-        self._kept = PodGroups(group, np.array(samples.restarts_last, dtype=np.int32), columns)
+        # the sample table: a row per group (none steady: no metrics), then a row per pod
+        own = len(self._values) + np.arange(len(sampled))
+        sample_row = np.full(len(group), -1, dtype=np.int32)
+        sample_row[sampled] = own
+        own_metrics = np.full((4, len(sampled)), np.nan)
+        _metric_columns(np.arange(len(sampled)), samples.time_last[sampled],
+                        samples.time_prev[sampled], samples.increment[sampled],
+                        samples.usage_last[sampled], own_metrics)
+        self._table = np.concatenate([np.full((4, len(self._values)), np.nan), own_metrics],
+                                     axis=1)
+        self._kept = PodGroups(group, np.array(samples.restarts_last, dtype=np.int32),
+                               sample_row)
         self._own = OwnSamples(sampled.astype(np.int64), samples.time_prev[sampled].copy(),
                                samples.increment[sampled, 0].copy())
         self._group_rise = np.full(len(self._values), np.nan)   # no pod is steady
+        self._columns: np.ndarray | None = None   # pod_metrics' (None: to be gathered)
         self._before = np.nan   # the time of the scrape before the last
         self._epoch = None      # the usage model's group numbering of _kept (None: its own)
         self._group_buffer = np.zeros(0, dtype=np.int32)
@@ -560,13 +585,21 @@ class MetricsServer:
         times = ScrapeTimes(now, self.last_scrape_time, self.resolution)
         changed = np.empty(pods.live_count + 1, dtype=np.int64)
         changed_group = np.empty(pods.live_count + 1, dtype=np.int32)
-        listed = _scrape_groups(live, self._kept, node_scraped, node_usage, group_rise, times,
-                                renumbered, changed, changed_group)
+        listed = _scrape_groups(live, self._kept, node_scraped, node_usage, renumbered,
+                                changed, changed_group)
+        # the pods that had samples of their own go back to their group's (those still not
+        # steady get their own again below)
+        last_own = self._own.rows[self._own.rows < pod_count]
+        self._kept.sample_row[last_own] = self._kept.group[last_own]
+        table = np.empty((4, len(values) + listed))
+        _group_samples(group_rise, values, times, table)
         own_time_prev, own_increment = np.empty(listed), np.empty(listed)
         sampled = _sample_changed(changed[:listed], changed_group[:listed], self._kept, values,
                                   self._values, np.ascontiguousarray(pods["start_time"],
                                                                      dtype=np.float64),
-                                  live.restarts, times, own_time_prev, own_increment)
+                                  live.restarts, times, table, own_time_prev, own_increment)
+        self._table = table[:, :len(values) + sampled]
+        self._columns = None
         self._own = OwnSamples(changed[:sampled].copy(), own_time_prev[:sampled],
                                own_increment[:sampled])
         self._values, self._group_rise = values, group_rise
@@ -585,13 +618,12 @@ class MetricsServer:
             size = max(pod_count, 2 * have)
             group = np.full(size, -1, dtype=np.int32)
             restarts = np.zeros(size, dtype=np.int32)
-            columns = np.full((4, size), np.nan)
-            group[:have], restarts[:have], columns[:, :have] = (kept.group, kept.restarts,
-                                                                 kept.columns)
-            kept = PodGroups(group, restarts, columns)
+            sample_row = np.full(size, -1, dtype=np.int32)
+            group[:have], restarts[:have], sample_row[:have] = kept
+            kept = PodGroups(group, restarts, sample_row)
         if pod_count < self.pod_count:
             kept.group[pod_count:] = -1
-            kept.columns[:, pod_count:] = np.nan
+            kept.sample_row[pod_count:] = -1
         return kept
 
     def _scrape_nodes(self, node_scraped: np.ndarray, node_usage: np.ndarray, node_count: int,
@@ -615,17 +647,28 @@ class MetricsServer:
 
     def pod_metrics(self, pod_count: int | None = None) -> PodMetricsArrays:
         """Metrics of every pod row (NaN: none), padded with NaN to ``pod_count`` rows when the
-        pods table grew since the last scrape. Read-only views, kept up to date by every
-        scrape (no pass over the rows here): copy them to keep them past the next scrape."""
+        pods table grew since the last scrape: pod_sample_rows gathered by row (once per
+        scrape). Read-only arrays: copy them to keep them past the next scrape."""
         count = self.pod_count if pod_count is None else pod_count
-        columns = self._kept.columns
-        if count > self.pod_count:
-            padded = np.full((4, count), np.nan)
-            padded[:, :self.pod_count] = columns[:, :self.pod_count]
-            columns = padded
-        columns = columns[:, :count]
-        columns.flags.writeable = False
-        return PodMetricsArrays(*columns)
+        columns = self._columns
+        if columns is None or columns.shape[1] < count:
+            columns = np.empty((4, max(count, self.pod_count)))
+            _gathered(self._kept.sample_row[:self.pod_count], self._table, columns)
+            columns.flags.writeable = False
+            self._columns = columns
+        return PodMetricsArrays(*columns[:, :count])
+
+    def pod_sample_rows(self, pod_count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(sample_of_pod, table): pod p's metrics (pod_metrics) are column
+        ``sample_of_pod[p]`` of ``table`` [cpu, memory, sample time, window] (-1: none).
+        Steady pods share their group's column, so nothing is worked out per pod. Read-only
+        views, ``pod_count`` rows (default: the pods at the last scrape; rows past those have
+        no metrics)."""
+        count = self.pod_count if pod_count is None else pod_count
+        rows = self._kept.sample_row[:min(count, self.pod_count)]
+        table = self._table
+        rows.flags.writeable = table.flags.writeable = False
+        return rows, table
 
     def node_metrics(self, node_count: int | None = None) -> NodeMetricsArrays:
         """Metrics of every node row (NaN: none)."""

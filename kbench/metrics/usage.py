@@ -655,9 +655,11 @@ NO_LOAD = LoadInputs(np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype
 # whether it is ready. Every active pod row has a base (UsageModel._base): the shared base of
 # its (annotations, Deployment), or a base of its own. Its group is 2 * base + ready; group 0
 # is (0, 0), the usage of every inactive pod (base 0 is none). Usage is then worked out once
-# per group (_group_values), with the arithmetic _pod_usage had per pod, in its order, so that
-# values are equal to the last bit; a pass over the pods only finds each one's group
-# (_pod_groups). A base's group numbers hold until the model's ``groups_epoch`` changes.
+# per group (_group_values), with the arithmetic of the precedence above (pin, pattern, load
+# share) in a fixed order, so that a pod's value is the same to the last bit whichever pods
+# share its group (tests/metrics/test_usage.py holds it against a pod-by-pod evaluation); a
+# pass over the pods only finds each one's group (_pod_groups). A base's group numbers hold
+# until the model's ``groups_epoch`` changes.
 
 
 class GroupBases(NamedTuple):
@@ -706,8 +708,7 @@ def _group_values(bases, inputs, load, patterns, at, slot_value, slot_per_pod, c
     requests/s. Each resource: the base's pod's pin if pinned, else the value of its pattern
     (its pod's set pattern, else its annotations'; ``slot_value`` by pattern id + 1) plus the
     share times the cost per request (the annotations', else the Deployment's), never below
-    0; a per-pod pattern's value for its pod's uid is added (_keyed_values) before the clip.
-    The arithmetic of the per-pod code this replaced, in its order."""
+    0; a per-pod pattern's value for its pod's uid is added (_keyed_values) before the clip."""
     annotated, explicit, pinned, uid = inputs.annotated, inputs.explicit, inputs.pinned, inputs.uid
     requests, deployment_alive, deployment_cost = load.requests, load.deployment_alive, \
         load.deployment_cost

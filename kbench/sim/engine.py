@@ -291,7 +291,8 @@ class Engine:
         state = self.state
         if state.tables["horizontalpodautoscalers"].live_count == 0:
             return
-        metrics = PodMetrics(*self.metrics.pod_metrics(len(state.tables["pods"])))
+        sample_of_pod, samples = self.metrics.pod_sample_rows(len(state.tables["pods"]))
+        metrics = PodMetrics(*samples, sample_of_pod=sample_of_pod)
         self.adapter.state = state
         apply_hpa_decisions(state, self.autoscaler.sync(state, metrics, self.adapter))
 

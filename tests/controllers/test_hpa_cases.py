@@ -137,6 +137,7 @@ def kernel_inputs(c: dict, compiled: H.CompiledHpas) -> k.HpaInputs:
         deletion_time=column(lambda p: 0.0 if p["deleted"] else np.nan, np.float64),
         cpu_request=column(lambda p: p["request"]["cpu"], np.int64),
         memory_request=column(lambda p: p["request"]["memory"], np.int64),
+        sample_of_pod=np.arange(len(usage[0]), dtype=np.int32),   # a sample row per pod
         cpu_usage=usage[0], memory_usage=usage[1],
         sample_time=column(lambda p: p["sample_time"], np.float64),
         sample_window=column(lambda p: p["window"], np.float64),

@@ -245,6 +245,38 @@ def test_many_hpas_select_their_own_pods():
     assert by_name == {"app0": 20, "app1": 40, "app2": 60, "app3": 80, "app4": 100}
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_samples_shared_by_rows_decide_as_samples_per_pod(seed):
+    """metrics-server hands the HPA pods' samples as rows of a table (PodMetrics.sample_of_pod:
+    pods of a usage group share one, -1: none); the decisions are those of the same samples
+    given per pod. Random shared rows, pods without a sample, young pods (whose sample time
+    and window are read), and a table shorter than the pods table."""
+    rng = np.random.default_rng(seed)
+    manifests = [NODE]
+    for d in range(4):
+        manifests += [deployment(f"app{d}", replicas=3), hpa(f"app{d}", f"app{d}", metrics=[
+            {"type": "Resource", "resource": {"name": resource, "target": {
+                "type": "Utilization", "averageUtilization": 50}}}
+            for resource in (["cpu"], ["memory"], ["cpu", "memory"], ["cpu"])[d]])]
+        manifests += [pod(f"app{d}-{i}", {"app": f"app{d}"}) for i in range(3)]
+    cluster = Cluster.from_manifests(manifests)
+    state, pods = running_ten_minutes_in(cluster)
+    young = rng.random(len(pods)) < 0.3
+    pods["start_time"][young] = 560.0
+    rows = 1 + int(rng.integers(0, 5))
+    table = np.stack([rng.choice([100.0, 250.0, 400.0], rows), rng.choice([50e6, 90e6], rows),
+                      rng.choice([580.0, 590.0], rows), rng.choice([15.0, 30.0], rows)])
+    sample_of_pod = rng.integers(-1, rows, len(pods) - int(rng.integers(0, 3))).astype(np.int32)
+    per_pod = np.full((4, len(sample_of_pod)), np.nan)
+    per_pod[:, sample_of_pod >= 0] = table[:, sample_of_pod[sample_of_pod >= 0]]
+    shared = HorizontalController().sync(state, PodMetrics(*table, sample_of_pod=sample_of_pod))
+    own = HorizontalController().sync(state, PodMetrics(*per_pod))
+    for a, b in zip(shared.outputs, own.outputs):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert shared.desired_replicas.tolist() == own.desired_replicas.tolist()
+
+
 label_sets = st.dictionaries(st.sampled_from(["app", "tier", "team"]), st.sampled_from(["a", "b", "c"]),
                              max_size=3)
 selector_docs = st.one_of(

@@ -433,6 +433,10 @@ def test_scrape_of_live_rows_equals_the_all_rows_kernel(seed):
                 assert a.tobytes() == b.tobytes(), (step, field)
         metrics = server.pod_metrics()
         assert not metrics.cpu_usage.flags.writeable
+        # the same as rows of the sample table (what the HPA reads)
+        sample_of_pod, table = server.pod_sample_rows()
+        gathered = np.where(sample_of_pod >= 0, table[:, sample_of_pod], np.nan)
+        assert np.array_equal(gathered, np.array(metrics), equal_nan=True)
         for row, expected in enumerate(storage.pods):
             got = metrics.cpu_usage[row], metrics.memory_usage[row], metrics.window[row]
             if expected.metric is None:

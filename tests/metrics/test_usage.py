@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from metrics.builders import cluster, deployment, node, pod, pod_row, run_pods
+from reference import metrics as reference
 
 from kbench.metrics import UsageModel, UsageSpecError, parse_pattern
 from kbench.metrics.usage import uniform_hash
@@ -352,15 +353,17 @@ USAGE_SPECS = [None, {"cpu": "50m", "memory": "100Mi"},
                           st.sampled_from([None, "web-rs", "api-rs"]), st.booleans(),
                           st.booleans(), st.booleans()), max_size=24),
        st.floats(0, 2 * H, allow_nan=False))
-def test_values_reused_along_a_deployment_equal_those_of_each_pod(pods, t):
-    """Without pins or set patterns, a pod's values are reused from the last pod when both
-    have the same annotations and Deployment; with a pin anywhere (an unpinned one here),
-    every pod is worked out on its own: both give the same usage, bit for bit. Neighbouring
-    pods share or differ in annotations (usage, per-pod noise, own cost), Deployment,
-    readiness and phase."""
-    web, web_rs = deployment("web", load={"pattern": "diurnal", "mean": 90, "amplitude": 40},
-                             cost={"cpu": "10m", "memory": "1Mi"})
-    api, api_rs = deployment("api", load=-5, cost={"cpu": "3m"})
+def test_usage_groups_equal_each_pod_worked_out_on_its_own(pods, t):
+    """Pods that share annotations, Deployment and readiness share a usage group, whose value
+    is worked out once: every pod's usage equals, bit for bit, the usage model's rules
+    applied to it alone with the reference twin's patterns (pattern, plus its Deployment's
+    requests/s over its ready running pods times its cost, clipped at 0); a pod with a pin
+    uses the pin. Neighbouring pods share or differ in annotations (usage, per-pod noise, own
+    cost), Deployment, readiness and phase."""
+    loads = {"web-rs": {"pattern": "diurnal", "mean": 90, "amplitude": 40}, "api-rs": -5}
+    costs = {"web-rs": {"cpu": 10.0, "memory": 1.0 * (1 << 20)}, "api-rs": {"cpu": 3.0}}
+    web, web_rs = deployment("web", load=loads["web-rs"], cost={"cpu": "10m", "memory": "1Mi"})
+    api, api_rs = deployment("api", load=loads["api-rs"], cost={"cpu": "3m"})
     documents = [node("n1"), web, web_rs, api, api_rs]
     for i, (spec, owner, own_cost, ready, running) in enumerate(pods):
         annotations = {"kbench.io/cost-per-request": '{"cpu": "7m"}'} if own_cost else None
@@ -370,8 +373,32 @@ def test_values_reused_along_a_deployment_equal_those_of_each_pod(pods, t):
     for i, (_, _, _, ready, running) in enumerate(pods):
         if running:
             run_pods(c, {f"p{i}": "n1"}, ready=ready)
-    reused = UsageModel(seed=1).usage_matrix(c.state, t)
-    each_pod = UsageModel(seed=1)
-    each_pod.pin(0, cpu="1")
-    each_pod.unpin(0)
-    assert each_pod.usage_matrix(c.state, t).tobytes() == reused.tobytes()
+    model = UsageModel(seed=1)
+    pinned = len(pods) // 2 if pods and len(pods) % 3 == 0 else None
+    if pinned is not None:
+        model.pin(pod_row(c, f"p{pinned}"), cpu="125m")
+    got = model.usage_matrix(c.state, t)
+    state = c.state
+    uid = {"web-rs": int(state.tables["deployments"]["uid"][state.find("deployments", "web")]),
+           "api-rs": int(state.tables["deployments"]["uid"][state.find("deployments", "api")])}
+    ready_running = {owner: sum(1 for _, o, _, r, run in pods if o == owner and r and run)
+                     for owner in loads}
+    for i, (spec, owner, own_cost, ready, running) in enumerate(pods):
+        row = pod_row(c, f"p{i}")
+        expected = [0.0, 0.0]
+        if running:
+            share = 0.0
+            if owner is not None and ready:
+                rate = reference.pattern_value(parse_pattern(loads[owner], "load"), t,
+                                               uid[owner], 1)
+                share = (rate if rate >= 0 else 0.0) / ready_running[owner]
+            for unit, name in enumerate(("cpu", "memory")):
+                specs = USAGE_SPECS[spec] or {}
+                value = (reference.pattern_value(parse_pattern(specs[name], name), t,
+                                                 int(state.tables["pods"]["uid"][row]), 1)
+                         if name in specs else 0.0)
+                cost = 7.0 if (own_cost and name == "cpu") else costs.get(owner, {}).get(name, 0.0)
+                expected[unit] = max(value + share * cost, 0.0)
+            if i == pinned:
+                expected[0] = 125.0
+        assert got[row].tolist() == expected, i

@@ -684,7 +684,8 @@ def _pod_groups(alive, node_index, phase, ready, annotations, base, base_code, g
         if not alive[p]:
             continue
         if not (node_index[p] >= 0 and phase[p] == RUNNING):
-            group[p] = 0
+            if group[p] != 0:   # written only when it changes: a clean cache line
+                group[p] = 0    # is not written back
             continue
         b = base[p]
         if b <= 0 or base_code[b] != annotations[p] + 1:
@@ -692,7 +693,8 @@ def _pod_groups(alive, node_index, phase, ready, annotations, base, base_code, g
             listed += 1
             continue
         g = 2 * b + (1 if ready[p] else 0)
-        group[p] = g
+        if group[p] != g:
+            group[p] = g
         if g != run_group:
             count[run_group] += run
             run_group, run = g, 0

@@ -359,12 +359,14 @@ class ScrapeTimes(NamedTuple):
 
 
 @njit
-def _scrape_groups(live, kept, node_scraped, node_usage, renumbered, changed, changed_group):
+def _scrape_groups(live, kept, node_scraped, node_usage, changed, changed_group):
     """The pass over the pod rows. A deleted pod loses its samples. A live pod is scraped
     when active (group > 0: bound and Running) on a scraped node: its usage is added to its
     node's in ``node_usage`` (in row order). A steady pod (sampled now and at the last scrape
-    in the same group, without a restart; none when the group numbers were ``renumbered``)
-    keeps its group's sample row: nothing is written for it. Every other pod sampled now or at
+    in the same group number, without a restart) keeps its group's sample row: nothing is
+    written for it. Its counter's rise is the trapezoid of its usage then and now, whatever
+    the number meant then: the values of the last scrape are read by the last scrape's
+    numbers. Every other pod sampled now or at
     the last scrape is listed in ``changed``, with its group now (-1: not scraped) in
     ``changed_group`` (_sample_changed does those); returns how many."""
     alive, node_index, restarts = live.alive, live.node_index, live.restarts
@@ -384,7 +386,7 @@ def _scrape_groups(live, kept, node_scraped, node_usage, renumbered, changed, ch
         else:
             g = -1
         then = kept_group[r]
-        if g == then and (g < 0 or (restarts[r] == kept_restarts[r] and not renumbered)):
+        if g == then and (g < 0 or restarts[r] == kept_restarts[r]):
             continue
         changed[listed] = r
         changed_group[listed] = g
@@ -531,7 +533,6 @@ class MetricsServer:
         self._group_rise = np.full(len(self._values), np.nan)   # no pod is steady
         self._columns: np.ndarray | None = None   # pod_metrics' (None: to be gathered)
         self._before = np.nan   # the time of the scrape before the last
-        self._epoch = None      # the usage model's group numbering of _kept (None: its own)
         self._group_buffer = np.zeros(0, dtype=np.int32)
         self.pod_count = len(samples.time_last)
 
@@ -570,9 +571,8 @@ class MetricsServer:
             self._group_buffer = np.zeros(max(pod_count, 2 * len(self._group_buffer)),
                                           dtype=np.int32)
         values = usage_model.live_usage_groups(state, self._group_buffer, now)
-        renumbered = self._epoch != usage_model.groups_epoch
         # the rise of a steady pod's CPU counter: the trapezoid of its group's two usages
-        common = 0 if renumbered else min(len(values), len(self._values))
+        common = min(len(values), len(self._values))
         group_rise = np.full(len(values), np.nan)
         group_rise[:common] = (0.5 * (self._values[:common, CPU] + values[:common, CPU])
                                * (now - self.last_scrape_time))
@@ -585,8 +585,8 @@ class MetricsServer:
         times = ScrapeTimes(now, self.last_scrape_time, self.resolution)
         changed = np.empty(pods.live_count + 1, dtype=np.int64)
         changed_group = np.empty(pods.live_count + 1, dtype=np.int32)
-        listed = _scrape_groups(live, self._kept, node_scraped, node_usage, renumbered,
-                                changed, changed_group)
+        listed = _scrape_groups(live, self._kept, node_scraped, node_usage, changed,
+                                changed_group)
         # the pods that had samples of their own go back to their group's (those still not
         # steady get their own again below)
         last_own = self._own.rows[self._own.rows < pod_count]
@@ -603,7 +603,6 @@ class MetricsServer:
         self._own = OwnSamples(changed[:sampled].copy(), own_time_prev[:sampled],
                                own_increment[:sampled])
         self._values, self._group_rise = values, group_rise
-        self._epoch = usage_model.groups_epoch
         self._scrape_nodes(node_scraped, node_usage, node_count, now)
         self._before, self.last_scrape_time = self.last_scrape_time, now
         self.next_scrape_time = now + self.resolution

@@ -658,8 +658,8 @@ NO_LOAD = LoadInputs(np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype
 # per group (_group_values), with the arithmetic of the precedence above (pin, pattern, load
 # share) in a fixed order, so that a pod's value is the same to the last bit whichever pods
 # share its group (tests/metrics/test_usage.py holds it against a pod-by-pod evaluation); a
-# pass over the pods only finds each one's group (_pod_groups). A base's group numbers hold
-# until the model's ``groups_epoch`` changes.
+# pass over the pods only finds each one's group (_pod_groups). Group numbers mostly stay
+# from call to call, but bases are made anew when pods are renumbered or owners change.
 
 
 class GroupBases(NamedTuple):
@@ -836,7 +836,6 @@ class UsageModel:
         # whether pin / set_pattern were ever used (else the kernel skips those arrays)
         self._any_pin = self._any_set_pattern = False
         self.load_pattern = np.zeros(0, dtype=np.int32)        # by Deployment row, -1: none set
-        self.groups_epoch = 0   # changes whenever group numbers change meaning
         self._reset_caches(None)
 
     def _reset_caches(self, strings) -> None:
@@ -868,7 +867,6 @@ class UsageModel:
         self._bases: GroupBases | None = None      # the lists as arrays (None: changed)
         self._shared_base: dict[tuple[int, int], int] = {}   # (code + 1, Deployment) -> base
         self._bases_with_owners = False   # bases tell Deployments apart (some have load)
-        self.groups_epoch += 1
 
     # -- setting usage ---------------------------------------------------------------------
 
@@ -1174,8 +1172,9 @@ class UsageModel:
         groups (see "usage groups"), what metrics-server reads: writes ``group[p]`` of every
         live row p (int32 [>= pod rows]; rows of deleted pods are not written) and returns
         the groups' values [groups, (cpu millicores, memory bytes)]; group 0 is (0, 0), every
-        inactive pod's. Group numbers keep their meaning from call to call while
-        ``groups_epoch`` stays the same.
+        inactive pod's. A pod's group number may change from call to call even when its usage
+        does not (bases are made anew after a compaction): a reader holds each number
+        together with the values of its call.
 
         A reader of every pod's usage reads a group number of 4 bytes per pod and a small
         table, not two floats per pod. Every pattern is evaluated once (compiled,

@@ -312,6 +312,19 @@ def test_kernel_equals_reference(run):
                 assert _as_lists(values, window, index) == (row.metric, row.window)
 
 
+def test_a_scrape_with_another_usage_model():
+    """A pod's counter rises by the trapezoid of its usage at the two scrapes, whichever
+    models (and so group numbers) gave them."""
+    c = _two_nodes()
+    first, second, server = UsageModel(), UsageModel(), MetricsServer()
+    second.pin(pod_row(c, "a"), cpu="300m")
+    server.scrape(c.state, first, 0.0)
+    server.scrape(c.state, second, 15.0)
+    # a: (100 + 300) / 2 over the window, not its group's 100 under the first model
+    assert server.pod_metrics().cpu_usage[pod_row(c, "a")] == 200.0
+    assert server.pod_metrics().cpu_usage[pod_row(c, "b")] == 250.0
+
+
 def test_an_empty_cluster_scrapes_to_no_metrics():
     c = cluster([node("n1")])
     server = MetricsServer()
@@ -385,7 +398,7 @@ def _scrape_all_rows(c, model, shadow, storage, now):
 @given(st.integers(0, 2**32 - 1))
 def test_scrape_of_live_rows_equals_the_all_rows_kernel(seed):
     """Pods deleted, added, not Running, restarted; nodes not Ready; load shared by ready
-    pods; pins and per-pod noise: after every scrape the server's samples equal, bit for bit
+    pods; pins and per-pod noise; another usage model now and then: after every scrape the server's samples equal, bit for bit
     (deleted rows included: no sample), those of scrape_samples over every row, and its pod
     metrics those of the reference twin."""
     rng = np.random.default_rng(seed)
@@ -420,6 +433,8 @@ def test_scrape_of_live_rows_equals_the_all_rows_kernel(seed):
         if len(live) and rng.random() < 0.3:
             pods["restarts"][int(rng.choice(live))] += 1
         c.state.tables["nodes"]["ready"][:] = rng.random(3) < 0.8
+        if rng.random() < 0.25:   # other usage (noise of another seed), groups numbered anew
+            model = UsageModel(seed=int(rng.integers(0, 3)))
         server.scrape(c.state, model, now)
         shadow = _scrape_all_rows(c, model, shadow, storage, now)
         for got, want in ((server.pods, shadow[0]), (server.nodes, shadow[1])):

@@ -610,6 +610,11 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
                 if metric_target_type[m] == TARGET_UTILIZATION:
                     fallback[i, resource] = max(100, metric_target[m])
         cpu_only[i] = needed[i, RESOURCE_CPU] and not needed[i, RESOURCE_MEMORY]
+    # each sample row's CPU milli-value (-1 without a sample: never used), once per row, not
+    # per pod: the pods of a usage group share a row
+    cpu_milli = np.empty(cpu_usage.shape[0], np.int64)
+    for q in range(cpu_usage.shape[0]):
+        cpu_milli[q] = -1 if math.isnan(cpu_usage[q]) else _milli_of_sample(cpu_usage[q])
     sums = np.zeros((n, 2, SUM_FIELDS), np.int64)
     sums[:, :, SUM_NO_REQUEST_POD] = -1
     running_ready = np.zeros(n, np.int64)
@@ -630,14 +635,13 @@ def _sum_pods(specs: HpaSpecs, inputs: HpaInputs, timings: HpaTimings, path: np.
                 and not math.isnan(start) and math.isnan(deletion_time[p])):
             state = POD_COUNTED
             if cpu_only[i] and q >= 0:
-                cpu = cpu_usage[q]
                 request = cpu_request[p]
-                if request > 0 and not math.isnan(cpu):
+                if request > 0 and not math.isnan(cpu_usage[q]):
                     # the common case: a ready pod with a CPU sample and request. It adds 1 to
                     # summed, running_ready, SUM_READY and SUM_SAMPLED: counted once, added
                     # to those after the pass (fewer writes per pod)
                     counted[i] += 1
-                    sums[i, RESOURCE_CPU, SUM_METRICS] += _milli_of_sample(cpu)
+                    sums[i, RESOURCE_CPU, SUM_METRICS] += cpu_milli[q]
                     sums[i, RESOURCE_CPU, SUM_REQUESTS] += request
                     continue
         else:

@@ -360,9 +360,11 @@ def test_select_pods_kept_across_syncs_equals_a_fresh_selection(steps, selectors
     for step, (action, ns, labels, pick) in enumerate(steps):
         live = table.live_rows()
         if action == "add" or not len(live):
+            requests = {"cpu": f"{100 + step}m", "memory": f"{step + 1}Mi"}
             cluster.apply({"apiVersion": "v1", "kind": "Pod",
                            "metadata": {"name": f"p{step}", "namespace": ns, "labels": labels},
-                           "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+                           "spec": {"containers": [{"name": "c", "image": "nginx",
+                                                    "resources": {"requests": requests}}]}})
         elif action == "delete":
             state.remove("pods", int(live[pick % len(live)]))
         else:
@@ -374,3 +376,7 @@ def test_select_pods_kept_across_syncs_equals_a_fresh_selection(steps, selectors
         owner = kept["pod_selection"].owner[:len(table)]
         expected = pod_owners(start, rows, len(table))
         assert np.array_equal(owner, expected)  # deleted rows have none
+        # the requests copied as rows were first seen are the table's
+        resources = [state.resource_index("cpu"), state.resource_index("memory")]
+        assert np.array_equal(kept["pod_selection"].requests[:, :len(table)],
+                              table["requests"][:, resources].T)

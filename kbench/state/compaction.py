@@ -38,12 +38,14 @@ Who holds pod row numbers, and what compaction does with each:
   (it ignores deleted pods' events anyway);
 - metrics-server (MetricsServer.renumber_pods): its samples (by pod row, the rows of the
   last scrape) are renumbered in the arrays a snapshot keeps (to_arrays) and the server goes
-  on as one restored from them: its other arrays by row (live rows of the last scrape, usage
-  buffers, metric columns) start empty and are found again at the next scrape;
+  on as one restored from them: every sampled pod has a sample of its own (its usage group
+  is found again at the next scrape, which works out those pods one by one);
 - the usage model (UsageModel.renumber_pods): its pins, set patterns and pods' Deployments
-  (by pod row) move to the new rows; its caches by string code stay;
-- the HPA controller's PodSelection (in its caches, by pod row): dropped, made again at the
-  next sync (its other caches are by string code, its history by HPA row);
+  (by pod row) move to the new rows; the pods' usage group bases are made anew at the next
+  evaluation; its caches by string code stay;
+- the HPA controller's PodSelection (in its caches, by pod row, with the pods' requests):
+  dropped, made again at the next sync (its other caches are by string code, its history by
+  HPA row);
 - the pod garbage collector's ``missing_since`` (by pod row): renumbered
   (PodGarbageCollector.renumber_pods);
 - the Job controller's fingerprints hash the pods by uid, not by row, so they need nothing;

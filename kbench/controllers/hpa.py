@@ -918,7 +918,8 @@ def observe(state: ClusterState, compiled: CompiledHpas, pod_metrics: PodMetrics
 
     ``caches`` (the controller's) keeps what later syncs reuse: the pod selection, updated
     for the pods added, deleted or relabelled since. The per-pod arrays of the inputs are the
-    pods table's columns and the metrics' arrays themselves (views, not copies)."""
+    pods table's columns (the requests: the selection's contiguous copies) and the metrics'
+    arrays themselves (views, not copies)."""
     caches = {} if caches is None else caches
     specs = compiled.specs
     n = len(specs.hpa_rows)

@@ -102,7 +102,8 @@ class HpaSpecs(NamedTuple):
 class HpaInputs(NamedTuple):
     """What one sync observes: the scale of each target, its pods (CSR of pod indexes) and the
     metrics. Per-pod arrays are the pods table's columns (pod index = table row, observe hands
-    them over without a copy) and metrics-server's samples; the kernel derives what groupPods
+    them over without a copy; the requests are contiguous copies, PodSelection's) and
+    metrics-server's samples; the kernel derives what groupPods
     and the replica calculator read from them (see "the pods' values"). Pod p's sample is
     row ``sample_of_pod[p]`` of the sample arrays (-1: none; pods past its end have none):
     metrics-server's pods in one usage group share a row.

@@ -334,7 +334,7 @@ def _metric_arrays(samples: Samples, count: int | None):
 # -- the live-rows kernels (MetricsServer) ---------------------------------------------------
 
 class LivePods(NamedTuple):
-    """What MetricsServer.scrape reads about the pods: the live rows, and columns by row."""
+    """What MetricsServer.scrape reads about the pods, by row."""
 
     alive: np.ndarray        # [pods] bool
     node_index: np.ndarray   # [pods] int32, -1: unbound
@@ -353,6 +353,8 @@ class PodGroups(NamedTuple):
 
 
 class ScrapeTimes(NamedTuple):
+    """The time of a scrape, of the one before, and metrics-server's resolution (seconds)."""
+
     now: float
     before: float            # the last scrape's time (NaN: none)
     resolution: float

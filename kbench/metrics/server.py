@@ -61,7 +61,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kbench._jit import njit
-from kbench.metrics.usage import RUNNING, UsageModel
+from kbench.metrics.usage import UsageModel
 from kbench.sim.clock import parse_duration
 from kbench.state.compaction import kept_rows
 

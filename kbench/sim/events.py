@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from kbench.state import ClusterState
+from kbench.state.cluster_state import event_key
 from kbench.state.schema import EVENT_TYPES
 
 
@@ -16,7 +17,8 @@ def record_event(state: ClusterState, kind: str, name: str, namespace: str | Non
     events = state.tables["events"]
     involved = (strings.intern(kind), strings.intern(name),
                 strings.intern(namespace) if namespace else -1)
-    key = (*involved, strings.intern(reason), strings.intern(message))
+    reason_code, message_code = strings.intern(reason), strings.intern(message)
+    key = event_key(*involved, reason_code, message_code)
     row = state.event_rows.get(key, -1)
     if row >= 0 and events.alive[row]:
         events["count"][row] += 1
@@ -29,7 +31,8 @@ def record_event(state: ClusterState, kind: str, name: str, namespace: str | Non
         "uid": strings.intern(state.next_uid()), "creation_time": state.time,
         "involved_kind": involved[0], "involved_name": involved[1],
         "involved_namespace": involved[2], "type": EVENT_TYPES.index(event_type),
-        "reason": key[3], "message": key[4], "source_component": strings.intern(component),
+        "reason": reason_code, "message": message_code,
+        "source_component": strings.intern(component),
         "first_time": state.time, "last_time": state.time, "count": 1})
     state.event_rows[key] = row
     return row

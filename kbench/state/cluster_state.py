@@ -16,6 +16,23 @@ _UID_HIGH, _UID_LOW = 101, 102  # randomness purposes
 FAILED = POD_PHASES.index("Failed")
 
 
+def name_key(namespace: int, name: int, kind: int) -> int:
+    """The name index's key of an object's (namespace, name, kind) string codes (-1: none).
+    One int rather than a tuple: a dict of ints only is not tracked by Python's cyclic
+    garbage collector, while a dict holding tuples is walked entry by entry by every
+    collection after it changed (hundreds of thousands of entries, at every tick)."""
+    return ((namespace + 1) << 64) | ((name + 1) << 32) | (kind + 1)
+
+
+def event_key(kind: int, name: int, namespace: int, reason: int, message: int) -> int:
+    """The key of event_rows: an event's (involved kind, name, namespace, reason, message)
+    string codes (-1: none) as one int (see name_key)."""
+    key = 0
+    for code in (kind, name, namespace, reason, message):
+        key = (key << 32) | (code + 1)
+    return key
+
+
 def _holds_resources(phase: int) -> bool:
     """A bound pod counts against its node until it has Succeeded or Failed."""
     return phase != SUCCEEDED and phase != FAILED
@@ -60,11 +77,10 @@ class ClusterState:
             name: Table(table_columns(name), resource_count=len(self.resources))
             for name in TABLES}
         self.counters: dict[str, int] = {"uid": 0, "cluster_ip": 0, "node_port": 0}
-        #: live rows by (namespace, name, kind) codes, per table (None: not made yet; a
+        #: live rows by name_key(namespace, name, kind), per table (None: not made yet; a
         #: restored state makes each when first used)
-        self._index: dict[str, dict[tuple[int, int, int], int] | None] = {
-            name: {} for name in TABLES}
-        self._event_rows: dict[tuple[int, int, int, int, int], int] | None = {}
+        self._index: dict[str, dict[int, int] | None] = {name: {} for name in TABLES}
+        self._event_rows: dict[int, int] | None = {}
 
     # -- resources -------------------------------------------------------------------------
 
@@ -88,8 +104,8 @@ class ClusterState:
         return vector
 
     @property
-    def event_rows(self) -> dict[tuple[int, int, int, int, int], int]:
-        """Live events by (involved kind, name, namespace, reason, message): repeats
+    def event_rows(self) -> dict[int, int]:
+        """Live events by event_key(involved kind, name, namespace, reason, message): repeats
         aggregate. Restored, it holds the events record_event made (those with a uid; the
         events recorded in bulk are never aggregated, see kbench.sim.events)."""
         rows = self._event_rows
@@ -97,15 +113,15 @@ class ClusterState:
             events = self.tables["events"]
             live = events.live_rows()
             live = live[events["uid"][live] >= 0]
-            keys = zip(*(events[column][live].tolist() for column in EVENT_KEY))
+            keys = map(event_key, *(events[column][live].tolist() for column in EVENT_KEY))
             rows = self._event_rows = dict(zip(keys, live.tolist()))
         return rows
 
     @event_rows.setter
-    def event_rows(self, rows: dict[tuple[int, int, int, int, int], int]) -> None:
+    def event_rows(self, rows: dict[int, int]) -> None:
         self._event_rows = rows
 
-    def _table_index(self, table: str) -> dict[tuple[int, int, int], int]:
+    def _table_index(self, table: str) -> dict[int, int]:
         index = self._index[table]
         if index is None:
             index = self._index[table] = {}
@@ -114,10 +130,10 @@ class ClusterState:
 
     # -- rows by name ----------------------------------------------------------------------
 
-    def _key(self, namespace: str | None, name: str, kind: str | None = None) -> tuple:
-        return (self.strings.code_of(namespace) if namespace else NO_STRING,
-                self.strings.code_of(name),
-                self.strings.code_of(kind) if kind else NO_STRING)
+    def _key(self, namespace: str | None, name: str, kind: str | None = None) -> int:
+        return name_key(self.strings.code_of(namespace) if namespace else NO_STRING,
+                        self.strings.code_of(name),
+                        self.strings.code_of(kind) if kind else NO_STRING)
 
     def find(self, table: str, name: str, namespace: str | None = None,
              kind: str | None = None) -> int:
@@ -132,13 +148,13 @@ class ClusterState:
 
     def insert(self, table: str, values: dict[str, object]) -> int:
         """Append a row (``name``, ``namespace``, ``kind`` given as codes) and index it by name."""
-        key = (int(values.get("namespace", NO_STRING)), int(values["name"]),
-               int(values.get("kind", NO_STRING)))
+        namespace, name = int(values.get("namespace", NO_STRING)), int(values["name"])
+        key = name_key(namespace, name, int(values.get("kind", NO_STRING)))
         index = self._index[table]
         if index is None:
             index = self._table_index(table)
         if key in index:
-            raise KeyError(f"{table}: {self.strings[key[0]]}/{self.strings[key[1]]} exists")
+            raise KeyError(f"{table}: {self.strings[namespace]}/{self.strings[name]} exists")
         row = self.tables[table].append(values)
         index[key] = row
         return row
@@ -162,8 +178,8 @@ class ClusterState:
         index = self._table_index(table)
         kinds = (columns["kind"][rows].tolist() if "kind" in columns
                  else [NO_STRING] * len(rows))
-        for key in zip(columns["namespace"][rows].tolist(), columns["name"][rows].tolist(),
-                       kinds):
+        for key in map(name_key, columns["namespace"][rows].tolist(),
+                       columns["name"][rows].tolist(), kinds):
             del index[key]
         columns.delete_many(rows)
 
@@ -193,13 +209,14 @@ class ClusterState:
         columns = self.tables[table]
         kinds = (columns["kind"][rows].tolist() if "kind" in columns
                  else [NO_STRING] * len(rows))
-        keys = zip(columns["namespace"][rows].tolist(), columns["name"][rows].tolist(), kinds)
+        keys = map(name_key, columns["namespace"][rows].tolist(), columns["name"][rows].tolist(),
+                   kinds)
         index.update(zip(keys, rows.tolist()))
 
     def _row_key(self, table: str, row: int) -> tuple:
         columns = self.tables[table]
         kind = int(columns["kind"][row]) if "kind" in columns else NO_STRING
-        return (int(columns["namespace"][row]), int(columns["name"][row]), kind)
+        return name_key(int(columns["namespace"][row]), int(columns["name"][row]), kind)
 
     # -- binding and requested totals ------------------------------------------------------
 

@@ -39,11 +39,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
 
-from kbench._jit import njit
 from kbench.errors import KbenchError
 from kbench.sim.clock import Due, EventQueue, parse_duration
 from kbench.sim.events import record_pod_events
@@ -208,19 +208,23 @@ class Kubelet:
         self._columns: dict[str, np.ndarray] = {}
         self._image_codes: dict[str, int] = {}
         self._image_bytes = np.zeros(0)
-        #: node * len(image codes) + image code of every image a node has (or is pulling),
-        #: sorted, and when each pull finishes
-        self._present = np.zeros(0, dtype=np.int64)
-        self._pulled_at = np.zeros(0)
-        self._present_buffers: tuple[np.ndarray, np.ndarray] | None = None
+        #: when the pull of each image a node has (or is pulling) ends, by node << 32 | image
+        #: code (-inf: listed in the node's status): a dict of numbers, so a few lookups and
+        #: additions per step cost a few microseconds, whatever the cluster's size
+        self._pulled: dict[int, float] = {}
         self._nodes_seen = 0
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The image cache (which node has which image, and when each pull ends), for
         snapshots: a restored kubelet pulls what the original would pull, no more."""
+        keys = np.fromiter(self._pulled, np.int64, len(self._pulled))
+        pulled_at = np.fromiter(self._pulled.values(), np.float64, len(self._pulled))
+        # saved as node * len(image codes) + image code, sorted
+        present = (keys >> 32) * len(self._image_codes) + (keys & 0xFFFFFFFF)
+        order = np.argsort(present, kind="stable")
         return {"image_names": np.array(list(self._image_codes), dtype=np.str_),
-                "image_bytes": self._image_bytes.copy(), "present": self._present.copy(),
-                "pulled_at": self._pulled_at.copy(),
+                "image_bytes": self._image_bytes.copy(), "present": present[order],
+                "pulled_at": pulled_at[order],
                 "nodes_seen": np.array([self._nodes_seen], dtype=np.int64)}
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
@@ -228,8 +232,10 @@ class Kubelet:
         names = arrays["image_names"].tolist()
         self._image_codes = {name: code for code, name in enumerate(names)}
         self._image_bytes = np.asarray(arrays["image_bytes"], dtype=np.float64).copy()
-        self._present = np.asarray(arrays["present"], dtype=np.int64).copy()
-        self._pulled_at = np.asarray(arrays["pulled_at"], dtype=np.float64).copy()
+        present = np.asarray(arrays["present"], dtype=np.int64)
+        nodes, images = np.divmod(present, max(len(names), 1))
+        self._pulled = dict(zip(((nodes << 32) | images).tolist(),
+                                np.asarray(arrays["pulled_at"], dtype=np.float64).tolist()))
         self._nodes_seen = int(arrays["nodes_seen"][0])
         self._columns = {}
 
@@ -283,9 +289,9 @@ class Kubelet:
         self._columns.pop("image_starts", None)
         for code, images in listed:
             rows = self._nodes_seen + np.flatnonzero(bodies == code)
-            keys = (rows[:, None] * len(self._image_codes) + np.array(images)[None, :]).ravel()
-            keys = np.setdiff1d(keys, self._present)
-            self._add_present(keys, np.full(len(keys), -np.inf))
+            keys = ((rows[:, None] << 32) | np.array(images)[None, :]).ravel()
+            for key in keys.tolist():
+                self._pulled.setdefault(key, -np.inf)
         self._nodes_seen = len(nodes)
 
     def _pull_seconds(self, state: ClusterState, rows: np.ndarray,
@@ -305,14 +311,14 @@ class Kubelet:
         image = codes[first + within]
         policy = policies[first + within]
         node = state.tables["pods"]["node_index"][rows][pod_of].astype(np.int64)
-        keys = node * len(self._image_codes) + image
+        keys = (node << 32) | image
         now = state.time
-        slot = np.searchsorted(self._present, keys)
-        known = slot < len(self._present)
-        known[known] = self._present[slot[known]] == keys[known]
+        pulled_at = np.fromiter(map(self._pulled.get, keys.tolist(), repeat(np.nan)),
+                                np.float64, len(keys))
+        known = ~np.isnan(pulled_at)
         # a pull still under way (started by an earlier pod) is waited for, not repeated
         remaining = np.zeros(len(keys))
-        remaining[known] = np.maximum(self._pulled_at[slot[known]] - now, 0.0)
+        remaining[known] = np.maximum(pulled_at[known] - now, 0.0)
         size = self._image_bytes[image]
         full = config.image_pull_overhead_seconds + size / config.image_pull_bytes_per_second
         seconds = np.where(known, remaining, full)
@@ -323,23 +329,8 @@ class Kubelet:
         new = ~known & ~never
         if new.any():
             added, first = np.unique(keys[new], return_index=True)
-            self._add_present(added, now + full[new][first])
+            self._pulled.update(zip(added.tolist(), (now + full[new][first]).tolist()))
         return np.bincount(pod_of, weights=seconds, minlength=len(rows))
-
-    def _add_present(self, keys: np.ndarray, pulled_at: np.ndarray) -> None:
-        """Record (node, image) keys not present yet (sorted, distinct) with their pull end
-        times. The present keys stay sorted, merged in place into buffers with spare room
-        (a fresh copy of ~200,000 keys per step cost more than the merge)."""
-        count, wanted = len(self._present), len(self._present) + len(keys)
-        buffers = self._present_buffers
-        if (buffers is None or len(buffers[0]) < wanted
-                or not np.may_share_memory(self._present, buffers[0])):
-            capacity = max(wanted * 3 // 2, 1024)
-            buffers = (np.empty(capacity, dtype=np.int64), np.empty(capacity))
-            buffers[0][:count], buffers[1][:count] = self._present, self._pulled_at
-            self._present_buffers = buffers
-        merge_sorted(buffers[0], buffers[1], count, keys, np.asarray(pulled_at, np.float64))
-        self._present, self._pulled_at = buffers[0][:wanted], buffers[1][:wanted]
 
     def _image_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The behaviours' images as CSR arrays: starts, image codes, pull policies."""
@@ -355,14 +346,11 @@ class Kubelet:
                 self._columns["pull_policies"])
 
     def _image_code(self, image: str) -> int:
-        """A dense code per image name; growing the code space re-keys what nodes have."""
+        """A dense code per image name."""
         code = self._image_codes.get(image)
         if code is None:
             old = len(self._image_codes)
             code = self._image_codes[image] = old
-            if old:
-                nodes, images = np.divmod(self._present, old)
-                self._present = nodes * (old + 1) + images
             self._image_bytes = np.append(self._image_bytes, float(
                 self.config.image_bytes.get(image, self.config.default_image_bytes)))
         return code
@@ -492,29 +480,3 @@ class Kubelet:
             names = [self._behaviours[b].container for b in ids.tolist()]
             record_pod_events(state, rows, "Normal", "Killing",
                               [f"Stopping container {n}" for n in names], KUBELET)
-
-
-
-@njit
-def merge_sorted(keys, values, count, new_keys, new_values) -> None:
-    """Merge sorted ``new_keys`` (none of them in ``keys[:count]``, which is sorted) and their
-    values into ``keys`` / ``values`` in place, from the back: afterwards
-    ``keys[:count + len(new_keys)]`` is sorted; only entries above the smallest new key move.
-    merge_sorted_reference is its twin."""
-    old, new = count - 1, len(new_keys) - 1
-    for write in range(count + len(new_keys) - 1, -1, -1):
-        if new < 0:
-            break
-        if old >= 0 and keys[old] > new_keys[new]:
-            keys[write], values[write] = keys[old], values[old]
-            old -= 1
-        else:
-            keys[write], values[write] = new_keys[new], new_values[new]
-            new -= 1
-
-
-def merge_sorted_reference(keys, values, count, new_keys, new_values):
-    """merge_sorted with np.insert: the merged keys and values, as new arrays."""
-    positions = np.searchsorted(keys[:count], new_keys)
-    return (np.insert(keys[:count], positions, new_keys),
-            np.insert(values[:count], positions, new_values))

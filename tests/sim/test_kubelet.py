@@ -236,18 +236,23 @@ def test_a_failing_liveness_probe_restarts_the_container():
     assert status["state"] == {"waiting": {"reason": "CrashLoopBackOff"}}
 
 
-def test_merge_sorted_kernel_matches_its_reference():
-    from kbench.sim.kubelet import merge_sorted, merge_sorted_reference
-    rng = np.random.default_rng(3)
-    for count, new in [(0, 0), (0, 3), (5, 0), (1, 1), (50, 7), (2_000, 40), (300, 300)]:
-        pool = rng.choice(10 * (count + new) + 1, count + new, replace=False)
-        keys = np.sort(pool[:count]).astype(np.int64)
-        new_keys = np.sort(pool[count:]).astype(np.int64)
-        values, new_values = rng.random(count), rng.random(new)
-        expected = merge_sorted_reference(keys, values, count, new_keys, new_values)
-        buffer_keys = np.concatenate([keys, np.full(new + 3, -7, dtype=np.int64)])
-        buffer_values = np.concatenate([values, np.full(new + 3, -7.0)])
-        merge_sorted(buffer_keys, buffer_values, count, new_keys, new_values)
-        assert np.array_equal(buffer_keys[:count + new], expected[0])
-        assert np.array_equal(buffer_values[:count + new], expected[1])
-        assert (buffer_keys[count + new:] == -7).all()  # nothing written past the merge
+def test_image_cache_saved_and_restored():
+    """The images each node has and when their pulls end, as a snapshot keeps them: keys
+    node * images + image, sorted; a kubelet restored from them saves the same and pulls what
+    the original would (here: nothing for an image its node has, a new pull elsewhere)."""
+    from kbench.sim.kubelet import Kubelet
+    c = Cluster.from_manifests([node("n1", images=["base:1"]), node("n2"), pod("a")])
+    c.configure_engine(kubelet=EXACT)
+    c.step("3s")
+    kubelet = c.engine.kubelet
+    saved = kubelet.to_arrays()
+    names = saved["image_names"].tolist()
+    expected = sorted((row * len(names) + names.index(image), at)
+                      for row, image, at in ((0, "base:1", -math.inf),
+                                             (int(c.state.tables["pods"]["node_index"][0]),
+                                              "app:1", 1.0 + PULL)))
+    assert list(zip(saved["present"].tolist(), saved["pulled_at"].tolist())) == expected
+    restored = Kubelet(kubelet.config, kubelet.seed)
+    restored.restore(saved)
+    for key, value in restored.to_arrays().items():
+        assert np.array_equal(value, saved[key]), key

@@ -40,11 +40,9 @@ UNKNOWN = POD_PHASES.index("Unknown")
 # -- counting pods per ReplicaSet -----------------------------------------------------------------
 
 class OwnedPods(NamedTuple):
-    """What the kernels read of the pods: which rows are alive and the columns (whole-table
-    views). The kernels read the alive flags of every row rather than a list of the live rows:
-    fewer bytes."""
+    """What the kernels read of the pods: the live rows and the columns (whole-table views)."""
 
-    alive: np.ndarray           # bool by row
+    rows: np.ndarray            # live pod rows, ascending
     controller_uid: np.ndarray  # string code of the controller's uid, -1: none
     phase: np.ndarray
     deletion_time: np.ndarray   # NaN: not being deleted
@@ -66,7 +64,7 @@ class PodCounts(NamedTuple):
 
 def owned_pods(state: ClusterState) -> OwnedPods:
     pods = state.tables["pods"]
-    return OwnedPods(pods.alive, pods["controller_uid"], pods["phase"],
+    return OwnedPods(pods.live_rows(), pods["controller_uid"], pods["phase"],
                      pods["deletion_time"], pods["ready"], pods["ready_time"])
 
 
@@ -80,7 +78,7 @@ def _owner(row, controller_uid, set_of_uid) -> int:
 @njit
 def _count_pods(pods: OwnedPods, set_of_uid: np.ndarray, min_ready: np.ndarray, now: float,
                 set_count: int):
-    alive, controller_uid, phase, deletion_time, ready, ready_time = pods  # unpacked once
+    rows, controller_uid, phase, deletion_time, ready, ready_time = pods  # unpacked once
     not_ended = np.zeros(set_count, dtype=np.int64)
     active = np.zeros(set_count, dtype=np.int64)
     ready_count = np.zeros(set_count, dtype=np.int64)
@@ -88,14 +86,10 @@ def _count_pods(pods: OwnedPods, set_of_uid: np.ndarray, min_ready: np.ndarray, 
     # a ReplicaSet's pods mostly follow one another (created in batches): counted in local
     # variables along a run of one owner, added to its totals when the owner changes
     current = -1
-    last_uid = -1   # the uid whose owner is ``current`` (-1: none yet)
     run_not_ended = run_active = run_ready = run_available = 0
-    for row in range(alive.shape[0]):
-        if not alive[row]:
-            continue
-        uid = controller_uid[row]
-        owner = current if uid == last_uid else _owner(row, controller_uid, set_of_uid)
-        last_uid = uid
+    for i in range(len(rows)):
+        row = rows[i]
+        owner = _owner(row, controller_uid, set_of_uid)
         if owner != current:
             if current >= 0:
                 not_ended[current] += run_not_ended
@@ -127,13 +121,12 @@ def _count_pods(pods: OwnedPods, set_of_uid: np.ndarray, min_ready: np.ndarray, 
 
 @njit
 def _active_pods_of(pods: OwnedPods, set_of_uid: np.ndarray, chosen: np.ndarray):
-    alive, controller_uid, phase, deletion_time = pods[0], pods[1], pods[2], pods[3]
-    members = np.empty(len(alive), dtype=np.int64)
-    owners = np.empty(len(alive), dtype=np.int64)
+    rows, controller_uid, phase, deletion_time = pods[0], pods[1], pods[2], pods[3]
+    members = np.empty(len(rows), dtype=np.int64)
+    owners = np.empty(len(rows), dtype=np.int64)
     count = 0
-    for row in range(alive.shape[0]):
-        if not alive[row]:
-            continue
+    for i in range(len(rows)):
+        row = rows[i]
         owner = _owner(row, controller_uid, set_of_uid)
         if owner < 0 or not chosen[owner]:
             continue

@@ -17,7 +17,7 @@ from kbench.state.schema import POD_PHASES
 def reference_counts(pods: OwnedPods, set_of_uid, min_ready, now, set_count):
     """Per ReplicaSet: not ended, active, ready, available pods."""
     not_ended, active, ready, available = ([0] * set_count for _ in range(4))
-    for row in np.flatnonzero(pods.alive).tolist():
+    for row in pods.rows.tolist():
         uid = int(pods.controller_uid[row])
         owner = int(set_of_uid[uid]) if uid >= 0 else -1
         if owner < 0:
@@ -41,7 +41,7 @@ def reference_counts(pods: OwnedPods, set_of_uid, min_ready, now, set_count):
 
 def reference_active_pods_of(pods: OwnedPods, set_of_uid, chosen):
     members, owners = [], []
-    for row in np.flatnonzero(pods.alive).tolist():
+    for row in pods.rows.tolist():
         uid = int(pods.controller_uid[row])
         owner = int(set_of_uid[uid]) if uid >= 0 else -1
         if owner < 0 or not chosen[owner]:
@@ -55,9 +55,9 @@ def reference_active_pods_of(pods: OwnedPods, set_of_uid, chosen):
 
 
 def make_pods(rng: np.random.Generator, rows: int, uids: int, dead_fraction: float) -> OwnedPods:
-    alive = rng.random(rows) >= dead_fraction
+    live = np.flatnonzero(rng.random(rows) >= dead_fraction)
     return OwnedPods(
-        alive, rng.integers(-1, uids, rows).astype(np.int32),
+        live, rng.integers(-1, uids, rows).astype(np.int32),
         rng.integers(0, len(POD_PHASES), rows).astype(np.int8),
         np.where(rng.random(rows) < 0.2, rng.integers(0, 100, rows).astype(np.float64), np.nan),
         rng.random(rows) < 0.6,
@@ -108,7 +108,7 @@ def test_edge_cases():
         (-1, running, nan, True, 0.0),     # no owner
     ]
     uid, phase, deleting, ready, ready_time = zip(*columns)
-    pods = OwnedPods(np.ones(len(columns), np.bool_), np.array(uid, np.int32), np.array(phase, np.int8),
+    pods = OwnedPods(np.arange(len(columns)), np.array(uid, np.int32), np.array(phase, np.int8),
                      np.array(deleting), np.array(ready), np.array(ready_time))
     not_ended, active, ready_count, available = _count_pods(pods, set_of_uid, min_ready, 100.0, 2)
     assert not_ended.tolist() == [1, 4]
@@ -116,5 +116,5 @@ def test_edge_cases():
     assert ready_count.tolist() == [1, 3]
     assert available.tolist() == [1, 1]
     check(pods, set_of_uid, min_ready, 100.0, np.array([False, True]))
-    empty = OwnedPods(np.zeros(0, np.bool_), *(column[:0] for column in pods[1:]))
+    empty = OwnedPods(np.zeros(0, np.int64), *(column[:0] for column in pods[1:]))
     check(empty, set_of_uid, min_ready, 100.0, np.array([True, True]))

@@ -27,10 +27,8 @@ def name_key(namespace: int, name: int, kind: int) -> int:
 def event_key(kind: int, name: int, namespace: int, reason: int, message: int) -> int:
     """The key of event_rows: an event's (involved kind, name, namespace, reason, message)
     string codes (-1: none) as one int (see name_key)."""
-    key = 0
-    for code in (kind, name, namespace, reason, message):
-        key = (key << 32) | (code + 1)
-    return key
+    return (((kind + 1) << 128) | ((name + 1) << 96) | ((namespace + 1) << 64)
+            | ((reason + 1) << 32) | (message + 1))
 
 
 def _holds_resources(phase: int) -> bool:

@@ -138,6 +138,19 @@ def empty_samples(rows: int, metrics: int, counters: int) -> Samples:
 
 # -- the all-rows kernel ---------------------------------------------------------------------
 
+@njit(inline="always")
+def _new_container(sampled, restarts, start_time, now, resolution):
+    """(since, previous sample time) of a container's first sample: ``since`` the time since
+    the pod started for the first sample of a container that never restarted (counters start
+    at usage * since), else 0; a container that started between 10 s and one resolution ago
+    gets a zero sample at its start (pod.go), other first samples none (NaN)."""
+    since = 0.0
+    if not sampled and restarts == 0 and start_time <= now:  # False for NaN
+        since = now - start_time
+    fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
+    return since, (now - since if fresh else np.nan)
+
+
 @njit
 def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restarts,
                  counter_metric, now, resolution):
@@ -174,13 +187,10 @@ def _sample_rows(samples, usage_before, usage, rows, scraped, start_time, restar
                 increment[r, c] = 0.5 * (usage_before[r, m] + usage[r, m]) * dt
             time_prev[r] = time_last[r]
         else:
-            since = 0.0
-            if not sampled and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
-                since = now - start_time[r]
+            since, time_prev[r] = _new_container(sampled, restarts[r], start_time[r], now,
+                                                 resolution)
             for c in range(counter_metric.shape[0]):
                 increment[r, c] = usage[r, counter_metric[c]] * since
-            fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < resolution
-            time_prev[r] = now - since if fresh else np.nan
         time_last[r] = now
 
 
@@ -432,12 +442,9 @@ def _sample_changed(changed, changed_group, kept, values, values_before, start_t
             rise = 0.5 * (values_before[then, CPU] + values[g, CPU]) * (now - before)
             prev = before
         else:   # a first sample, or a restart (see _sample_rows)
-            since = 0.0
-            if then < 0 and restarts[r] == 0 and start_time[r] <= now:  # False for NaN
-                since = now - start_time[r]
+            since, prev = _new_container(then >= 0, restarts[r], start_time[r], now,
+                                         times.resolution)
             rise = values[g, CPU] * since
-            fresh = since >= FRESH_CONTAINER_MIN_SECONDS and since < times.resolution
-            prev = now - since if fresh else np.nan
         kept_group[r] = g
         sample_row[r] = groups + sampled_count
         _metric_column_row(groups + sampled_count, now, now - prev, rise, values[g, MEMORY],

@@ -1286,12 +1286,14 @@ class WalkCache(NamedTuple):
 
 @njit
 def new_walk_cache(node_count, score_count):
-    """A WalkCache for ``node_count`` nodes and ``score_count`` score plugins, empty."""
+    """A WalkCache for ``node_count`` nodes and ``score_count`` score plugins, for no
+    template (walk_template clears the versions: the rest is read only under a current
+    version)."""
     plugins = max(score_count, 1)
-    return WalkCache(np.full(1, -1, dtype=np.int64), np.zeros(node_count, dtype=np.int64),
-                     np.zeros(node_count, dtype=np.bool_), np.zeros(node_count, dtype=np.int64),
-                     np.zeros((plugins, node_count), dtype=np.int64),
-                     np.zeros(plugins, dtype=np.bool_))
+    return WalkCache(np.full(1, -1, dtype=np.int64), np.empty(node_count, dtype=np.int64),
+                     np.empty(node_count, dtype=np.bool_), np.empty(node_count, dtype=np.int64),
+                     np.empty((plugins, node_count), dtype=np.int64),
+                     np.empty(plugins, dtype=np.bool_))
 
 
 @njit
@@ -1305,32 +1307,10 @@ def walk_template(t, cache, templates, profile, spread, affinity):
                           and not skipped(kind, s, t, templates, profile, spread, affinity))
 
 
-@njit(inline="always")
-def walk_filter(n, static_position, filter_kinds, allocatable, requested, request, fit_ignored,
-                wanted_ports, port_conflicts, port_usage, failures, custom_filter,
-                custom_params):
-    """The node-local filters on node n (static_position and request: the template's rows)."""
-    if static_position[n] >= 0:
-        return False
-    for kind in filter_kinds:
-        if kind == FILTER_FIT:
-            if not fit_filter(allocatable[n], requested[n], request, fit_ignored, failures):
-                failures[:] = 0
-                return False
-        elif kind == FILTER_NODE_PORTS:
-            if len(wanted_ports) and not ports_filter(wanted_ports, port_conflicts,
-                                                      port_usage[n]):
-                return False
-        elif kind == FILTER_CUSTOM:
-            if not custom_filter(allocatable[n], requested[n], request, custom_params):
-                return False
-    return True
-
-
 @njit
 def walk_feasible(t, candidates, start_index, nodes_to_find, cache, versions, nodes, templates,
-                  profile, spread, affinity, wanted_ports, verdicts, failures, feasible,
-                  custom_filter, custom_score, fresh, buffer):
+                  profile, spread, affinity, wanted_ports, verdicts, feasible, custom_filter,
+                  custom_score, fresh, buffer):
     """find_feasible for a pod of template t, its node-local verdicts from the cache
     (refreshed where stale, with the node-local scores of the nodes passing), without
     counting what rejected the nodes: (found, processed). When none is feasible, the walk
@@ -1367,10 +1347,28 @@ def walk_feasible(t, candidates, start_index, nodes_to_find, cache, versions, no
         processed += 1
         if version[n] != versions[n]:
             version[n] = versions[n]
-            passes[n] = walk_filter(n, static_position, filter_kinds, allocatable, requested,
-                                    request, fit_ignored, wanted_ports, port_conflicts,
-                                    port_usage, failures, custom_filter, custom_params)
-            if passes[n]:
+            # the node-local filters, written out: a function taking these arrays, even
+            # inlined, costs numba a reference count update per array per node (measured:
+            # a third of a walk over fresh nodes)
+            node_passes = static_position[n] < 0
+            for kind in filter_kinds:
+                if not node_passes:
+                    break
+                if kind == FILTER_FIT:
+                    if requested[n, PODS] + 1 > allocatable[n, PODS]:
+                        node_passes = False
+                    for r in range(len(request)):
+                        if (r != PODS and request[r] > 0 and not fit_ignored[r]
+                                and request[r] > allocatable[n, r] - requested[n, r]):
+                            node_passes = False
+                elif kind == FILTER_NODE_PORTS:
+                    node_passes = len(wanted_ports) == 0 or ports_filter(
+                        wanted_ports, port_conflicts, port_usage[n])
+                elif kind == FILTER_CUSTOM:
+                    node_passes = custom_filter(allocatable[n], requested[n], request,
+                                                custom_params)
+            passes[n] = node_passes
+            if node_passes:
                 fresh[stale] = n
                 stale += 1
         if (passes[n] and not (check_spread and spread_verdicts[n] != 0)
@@ -1502,7 +1500,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     dirty = np.zeros(2, dtype=np.bool_)  # verdicts' rows that may hold a rejection
     scratch_counts = np.zeros(reason_counts.shape[1], dtype=np.int64)
     scratch_failures = np.zeros(resource_failures.shape[1], dtype=np.int64)
-    tree = new_run_tree(node_count, score_count)
+    tree = new_run_tree(0, score_count)  # made for the nodes at the first tree (megabytes)
     # PodTopologySpread's and InterPodAffinity's verdicts for the trees' builds: they pass
     # (ZoneTrees apply PodTopologySpread's per domain; walks fill ``verdicts``)
     no_verdicts = np.zeros((2, node_count), dtype=np.int32)
@@ -1576,6 +1574,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
             trees = zone_count * slots + 1
             use_tree = pays and (local or zone_count >= 0)
             if use_tree:
+                if len(tree.position_of) < node_count:
+                    tree = new_run_tree(node_count, score_count)
                 normalized_count = 0
                 for s in range(score_count):
                     kind = profile.score_kinds[s]
@@ -1674,8 +1674,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                             dirty[1] = own
             found, processed = walk_feasible(
                 t, candidates, start_index, profile.nodes_to_find, walk_cache, versions, nodes,
-                templates, profile, spread, affinity, wanted_ports, verdicts, failures,
-                feasible, custom_filter, custom_score, stale, buffer)
+                templates, profile, spread, affinity, wanted_ports, verdicts, feasible,
+                custom_filter, custom_score, stale, buffer)
             if found == 0:  # it fits nowhere: count what rejected the nodes
                 found, processed = find_feasible(
                     t, candidates, start_index, profile.nodes_to_find, profile.filter_kinds,

@@ -226,62 +226,72 @@ def new_run_tree(node_count, score_count):
 
 
 class ClassCache(NamedTuple):
-    """The dynamic parts of the RunTree of templates with the same requests (a request
-    class), kept per node across runs: NodeResourcesFit's verdict and the raw
+    """The dynamic parts of the node-local Filter and Score of templates with the same
+    requests (a request class), kept per node: NodeResourcesFit's verdict and the raw
     NodeResourcesFit and BalancedAllocation scores. An entry holds while its stamp equals
-    the node's version, which every bind bumps: a tree build recomputes only the nodes bound
-    since the class's last run."""
-    representative: np.ndarray  # int64 [classes]: a template of each class, -1: free slot
+    the node's version (``versions``, bumped by every bind and by the scheduler for every
+    node whose requests or allocatable changed between passes): a tree build or a walk
+    recomputes only the nodes changed since its class's last one. The scheduler keeps one
+    per profile and nodes between passes (KernelMemo)."""
+    used: np.ndarray            # bool [classes]: the slot holds a class
+    requests: np.ndarray        # int64 [classes, resources]: the class's requests,
+    fit_request: np.ndarray     # int64 [classes, fit resources]: scored requests (non-zero)
+    balanced_request: np.ndarray  # int64 [classes, balanced resources]: and actual ones
     stamp: np.ndarray           # int64 [classes, nodes]: the node version of the entry, 0 none
     fits: np.ndarray            # bool [classes, nodes]: NodeResourcesFit's verdict
     fit_score: np.ndarray       # int64 [classes, nodes]: raw NodeResourcesFit score
     balanced_score: np.ndarray  # int64 [classes, nodes]: raw BalancedAllocation score
+    claims: np.ndarray          # int64 [classes]: times the slot was taken for a class
+    reclaimed: np.ndarray       # int64 [1]: slots taken over from another class so far
 
 
 CLASS_CACHE_CELLS = 1 << 22  # entries per array of a ClassCache, at most
 CLASS_CACHE_SLOTS = 64       # request classes a ClassCache holds, at most
 
 
-@njit
-def new_class_cache(node_count, wanted):
-    """A ClassCache for ``node_count`` nodes, its slots free: none unless ``wanted``, else
-    as many as CLASS_CACHE_SLOTS and CLASS_CACHE_CELLS allow. (Only the stamps need
-    clearing: an entry is read only when its stamp is current.)"""
+def new_class_cache(node_count: int, resources: int, fit_resources: int,
+                    balanced_resources: int) -> ClassCache:
+    """A ClassCache for ``node_count`` nodes, its slots free: as many as CLASS_CACHE_SLOTS
+    and CLASS_CACHE_CELLS allow. (Only the stamps need clearing: an entry is read only when
+    its stamp is current, and versions start at 1.)"""
     slots = min(CLASS_CACHE_SLOTS, max(1, CLASS_CACHE_CELLS // max(node_count, 1)))
-    if not wanted:
-        slots = 0
-    return ClassCache(np.full(slots, -1, dtype=np.int64),
+    return ClassCache(np.zeros(slots, dtype=np.bool_),
+                      np.zeros((slots, resources), dtype=np.int64),
+                      np.zeros((slots, fit_resources), dtype=np.int64),
+                      np.zeros((slots, balanced_resources), dtype=np.int64),
                       np.zeros((slots, node_count), dtype=np.int64),
                       np.empty((slots, node_count), dtype=np.bool_),
                       np.empty((slots, node_count), dtype=np.int64),
-                      np.empty((slots, node_count), dtype=np.int64))
+                      np.empty((slots, node_count), dtype=np.int64),
+                      np.zeros(slots, dtype=np.int64), np.zeros(1, dtype=np.int64))
 
 
 @njit
-def class_slot(t, representative, requests, fit_request, balanced_request):
-    """The slot of template t's request class among the cache's ``representative``
-    templates (those with the same requests, fit_request and balanced_request rows), else a
-    free slot claimed for it, else -1."""
+def class_slot(t, cache, templates):
+    """The slot of template t's request class (its requests, fit_request and
+    balanced_request rows): the one holding it, else a free one claimed for it, else the
+    slots are taken over in turn (the entries of the slot's class dropped)."""
+    request, fit_request = templates.requests[t], templates.fit_request[t]
+    balanced_request = templates.balanced_request[t]
     free = -1
-    for k in range(len(representative)):
-        other = representative[k]
-        if other < 0:
+    for k in range(len(cache.used)):
+        if not cache.used[k]:
             if free < 0:
                 free = k
-        elif (np.array_equal(requests[t], requests[other])
-              and np.array_equal(fit_request[t], fit_request[other])
-              and np.array_equal(balanced_request[t], balanced_request[other])):
+        elif (np.array_equal(request, cache.requests[k])
+              and np.array_equal(fit_request, cache.fit_request[k])
+              and np.array_equal(balanced_request, cache.balanced_request[k])):
             return k
-    if free >= 0:
-        representative[free] = t
+    if free < 0:
+        free = cache.reclaimed[0] % len(cache.used)
+        cache.reclaimed[0] += 1
+        cache.stamp[free, :] = 0
+    cache.used[free] = True
+    cache.claims[free] += 1
+    cache.requests[free] = request
+    cache.fit_request[free] = fit_request
+    cache.balanced_request[free] = balanced_request
     return free
-
-
-@njit
-def reclaim_slot(t, slot, cache):
-    """Slot ``slot`` of the cache, its entries dropped, for template t's request class."""
-    cache.representative[slot] = t
-    cache.stamp[slot, :] = 0
 
 
 @njit
@@ -1275,13 +1285,20 @@ class WalkCache(NamedTuple):
     (local_raw_scores). They change only when a pod is bound to the node, so the pods of a
     run of one template compute them once per node, and again on a node after a bind there:
     an entry holds while its version equals the node's (schedule_batch's ``versions``, which
-    every bind bumps) and ``template`` is the pod's."""
+    every bind bumps) and ``template`` is the pod's. A cacheable template (see cacheable)
+    reads NodeResourcesFit's verdict and scores and BalancedAllocation's from its request
+    class's ClassCache entries, refreshed where stale."""
     template: np.ndarray  # int64 [1]: the template the entries are for, -1 none
     version: np.ndarray   # int64 [nodes]: the node version of the entry, 0 none
     passes: np.ndarray    # bool [nodes]: the node-local filters pass
     fixed: np.ndarray     # int64 [nodes]: weighted sum of its node-local scores not normalized
     raw: np.ndarray       # int64 [score plugins, nodes]: its node-local raw scores normalized
     local: np.ndarray     # bool [score plugins]: node-local and not skipped for the template
+    slot: np.ndarray      # int64 [1]: its class's ClassCache slot, -1: not cacheable
+    claim: np.ndarray     # int64 [1]: the slot's ClassCache.claims when taken
+    plugins: np.ndarray   # bool [3]: class_plugins of the template
+    class_stale: np.ndarray  # int64 [nodes]: scratch, class entries to refresh
+    fitting: np.ndarray   # int64 [nodes]: scratch of refresh_class
 
 
 @njit
@@ -1293,30 +1310,42 @@ def new_walk_cache(node_count, score_count):
     return WalkCache(np.full(1, -1, dtype=np.int64), np.empty(node_count, dtype=np.int64),
                      np.empty(node_count, dtype=np.bool_), np.empty(node_count, dtype=np.int64),
                      np.empty((plugins, node_count), dtype=np.int64),
-                     np.empty(plugins, dtype=np.bool_))
+                     np.empty(plugins, dtype=np.bool_), np.full(1, -1, dtype=np.int64),
+                     np.zeros(1, dtype=np.int64), np.zeros(3, dtype=np.bool_),
+                     np.empty(node_count, dtype=np.int64), np.empty(node_count, dtype=np.int64))
 
 
 @njit
-def walk_template(t, cache, templates, profile, spread, affinity):
-    """The cache's entries dropped, for template t: which score plugins it keeps."""
+def walk_template(t, cache, classes, templates, profile, spread, affinity):
+    """The cache's entries dropped, for template t: which score plugins it keeps, and its
+    class's slot in ``classes`` (a ClassCache) when it is cacheable."""
     cache.template[0] = t
     cache.version[:] = 0
     for s in range(len(profile.score_kinds)):
         kind = profile.score_kinds[s]
         cache.local[s] = (kind != SCORE_SPREAD and kind != SCORE_AFFINITY
                           and not skipped(kind, s, t, templates, profile, spread, affinity))
+    cache.slot[0] = -1
+    if len(classes.used) and cacheable(t, profile.filter_kinds, profile.score_kinds,
+                                       cache.local, templates.port_start):
+        slot = class_slot(t, classes, templates)
+        cache.slot[0] = slot
+        cache.claim[0] = classes.claims[slot]
+        class_plugins(profile.filter_kinds, profile.score_kinds, cache.local, cache.plugins)
 
 
 @njit
-def walk_feasible(t, candidates, start_index, nodes_to_find, cache, versions, nodes, templates,
-                  profile, spread, affinity, wanted_ports, verdicts, feasible, custom_filter,
-                  custom_score, fresh, buffer):
+def walk_feasible(t, candidates, start_index, nodes_to_find, cache, classes, versions, nodes,
+                  templates, profile, spread, affinity, wanted_ports, verdicts, feasible,
+                  custom_filter, custom_score, fresh, buffer):
     """find_feasible for a pod of template t, its node-local verdicts from the cache
     (refreshed where stale, with the node-local scores of the nodes passing), without
     counting what rejected the nodes: (found, processed). When none is feasible, the walk
     covered every candidate and find_feasible counts. ``fresh`` and ``buffer``: scratch."""
-    if cache.template[0] != t:
-        walk_template(t, cache, templates, profile, spread, affinity)
+    slot = cache.slot[0]
+    if cache.template[0] != t or (slot >= 0 and classes.claims[slot] != cache.claim[0]):
+        walk_template(t, cache, classes, templates, profile, spread, affinity)
+        slot = cache.slot[0]
     check_spread = check_affinity = False
     for kind in profile.filter_kinds:
         if kind == FILTER_SPREAD:
@@ -1337,7 +1366,10 @@ def walk_feasible(t, candidates, start_index, nodes_to_find, cache, versions, no
     filter_kinds, fit_ignored = profile.filter_kinds, profile.fit_ignored
     allocatable, requested, port_usage = nodes.allocatable, nodes.requested, nodes.port_usage
     port_conflicts, custom_params = templates.port_conflicts, profile.custom_filter_params
+    class_row = max(slot, 0)
+    stamp, fits, class_stale = classes.stamp[class_row], classes.fits[class_row], cache.class_stale
     stale = 0
+    stale_classes = 0
     position = start_index % leaves
     for _ in range(leaves):
         n = candidates[position]
@@ -1347,26 +1379,32 @@ def walk_feasible(t, candidates, start_index, nodes_to_find, cache, versions, no
         processed += 1
         if version[n] != versions[n]:
             version[n] = versions[n]
-            # the node-local filters, written out: a function taking these arrays, even
-            # inlined, costs numba a reference count update per array per node (measured:
-            # a third of a walk over fresh nodes)
             node_passes = static_position[n] < 0
-            for kind in filter_kinds:
-                if not node_passes:
-                    break
-                if kind == FILTER_FIT:
-                    if requested[n, PODS] + 1 > allocatable[n, PODS]:
-                        node_passes = False
-                    for r in range(len(request)):
-                        if (r != PODS and request[r] > 0 and not fit_ignored[r]
-                                and request[r] > allocatable[n, r] - requested[n, r]):
+            if node_passes and slot >= 0 and stamp[n] == versions[n]:
+                node_passes = fits[n]  # the class's verdict holds
+            else:
+                if node_passes and slot >= 0:
+                    class_stale[stale_classes] = n
+                    stale_classes += 1
+                # the node-local filters, written out: a function taking these arrays, even
+                # inlined, costs numba a reference count update per array per node (measured:
+                # a third of a walk over fresh nodes)
+                for kind in filter_kinds:
+                    if not node_passes:
+                        break
+                    if kind == FILTER_FIT:
+                        if requested[n, PODS] + 1 > allocatable[n, PODS]:
                             node_passes = False
-                elif kind == FILTER_NODE_PORTS:
-                    node_passes = len(wanted_ports) == 0 or ports_filter(
-                        wanted_ports, port_conflicts, port_usage[n])
-                elif kind == FILTER_CUSTOM:
-                    node_passes = custom_filter(allocatable[n], requested[n], request,
-                                                custom_params)
+                        for r in range(len(request)):
+                            if (r != PODS and request[r] > 0 and not fit_ignored[r]
+                                    and request[r] > allocatable[n, r] - requested[n, r]):
+                                node_passes = False
+                    elif kind == FILTER_NODE_PORTS:
+                        node_passes = len(wanted_ports) == 0 or ports_filter(
+                            wanted_ports, port_conflicts, port_usage[n])
+                    elif kind == FILTER_CUSTOM:
+                        node_passes = custom_filter(allocatable[n], requested[n], request,
+                                                    custom_params)
             passes[n] = node_passes
             if node_passes:
                 fresh[stale] = n
@@ -1377,23 +1415,36 @@ def walk_feasible(t, candidates, start_index, nodes_to_find, cache, versions, no
             found += 1
             if found == nodes_to_find:
                 break
+    if stale_classes:
+        cached_class_refresh(t, slot, class_stale[:stale_classes], classes, versions, nodes,
+                             templates, profile, cache.plugins, cache.fitting, buffer)
     if stale:
-        walk_local_scores(t, fresh[:stale], cache, nodes, templates, profile, custom_score,
-                          buffer)
+        walk_local_scores(t, fresh[:stale], cache, classes, nodes, templates, profile,
+                          custom_score, buffer)
     return found, processed
 
 
 @njit
-def walk_local_scores(t, refreshed, cache, nodes, templates, profile, custom_score, buffer):
-    """The node-local scores of the ``refreshed`` nodes into their cache entries."""
+def walk_local_scores(t, refreshed, cache, classes, nodes, templates, profile, custom_score,
+                      buffer):
+    """The node-local scores of the ``refreshed`` nodes into their cache entries (a
+    cacheable template's NodeResourcesFit and BalancedAllocation scores from its class's
+    entries, current)."""
     fixed = cache.fixed
+    slot = cache.slot[0]
     for i in range(len(refreshed)):
         fixed[refreshed[i]] = 0
     for s in range(len(profile.score_kinds)):
         if not cache.local[s]:
             continue
-        local_raw_scores(profile.score_kinds[s], s, t, refreshed, len(refreshed), nodes,
-                         templates, profile, custom_score, buffer)
+        kind = profile.score_kinds[s]
+        if slot >= 0 and (kind == SCORE_FIT or kind == SCORE_BALANCED):
+            scores = classes.fit_score[slot] if kind == SCORE_FIT else classes.balanced_score[slot]
+            for i in range(len(refreshed)):
+                buffer[i] = scores[refreshed[i]]
+        else:
+            local_raw_scores(kind, s, t, refreshed, len(refreshed), nodes, templates, profile,
+                             custom_score, buffer)
         if profile.score_normalize[s] == NORMALIZE_NONE:
             weight = profile.score_weights[s]
             for i in range(len(refreshed)):
@@ -1473,9 +1524,11 @@ def select_host(totals, count, rng_state):
 
 @njit
 def schedule_batch(queue_template, order, start_index, rng_state, nodes, templates, profile,
-                   spread, affinity, chosen, totals_out, reason_counts, resource_failures,
-                   custom_filter, custom_score, stop_templates):
+                   spread, affinity, versions, cache, chosen, totals_out, reason_counts,
+                   resource_failures, custom_filter, custom_score, stop_templates):
     """Schedule every pod of the queue. ``order``: node indices in the scheduler's order.
+    ``versions`` (int64 [nodes], 1 or more) and ``cache`` (a ClassCache for the profile and
+    nodes): kept between calls (KernelMemo); a bind bumps its node's version.
 
     Outputs per pod i: chosen[i] (node index or -1), totals_out[i] (its total score or
     NOT_SCORED); for a pod that fits nowhere, reason_counts[i, reason] counts the nodes each
@@ -1514,9 +1567,6 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
     lowest = 0
     spread_weight = 0
     stale = np.zeros(node_count, dtype=np.int64)
-    versions = np.ones(node_count, dtype=np.int64)  # bumped by every bind
-    cache = new_class_cache(node_count, False)  # made at the first cacheable tree
-    taken = 0  # class slots taken over from another class so far
     cached = False
     plugins = np.zeros(3, dtype=np.bool_)  # class_plugins of the current cacheable template
     slot = 0
@@ -1589,14 +1639,7 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                 cached = cacheable(t, profile.filter_kinds, profile.score_kinds, active,
                                    templates.port_start)
                 if cached:
-                    if len(cache.representative) == 0:
-                        cache = new_class_cache(node_count, True)
-                    slot = class_slot(t, cache.representative, templates.requests,
-                                      templates.fit_request, templates.balanced_request)
-                    if slot < 0:  # full: the slots are taken over in turn
-                        slot = taken % len(cache.representative)
-                        taken += 1
-                        reclaim_slot(t, slot, cache)
+                    slot = class_slot(t, cache, templates)
                     class_plugins(profile.filter_kinds, profile.score_kinds, active, plugins)
                     cached_tree_build(t, slot, candidates, size, tree, nodes, templates,
                                       profile, active, plugins, norm_slots[:normalized_count],
@@ -1673,8 +1716,8 @@ def schedule_batch(queue_template, order, start_index, rng_state, nodes, templat
                             affinity_prefilter(t, affinity, verdicts[1])
                             dirty[1] = own
             found, processed = walk_feasible(
-                t, candidates, start_index, profile.nodes_to_find, walk_cache, versions, nodes,
-                templates, profile, spread, affinity, wanted_ports, verdicts, feasible,
+                t, candidates, start_index, profile.nodes_to_find, walk_cache, cache, versions,
+                nodes, templates, profile, spread, affinity, wanted_ports, verdicts, feasible,
                 custom_filter, custom_score, stale, buffer)
             if found == 0:  # it fits nowhere: count what rejected the nodes
                 found, processed = find_feasible(

@@ -19,6 +19,7 @@ from kbench.scheduler.compile import (compile_nodes, compile_profile, compile_te
                                       compile_topology, custom_functions)
 from kbench.scheduler.config import (SchedulerConfiguration, default_configuration,
                                      num_feasible_nodes_to_find)
+from kbench.scheduler.memo import KernelMemo, kernel_memo
 from kbench.scheduler.plugins import defaultpreemption, nodeports, noderesources
 from kbench.state import ClusterState
 
@@ -48,6 +49,7 @@ class Scheduler:
 
     def __init__(self, configuration: SchedulerConfiguration | None = None) -> None:
         self.configuration = configuration or default_configuration()
+        self._memos: dict[str, KernelMemo] = {}  # per profile, between passes (see memo)
 
     def decide(self, state: ClusterState, pod_rows: np.ndarray | None = None) -> Decisions:
         """Where each pending pod goes (or why it cannot go anywhere), without changing state
@@ -91,6 +93,7 @@ class Scheduler:
             data = kernel.ProfileData(*compile_profile(profile, state.resources, to_find,
                                                        batch.reasons))
             custom_filter, custom_score = custom_functions(profile)
+            memo = kernel_memo(self._memos, profile.scheduler_name, batch.node_rows, data, nodes)
             count = end - begin
             chosen = np.full(count, -1, dtype=np.int64)
             totals = np.full(count, kernel.NOT_SCORED, dtype=np.int64)
@@ -120,9 +123,9 @@ class Scheduler:
                 start, stopped = custom.call(
                     kernel.schedule_batch,
                     queue_template[done:], np.arange(batch.node_count, dtype=np.int64),
-                    start, rng_state, nodes, templates, data, spread, affinity, chosen[done:],
-                    totals[done:], reason_counts[done:], resource_failures[done:],
-                    custom_filter, custom_score, stop)
+                    start, rng_state, nodes, templates, data, spread, affinity, memo.versions,
+                    memo.cache, chosen[done:], totals[done:], reason_counts[done:],
+                    resource_failures[done:], custom_filter, custom_score, stop)
                 start, done = int(start), done + int(stopped)
                 i = done - 1
                 if chosen[i] < 0 and stop[queue_template[i]]:  # it stopped at pod i
@@ -131,6 +134,7 @@ class Scheduler:
                         int(batch.queue[begin + i]), t, batch.templates[t], False, nodes,
                         templates, data, spread, affinity, custom_filter, custom_code,
                         rng_state)
+            memo.after(nodes)
             placed = chosen >= 0
             node_rows[begin:end][placed] = batch.node_rows[chosen[placed]]
             placed_templates = np.concatenate([placed_templates, queue_template[placed]])

@@ -17,7 +17,8 @@ MAX_BACKOFF = 10.0      # podMaxBackoffDuration
 
 def backoff(attempts: np.ndarray) -> np.ndarray:
     """The scheduling queue's backoff after ``attempts`` failed attempts: 1 s doubling to 10 s."""
-    exponent = np.clip(attempts - 1, 0, 30).astype(np.float64)
+    # (np.minimum / np.maximum: np.clip's checks took 50 us a call on a few values)
+    exponent = np.minimum(np.maximum(attempts - 1, 0), 30).astype(np.float64)
     return np.minimum(INITIAL_BACKOFF * 2.0 ** exponent, MAX_BACKOFF)
 
 

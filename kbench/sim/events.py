@@ -25,7 +25,7 @@ def record_event(state: ClusterState, kind: str, name: str, namespace: str | Non
         events["last_time"][row] = state.time
         return row
     state.counters["event"] = state.counters.get("event", 0) + 1
-    row = state.insert("events", {
+    row = state.append_unique("events", {
         "name": strings.intern(f"{name}.{state.counters['event']:x}"),
         "namespace": involved[2] if namespace else strings.intern("default"),
         "uid": strings.intern(state.next_uid()), "creation_time": state.time,

@@ -77,7 +77,9 @@ class ClusterState:
         self.counters: dict[str, int] = {"uid": 0, "cluster_ip": 0, "node_port": 0}
         #: live rows by name_key(namespace, name, kind), per table (None: not made yet; a
         #: restored state makes each when first used)
-        self._index: dict[str, dict[int, int] | None] = {name: {} for name in TABLES}
+        # name indexes, made when first used (None until then): the events table's, which
+        # only grows during a run, is never made unless something looks an event up
+        self._index: dict[str, dict[int, int] | None] = {name: None for name in TABLES}
         self._event_rows: dict[int, int] | None = {}
 
     # -- resources -------------------------------------------------------------------------
@@ -157,6 +159,15 @@ class ClusterState:
         index[key] = row
         return row
 
+    def append_unique(self, table: str, values: dict[str, object]) -> int:
+        """insert() for a row whose name is unique by construction (an event's
+        "<object>.<counter>"): appended, and indexed only if the table's index is made."""
+        row = self.tables[table].append(values)
+        index = self._index[table]
+        if index is not None:
+            index[self._row_key(table, row)] = row
+        return row
+
     def remove(self, table: str, row: int) -> None:
         """Delete a row: unindex it and, for a bound pod, give its requests back to its node."""
         columns = self.tables[table]
@@ -199,10 +210,10 @@ class ClusterState:
         self.recompute_requested()
 
     def index_rows(self, table: str, rows: np.ndarray) -> None:
-        """Index rows appended in bulk (Table.append_many) by name."""
+        """Index rows appended in bulk (Table.append_many) by name (nothing to do while the
+        table's index is not made: it will index every live row, these included)."""
         index = self._index[table]
         if index is None:
-            self._table_index(table)   # indexes every live row, these included
             return
         columns = self.tables[table]
         kinds = (columns["kind"][rows].tolist() if "kind" in columns

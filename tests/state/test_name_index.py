@@ -41,3 +41,28 @@ def test_indexes_are_not_tracked_by_the_garbage_collector():
     assert state.find("pods", "p1", "default") == -1
     for index in (state._table_index("pods"), state._table_index("events"), state.event_rows):
         assert len(index) and not gc.is_tracked(index)
+
+
+def test_the_events_index_is_made_only_when_an_event_is_looked_up():
+    """Events only accumulate during a run (some 140 per tick on the day benchmark): their
+    name index is not kept up meanwhile, and a lookup finds every one of them."""
+    cluster = Cluster.from_manifests([
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+         "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                  "template": {"metadata": {"labels": {"app": "web"}},
+                               "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}},
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
+         "status": {"capacity": {"cpu": "4", "memory": "8Gi", "pods": "20"}}}])
+    cluster.configure_engine(tick="15s")
+    state = cluster.state
+    record_event(state, "Pod", "p1", "default", "Normal", "Pulled", "pulled", "kubelet")
+    cluster.run("2m")
+    assert state._index["events"] is None
+    events = state.tables["events"]
+    rows = events.live_rows()
+    assert len(rows) > 6  # SuccessfulCreate, Scheduled, the kubelet's, the one above
+    for row in rows.tolist():
+        name = state.strings[int(events["name"][row])]
+        assert state.find("events", name, "default") == row
+        assert cluster.get("event", name).name == name
+    assert len(state._index["events"]) == len(rows)

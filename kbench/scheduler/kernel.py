@@ -21,11 +21,15 @@ Score raw scores from a WalkCache, which recomputes a node's entry only after a 
 only PodTopologySpread and InterPodAffinity, which read the counts of other nodes' pods, are
 computed afresh for each pod.
 
+NodeResourcesFit's verdicts and the NodeResourcesFit and BalancedAllocation scores come from a
+ClassCache shared by the templates with the same requests (a request class), for the walks
+and the trees, recomputed only on the nodes changed since the class's last look: node
+versions, bumped by every bind here and by the scheduler for the nodes that changed between
+passes, tell which. Both are kept between passes (kbench.scheduler.memo).
+
 A long run of pods of one node-local template (see node_local) is served by a RunTree
-(kbench.scheduler.windowtree) instead of walking the nodes for every pod. Its build takes
-NodeResourcesFit's verdicts and the NodeResourcesFit and BalancedAllocation scores from a
-ClassCache shared by the templates with the same requests, recomputing them only on the nodes
-bound to since that request class's last tree.
+(kbench.scheduler.windowtree) instead of walking the nodes for every pod, built from the
+ClassCache.
 
 A run of a template spread over the zones (see spread_partition: its PodTopologySpread
 verdict and raw score on a node depend on the node's domain alone, its zone and, with a
@@ -296,8 +300,9 @@ def class_slot(t, cache, templates):
 
 @njit
 def cacheable(t, filter_kinds, score_kinds, active, port_start):
-    """Template t's tree can use a ClassCache: its dynamic filters and scores are
-    NodeResourcesFit's and BalancedAllocation's alone (no host ports, no custom plugin)."""
+    """Template t's trees and walks can use a ClassCache: its dynamic node-local filters and
+    scores are NodeResourcesFit's and BalancedAllocation's alone (no host ports, no custom
+    plugin)."""
     for kind in filter_kinds:
         if kind == FILTER_CUSTOM or (kind == FILTER_NODE_PORTS
                                      and port_start[t] != port_start[t + 1]):

@@ -397,10 +397,11 @@ def cached_scores(chosen_nodes, fit_score, balanced_score, static_scores, score_
                 raw[s, n] = scores[n]
 
 
-@njit(inline="always")
+@njit
 def cached_class_refresh(t, slot, stale, cache, versions, nodes, templates, profile, plugins,
                          fitting, buffer):
-    """refresh_class for template t's class (slot)."""
+    """refresh_class for template t's class (slot). (A call, once per tree build or walk:
+    compiled once rather than inlined in both.)"""
     refresh_class(stale, versions, cache.stamp[slot], cache.fits[slot],
                   cache.fit_score[slot], cache.balanced_score[slot], nodes.allocatable,
                   nodes.requested, nodes.nonzero_requested, templates.requests[t],

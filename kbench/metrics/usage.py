@@ -865,7 +865,8 @@ class UsageModel:
         self._base_deployment = [-1]
         self._base_row = [-1]
         self._bases: GroupBases | None = None      # the lists as arrays (None: changed)
-        self._shared_base: dict[tuple[int, int], int] = {}   # (code + 1, Deployment) -> base
+        #: shared bases by annotation code << 32 | Deployment row + 1
+        self._shared_base: dict[int, int] = {}
         self._bases_with_owners = False   # bases tell Deployments apart (some have load)
 
     # -- setting usage ---------------------------------------------------------------------
@@ -1255,12 +1256,11 @@ class UsageModel:
             distinct, inverse = np.unique(keys, return_inverse=True)
             found = np.empty(len(distinct), dtype=np.int32)
             for j, key in enumerate(distinct.tolist()):
-                pair = (key >> 32, (key & 0xFFFFFFFF) - 1)
-                base = self._shared_base.get(pair)
+                base = self._shared_base.get(key)
                 if base is None:
-                    base = self._shared_base[pair] = len(self._base_code)
-                    self._base_code.append(pair[0])
-                    self._base_deployment.append(pair[1])
+                    base = self._shared_base[key] = len(self._base_code)
+                    self._base_code.append(key >> 32)
+                    self._base_deployment.append((key & 0xFFFFFFFF) - 1)
                     self._base_row.append(-1)
                 found[j] = base
             bases[shared] = found[inverse]

@@ -1390,6 +1390,8 @@ def walk_feasible(t, candidates, start_index, nodes_to_find, cache, classes, ver
                 node_passes = fits[n]  # the class's verdict holds
             else:
                 if node_passes and slot >= 0:
+                    # refreshed after the walk (its scores with it); the verdict is needed
+                    # now, so NodeResourcesFit's check runs here too (a few comparisons)
                     class_stale[stale_classes] = n
                     stale_classes += 1
                 # the node-local filters, written out: a function taking these arrays, even

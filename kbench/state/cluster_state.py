@@ -75,10 +75,9 @@ class ClusterState:
             name: Table(table_columns(name), resource_count=len(self.resources))
             for name in TABLES}
         self.counters: dict[str, int] = {"uid": 0, "cluster_ip": 0, "node_port": 0}
-        #: live rows by name_key(namespace, name, kind), per table (None: not made yet; a
-        #: restored state makes each when first used)
-        # name indexes, made when first used (None until then): the events table's, which
-        # only grows during a run, is never made unless something looks an event up
+        #: live rows by name_key(namespace, name, kind), per table, made when first used
+        #: (None until then): the events table's, which only grows during a run, is never
+        #: made unless something looks an event up
         self._index: dict[str, dict[int, int] | None] = {name: None for name in TABLES}
         self._event_rows: dict[int, int] | None = {}
 
@@ -222,7 +221,7 @@ class ClusterState:
                    kinds)
         index.update(zip(keys, rows.tolist()))
 
-    def _row_key(self, table: str, row: int) -> tuple:
+    def _row_key(self, table: str, row: int) -> int:
         columns = self.tables[table]
         kind = int(columns["kind"][row]) if "kind" in columns else NO_STRING
         return name_key(int(columns["namespace"][row]), int(columns["name"][row]), kind)
